@@ -1,0 +1,65 @@
+//! Write wasmtron components in Rust.
+//!
+//! A wasmtron app is made of WebAssembly components: one **main** component
+//! holding the app's trusted logic, one **renderer** per window holding that
+//! window's logic, and **utility** workers. Each kind is a WIT world; this
+//! crate hides the generated bindings behind one trait and one export macro
+//! per world:
+//!
+//! | world | trait | macro |
+//! |---|---|---|
+//! | `main` | [`Main`] | [`export_main!`] |
+//! | `renderer` | [`Renderer`] | [`export_renderer!`] |
+//! | `utility` | [`Utility`] | [`export_utility!`] |
+//!
+//! Payloads are MessagePack. [`encode`] and [`decode`] convert any serde
+//! type; the typed helpers ([`bridge::invoke`], [`windows::push`], ...) do it
+//! for you.
+//!
+//! ```no_run
+//! use wasmtron_guest::{bridge, dom, Renderer, UiEvent};
+//!
+//! #[derive(Default)]
+//! struct Window;
+//!
+//! impl Renderer for Window {
+//!     fn on_event(&mut self, event: UiEvent) {
+//!         let name = event.value.unwrap_or_default();
+//!         match bridge::invoke::<_, String>("greet", &name) {
+//!             Ok(reply) => { let _ = dom::set_text("#reply", &reply); }
+//!             Err(err) => { let _ = dom::set_text("#reply", &err.message); }
+//!         }
+//!     }
+//! }
+//!
+//! wasmtron_guest::export_renderer!(Window);
+//! ```
+//!
+//! Build a component with `cargo build --target wasm32-wasip2` and a
+//! `crate-type = ["cdylib"]` library.
+
+mod codec;
+mod error;
+mod main_world;
+mod renderer_world;
+mod utility_world;
+
+pub use codec::{decode, encode};
+pub use error::{DomError, ErrorCode, HandlerError, IpcError, Sender};
+pub use main_world::{Main, Request, TimerId, app, ipc, timers, windows};
+pub use renderer_world::{EventKind, Push, Renderer, UiEvent, bridge, dom};
+pub use utility_world::{Utility, parent_port};
+
+/// Writes to the host's log, tagged with this component's name.
+pub mod log;
+
+/// Raw bytes of a MessagePack payload.
+pub type Payload = Vec<u8>;
+
+/// Items the export macros need. Not part of the public API.
+#[doc(hidden)]
+pub mod __internal {
+    pub use crate::main_world::bindings as main_bindings;
+    pub use crate::renderer_world::bindings as renderer_bindings;
+    pub use crate::utility_world::bindings as utility_bindings;
+}

@@ -1,0 +1,251 @@
+//! The `main` world: the app's trusted logic.
+
+use std::time::Duration;
+
+use serde::{Serialize, de::DeserializeOwned};
+
+use crate::{HandlerError, Payload, Sender};
+
+pub mod bindings {
+    wit_bindgen::generate!({
+        path: "../wit",
+        world: "wasmtron:app/main@0.1.0",
+        pub_export_macro: true,
+        export_macro_name: "__export_main_world",
+        default_bindings_module: "wasmtron_guest::__internal::main_bindings",
+    });
+}
+
+use bindings::wasmtron::app as wit;
+
+/// The app's main logic (Electron's main process script).
+///
+/// Every method has a default, so implement only what the app needs. The
+/// value lives for the whole life of the component; [`export_main!`]
+/// creates it with `Default`.
+///
+/// [`export_main!`]: crate::export_main
+pub trait Main: Default + 'static {
+    /// The host is up and the manifest's windows are open. Register invoke
+    /// handlers here with [`ipc::handle`].
+    fn on_ready(&mut self) {}
+
+    /// An invoke on a channel registered with [`ipc::handle`]. The reply is
+    /// the MessagePack payload returned; see [`reply`](Request::reply).
+    ///
+    /// # Errors
+    /// The returned [`HandlerError`] reaches the caller as `handler-failed`
+    /// with its code, message and data intact.
+    fn handle(&mut self, request: Request) -> Result<Payload, HandlerError> {
+        Err(HandlerError::new(
+            "unhandled",
+            format!("main does not handle `{}`", request.channel),
+        ))
+    }
+
+    /// A `send` from a renderer. Messages from one sender arrive in order.
+    fn on_message(&mut self, message: Request) {
+        let _ = message;
+    }
+
+    /// A timer set with [`timers`] fired.
+    fn on_timer(&mut self, timer: TimerId) {
+        let _ = timer;
+    }
+
+    /// A window was closed.
+    fn on_window_closed(&mut self, label: &str) {
+        let _ = label;
+    }
+}
+
+/// An invoke or a message as main receives it.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// Stamped by the host: which window or utility sent it.
+    pub sender: Sender,
+    pub channel: String,
+    pub payload: Payload,
+}
+
+impl Request {
+    /// Decodes the payload.
+    ///
+    /// # Errors
+    /// A `bad-payload` [`HandlerError`] when the payload is not a `T`.
+    pub fn decode<T: DeserializeOwned>(&self) -> Result<T, HandlerError> {
+        crate::decode(&self.payload).map_err(|err| HandlerError::new("bad-payload", err.message))
+    }
+
+    /// Encodes a reply.
+    ///
+    /// # Errors
+    /// A `bad-payload` [`HandlerError`] when the value cannot be encoded.
+    pub fn reply<T: Serialize + ?Sized>(value: &T) -> Result<Payload, HandlerError> {
+        crate::encode(value).map_err(|err| HandlerError::new("bad-payload", err.message))
+    }
+}
+
+/// Identifies a timer set with [`timers`].
+pub type TimerId = u64;
+
+/// Main's control over the app's windows.
+pub mod windows {
+    use super::*;
+
+    pub use super::wit::windows::WindowError;
+
+    /// Opens a window declared in the manifest.
+    ///
+    /// # Errors
+    /// When the label is unknown or the window is already open.
+    pub fn open(label: &str) -> Result<(), WindowError> {
+        wit::windows::open(label)
+    }
+
+    /// Closes an open window.
+    ///
+    /// # Errors
+    /// When the window is not open.
+    pub fn close(label: &str) -> Result<(), WindowError> {
+        wit::windows::close(label)
+    }
+
+    /// The labels of the open windows.
+    pub fn labels() -> Vec<String> {
+        wit::windows::labels()
+    }
+
+    /// Pushes a value to a window's renderer (Electron's `webContents.send`).
+    ///
+    /// # Errors
+    /// `target-gone` when the window is not open, `too-large`, `bad-payload`.
+    pub fn push<T: Serialize + ?Sized>(
+        label: &str,
+        channel: &str,
+        value: &T,
+    ) -> Result<(), crate::IpcError> {
+        push_raw(label, channel, &crate::encode(value)?)
+    }
+
+    /// Pushes an already encoded payload.
+    ///
+    /// # Errors
+    /// As [`push`].
+    pub fn push_raw(label: &str, channel: &str, payload: &[u8]) -> Result<(), crate::IpcError> {
+        wit::windows::push(label, channel, payload)
+    }
+}
+
+/// Registration of invoke handlers (Electron's `ipcMain.handle`).
+pub mod ipc {
+    use super::wit;
+
+    /// Delivers invokes on `channel` to [`Main::handle`](super::Main::handle).
+    /// Invokes on channels nobody registered fail with `no-handler`.
+    pub fn handle(channel: &str) {
+        wit::ipc::handle(channel);
+    }
+
+    /// Makes invokes on `channel` fail with `no-handler` again.
+    pub fn remove_handler(channel: &str) {
+        wit::ipc::remove_handler(channel);
+    }
+}
+
+/// Timers; each firing calls [`Main::on_timer`](super::Main::on_timer).
+pub mod timers {
+    use super::*;
+
+    /// Fires once after `delay`.
+    pub fn set_timeout(delay: Duration) -> TimerId {
+        wit::timers::set_timeout(millis(delay))
+    }
+
+    /// Fires every `period` until cleared.
+    pub fn set_interval(period: Duration) -> TimerId {
+        wit::timers::set_interval(millis(period))
+    }
+
+    /// Stops a timer. Unknown ids are ignored.
+    pub fn clear(timer: TimerId) {
+        wit::timers::clear(timer);
+    }
+
+    fn millis(duration: Duration) -> u32 {
+        u32::try_from(duration.as_millis()).unwrap_or(u32::MAX)
+    }
+}
+
+/// The application as a whole.
+pub mod app {
+    use super::wit;
+
+    /// The app's name from the manifest.
+    pub fn name() -> String {
+        wit::app::name()
+    }
+
+    /// Closes every window and ends the host with `code`.
+    pub fn quit(code: i32) {
+        wit::app::quit(code);
+    }
+}
+
+/// Exports a [`Main`] implementation as the component's `main` world.
+///
+/// ```ignore
+/// #[derive(Default)]
+/// struct App;
+/// impl wasmtron_guest::Main for App {}
+/// wasmtron_guest::export_main!(App);
+/// ```
+#[macro_export]
+macro_rules! export_main {
+    ($ty:ty) => {
+        const _: () = {
+            ::std::thread_local! {
+                static APP: ::core::cell::RefCell<$ty> =
+                    ::core::cell::RefCell::new(<$ty as ::core::default::Default>::default());
+            }
+
+            struct Export;
+
+            impl $crate::__internal::main_bindings::exports::wasmtron::app::main_events::Guest
+                for Export
+            {
+                fn on_ready() {
+                    APP.with_borrow_mut(|app| $crate::Main::on_ready(app));
+                }
+
+                fn handle(
+                    sender: $crate::Sender,
+                    channel: ::std::string::String,
+                    payload: $crate::Payload,
+                ) -> ::core::result::Result<$crate::Payload, $crate::HandlerError> {
+                    let request = $crate::Request { sender, channel, payload };
+                    APP.with_borrow_mut(|app| $crate::Main::handle(app, request))
+                }
+
+                fn on_message(
+                    sender: $crate::Sender,
+                    channel: ::std::string::String,
+                    payload: $crate::Payload,
+                ) {
+                    let message = $crate::Request { sender, channel, payload };
+                    APP.with_borrow_mut(|app| $crate::Main::on_message(app, message));
+                }
+
+                fn on_timer(id: u64) {
+                    APP.with_borrow_mut(|app| $crate::Main::on_timer(app, id));
+                }
+
+                fn on_window_closed(label: ::std::string::String) {
+                    APP.with_borrow_mut(|app| $crate::Main::on_window_closed(app, &label));
+                }
+            }
+
+            $crate::__internal::main_bindings::__export_main_world!(Export with_types_in $crate::__internal::main_bindings);
+        };
+    };
+}

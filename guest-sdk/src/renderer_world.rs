@@ -1,0 +1,209 @@
+//! The `renderer` world: one window's logic.
+
+use serde::{Serialize, de::DeserializeOwned};
+
+use crate::{IpcError, Payload};
+
+pub mod bindings {
+    wit_bindgen::generate!({
+        path: "../wit",
+        world: "wasmtron:app/renderer@0.1.0",
+        pub_export_macro: true,
+        export_macro_name: "__export_renderer_world",
+        default_bindings_module: "wasmtron_guest::__internal::renderer_bindings",
+        with: {
+            "wasmtron:app/types@0.1.0": crate::main_world::bindings::wasmtron::app::types,
+            "wasmtron:app/log@0.1.0": crate::main_world::bindings::wasmtron::app::log,
+        },
+    });
+}
+
+use bindings::wasmtron::app as wit;
+
+pub use wit::dom::{EventKind, UiEvent};
+
+/// A window's logic (what an Electron app puts in its renderer script and
+/// preload). It can reach only [`bridge`], [`dom`] and [`log`](crate::log).
+pub trait Renderer: Default + 'static {
+    /// The page has loaded; DOM updates apply from now on.
+    fn on_load(&mut self) {}
+
+    /// A UI event the page declared with `data-on="click input change submit"`.
+    fn on_event(&mut self, event: UiEvent) {
+        let _ = event;
+    }
+
+    /// Main pushed a message to this window.
+    fn on_push(&mut self, push: Push) {
+        let _ = push;
+    }
+}
+
+/// A message main pushed to this window.
+#[derive(Debug, Clone)]
+pub struct Push {
+    pub channel: String,
+    pub payload: Payload,
+}
+
+impl Push {
+    /// Decodes the payload.
+    ///
+    /// # Errors
+    /// `bad-payload` when the payload is not a `T`.
+    pub fn decode<T: DeserializeOwned>(&self) -> Result<T, IpcError> {
+        crate::decode(&self.payload)
+    }
+}
+
+/// The renderer's way to main: `invoke` and `send`.
+pub mod bridge {
+    use super::*;
+
+    /// Sends `request` on `channel` and waits for main's typed reply
+    /// (Electron's `ipcRenderer.invoke`).
+    ///
+    /// # Errors
+    /// An [`IpcError`]: `no-handler`, `denied`, `handler-failed` (with the
+    /// handler's code and data), `target-gone`, `too-large`, `bad-payload`.
+    pub fn invoke<Req, Resp>(channel: &str, request: &Req) -> Result<Resp, IpcError>
+    where
+        Req: Serialize + ?Sized,
+        Resp: DeserializeOwned,
+    {
+        let reply = invoke_raw(channel, &crate::encode(request)?)?;
+        crate::decode(&reply)
+    }
+
+    /// [`invoke`] with raw payload bytes.
+    ///
+    /// # Errors
+    /// As [`invoke`].
+    pub fn invoke_raw(channel: &str, payload: &[u8]) -> Result<Payload, IpcError> {
+        wit::bridge::invoke(channel, payload)
+    }
+
+    /// Sends `message` on `channel` without waiting (Electron's
+    /// `ipcRenderer.send`). Messages arrive at main in the order sent.
+    ///
+    /// # Errors
+    /// `denied`, `too-large`, `bad-payload`, `target-gone`.
+    pub fn send<T: Serialize + ?Sized>(channel: &str, message: &T) -> Result<(), IpcError> {
+        send_raw(channel, &crate::encode(message)?)
+    }
+
+    /// [`send`] with raw payload bytes.
+    ///
+    /// # Errors
+    /// As [`send`].
+    pub fn send_raw(channel: &str, payload: &[u8]) -> Result<(), IpcError> {
+        wit::bridge::send(channel, payload)
+    }
+}
+
+/// This window's page. Selectors are CSS selectors and apply to every match.
+pub mod dom {
+    use super::wit::dom;
+
+    pub use crate::DomError;
+
+    /// Replaces the text of the matching elements.
+    ///
+    /// # Errors
+    /// `bad-selector`, `too-large`, `window-gone`.
+    pub fn set_text(selector: &str, text: &str) -> Result<(), DomError> {
+        dom::set_text(selector, text)
+    }
+
+    /// Replaces the children of the matching elements with parsed HTML.
+    /// Scripts in it do not run: the page's CSP forbids inline script.
+    ///
+    /// # Errors
+    /// As [`set_text`].
+    pub fn set_html(selector: &str, html: &str) -> Result<(), DomError> {
+        dom::set_html(selector, html)
+    }
+
+    /// Sets an attribute.
+    ///
+    /// # Errors
+    /// As [`set_text`], and `bad-name` for an invalid attribute name.
+    pub fn set_attribute(selector: &str, name: &str, value: &str) -> Result<(), DomError> {
+        dom::set_attribute(selector, name, value)
+    }
+
+    /// Removes an attribute.
+    ///
+    /// # Errors
+    /// As [`set_attribute`].
+    pub fn remove_attribute(selector: &str, name: &str) -> Result<(), DomError> {
+        dom::remove_attribute(selector, name)
+    }
+
+    /// Adds a class.
+    ///
+    /// # Errors
+    /// As [`set_attribute`].
+    pub fn add_class(selector: &str, name: &str) -> Result<(), DomError> {
+        dom::add_class(selector, name)
+    }
+
+    /// Removes a class.
+    ///
+    /// # Errors
+    /// As [`set_attribute`].
+    pub fn remove_class(selector: &str, name: &str) -> Result<(), DomError> {
+        dom::remove_class(selector, name)
+    }
+
+    /// Sets the current value of form controls.
+    ///
+    /// # Errors
+    /// As [`set_text`].
+    pub fn set_value(selector: &str, value: &str) -> Result<(), DomError> {
+        dom::set_value(selector, value)
+    }
+}
+
+/// Exports a [`Renderer`] implementation as the component's `renderer` world.
+///
+/// ```ignore
+/// #[derive(Default)]
+/// struct Window;
+/// impl wasmtron_guest::Renderer for Window {}
+/// wasmtron_guest::export_renderer!(Window);
+/// ```
+#[macro_export]
+macro_rules! export_renderer {
+    ($ty:ty) => {
+        const _: () = {
+            ::std::thread_local! {
+                static WINDOW: ::core::cell::RefCell<$ty> =
+                    ::core::cell::RefCell::new(<$ty as ::core::default::Default>::default());
+            }
+
+            struct Export;
+
+            impl $crate::__internal::renderer_bindings::exports::wasmtron::app::renderer_events::Guest
+                for Export
+            {
+                fn on_load() {
+                    WINDOW.with_borrow_mut(|window| $crate::Renderer::on_load(window));
+                }
+
+                fn on_event(event: $crate::UiEvent) {
+                    WINDOW.with_borrow_mut(|window| $crate::Renderer::on_event(window, event));
+                }
+
+                fn on_push(channel: ::std::string::String, payload: $crate::Payload) {
+                    let push = $crate::Push { channel, payload };
+                    WINDOW.with_borrow_mut(|window| $crate::Renderer::on_push(window, push));
+                }
+            }
+
+            $crate::__internal::renderer_bindings::__export_renderer_world!(
+                Export with_types_in $crate::__internal::renderer_bindings
+            );
+        };
+    };
+}

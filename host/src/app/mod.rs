@@ -1,0 +1,296 @@
+//! The app: starting the host from a manifest, and its end.
+
+mod shell;
+
+use std::sync::Arc;
+
+use tokio::sync::watch;
+
+pub use shell::WindowControlError;
+pub(crate) use shell::Shell;
+
+use crate::capabilities::{self, CapabilityError, ImportReport, World};
+use crate::component::{MainCall, MainHandle, spawn_main};
+use crate::engine::{Engine, LoadError};
+use crate::ipc::{NativeHandler, Router};
+use crate::manifest::Manifest;
+use crate::supervisor::{InProcess, Transport};
+use crate::window::WindowBackend;
+
+/// How an app ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AppExit {
+    /// Main (or the host API) asked to quit with this code.
+    Quit(i32),
+    /// The last window closed.
+    AllWindowsClosed,
+    /// The main component trapped; the message says where.
+    MainCrashed(String),
+}
+
+impl AppExit {
+    /// The process exit code for this ending.
+    pub fn code(&self) -> i32 {
+        match self {
+            AppExit::Quit(code) => *code,
+            AppExit::AllWindowsClosed => 0,
+            AppExit::MainCrashed(_) => 70,
+        }
+    }
+}
+
+/// Why an app could not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AppError {
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    #[error(transparent)]
+    Capability(#[from] CapabilityError),
+    #[error(transparent)]
+    Window(#[from] WindowControlError),
+    #[error("cannot start the app: {0:#}")]
+    Start(anyhow::Error),
+}
+
+/// Compiles every component the manifest names and checks each against its
+/// world, without running anything. This is `wasmtron check`.
+///
+/// # Errors
+/// Every component that would be refused, with its reasons. All components
+/// are checked even when an early one fails.
+pub fn check(manifest: &Manifest, engine: &Engine) -> Result<Vec<ImportReport>, Vec<AppError>> {
+    let mut targets = Vec::new();
+    if let Some(main) = &manifest.main {
+        targets.push((format!("{}/main", manifest.name), World::Main, &main.component));
+    }
+    for window in &manifest.windows {
+        targets.push((window.label.clone(), World::Renderer, &window.renderer));
+    }
+    let mut reports = Vec::new();
+    let mut errors = Vec::new();
+    for (name, world, path) in targets {
+        let checked = engine
+            .load(path)
+            .map_err(AppError::from)
+            .and_then(|component| {
+                capabilities::check(engine, &component, world, &name).map_err(AppError::from)
+            });
+        match checked {
+            Ok(report) => reports.push(report),
+            Err(err) => errors.push(err),
+        }
+    }
+    if errors.is_empty() {
+        Ok(reports)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Configures an app before it starts.
+pub struct AppBuilder {
+    manifest: Manifest,
+    backend: Arc<dyn WindowBackend>,
+    transport: Arc<dyn Transport>,
+    engine: Option<Engine>,
+    native: Vec<(String, NativeHandler)>,
+}
+
+impl std::fmt::Debug for AppBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppBuilder")
+            .field("app", &self.manifest.name)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AppBuilder {
+    /// Shares an engine (and its compiled components) with other apps.
+    #[must_use]
+    pub fn engine(mut self, engine: Engine) -> Self {
+        self.engine = Some(engine);
+        self
+    }
+
+    /// Registers a handler written in Rust for `channel` (instead of, or
+    /// beside, handlers in the main component).
+    #[must_use]
+    pub fn native_handler(mut self, channel: &str, handler: NativeHandler) -> Self {
+        self.native.push((channel.to_owned(), handler));
+        self
+    }
+
+    /// Starts the app: checks every component, starts main, calls its
+    /// `on-ready`, then opens the manifest's windows.
+    ///
+    /// # Errors
+    /// [`AppError`] when a component is refused or cannot start.
+    pub fn start(self) -> Result<App, AppError> {
+        let engine = match self.engine {
+            Some(engine) => engine,
+            None => Engine::new().map_err(AppError::Start)?,
+        };
+        if let Err(mut errors) = check(&self.manifest, &engine) {
+            return Err(errors.remove(0));
+        }
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("wasmtron-host")
+            .enable_all()
+            .build()
+            .map_err(|e| AppError::Start(e.into()))?;
+        let manifest = Arc::new(self.manifest);
+        let (main, mailbox) = match manifest.main {
+            Some(_) => {
+                let (handle, mailbox) = MainHandle::new();
+                (Some(handle), Some(mailbox))
+            }
+            None => (None, None),
+        };
+        let router = Arc::new(Router::new(main.clone()));
+        for (channel, handler) in self.native {
+            router.handle_native(&channel, handler);
+        }
+        let (exit_tx, exit) = watch::channel(None);
+        let (page_events, page_rx) = tokio::sync::mpsc::unbounded_channel();
+        let shell = Arc::new(Shell::new(
+            manifest.clone(),
+            engine.clone(),
+            self.transport,
+            self.backend,
+            router.clone(),
+            main.clone(),
+            runtime.handle().clone(),
+            page_events,
+            exit_tx,
+        ));
+        runtime.spawn(shell.clone().pump_page_events(page_rx));
+        if let (Some(spec), Some(handle), Some(mailbox)) = (&manifest.main, &main, mailbox) {
+            spawn_main(
+                engine,
+                spec.component.clone(),
+                shell.clone(),
+                handle.clone(),
+                mailbox,
+            )
+            .map_err(AppError::Start)?;
+            // Queued first, so handlers registered in on-ready are in place
+            // before any renderer's invoke reaches main.
+            let _ = handle.post(MainCall::Ready);
+        }
+        for window in manifest.windows.iter().filter(|w| w.open_at_start) {
+            shell.open_window(&window.label)?;
+        }
+        Ok(App {
+            shell,
+            router,
+            exit,
+            runtime: Some(runtime),
+        })
+    }
+}
+
+/// A running app.
+pub struct App {
+    shell: Arc<Shell>,
+    router: Arc<Router>,
+    exit: watch::Receiver<Option<AppExit>>,
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App")
+            .field("name", &self.shell.app_name())
+            .finish_non_exhaustive()
+    }
+}
+
+impl App {
+    /// Prepares an app from a manifest, with windows on `backend` and
+    /// components in the host process.
+    pub fn builder(manifest: Manifest, backend: Arc<dyn WindowBackend>) -> AppBuilder {
+        AppBuilder {
+            manifest,
+            backend,
+            transport: Arc::new(InProcess),
+            engine: None,
+            native: Vec::new(),
+        }
+    }
+
+    /// The router, for native handlers registered after start.
+    pub fn router(&self) -> &Arc<Router> {
+        &self.router
+    }
+
+    /// The labels of the open windows.
+    pub fn window_labels(&self) -> Vec<String> {
+        self.shell.window_labels()
+    }
+
+    /// Opens a window declared in the manifest.
+    ///
+    /// # Errors
+    /// [`WindowControlError`] when the label is unknown or already open.
+    pub fn open_window(&self, label: &str) -> Result<(), WindowControlError> {
+        self.shell.open_window(label)
+    }
+
+    /// Closes a window.
+    ///
+    /// # Errors
+    /// [`WindowControlError::NotOpen`].
+    pub fn close_window(&self, label: &str) -> Result<(), WindowControlError> {
+        self.shell.close_window(label)
+    }
+
+    /// Pushes a message to a window's renderer from the host side.
+    ///
+    /// # Errors
+    /// `target-gone` when the window is not open, `too-large`.
+    pub fn push(
+        &self,
+        label: &str,
+        channel: &str,
+        payload: Vec<u8>,
+    ) -> Result<(), crate::ipc::IpcError> {
+        self.shell.push(label, channel.to_owned(), payload)
+    }
+
+    /// Ends the app.
+    pub fn quit(&self, code: i32) {
+        self.shell.quit(code);
+    }
+
+    /// How the app ended, if it has.
+    pub fn exit(&self) -> Option<AppExit> {
+        self.exit.borrow().clone()
+    }
+
+    /// Blocks until the app ends.
+    pub fn wait(&mut self) -> AppExit {
+        let mut exit = self.exit.clone();
+        let ended = async move {
+            match exit.wait_for(Option::is_some).await {
+                Ok(value) => value.clone().unwrap_or(AppExit::Quit(0)),
+                Err(_) => AppExit::Quit(0),
+            }
+        };
+        match &self.runtime {
+            Some(runtime) => runtime.block_on(ended),
+            None => AppExit::Quit(0),
+        }
+    }
+}
+
+impl Drop for App {
+    fn drop(&mut self) {
+        self.shell.quit(0);
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
+}

@@ -1,0 +1,152 @@
+//! `wasmtron run --automation`: a line protocol on stdin/stdout that lets an
+//! end-to-end test (or the demo driver) read a running app's DOM and find
+//! elements on screen, as WebDriver does for browsers.
+//!
+//! Each input line is a JSON object `{"id": N, "cmd": ..., ...}`; each answer
+//! is one line `{"id": N, "ok": value}` or `{"id": N, "error": "..."}`.
+//!
+//! | cmd | fields | answer |
+//! |---|---|---|
+//! | `text` | `window`, `selector` | textContent of the first match, or null |
+//! | `rect` | `window`, `selector` | `{x, y, width, height}` in window pixels, or null (desktop) |
+//! | `window-id` | `window` | the X11 window id (desktop) |
+//! | `click` | `window`, `selector` | events delivered (headless) |
+//! | `input` | `window`, `selector`, `text` | events delivered (headless) |
+//! | `quit` | | closes every window |
+
+use std::io::{BufRead, Write};
+use std::sync::Arc;
+
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::window::{DesktopBackend, HeadlessBackend, WindowBackend};
+
+/// The longest command line read; longer lines are refused.
+const MAX_LINE: usize = 64 * 1024;
+
+#[derive(Debug, Deserialize)]
+#[serde(tag = "cmd", rename_all = "kebab-case")]
+enum Command {
+    Text { window: String, selector: String },
+    Rect { window: String, selector: String },
+    WindowId { window: String },
+    Click { window: String, selector: String },
+    Input { window: String, selector: String, text: String },
+    Quit,
+}
+
+#[derive(Debug, Deserialize)]
+struct Request {
+    id: u64,
+    #[serde(flatten)]
+    command: Command,
+}
+
+/// Serves automation commands for a desktop app on a thread of its own.
+pub fn serve_desktop(backend: DesktopBackend) {
+    serve(move |command| desktop(&backend, command));
+}
+
+/// Serves automation commands for a headless app on a thread of its own.
+pub fn serve_headless(backend: Arc<HeadlessBackend>) {
+    serve(move |command| headless(&backend, command));
+}
+
+fn serve(answer: impl Fn(Command) -> Result<Value, String> + Send + 'static) {
+    let spawned = std::thread::Builder::new()
+        .name("wasmtron-automation".into())
+        .spawn(move || {
+            let stdin = std::io::stdin();
+            for line in stdin.lock().lines() {
+                let Ok(line) = line else { break };
+                let reply = if line.len() > MAX_LINE {
+                    json!({"id": null, "error": "command line too long"})
+                } else {
+                    match serde_json::from_str::<Request>(&line) {
+                        Ok(Request { id, command }) => match answer(command) {
+                            Ok(value) => json!({"id": id, "ok": value}),
+                            Err(error) => json!({"id": id, "error": error}),
+                        },
+                        Err(err) => json!({"id": null, "error": format!("bad command: {err}")}),
+                    }
+                };
+                let mut stdout = std::io::stdout().lock();
+                if writeln!(stdout, "{reply}").and_then(|()| stdout.flush()).is_err() {
+                    break;
+                }
+            }
+        });
+    if let Err(err) = spawned {
+        tracing::error!("cannot start automation: {err}");
+    }
+}
+
+fn desktop(backend: &DesktopBackend, command: Command) -> Result<Value, String> {
+    let query = |window: &str, expression: String| -> Result<Value, String> {
+        let answer = backend
+            .query(window, expression)
+            .blocking_recv()
+            .map_err(|_| "the window system is gone".to_owned())??;
+        serde_json::from_str(&answer).map_err(|e| format!("bad answer from the page: {e}"))
+    };
+    match command {
+        Command::Text { window, selector } => query(
+            &window,
+            format!(
+                "(function(){{var e=document.querySelector({});return e?e.textContent:null}})()",
+                js_string(&selector)
+            ),
+        ),
+        Command::Rect { window, selector } => query(
+            &window,
+            format!(
+                "(function(){{var e=document.querySelector({});if(!e)return null;var r=e.getBoundingClientRect();var s=window.devicePixelRatio||1;return {{x:r.x*s,y:r.y*s,width:r.width*s,height:r.height*s}}}})()",
+                js_string(&selector)
+            ),
+        ),
+        Command::WindowId { window } => backend
+            .native_window_id(&window)
+            .blocking_recv()
+            .map_err(|_| "the window system is gone".to_owned())?
+            .map(Value::from)
+            .ok_or_else(|| format!("no native window for `{window}`")),
+        Command::Click { .. } | Command::Input { .. } => {
+            Err("click and input are headless-only; drive a real window with real input".into())
+        }
+        Command::Quit => {
+            backend.shutdown();
+            Ok(Value::Null)
+        }
+    }
+}
+
+fn headless(backend: &HeadlessBackend, command: Command) -> Result<Value, String> {
+    match command {
+        Command::Text { window, selector } => Ok(backend.text(&window, &selector).into()),
+        Command::Click { window, selector } => backend
+            .click(&window, &selector)
+            .map(Value::from)
+            .map_err(|e| e.to_string()),
+        Command::Input {
+            window,
+            selector,
+            text,
+        } => backend
+            .input(&window, &selector, &text)
+            .map(Value::from)
+            .map_err(|e| e.to_string()),
+        Command::Rect { .. } | Command::WindowId { .. } => {
+            Err("headless windows have no screen geometry".into())
+        }
+        Command::Quit => {
+            backend.shutdown();
+            Ok(Value::Null)
+        }
+    }
+}
+
+/// A JavaScript string literal for `text` (JSON strings are JS strings).
+fn js_string(text: &str) -> String {
+    serde_json::to_string(text).unwrap_or_else(|_| "\"\"".into())
+}

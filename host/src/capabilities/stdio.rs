@@ -1,0 +1,109 @@
+//! A component's stdout and stderr, turned into host log lines tagged with
+//! the component's name.
+
+use std::io;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use tokio::io::AsyncWrite;
+use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
+
+/// A partial line longer than this is logged as it is, so a guest that never
+/// writes a newline cannot grow host memory.
+const MAX_LINE: usize = 16 * 1024;
+
+#[derive(Debug, Clone)]
+pub(super) struct LogStream {
+    component: Arc<str>,
+    stream: &'static str,
+}
+
+impl LogStream {
+    pub(super) fn stdout(component: &str) -> Self {
+        LogStream {
+            component: component.into(),
+            stream: "stdout",
+        }
+    }
+
+    pub(super) fn stderr(component: &str) -> Self {
+        LogStream {
+            component: component.into(),
+            stream: "stderr",
+        }
+    }
+}
+
+impl IsTerminal for LogStream {
+    fn is_terminal(&self) -> bool {
+        false
+    }
+}
+
+impl StdoutStream for LogStream {
+    fn async_stream(&self) -> Box<dyn AsyncWrite + Send + Sync> {
+        Box::new(LineWriter {
+            stream: self.clone(),
+            pending: Vec::new(),
+        })
+    }
+}
+
+/// Buffers bytes until a newline, then logs the line.
+struct LineWriter {
+    stream: LogStream,
+    pending: Vec<u8>,
+}
+
+impl LineWriter {
+    fn emit(&self, line: &[u8]) {
+        let text = String::from_utf8_lossy(line);
+        crate::log::guest_output(&self.stream.component, self.stream.stream, text.trim_end());
+    }
+
+    fn write_bytes(&mut self, mut bytes: &[u8]) {
+        while let Some(newline) = bytes.iter().position(|&b| b == b'\n') {
+            self.pending.extend_from_slice(&bytes[..newline]);
+            let line = std::mem::take(&mut self.pending);
+            self.emit(&line);
+            bytes = &bytes[newline + 1..];
+        }
+        self.pending.extend_from_slice(bytes);
+        if self.pending.len() >= MAX_LINE {
+            let line = std::mem::take(&mut self.pending);
+            self.emit(&line);
+        }
+    }
+}
+
+impl AsyncWrite for LineWriter {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.write_bytes(buf);
+        Poll::Ready(Ok(buf.len()))
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        if !self.pending.is_empty() {
+            let line = std::mem::take(&mut self.pending);
+            self.emit(&line);
+        }
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl Drop for LineWriter {
+    fn drop(&mut self) {
+        if !self.pending.is_empty() {
+            self.emit(&self.pending);
+        }
+    }
+}

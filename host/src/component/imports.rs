@@ -1,0 +1,120 @@
+//! The main world's imports: window control, handler registration, timers,
+//! the app, and the log.
+
+use std::time::Duration;
+
+use super::main::{MainCall, MainState};
+use crate::app::WindowControlError;
+use crate::bindings::main::wasmtron::app::{
+    app as wit_app, ipc as wit_ipc, log as wit_log, timers as wit_timers, types as wit_types,
+    windows as wit_windows,
+};
+use crate::worker::{ipc_error_to_wit, level_from_wit};
+
+impl wit_types::Host for MainState {}
+
+impl wit_log::Host for MainState {
+    async fn log(&mut self, level: wit_log::Level, message: String) {
+        let name = format!("{}/main", self.shell.app_name());
+        crate::log::guest_log(&name, level_from_wit(level), &message);
+    }
+}
+
+impl wit_windows::Host for MainState {
+    async fn open(&mut self, label: String) -> Result<(), wit_windows::WindowError> {
+        self.shell.open_window(&label).map_err(window_error_to_wit)
+    }
+
+    async fn close(&mut self, label: String) -> Result<(), wit_windows::WindowError> {
+        self.shell.close_window(&label).map_err(window_error_to_wit)
+    }
+
+    async fn labels(&mut self) -> Vec<String> {
+        self.shell.window_labels()
+    }
+
+    async fn push(
+        &mut self,
+        label: String,
+        channel: String,
+        payload: Vec<u8>,
+    ) -> Result<(), wit_types::IpcError> {
+        self.shell
+            .push(&label, channel, payload)
+            .map_err(ipc_error_to_wit)
+    }
+}
+
+impl wit_ipc::Host for MainState {
+    async fn handle(&mut self, channel: String) {
+        self.shell.router().handle_in_main(&channel);
+    }
+
+    async fn remove_handler(&mut self, channel: String) {
+        self.shell.router().remove_main_handler(&channel);
+    }
+}
+
+impl wit_timers::Host for MainState {
+    async fn set_timeout(&mut self, ms: u32) -> u64 {
+        self.start_timer(ms, false)
+    }
+
+    async fn set_interval(&mut self, ms: u32) -> u64 {
+        self.start_timer(ms, true)
+    }
+
+    async fn clear(&mut self, id: u64) {
+        if let Some((timer, _)) = self.timers.remove(&id) {
+            timer.abort();
+        }
+    }
+}
+
+impl MainState {
+    /// Timers run on main's own runtime and fire by queueing an `on-timer`
+    /// call, so they never interrupt a call in progress.
+    fn start_timer(&mut self, ms: u32, repeat: bool) -> u64 {
+        self.next_timer += 1;
+        let id = self.next_timer;
+        let mailbox = self.mailbox.clone();
+        // A zero interval would spin; one millisecond is the floor.
+        let period = Duration::from_millis(u64::from(ms.max(1)));
+        let task = tokio::spawn(async move {
+            if repeat {
+                let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+                ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                loop {
+                    ticks.tick().await;
+                    if mailbox.post(MainCall::Timer(id)).is_err() {
+                        break;
+                    }
+                }
+            } else {
+                tokio::time::sleep(period).await;
+                let _ = mailbox.post(MainCall::Timer(id));
+            }
+        });
+        self.timers.insert(id, (task.abort_handle(), repeat));
+        id
+    }
+}
+
+impl wit_app::Host for MainState {
+    async fn name(&mut self) -> String {
+        self.shell.app_name().to_owned()
+    }
+
+    async fn quit(&mut self, code: i32) {
+        self.shell.quit(code);
+    }
+}
+
+fn window_error_to_wit(err: WindowControlError) -> wit_windows::WindowError {
+    match err {
+        WindowControlError::UnknownLabel(l) => wit_windows::WindowError::UnknownLabel(l),
+        WindowControlError::NotOpen(l) => wit_windows::WindowError::NotOpen(l),
+        WindowControlError::AlreadyOpen(l) => wit_windows::WindowError::AlreadyOpen(l),
+        other => wit_windows::WindowError::Failed(other.to_string()),
+    }
+}

@@ -1,0 +1,261 @@
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+use tokio::sync::oneshot;
+use wasmtime::Store;
+use wasmtime::component::{HasSelf, Linker, ResourceTable};
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+
+use crate::app::Shell;
+use crate::bindings::main::Main;
+use crate::bindings::main::wasmtron::app::types as wit_types;
+use crate::capabilities::{self, Grants, World};
+use crate::engine::Engine;
+use crate::ipc::{IpcError, Sender};
+
+/// A request to the main component, queued in its mailbox.
+#[derive(Debug)]
+pub(crate) enum MainCall {
+    Ready,
+    Handle {
+        sender: Sender,
+        channel: String,
+        payload: Vec<u8>,
+        reply: oneshot::Sender<Result<Vec<u8>, IpcError>>,
+    },
+    Message {
+        sender: Sender,
+        channel: String,
+        payload: Vec<u8>,
+    },
+    Timer(u64),
+    WindowClosed(String),
+}
+
+/// The way into main's mailbox. Cheap to clone.
+#[derive(Debug, Clone)]
+pub(crate) struct MainHandle {
+    mailbox: UnboundedSender<MainCall>,
+}
+
+impl MainHandle {
+    pub(crate) fn new() -> (Self, UnboundedReceiver<MainCall>) {
+        let (mailbox, rx) = unbounded_channel();
+        (MainHandle { mailbox }, rx)
+    }
+
+    pub(crate) fn post(&self, call: MainCall) -> Result<(), IpcError> {
+        self.mailbox
+            .send(call)
+            .map_err(|_| IpcError::target_gone("the main component"))
+    }
+
+    pub(crate) async fn handle(
+        &self,
+        sender: Sender,
+        channel: String,
+        payload: Vec<u8>,
+    ) -> Result<Vec<u8>, IpcError> {
+        let (reply, answer) = oneshot::channel();
+        self.post(MainCall::Handle {
+            sender,
+            channel,
+            payload,
+            reply,
+        })?;
+        // If main dies with this call queued, the reply sender is dropped and
+        // the caller hears `target-gone` at once.
+        answer
+            .await
+            .unwrap_or_else(|_| Err(IpcError::target_gone("the main component")))
+    }
+
+    pub(crate) fn message(
+        &self,
+        sender: Sender,
+        channel: String,
+        payload: Vec<u8>,
+    ) -> Result<(), IpcError> {
+        self.post(MainCall::Message {
+            sender,
+            channel,
+            payload,
+        })
+    }
+}
+
+/// The store data of the main component.
+pub(crate) struct MainState {
+    wasi: WasiCtx,
+    table: ResourceTable,
+    pub(super) shell: Arc<Shell>,
+    pub(super) mailbox: MainHandle,
+    /// Running timers: their task and whether they repeat.
+    pub(super) timers: HashMap<u64, (tokio::task::AbortHandle, bool)>,
+    pub(super) next_timer: u64,
+}
+
+impl WasiView for MainState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+/// Compiles, checks and instantiates the main component, then serves its
+/// mailbox on a thread of its own until the mailbox closes or main traps.
+///
+/// Returns once the component is instantiated (or failed to be).
+pub(crate) fn spawn_main(
+    engine: Engine,
+    path: std::path::PathBuf,
+    shell: Arc<Shell>,
+    handle: MainHandle,
+    mailbox: UnboundedReceiver<MainCall>,
+) -> anyhow::Result<std::thread::JoinHandle<()>> {
+    let (started_tx, started_rx) = std::sync::mpsc::channel();
+    let thread = std::thread::Builder::new()
+        .name("wasmtron-main".into())
+        .spawn(move || {
+            let runtime = match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt,
+                Err(err) => {
+                    let _ = started_tx.send(Err(anyhow::Error::from(err)));
+                    return;
+                }
+            };
+            runtime.block_on(async move {
+                let name = shell.app_name().to_owned();
+                match instantiate(&engine, &path, &name, shell.clone(), handle).await {
+                    Ok((main, store)) => {
+                        let _ = started_tx.send(Ok(()));
+                        serve(main, store, mailbox).await;
+                    }
+                    Err(err) => {
+                        let _ = started_tx.send(Err(err));
+                    }
+                }
+            });
+        })
+        .context("cannot start the main component's thread")?;
+    started_rx
+        .recv()
+        .context("the main component's thread ended before starting")??;
+    Ok(thread)
+}
+
+async fn instantiate(
+    engine: &Engine,
+    path: &std::path::Path,
+    name: &str,
+    shell: Arc<Shell>,
+    handle: MainHandle,
+) -> anyhow::Result<(Main, Store<MainState>)> {
+    let component = engine.load(path)?;
+    capabilities::check(engine, &component, World::Main, name)?;
+    let mut linker = Linker::<MainState>::new(engine.wasmtime());
+    wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(anyhow::Error::from).context("cannot link WASI")?;
+    Main::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)
+        .map_err(anyhow::Error::from)
+        .context("cannot link the main world")?;
+    let state = MainState {
+        wasi: capabilities::wasi_context(&format!("{name}/main"), &Grants::default()),
+        table: ResourceTable::new(),
+        shell,
+        mailbox: handle,
+        timers: HashMap::new(),
+        next_timer: 0,
+    };
+    let mut store = Store::new(engine.wasmtime(), state);
+    let main = Main::instantiate_async(&mut store, &component, &linker)
+        .await
+        .map_err(anyhow::Error::from)
+        .context("cannot instantiate the main component")?;
+    Ok((main, store))
+}
+
+async fn serve(main: Main, mut store: Store<MainState>, mut mailbox: UnboundedReceiver<MainCall>) {
+    let exports = main.wasmtron_app_main_events();
+    while let Some(call) = mailbox.recv().await {
+        let outcome = match call {
+            MainCall::Ready => exports.call_on_ready(&mut store).await,
+            MainCall::Handle {
+                sender,
+                channel,
+                payload,
+                reply,
+            } => {
+                let result = exports
+                    .call_handle(&mut store, &sender_to_wit(sender), &channel, &payload)
+                    .await;
+                match result {
+                    Ok(answer) => {
+                        let _ = reply.send(answer.map_err(|e| {
+                            IpcError::handler_failed(e.code, e.message, e.data)
+                        }));
+                        Ok(())
+                    }
+                    Err(trap) => {
+                        let _ = reply.send(Err(IpcError::target_gone(
+                            "the main component (it crashed)",
+                        )));
+                        Err(trap)
+                    }
+                }
+            }
+            MainCall::Message {
+                sender,
+                channel,
+                payload,
+            } => {
+                exports
+                    .call_on_message(&mut store, &sender_to_wit(sender), &channel, &payload)
+                    .await
+            }
+            MainCall::Timer(id) => match store.data().timers.get(&id) {
+                // Cleared while its firing was queued: drop the firing.
+                None => Ok(()),
+                Some(&(_, repeat)) => {
+                    if !repeat {
+                        store.data_mut().timers.remove(&id);
+                    }
+                    exports.call_on_timer(&mut store, id).await
+                }
+            },
+            MainCall::WindowClosed(label) => exports.call_on_window_closed(&mut store, &label).await,
+        };
+        if let Err(trap) = outcome {
+            // A trapped instance cannot be trusted again. Like a crashed
+            // Electron main process, this ends the app, with the reason.
+            let message = format!("{trap:#}");
+            tracing::error!("the main component crashed: {message}");
+            store.data().shell.main_crashed(message);
+            break;
+        }
+    }
+    // Dropping the mailbox fails every queued invoke with `target-gone`.
+    mailbox.close();
+    while let Some(call) = mailbox.recv().await {
+        if let MainCall::Handle { reply, .. } = call {
+            let _ = reply.send(Err(IpcError::target_gone("the main component")));
+        }
+    }
+    for (_, (timer, _)) in store.data_mut().timers.drain() {
+        timer.abort();
+    }
+}
+
+fn sender_to_wit(sender: Sender) -> wit_types::Sender {
+    match sender {
+        Sender::Main => wit_types::Sender::Main,
+        Sender::Window(label) => wit_types::Sender::Window(label),
+        Sender::Utility(name) => wit_types::Sender::Utility(name),
+    }
+}

@@ -1,0 +1,8 @@
+//! The main component: the app's trusted logic, run by the host itself on a
+//! thread of its own, one call at a time (as Electron's main process runs
+//! one JavaScript event at a time).
+
+mod imports;
+mod main;
+
+pub(crate) use main::{MainCall, MainHandle, spawn_main};

@@ -1,0 +1,127 @@
+use std::collections::HashMap;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, RwLock};
+
+use super::{ErrorCode, IpcError, Sender};
+use crate::component::MainHandle;
+
+/// A handler written in Rust, registered on the host instead of (or beside)
+/// a main component.
+pub type NativeHandler = Arc<
+    dyn Fn(Sender, Vec<u8>) -> Pin<Box<dyn Future<Output = Result<Vec<u8>, IpcError>> + Send>>
+        + Send
+        + Sync,
+>;
+
+#[derive(Clone)]
+enum Handler {
+    /// Registered by the main component with `ipc.handle`.
+    Main,
+    Native(NativeHandler),
+}
+
+/// Routes invokes and sends to whoever handles the channel.
+///
+/// Sender identity is an argument stamped by the caller (the host side of a
+/// worker connection), never something read from the payload.
+pub struct Router {
+    handlers: RwLock<HashMap<String, Handler>>,
+    main: Option<MainHandle>,
+}
+
+impl fmt::Debug for Router {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let channels: Vec<String> = self
+            .handlers
+            .read()
+            .map(|h| h.keys().cloned().collect())
+            .unwrap_or_default();
+        f.debug_struct("Router")
+            .field("channels", &channels)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Router {
+    pub(crate) fn new(main: Option<MainHandle>) -> Self {
+        Router {
+            handlers: RwLock::default(),
+            main,
+        }
+    }
+
+    /// Registers a native handler for `channel`, replacing any other.
+    pub fn handle_native(&self, channel: &str, handler: NativeHandler) {
+        self.set(channel, Some(Handler::Native(handler)));
+    }
+
+    pub(crate) fn handle_in_main(&self, channel: &str) {
+        self.set(channel, Some(Handler::Main));
+    }
+
+    pub(crate) fn remove_main_handler(&self, channel: &str) {
+        let is_main = self
+            .handlers
+            .read()
+            .is_ok_and(|h| matches!(h.get(channel), Some(Handler::Main)));
+        if is_main {
+            self.set(channel, None);
+        }
+    }
+
+    fn set(&self, channel: &str, handler: Option<Handler>) {
+        // A poisoned lock only means a panic elsewhere mid-insert; the map
+        // itself is still consistent, so keep serving.
+        let mut handlers = self.handlers.write().unwrap_or_else(|p| p.into_inner());
+        match handler {
+            Some(h) => handlers.insert(channel.to_owned(), h),
+            None => handlers.remove(channel),
+        };
+    }
+
+    fn lookup(&self, channel: &str) -> Option<Handler> {
+        self.handlers
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(channel)
+            .cloned()
+    }
+
+    /// Delivers an invoke and waits for the reply.
+    ///
+    /// # Errors
+    /// `no-handler` when nobody handles `channel`; `handler-failed` with the
+    /// handler's own code and data; `target-gone` when main is gone.
+    pub async fn invoke(
+        &self,
+        sender: Sender,
+        channel: &str,
+        payload: Vec<u8>,
+    ) -> Result<Vec<u8>, IpcError> {
+        match self.lookup(channel) {
+            None => Err(IpcError::new(
+                ErrorCode::NoHandler,
+                format!("no handler for channel `{channel}`"),
+            )),
+            Some(Handler::Native(handler)) => handler(sender, payload).await,
+            Some(Handler::Main) => match &self.main {
+                Some(main) => main.handle(sender, channel.to_owned(), payload).await,
+                None => Err(IpcError::target_gone("the main component")),
+            },
+        }
+    }
+
+    /// Delivers a fire-and-forget message to main. Messages from one sender
+    /// are delivered in the order this is called.
+    ///
+    /// # Errors
+    /// `target-gone` when there is no main component to receive it.
+    pub fn send(&self, sender: Sender, channel: &str, payload: Vec<u8>) -> Result<(), IpcError> {
+        match &self.main {
+            Some(main) => main.message(sender, channel.to_owned(), payload),
+            None => Err(IpcError::target_gone("the main component")),
+        }
+    }
+}

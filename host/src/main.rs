@@ -1,0 +1,5 @@
+//! The `wasmtron` binary.
+
+fn main() -> std::process::ExitCode {
+    wasmtron::cli::main()
+}

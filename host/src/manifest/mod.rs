@@ -1,0 +1,127 @@
+//! The app manifest, `wasmtron.toml`: parsed, validated, with every path
+//! resolved inside the app folder.
+//!
+//! ```toml
+//! [app]
+//! name = "hello"
+//!
+//! [main]
+//! component = "dist/hello_main.wasm"
+//!
+//! [[window]]
+//! label = "main"
+//! renderer = "dist/hello_renderer.wasm"
+//! ui = "ui"
+//! entry = "index.html"
+//! channels = ["greet"]
+//! ```
+
+mod raw;
+mod validate;
+
+use std::path::{Path, PathBuf};
+
+pub use validate::ManifestError;
+
+/// The file name `wasmtron run DIR` looks for.
+pub const MANIFEST_FILE: &str = "wasmtron.toml";
+
+/// A validated manifest. Paths are absolute and inside [`Manifest::root`].
+#[derive(Debug, Clone)]
+pub struct Manifest {
+    /// The app folder (the manifest's directory), canonicalized.
+    pub root: PathBuf,
+    pub name: String,
+    pub isolation: Isolation,
+    /// End the app when its last window closes (Electron's default on
+    /// Linux and Windows).
+    pub quit_when_all_windows_closed: bool,
+    pub main: Option<MainSpec>,
+    pub windows: Vec<WindowManifest>,
+    pub limits: Limits,
+}
+
+/// Where components run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Isolation {
+    /// Every component in the host process, each on its own thread.
+    InProcess,
+}
+
+/// The main component.
+#[derive(Debug, Clone)]
+pub struct MainSpec {
+    pub component: PathBuf,
+}
+
+/// One window the app may open.
+#[derive(Debug, Clone)]
+pub struct WindowManifest {
+    pub label: String,
+    pub title: String,
+    pub width: u32,
+    pub height: u32,
+    pub renderer: PathBuf,
+    /// The folder served to the page.
+    pub ui: PathBuf,
+    /// The page to load, relative to `ui`.
+    pub entry: String,
+    /// Channels the renderer may `invoke` and `send` on.
+    pub channels: Vec<String>,
+    /// Open when the app starts (default) or only when main asks.
+    pub open_at_start: bool,
+}
+
+/// Bounds on messages. Every limit ends in a named error, never a hang.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// The largest payload an invoke, send, push or reply may carry.
+    pub max_message_bytes: usize,
+    /// How long an invoke may wait for main's reply.
+    pub invoke_timeout_ms: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_message_bytes: 16 * 1024 * 1024,
+            invoke_timeout_ms: 30_000,
+        }
+    }
+}
+
+impl Manifest {
+    /// Loads `wasmtron.toml` from an app folder (or a manifest file path).
+    ///
+    /// # Errors
+    /// [`ManifestError`] naming the file, key or path at fault.
+    pub fn load(path: &Path) -> Result<Self, ManifestError> {
+        let file = if path.is_dir() {
+            path.join(MANIFEST_FILE)
+        } else {
+            path.to_path_buf()
+        };
+        let text = std::fs::read_to_string(&file).map_err(|source| ManifestError::Io {
+            path: file.clone(),
+            source,
+        })?;
+        let dir = file.parent().unwrap_or(Path::new("."));
+        Self::parse(&text, dir)
+    }
+
+    /// Parses manifest text whose relative paths resolve against `dir`.
+    ///
+    /// # Errors
+    /// [`ManifestError`] naming the key or path at fault.
+    pub fn parse(text: &str, dir: &Path) -> Result<Self, ManifestError> {
+        let raw: raw::RawManifest =
+            toml::from_str(text).map_err(|err| ManifestError::Parse(err.to_string()))?;
+        validate::validate(raw, dir)
+    }
+
+    /// The window declared with `label`.
+    pub fn window(&self, label: &str) -> Option<&WindowManifest> {
+        self.windows.iter().find(|w| w.label == label)
+    }
+}

@@ -1,0 +1,51 @@
+//! The manifest exactly as written. Unknown keys are refused by serde, with
+//! the key named.
+
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(super) struct RawManifest {
+    pub app: RawApp,
+    pub main: Option<RawMain>,
+    #[serde(default, rename = "window")]
+    pub windows: Vec<RawWindow>,
+    #[serde(default)]
+    pub limits: RawLimits,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(super) struct RawApp {
+    pub name: String,
+    pub isolation: Option<String>,
+    pub quit_when_all_windows_closed: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(super) struct RawMain {
+    pub component: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(super) struct RawWindow {
+    pub label: String,
+    pub title: Option<String>,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    pub renderer: String,
+    pub ui: Option<String>,
+    pub entry: Option<String>,
+    #[serde(default)]
+    pub channels: Vec<String>,
+    pub open: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(super) struct RawLimits {
+    pub max_message_bytes: Option<usize>,
+    pub invoke_timeout_ms: Option<u64>,
+}

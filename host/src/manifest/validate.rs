@@ -1,0 +1,190 @@
+//! Turns a [`RawManifest`] into a [`Manifest`]: checks names, resolves
+//! paths and keeps them inside the app folder.
+
+use std::collections::HashSet;
+use std::path::{Component, Path, PathBuf};
+
+use super::raw::{RawManifest, RawWindow};
+use super::{Isolation, Limits, MainSpec, Manifest, WindowManifest};
+
+/// Why a manifest was refused. Each variant names what is wrong.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ManifestError {
+    #[error("cannot read manifest `{}`: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// Syntax errors, wrong types and unknown keys (the message names the key).
+    #[error("invalid manifest: {0}")]
+    Parse(String),
+    #[error("invalid manifest: `{key}` {reason}")]
+    Invalid { key: String, reason: String },
+    #[error("invalid manifest: `{key}` names `{path}`, which does not exist")]
+    MissingPath { key: String, path: String },
+    #[error("invalid manifest: `{key}` names `{path}`, which is outside the app folder")]
+    PathEscapes { key: String, path: String },
+}
+
+const MAX_NAME: usize = 128;
+
+pub(super) fn validate(raw: RawManifest, dir: &Path) -> Result<Manifest, ManifestError> {
+    let root = dir.canonicalize().map_err(|source| ManifestError::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    check_name("app.name", &raw.app.name)?;
+    let isolation = match raw.app.isolation.as_deref() {
+        None | Some("in-process") => Isolation::InProcess,
+        Some(other) => {
+            return Err(invalid(
+                "app.isolation",
+                format!("is `{other}`; this version supports \"in-process\""),
+            ));
+        }
+    };
+    let main = raw
+        .main
+        .map(|m| {
+            Ok::<_, ManifestError>(MainSpec {
+                component: resolve_file(&root, "main.component", &m.component)?,
+            })
+        })
+        .transpose()?;
+
+    let mut labels = HashSet::new();
+    let mut windows = Vec::with_capacity(raw.windows.len());
+    for (i, window) in raw.windows.into_iter().enumerate() {
+        let key = format!("window[{i}]");
+        if !labels.insert(window.label.clone()) {
+            return Err(invalid(
+                &format!("{key}.label"),
+                format!("repeats the label `{}`", window.label),
+            ));
+        }
+        windows.push(validate_window(&root, &key, window, &raw.app.name)?);
+    }
+
+    let defaults = Limits::default();
+    let limits = Limits {
+        max_message_bytes: raw
+            .limits
+            .max_message_bytes
+            .unwrap_or(defaults.max_message_bytes),
+        invoke_timeout_ms: raw
+            .limits
+            .invoke_timeout_ms
+            .unwrap_or(defaults.invoke_timeout_ms),
+    };
+    if limits.max_message_bytes == 0 {
+        return Err(invalid("limits.max-message-bytes", "must be above 0".into()));
+    }
+    if limits.invoke_timeout_ms == 0 {
+        return Err(invalid("limits.invoke-timeout-ms", "must be above 0".into()));
+    }
+
+    Ok(Manifest {
+        root,
+        name: raw.app.name,
+        isolation,
+        quit_when_all_windows_closed: raw.app.quit_when_all_windows_closed.unwrap_or(true),
+        main,
+        windows,
+        limits,
+    })
+}
+
+fn validate_window(
+    root: &Path,
+    key: &str,
+    raw: RawWindow,
+    app_name: &str,
+) -> Result<WindowManifest, ManifestError> {
+    check_name(&format!("{key}.label"), &raw.label)?;
+    for (j, channel) in raw.channels.iter().enumerate() {
+        check_name(&format!("{key}.channels[{j}]"), channel)?;
+    }
+    let ui = resolve(root, &format!("{key}.ui"), raw.ui.as_deref().unwrap_or("ui"))?;
+    if !ui.is_dir() {
+        return Err(invalid(&format!("{key}.ui"), "is not a folder".into()));
+    }
+    let entry = raw.entry.unwrap_or_else(|| "index.html".into());
+    let entry_path = resolve(&ui, &format!("{key}.entry"), &entry)?;
+    if !entry_path.is_file() {
+        return Err(invalid(&format!("{key}.entry"), "is not a file".into()));
+    }
+    let size = |name: &str, value: Option<u32>, default: u32| match value {
+        Some(v) if !(100..=16384).contains(&v) => Err(invalid(
+            &format!("{key}.{name}"),
+            format!("is {v}; it must be between 100 and 16384"),
+        )),
+        v => Ok(v.unwrap_or(default)),
+    };
+    Ok(WindowManifest {
+        width: size("width", raw.width, 800)?,
+        height: size("height", raw.height, 600)?,
+        title: raw.title.unwrap_or_else(|| app_name.to_owned()),
+        renderer: resolve_file(root, &format!("{key}.renderer"), &raw.renderer)?,
+        ui,
+        entry: entry_path
+            .strip_prefix(resolve(root, &format!("{key}.ui"), raw.ui.as_deref().unwrap_or("ui"))?)
+            .map(|p| p.to_string_lossy().into_owned())
+            .unwrap_or(entry),
+        label: raw.label,
+        channels: raw.channels,
+        open_at_start: raw.open.unwrap_or(true),
+    })
+}
+
+/// Names (app, labels, channels): non-empty, printable, no whitespace.
+fn check_name(key: &str, name: &str) -> Result<(), ManifestError> {
+    if name.is_empty() || name.len() > MAX_NAME {
+        return Err(invalid(key, format!("must be 1 to {MAX_NAME} bytes long")));
+    }
+    if let Some(c) = name.chars().find(|c| c.is_whitespace() || c.is_control()) {
+        return Err(invalid(key, format!("contains the character {c:?}")));
+    }
+    Ok(())
+}
+
+fn resolve_file(root: &Path, key: &str, path: &str) -> Result<PathBuf, ManifestError> {
+    let resolved = resolve(root, key, path)?;
+    if !resolved.is_file() {
+        return Err(invalid(key, format!("names `{path}`, which is not a file")));
+    }
+    Ok(resolved)
+}
+
+/// Resolves `path` against `base` and refuses anything that ends up outside
+/// it, symlinks included.
+fn resolve(base: &Path, key: &str, path: &str) -> Result<PathBuf, ManifestError> {
+    let candidate = Path::new(path);
+    if candidate.is_absolute() || candidate.components().any(|c| c == Component::ParentDir) {
+        return Err(ManifestError::PathEscapes {
+            key: key.into(),
+            path: path.into(),
+        });
+    }
+    let resolved = base
+        .join(candidate)
+        .canonicalize()
+        .map_err(|_| ManifestError::MissingPath {
+            key: key.into(),
+            path: path.into(),
+        })?;
+    if !resolved.starts_with(base) {
+        return Err(ManifestError::PathEscapes {
+            key: key.into(),
+            path: path.into(),
+        });
+    }
+    Ok(resolved)
+}
+
+fn invalid(key: &str, reason: String) -> ManifestError {
+    ManifestError::Invalid {
+        key: key.into(),
+        reason,
+    }
+}

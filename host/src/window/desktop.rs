@@ -1,0 +1,434 @@
+//! The desktop backend: tao windows with WebKitGTK pages (through wry).
+//!
+//! GTK and WebKit may only be touched from the thread that initialised them,
+//! so the backend is split in two. [`DesktopEventLoop`] is created on the
+//! main thread and runs there, owning every window. [`DesktopBackend`] is a
+//! cloneable handle any thread may use: each call becomes a [`Command`] sent
+//! to the loop, which wakes up and carries it out. Messages from pages take
+//! the same road back (the page's IPC handler posts a command), so page
+//! events and DOM operations are ordered with everything else.
+//!
+//! Pages are served from their window's `ui_root` over the `wasmtron://`
+//! custom protocol with a strict content security policy; navigation to any
+//! other origin, new windows, downloads and permission requests are refused.
+
+mod assets;
+mod bridge;
+mod native;
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use anyhow::bail;
+use tao::event::{Event, StartCause, WindowEvent};
+use tao::event_loop::{
+    ControlFlow, EventLoop, EventLoopBuilder, EventLoopProxy, EventLoopWindowTarget,
+};
+use tao::platform::run_return::EventLoopExtRunReturn as _;
+use tao::window::WindowId;
+use tokio::sync::oneshot;
+
+use self::assets::AppAssets;
+use self::native::{NativeWindow, Serial};
+use super::{DomOp, PageEvent, PageEventSink, WindowBackend, WindowError, WindowSpec};
+
+/// What the handle asks of the event loop, and what pages report to it.
+#[derive(Debug)]
+enum Command {
+    Open {
+        spec: WindowSpec,
+        assets: AppAssets,
+        url: String,
+        events: PageEventSink,
+    },
+    Apply {
+        label: String,
+        op: DomOp,
+    },
+    Close {
+        label: String,
+    },
+    Query {
+        label: String,
+        expression: String,
+        reply: oneshot::Sender<Result<String, String>>,
+    },
+    NativeId {
+        label: String,
+        reply: oneshot::Sender<Option<u64>>,
+    },
+    /// A page posted a valid message.
+    Page {
+        serial: Serial,
+        event: PageEvent,
+    },
+    /// A page started loading a new document.
+    PageStarted {
+        serial: Serial,
+    },
+    Shutdown,
+}
+
+/// What the handle and the loop share. Kept in the handle so that `open`
+/// can refuse a taken label at once, without a round trip to the loop.
+#[derive(Debug, Default)]
+struct Registry {
+    /// Labels of windows opened and not yet closed.
+    labels: HashSet<String>,
+    /// Set by `shutdown`: nothing opens any more.
+    shut_down: bool,
+}
+
+/// The desktop window system. Create it on the main thread, hand out
+/// [`backend`](Self::backend) handles, then [`run`](Self::run) it there.
+pub struct DesktopEventLoop {
+    event_loop: EventLoop<Command>,
+    backend: DesktopBackend,
+}
+
+impl fmt::Debug for DesktopEventLoop {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DesktopEventLoop")
+            .field("backend", &self.backend)
+            .finish_non_exhaustive()
+    }
+}
+
+impl DesktopEventLoop {
+    /// Initialises GTK and creates the event loop.
+    ///
+    /// # Errors
+    /// When there is no display to connect to, GTK cannot start, or this is
+    /// not the main thread.
+    pub fn new() -> anyhow::Result<Self> {
+        if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
+            bail!(
+                "no display: neither DISPLAY nor WAYLAND_DISPLAY is set \
+                 (run under a desktop session, or `xvfb-run -a`)"
+            );
+        }
+        // tao panics instead of returning an error when GTK cannot start or
+        // the thread is not the main one; turn that into an error.
+        let event_loop = panic::catch_unwind(AssertUnwindSafe(|| {
+            EventLoopBuilder::<Command>::with_user_event().build()
+        }))
+        .map_err(|panic| {
+            let reason = panic
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| panic.downcast_ref::<&str>().copied())
+                .unwrap_or("unknown reason");
+            anyhow::anyhow!("cannot start the window system: {reason}")
+        })?;
+        let backend = DesktopBackend {
+            proxy: event_loop.create_proxy(),
+            registry: Arc::default(),
+        };
+        Ok(Self {
+            event_loop,
+            backend,
+        })
+    }
+
+    /// A handle to this window system, usable from any thread.
+    pub fn backend(&self) -> DesktopBackend {
+        self.backend.clone()
+    }
+
+    /// Runs the window system on this thread until [`WindowBackend::shutdown`]
+    /// is called. Windows closed by the user do not end it: the host decides
+    /// when the app is over.
+    pub fn run(mut self) {
+        let mut desktop = Desktop {
+            proxy: self.backend.proxy.clone(),
+            registry: Arc::clone(&self.backend.registry),
+            windows: HashMap::new(),
+            labels_by_id: HashMap::new(),
+            next_serial: 0,
+        };
+        let mut exiting = false;
+        self.event_loop
+            .run_return(|event, target, control_flow| match event {
+                Event::NewEvents(StartCause::Init) => *control_flow = ControlFlow::Wait,
+                Event::UserEvent(command) if !exiting => {
+                    exiting = desktop.handle(command, target) == Flow::Exit;
+                    if exiting {
+                        *control_flow = ControlFlow::Exit;
+                    }
+                }
+                Event::WindowEvent {
+                    window_id,
+                    event: WindowEvent::CloseRequested,
+                    ..
+                } => desktop.close_window(window_id),
+                // The loop can end without `shutdown` (tao gives up when GTK
+                // hands the app to another instance); windows still report
+                // `Closed`.
+                Event::LoopDestroyed => desktop.close_all(),
+                _ => {}
+            });
+        // Dropping the loop here makes every later command fail to send, so
+        // handles report `BackendGone` instead of queueing forever.
+    }
+}
+
+/// A handle to the desktop window system. Cheap to clone, usable from any
+/// thread; every call is carried out on the event-loop thread.
+#[derive(Debug, Clone)]
+pub struct DesktopBackend {
+    proxy: EventLoopProxy<Command>,
+    registry: Arc<Mutex<Registry>>,
+}
+
+impl DesktopBackend {
+    /// Evaluates a JavaScript expression in a window's page, for end-to-end
+    /// tests. The reply is the JSON text of the value (`"null"` for
+    /// `undefined`), or the message of the exception it threw.
+    ///
+    /// The expression runs with the page's privileges and is spliced into
+    /// the evaluated script as code: pass only trusted test code.
+    ///
+    /// The receiver yields `Err(RecvError)` if the window system is gone.
+    pub fn query(
+        &self,
+        label: &str,
+        expression: String,
+    ) -> oneshot::Receiver<Result<String, String>> {
+        let (reply, receiver) = oneshot::channel();
+        // A failed send drops `reply`, which is what the receiver reports.
+        let _ = self.proxy.send_event(Command::Query {
+            label: label.to_owned(),
+            expression,
+            reply,
+        });
+        receiver
+    }
+
+    /// The X11 window id of a window (for `xdotool`), or `None` when the
+    /// label is not open or the display is not X11.
+    ///
+    /// The receiver yields `Err(RecvError)` if the window system is gone.
+    pub fn native_window_id(&self, label: &str) -> oneshot::Receiver<Option<u64>> {
+        let (reply, receiver) = oneshot::channel();
+        let _ = self.proxy.send_event(Command::NativeId {
+            label: label.to_owned(),
+            reply,
+        });
+        receiver
+    }
+
+    fn registry(&self) -> MutexGuard<'_, Registry> {
+        // The registry is a plain set; a panic elsewhere cannot leave it
+        // half-updated, so a poisoned lock is still good.
+        self.registry.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn send(&self, command: Command) {
+        if self.proxy.send_event(command).is_err() {
+            tracing::debug!("window system gone; command dropped");
+        }
+    }
+}
+
+impl WindowBackend for DesktopBackend {
+    fn open(&self, spec: WindowSpec, events: PageEventSink) -> Result<(), WindowError> {
+        let page_error = |reason: String| WindowError::Page {
+            label: spec.label.clone(),
+            reason,
+        };
+        // Checked here, not in the loop, so a bad entry is the caller's error.
+        let assets = AppAssets::new(&spec.ui_root).map_err(|error| {
+            page_error(format!(
+                "ui root {} is not usable: {error}",
+                spec.ui_root.display()
+            ))
+        })?;
+        let url = assets.entry_url(&spec.entry).map_err(page_error)?;
+
+        let label = spec.label.clone();
+        // The command is sent under the lock so that it cannot overtake a
+        // concurrent `shutdown`: an open that succeeds always reaches the
+        // loop before the loop ends, and so always gets its `Closed`.
+        let mut registry = self.registry();
+        if registry.shut_down {
+            return Err(WindowError::BackendGone);
+        }
+        if registry.labels.contains(&label) {
+            return Err(WindowError::AlreadyOpen(label));
+        }
+        let command = Command::Open {
+            spec,
+            assets,
+            url,
+            events,
+        };
+        if self.proxy.send_event(command).is_err() {
+            return Err(WindowError::BackendGone);
+        }
+        registry.labels.insert(label);
+        Ok(())
+    }
+
+    fn apply(&self, label: &str, op: DomOp) {
+        self.send(Command::Apply {
+            label: label.to_owned(),
+            op,
+        });
+    }
+
+    fn close(&self, label: &str) {
+        self.send(Command::Close {
+            label: label.to_owned(),
+        });
+    }
+
+    fn shutdown(&self) {
+        let mut registry = self.registry();
+        registry.shut_down = true;
+        self.send(Command::Shutdown);
+    }
+}
+
+/// Whether the loop goes on after a command.
+#[derive(Debug, PartialEq, Eq)]
+enum Flow {
+    Continue,
+    Exit,
+}
+
+/// The event loop's state: every open window.
+#[derive(Debug)]
+struct Desktop {
+    proxy: EventLoopProxy<Command>,
+    registry: Arc<Mutex<Registry>>,
+    windows: HashMap<String, (Serial, NativeWindow)>,
+    labels_by_id: HashMap<WindowId, String>,
+    next_serial: Serial,
+}
+
+impl Desktop {
+    fn handle(&mut self, command: Command, target: &EventLoopWindowTarget<Command>) -> Flow {
+        match command {
+            Command::Open {
+                spec,
+                assets,
+                url,
+                events,
+            } => self.open(target, &spec, assets, url, events),
+            Command::Apply { label, op } => {
+                if let Some((_, window)) = self.windows.get_mut(&label) {
+                    window.apply(op);
+                }
+            }
+            Command::Close { label } => self.close(&label),
+            Command::Query {
+                label,
+                expression,
+                reply,
+            } => match self.windows.get(&label) {
+                Some((_, window)) => window.query(&expression, reply),
+                None => {
+                    let _ = reply.send(Err(format!("no open window `{label}`")));
+                }
+            },
+            Command::NativeId { label, reply } => {
+                let id = self
+                    .windows
+                    .get(&label)
+                    .and_then(|(_, window)| window.native_id());
+                let _ = reply.send(id);
+            }
+            Command::Page { serial, event } => {
+                if let Some(window) = self.by_serial(serial) {
+                    window.page_event(event);
+                }
+            }
+            Command::PageStarted { serial } => {
+                if let Some(window) = self.by_serial(serial) {
+                    window.page_started();
+                }
+            }
+            Command::Shutdown => {
+                self.close_all();
+                return Flow::Exit;
+            }
+        }
+        Flow::Continue
+    }
+
+    fn open(
+        &mut self,
+        target: &EventLoopWindowTarget<Command>,
+        spec: &WindowSpec,
+        assets: AppAssets,
+        url: String,
+        events: PageEventSink,
+    ) {
+        let serial = self.next_serial;
+        self.next_serial += 1;
+        match NativeWindow::open(
+            target,
+            &self.proxy,
+            serial,
+            spec,
+            assets,
+            url,
+            events.clone(),
+        ) {
+            Ok(window) => {
+                self.labels_by_id.insert(window.id(), spec.label.clone());
+                self.windows.insert(spec.label.clone(), (serial, window));
+            }
+            Err(error) => {
+                // `open` already returned Ok; the host learns of the failure
+                // the way it learns of any window going away.
+                tracing::error!(label = %spec.label, "cannot open window: {error:#}");
+                self.forget(&spec.label);
+                let _ = events.send((spec.label.clone(), PageEvent::Closed));
+            }
+        }
+    }
+
+    /// Destroys a window and tells the host. Unknown labels are ignored.
+    fn close(&mut self, label: &str) {
+        if let Some((_, window)) = self.windows.remove(label) {
+            self.labels_by_id.remove(&window.id());
+            self.forget(label);
+            window.send(PageEvent::Closed);
+            // Dropping destroys the web view, then the window.
+            drop(window);
+        }
+    }
+
+    fn close_all(&mut self) {
+        let labels: Vec<String> = self.windows.keys().cloned().collect();
+        for label in labels {
+            self.close(&label);
+        }
+    }
+
+    /// The user closed a window.
+    fn close_window(&mut self, id: WindowId) {
+        if let Some(label) = self.labels_by_id.get(&id).cloned() {
+            self.close(&label);
+        }
+    }
+
+    fn by_serial(&mut self, serial: Serial) -> Option<&mut NativeWindow> {
+        self.windows
+            .values_mut()
+            .find(|(window_serial, _)| *window_serial == serial)
+            .map(|(_, window)| window)
+    }
+
+    /// Frees a label for reuse.
+    fn forget(&self, label: &str) {
+        self.registry
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .labels
+            .remove(label);
+    }
+}

@@ -1,0 +1,349 @@
+//! The `wasmtron://` custom protocol: a window's page and its assets, served
+//! from the window's `ui_root` and nothing else.
+//!
+//! Every response, errors included, carries the strict content security
+//! policy: it is what keeps markup a renderer writes with `set-html` or
+//! `set-attribute` from running scripts or reaching other origins.
+
+use std::borrow::Cow;
+use std::fs;
+use std::io;
+use std::path::{Component, Path, PathBuf};
+
+use wry::http::header::{CONTENT_SECURITY_POLICY, CONTENT_TYPE, X_CONTENT_TYPE_OPTIONS};
+use wry::http::{HeaderValue, Method, Request, Response, StatusCode};
+
+/// The custom protocol's scheme.
+pub(super) const SCHEME: &str = "wasmtron";
+
+/// The one origin pages are served from. WebKitGTK keeps the authority of a
+/// custom-scheme URL, so pages see `wasmtron://app` as their origin and CSP
+/// `'self'` matches exactly this scheme and host.
+const HOST: &str = "app";
+
+/// Every URL of our own origin starts with this.
+pub(super) const ORIGIN_PREFIX: &str = "wasmtron://app/";
+
+/// The policy sent with every response.
+///
+/// `'unsafe-inline'` is allowed for styles only, because renderers set
+/// `style` attributes through DOM operations; scripts stay `'self'` so
+/// injected markup cannot run code. `connect-src 'none'`: the page reaches
+/// its renderer over the IPC bridge, never over the network.
+pub(super) const CONTENT_SECURITY_POLICY_VALUE: &str = "default-src 'self'; script-src 'self'; \
+     style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'none'; \
+     object-src 'none'; frame-src 'none'; base-uri 'none'; form-action 'none'";
+
+/// The files one window may load: everything below its `ui_root`.
+#[derive(Debug, Clone)]
+pub(super) struct AppAssets {
+    /// Canonical, so that a resolved file can be checked with `starts_with`.
+    root: PathBuf,
+}
+
+impl AppAssets {
+    /// Serves files from `ui_root`, which must be an existing directory.
+    pub(super) fn new(ui_root: &Path) -> io::Result<Self> {
+        let root = fs::canonicalize(ui_root)?;
+        if !root.is_dir() {
+            return Err(io::Error::new(
+                io::ErrorKind::NotADirectory,
+                format!("{} is not a directory", root.display()),
+            ));
+        }
+        Ok(Self { root })
+    }
+
+    /// The URL that loads `entry`, a path relative to the root.
+    ///
+    /// # Errors
+    /// A message when `entry` is not a plain relative path to a file inside the root.
+    pub(super) fn entry_url(&self, entry: &str) -> Result<String, String> {
+        let relative = relative_path(entry)
+            .ok_or_else(|| format!("entry `{entry}` is not a plain relative path"))?;
+        if self.resolve(&relative).is_none() {
+            return Err(format!(
+                "entry `{entry}` is not a file inside {}",
+                self.root.display()
+            ));
+        }
+        let encoded: Vec<String> = entry.split('/').map(percent_encode).collect();
+        Ok(format!("{ORIGIN_PREFIX}{}", encoded.join("/")))
+    }
+
+    /// Answers one request of the page. Anything that is not a readable file
+    /// inside the root is a 404, with no hint of why.
+    pub(super) fn respond(&self, request: &Request<Vec<u8>>) -> Response<Cow<'static, [u8]>> {
+        if request.method() != Method::GET && request.method() != Method::HEAD {
+            return plain(StatusCode::METHOD_NOT_ALLOWED, "method not allowed");
+        }
+        if request.uri().host() != Some(HOST) {
+            tracing::warn!(uri = %request.uri(), "asset request for a foreign host refused");
+            return plain(StatusCode::NOT_FOUND, "not found");
+        }
+        let Some(file) = percent_decode(request.uri().path())
+            .as_deref()
+            .and_then(|path| relative_path(path.strip_prefix('/')?))
+            .and_then(|relative| self.resolve(&relative))
+        else {
+            tracing::debug!(uri = %request.uri(), "asset not found or outside the ui root");
+            return plain(StatusCode::NOT_FOUND, "not found");
+        };
+        let body = match fs::read(&file) {
+            Ok(body) => body,
+            Err(error) => {
+                tracing::warn!(file = %file.display(), %error, "cannot read asset");
+                return plain(StatusCode::NOT_FOUND, "not found");
+            }
+        };
+        let body = if request.method() == Method::HEAD {
+            Vec::new()
+        } else {
+            body
+        };
+        response(StatusCode::OK, content_type(&file), body)
+    }
+
+    /// The canonical file `relative` names, if it is a file inside the root
+    /// once every symlink is followed.
+    fn resolve(&self, relative: &Path) -> Option<PathBuf> {
+        let file = fs::canonicalize(self.root.join(relative)).ok()?;
+        (file.starts_with(&self.root) && file.is_file()).then_some(file)
+    }
+}
+
+/// `path` as a relative path made only of normal components: no root, no
+/// `..`, no `.`, no empty segments, no backslashes or NULs.
+fn relative_path(path: &str) -> Option<PathBuf> {
+    if path.is_empty()
+        || path.contains(['\\', '\0'])
+        || path.split('/').any(|segment| segment.is_empty())
+    {
+        return None;
+    }
+    let relative = Path::new(path);
+    relative
+        .components()
+        .all(|component| matches!(component, Component::Normal(_)))
+        .then(|| relative.to_path_buf())
+}
+
+/// The Content-Type for a file, by extension. Unknown types are served as
+/// opaque bytes; with `nosniff` the page cannot run them as scripts or styles.
+fn content_type(file: &Path) -> &'static str {
+    let extension = file
+        .extension()
+        .and_then(|extension| extension.to_str())
+        .map(str::to_ascii_lowercase);
+    match extension.as_deref() {
+        Some("html" | "htm") => "text/html; charset=utf-8",
+        Some("js" | "mjs") => "text/javascript; charset=utf-8",
+        Some("css") => "text/css; charset=utf-8",
+        Some("json" | "map") => "application/json",
+        Some("txt") => "text/plain; charset=utf-8",
+        Some("svg") => "image/svg+xml",
+        Some("png") => "image/png",
+        Some("jpg" | "jpeg") => "image/jpeg",
+        Some("gif") => "image/gif",
+        Some("webp") => "image/webp",
+        Some("avif") => "image/avif",
+        Some("ico") => "image/x-icon",
+        Some("wasm") => "application/wasm",
+        Some("woff") => "font/woff",
+        Some("woff2") => "font/woff2",
+        Some("ttf") => "font/ttf",
+        Some("otf") => "font/otf",
+        Some("mp3") => "audio/mpeg",
+        Some("ogg") => "audio/ogg",
+        Some("wav") => "audio/wav",
+        Some("mp4") => "video/mp4",
+        Some("webm") => "video/webm",
+        _ => "application/octet-stream",
+    }
+}
+
+fn plain(status: StatusCode, message: &'static str) -> Response<Cow<'static, [u8]>> {
+    response(
+        status,
+        "text/plain; charset=utf-8",
+        message.as_bytes().to_vec(),
+    )
+}
+
+fn response(
+    status: StatusCode,
+    content_type: &'static str,
+    body: Vec<u8>,
+) -> Response<Cow<'static, [u8]>> {
+    let mut response = Response::new(Cow::Owned(body));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(
+        CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CONTENT_SECURITY_POLICY_VALUE),
+    );
+    headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    response
+}
+
+/// Decodes `%XX` escapes. `None` for a malformed escape or a result that is
+/// not UTF-8.
+fn percent_decode(input: &str) -> Option<String> {
+    let bytes = input.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = bytes.get(i + 1..i + 3)?;
+            let hex = std::str::from_utf8(hex).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// Encodes one path segment: everything but RFC 3986 unreserved characters.
+fn percent_encode(segment: &str) -> String {
+    let mut out = String::with_capacity(segment.len());
+    for byte in segment.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    fn get(assets: &AppAssets, uri: &str) -> Response<Cow<'static, [u8]>> {
+        assets.respond(&Request::builder().uri(uri).body(Vec::new()).unwrap())
+    }
+
+    fn fixture() -> (tempfile::TempDir, AppAssets) {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("ui");
+        fs::create_dir_all(root.join("sub dir")).unwrap();
+        fs::write(root.join("index.html"), "<p>hi</p>").unwrap();
+        fs::write(root.join("sub dir/app.js"), "1").unwrap();
+        fs::write(root.join("mod.wasm"), [0, 97, 115, 109]).unwrap();
+        fs::write(dir.path().join("secret.txt"), "secret").unwrap();
+        let assets = AppAssets::new(&root).unwrap();
+        (dir, assets)
+    }
+
+    #[test]
+    fn serves_files_with_type_and_policy() {
+        let (_dir, assets) = fixture();
+        let response = get(&assets, "wasmtron://app/index.html");
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(response.body().as_ref(), b"<p>hi</p>");
+        assert_eq!(response.headers()[CONTENT_TYPE], "text/html; charset=utf-8");
+        assert_eq!(
+            response.headers()[CONTENT_SECURITY_POLICY],
+            CONTENT_SECURITY_POLICY_VALUE
+        );
+        let response = get(&assets, "wasmtron://app/sub%20dir/app.js?v=1#x");
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(
+            response.headers()[CONTENT_TYPE],
+            "text/javascript; charset=utf-8"
+        );
+        let response = get(&assets, "wasmtron://app/mod.wasm");
+        assert_eq!(response.headers()[CONTENT_TYPE], "application/wasm");
+    }
+
+    #[test]
+    fn refuses_everything_outside_the_root() {
+        let (dir, assets) = fixture();
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(
+                dir.path().join("secret.txt"),
+                dir.path().join("ui/link.txt"),
+            )
+            .unwrap();
+            std::os::unix::fs::symlink(dir.path(), dir.path().join("ui/up")).unwrap();
+        }
+        for uri in [
+            "wasmtron://app/../secret.txt",
+            "wasmtron://app/%2E%2E/secret.txt",
+            "wasmtron://app/sub%20dir/..%2F..%2Fsecret.txt",
+            "wasmtron://app//etc/passwd",
+            "wasmtron://app/%2Fetc%2Fpasswd",
+            "wasmtron://app/link.txt",
+            "wasmtron://app/up/secret.txt",
+            "wasmtron://app/sub%20dir",
+            "wasmtron://app/",
+            "wasmtron://app/missing.html",
+            "wasmtron://app/bad%zz",
+            "wasmtron://app/%FF",
+            "wasmtron://other/index.html",
+        ] {
+            let response = get(&assets, uri);
+            assert_eq!(response.status(), StatusCode::NOT_FOUND, "{uri}");
+            assert_eq!(
+                response.headers()[CONTENT_SECURITY_POLICY],
+                CONTENT_SECURITY_POLICY_VALUE,
+                "{uri}"
+            );
+            assert_ne!(response.body().as_ref(), b"secret", "{uri}");
+        }
+    }
+
+    #[test]
+    fn refuses_other_methods() {
+        let (_dir, assets) = fixture();
+        let request = Request::builder()
+            .method(Method::POST)
+            .uri("wasmtron://app/index.html")
+            .body(Vec::new())
+            .unwrap();
+        assert_eq!(
+            assets.respond(&request).status(),
+            StatusCode::METHOD_NOT_ALLOWED
+        );
+    }
+
+    #[test]
+    fn entry_urls_are_encoded_and_checked() {
+        let (_dir, assets) = fixture();
+        assert_eq!(
+            assets.entry_url("index.html").unwrap(),
+            "wasmtron://app/index.html"
+        );
+        assert_eq!(
+            assets.entry_url("sub dir/app.js").unwrap(),
+            "wasmtron://app/sub%20dir/app.js"
+        );
+        for entry in [
+            "../secret.txt",
+            "/etc/passwd",
+            "",
+            "missing.html",
+            "sub dir",
+        ] {
+            assert!(assets.entry_url(entry).is_err(), "{entry}");
+        }
+    }
+
+    #[test]
+    fn percent_coding_round_trips() {
+        for segment in ["a b", "ü.html", "100%", "x?y#z"] {
+            assert_eq!(
+                percent_decode(&percent_encode(segment)).as_deref(),
+                Some(segment)
+            );
+        }
+    }
+}

@@ -1,0 +1,223 @@
+//! The page bridge: the script injected into every page, the messages it
+//! posts, and the scripts the host evaluates in the page.
+//!
+//! Messages come from the page, so they are hostile input: they are size
+//! checked and parsed strictly, and anything unexpected is an error the
+//! caller logs and drops. Scripts the host builds embed data only as JSON
+//! produced by `serde_json`, never as spliced strings.
+
+use serde::Deserialize;
+
+use crate::window::PageEvent;
+use crate::wire::{DomOp, EventKind, UiEvent};
+
+/// The script wry injects before every page's own scripts.
+pub(super) const PAGE_SCRIPT: &str = include_str!("../page.js");
+
+/// The largest message a page may post. A submit of a big form fits easily;
+/// anything larger is a page flooding its renderer.
+pub(super) const MAX_MESSAGE_BYTES: usize = 1 << 20;
+
+/// Why a message from a page was dropped.
+#[derive(Debug, thiserror::Error)]
+pub(super) enum MessageError {
+    #[error("message of {0} bytes is over the {MAX_MESSAGE_BYTES}-byte limit")]
+    TooLarge(usize),
+    /// The parser's complaint, cut short: it quotes the page's input.
+    #[error("malformed message: {0}")]
+    Malformed(String),
+}
+
+/// How much of a parse error is kept: enough to debug a page, too little to
+/// let a hostile one flood the log through the quoted input.
+const MAX_ERROR_CHARS: usize = 200;
+
+/// What `page.js` posts, as JSON.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type", rename_all = "kebab-case", deny_unknown_fields)]
+enum PageMessage {
+    // A struct variant: serde ignores `deny_unknown_fields` on unit variants.
+    Loaded {},
+    Ui {
+        kind: EventKind,
+        target: String,
+        value: Option<String>,
+        fields: Vec<(String, String)>,
+    },
+}
+
+/// Turns one message posted by a page into the event it reports.
+///
+/// # Errors
+/// [`MessageError`] for oversized, malformed or unknown messages.
+pub(super) fn parse_message(body: &str) -> Result<PageEvent, MessageError> {
+    if body.len() > MAX_MESSAGE_BYTES {
+        return Err(MessageError::TooLarge(body.len()));
+    }
+    let message = serde_json::from_str(body).map_err(|error| {
+        MessageError::Malformed(error.to_string().chars().take(MAX_ERROR_CHARS).collect())
+    })?;
+    Ok(match message {
+        PageMessage::Loaded {} => PageEvent::Loaded,
+        PageMessage::Ui {
+            kind,
+            target,
+            value,
+            fields,
+        } => PageEvent::Ui(UiEvent {
+            kind,
+            target,
+            value,
+            fields,
+        }),
+    })
+}
+
+/// The script that applies `op` in the page through `page.js`.
+///
+/// # Errors
+/// Only if `op` cannot be serialized, which would be a bug in [`DomOp`].
+pub(super) fn apply_script(op: &DomOp) -> Result<String, serde_json::Error> {
+    Ok(format!("window.__wasmtron.apply({});", js_literal(op)?))
+}
+
+/// The script that evaluates `expression` and wraps its value or exception
+/// so that [`parse_query_result`] can tell them apart.
+///
+/// The value is turned into JSON inside the page: WebKit cannot carry DOM
+/// objects (a `DOMRect`, say) back to the host, but their JSON it can.
+///
+/// The expression is spliced in as code: it is the caller's own trusted test
+/// code, and it cannot be passed as data because the page's policy forbids
+/// `eval`. The newline keeps a trailing `//` comment from eating the wrapper.
+pub(super) fn query_script(expression: &str) -> String {
+    format!(
+        "(function () {{ try {{ return JSON.stringify({{ ok: ({expression}\n) }}); }} \
+         catch (e) {{ return JSON.stringify({{ err: String(e) }}); }} }})()"
+    )
+}
+
+/// Reads what WebKit reported for a [`query_script`]: the JSON text of the
+/// expression's value, or the exception's message.
+///
+/// # Errors
+/// The exception message, or a description when the script did not run.
+pub(super) fn parse_query_result(raw: &str) -> Result<String, String> {
+    // wry reports a script that failed to run (a syntax error, a page that
+    // is gone) as an empty string; otherwise `raw` is the JSON of the string
+    // the wrapper returned, itself JSON.
+    let value: serde_json::Value = serde_json::from_str::<String>(raw)
+        .ok()
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .ok_or_else(|| "the expression did not evaluate (syntax error or no page)".to_owned())?;
+    if let Some(error) = value.get("err") {
+        return Err(error.as_str().unwrap_or("exception").to_owned());
+    }
+    // An `undefined` value leaves `ok` out of the object.
+    Ok(value
+        .get("ok")
+        .map_or_else(|| "null".to_owned(), ToString::to_string))
+}
+
+/// `value` as a JavaScript expression. JSON is one, once U+2028 and U+2029
+/// are escaped (they are line terminators in older JavaScript grammars).
+fn js_literal(value: &impl serde::Serialize) -> Result<String, serde_json::Error> {
+    Ok(serde_json::to_string(value)?
+        .replace('\u{2028}', "\\u2028")
+        .replace('\u{2029}', "\\u2029"))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[test]
+    fn parses_the_messages_page_js_posts() {
+        assert_eq!(
+            parse_message(r#"{"type":"loaded"}"#).unwrap(),
+            PageEvent::Loaded
+        );
+        assert_eq!(
+            parse_message(
+                r#"{"type":"ui","kind":"submit","target":"f","value":null,"fields":[["a","1"],["b","2"]]}"#
+            )
+            .unwrap(),
+            PageEvent::Ui(UiEvent {
+                kind: EventKind::Submit,
+                target: "f".into(),
+                value: None,
+                fields: vec![("a".into(), "1".into()), ("b".into(), "2".into())],
+            })
+        );
+    }
+
+    #[test]
+    fn drops_hostile_messages() {
+        for body in [
+            "",
+            "null",
+            "[object Object]",
+            r#"{"type":"closed"}"#,
+            r#"{"type":"loaded","extra":1}"#,
+            r#"{"type":"ui","kind":"hover","target":"","value":null,"fields":[]}"#,
+            r#"{"type":"ui","kind":"click","target":7,"value":null,"fields":[]}"#,
+            r#"{"type":"ui","kind":"click","target":"","value":null,"fields":[["a"]]}"#,
+            r#"{"type":"ui","kind":"click","target":""}"#,
+            "{\"type\":\"loaded\"",
+        ] {
+            assert!(parse_message(body).is_err(), "{body}");
+        }
+        let huge = format!(
+            r#"{{"type":"ui","kind":"input","target":"","value":"{}","fields":[]}}"#,
+            "x".repeat(MAX_MESSAGE_BYTES)
+        );
+        assert!(matches!(
+            parse_message(&huge),
+            Err(MessageError::TooLarge(_))
+        ));
+        let long_kind = format!(
+            r#"{{"type":"ui","kind":"{}","target":"","value":null,"fields":[]}}"#,
+            "k".repeat(10_000)
+        );
+        let error = parse_message(&long_kind).unwrap_err().to_string();
+        assert!(error.len() < 300, "{error}");
+    }
+
+    #[test]
+    fn apply_scripts_embed_ops_as_json() {
+        let op = DomOp::SetText {
+            selector: "#reply".into(),
+            text: "\"); alert(1); (\"\u{2028}</script>".into(),
+        };
+        let script = apply_script(&op).unwrap();
+        let json = script
+            .strip_prefix("window.__wasmtron.apply(")
+            .and_then(|rest| rest.strip_suffix(");"))
+            .unwrap();
+        assert!(!json.contains('\u{2028}'));
+        let back: DomOp = serde_json::from_str(json).unwrap();
+        assert_eq!(back, op);
+    }
+
+    #[test]
+    fn query_results_separate_values_and_errors() {
+        let raw = |inner: &str| serde_json::to_string(inner).unwrap();
+        assert_eq!(
+            parse_query_result(&raw(r#"{"ok":"hi"}"#)).unwrap(),
+            r#""hi""#
+        );
+        assert_eq!(
+            parse_query_result(&raw(r#"{"ok":{"x":1}}"#)).unwrap(),
+            r#"{"x":1}"#
+        );
+        assert_eq!(parse_query_result(&raw("{}")).unwrap(), "null");
+        assert_eq!(
+            parse_query_result(&raw(r#"{"err":"TypeError: x"}"#)).unwrap_err(),
+            "TypeError: x"
+        );
+        assert!(parse_query_result("").is_err());
+        assert!(parse_query_result(r#"{"ok":1}"#).is_err());
+    }
+}

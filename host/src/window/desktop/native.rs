@@ -1,0 +1,237 @@
+//! One open window: a tao window, the WebKitGTK view inside it, and the DOM
+//! operations waiting for its page. Lives on the event-loop thread only.
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::sync::Mutex;
+
+use anyhow::Context as _;
+use tao::dpi::LogicalSize;
+use tao::event_loop::{EventLoopProxy, EventLoopWindowTarget};
+use tao::platform::unix::WindowExtUnix as _;
+use tao::rwh_06::{HasWindowHandle as _, RawWindowHandle};
+use tao::window::{Window, WindowBuilder, WindowId};
+use tokio::sync::oneshot;
+use wry::http::Request;
+use wry::{
+    NewWindowResponse, PageLoadEvent, PermissionResponse, WebView, WebViewBuilder,
+    WebViewBuilderExtUnix as _,
+};
+
+use super::Command;
+use super::assets::{self, AppAssets};
+use super::bridge;
+use crate::window::{DomOp, PageEvent, PageEventSink, WindowSpec};
+
+/// How many DOM operations may wait for a page to load. A renderer that
+/// sends more before the page is up is flooding; the excess is dropped.
+const MAX_PENDING_OPS: usize = 65_536;
+
+/// Tells apart successive windows that reuse a label, so a late message
+/// from a closed window's page never reaches its successor.
+pub(super) type Serial = u64;
+
+/// An open window and its page.
+pub(super) struct NativeWindow {
+    label: String,
+    // Declared before `window` so it drops first: the view lives inside the
+    // window's GTK container.
+    webview: WebView,
+    window: Window,
+    events: PageEventSink,
+    /// Whether `page.js` reported the current document loaded. Until it
+    /// does, operations wait in `pending`, in order.
+    loaded: bool,
+    pending: VecDeque<DomOp>,
+}
+
+impl fmt::Debug for NativeWindow {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NativeWindow")
+            .field("label", &self.label)
+            .field("id", &self.window.id())
+            .field("loaded", &self.loaded)
+            .field("pending", &self.pending.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl NativeWindow {
+    /// Opens the window and starts loading `url` (already checked to be an
+    /// asset of `assets`).
+    pub(super) fn open(
+        target: &EventLoopWindowTarget<Command>,
+        proxy: &EventLoopProxy<Command>,
+        serial: Serial,
+        spec: &WindowSpec,
+        assets: AppAssets,
+        url: String,
+        events: PageEventSink,
+    ) -> anyhow::Result<Self> {
+        let window = WindowBuilder::new()
+            .with_title(&spec.title)
+            .with_inner_size(LogicalSize::new(spec.width, spec.height))
+            .build(target)
+            .context("cannot create the window")?;
+        let container = window
+            .default_vbox()
+            .context("the window has no GTK container")?;
+
+        let label = spec.label.clone();
+        let messages = proxy.clone();
+        let loads = proxy.clone();
+        let webview = WebViewBuilder::new()
+            .with_id(&label)
+            // Ephemeral storage: a page keeps nothing on disk between runs
+            // unless a future manifest grant says so.
+            .with_incognito(true)
+            .with_devtools(false)
+            .with_clipboard(false)
+            .with_custom_protocol(assets::SCHEME.to_owned(), move |_id, request| {
+                assets.respond(&request)
+            })
+            .with_initialization_script(bridge::PAGE_SCRIPT)
+            .with_ipc_handler(move |request| on_page_message(&messages, serial, &request))
+            .with_on_page_load_handler(move |event, _url| {
+                if let PageLoadEvent::Started = event {
+                    // The event loop outlives every window, so this only
+                    // fails during shutdown, when nobody needs it.
+                    let _ = loads.send_event(Command::PageStarted { serial });
+                }
+            })
+            .with_navigation_handler(|url| {
+                let allowed = url.starts_with(assets::ORIGIN_PREFIX);
+                if !allowed {
+                    tracing::warn!(%url, "navigation away from the app refused");
+                }
+                allowed
+            })
+            .with_new_window_req_handler(|url, _features| {
+                tracing::warn!(%url, "new window request refused");
+                NewWindowResponse::Deny
+            })
+            .with_download_started_handler(|url, _path| {
+                tracing::warn!(%url, "download refused");
+                false
+            })
+            .with_permission_handler(|kind| {
+                tracing::warn!(?kind, "permission request refused");
+                PermissionResponse::Deny
+            })
+            .with_url(url)
+            .build_gtk(container)
+            .context("cannot create the web view")?;
+
+        Ok(Self {
+            label,
+            webview,
+            window,
+            events,
+            loaded: false,
+            pending: VecDeque::new(),
+        })
+    }
+
+    pub(super) fn id(&self) -> WindowId {
+        self.window.id()
+    }
+
+    /// Applies `op` now, or after the page reports it loaded.
+    pub(super) fn apply(&mut self, op: DomOp) {
+        if self.loaded {
+            self.run(&op);
+        } else if self.pending.len() < MAX_PENDING_OPS {
+            self.pending.push_back(op);
+        } else {
+            tracing::warn!(
+                label = %self.label,
+                limit = MAX_PENDING_OPS,
+                "too many DOM operations before the page loaded; dropping one"
+            );
+        }
+    }
+
+    /// A new document started loading (a reload or a navigation inside the
+    /// app): operations wait for it.
+    pub(super) fn page_started(&mut self) {
+        tracing::debug!(label = %self.label, "page started loading");
+        self.loaded = false;
+    }
+
+    /// Handles an event the page reported, and passes it to the host.
+    pub(super) fn page_event(&mut self, event: PageEvent) {
+        if event == PageEvent::Loaded {
+            tracing::debug!(label = %self.label, pending = self.pending.len(), "page loaded");
+            self.loaded = true;
+            while let Some(op) = self.pending.pop_front() {
+                self.run(&op);
+            }
+        }
+        self.send(event);
+    }
+
+    /// Evaluates `expression` in the page; the reply carries its JSON value.
+    pub(super) fn query(&self, expression: &str, reply: oneshot::Sender<Result<String, String>>) {
+        // wry wants an `Fn` callback; the reply can be sent only once.
+        let reply = Mutex::new(Some(reply));
+        let evaluated = self.webview.evaluate_script_with_callback(
+            &bridge::query_script(expression),
+            move |raw| {
+                let reply = reply
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .take();
+                if let Some(reply) = reply {
+                    let _ = reply.send(bridge::parse_query_result(&raw));
+                }
+            },
+        );
+        if let Err(error) = evaluated {
+            tracing::warn!(label = %self.label, %error, "cannot evaluate a query");
+        }
+    }
+
+    /// The X11 id of the window, when it runs on X11.
+    pub(super) fn native_id(&self) -> Option<u64> {
+        match self.window.window_handle().ok()?.as_raw() {
+            RawWindowHandle::Xlib(handle) => Some(handle.window),
+            _ => None,
+        }
+    }
+
+    /// Sends a page event to the host. The host dropping its receiver means
+    /// it no longer cares about this window, which is not an error here.
+    pub(super) fn send(&self, event: PageEvent) {
+        let _ = self.events.send((self.label.clone(), event));
+    }
+
+    fn run(&self, op: &DomOp) {
+        let result = match bridge::apply_script(op) {
+            Ok(script) => self
+                .webview
+                .evaluate_script(&script)
+                .map_err(|e| e.to_string()),
+            Err(error) => Err(error.to_string()),
+        };
+        if let Err(error) = result {
+            tracing::warn!(label = %self.label, %error, "cannot apply a DOM operation");
+        }
+    }
+}
+
+/// The IPC handler: a message from the page, hostile until parsed.
+fn on_page_message(proxy: &EventLoopProxy<Command>, serial: Serial, request: &Request<String>) {
+    // The bridge exists only in our own pages; navigation elsewhere is
+    // refused, but a message from anywhere else is dropped all the same.
+    let url = request.uri().to_string();
+    if !url.starts_with(assets::ORIGIN_PREFIX) {
+        tracing::warn!(%url, "page message from a foreign page dropped");
+        return;
+    }
+    match bridge::parse_message(request.body()) {
+        Ok(event) => {
+            let _ = proxy.send_event(Command::Page { serial, event });
+        }
+        Err(error) => tracing::warn!(%error, "page message dropped"),
+    }
+}

@@ -1,0 +1,701 @@
+//! The headless backend: windows without a display, each holding its page as
+//! an in-memory DOM tree that tests can query and drive with UI events.
+
+mod dom;
+mod events;
+
+use std::collections::BTreeMap;
+use std::path::{Component, Path};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use ego_tree::NodeId;
+use scraper::{ElementRef, Html, Selector};
+
+use super::{
+    DomOp, EventKind, PageEvent, PageEventSink, UiEvent, WindowBackend, WindowError, WindowSpec,
+};
+
+/// Why a UI event could not be injected into a headless window.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum HeadlessError {
+    #[error("no window `{0}` is open")]
+    NoWindow(String),
+    #[error("`{0}` is not a valid CSS selector")]
+    BadSelector(String),
+    #[error("no element matches `{0}`")]
+    NoMatch(String),
+    #[error("the element matching `{0}` is not in a form")]
+    NoForm(String),
+}
+
+/// A window system without a display, for tests.
+///
+/// Each open window keeps its page as a DOM tree. [`DomOp`]s edit the tree,
+/// the query methods read it, and [`click`](Self::click),
+/// [`input`](Self::input), [`change`](Self::change) and
+/// [`submit`](Self::submit) deliver the [`UiEvent`]s a browser running the
+/// page script would.
+#[derive(Debug, Default)]
+pub struct HeadlessBackend {
+    pages: Mutex<BTreeMap<String, Page>>,
+}
+
+/// One open window.
+#[derive(Debug)]
+struct Page {
+    html: Html,
+    events: PageEventSink,
+}
+
+impl Page {
+    fn send(&self, label: &str, event: PageEvent) {
+        // A dropped receiver means nobody is listening any more; that is not
+        // the page's problem.
+        if self.events.send((label.to_owned(), event)).is_err() {
+            tracing::debug!(window = label, "page event dropped: receiver gone");
+        }
+    }
+}
+
+impl HeadlessBackend {
+    /// A window system with no windows open.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Whether window `label` is open.
+    pub fn is_open(&self, label: &str) -> bool {
+        self.pages().contains_key(label)
+    }
+
+    /// The labels of the open windows, sorted.
+    pub fn labels(&self) -> Vec<String> {
+        self.pages().keys().cloned().collect()
+    }
+
+    /// The text content of the first element matching `selector`.
+    pub fn text(&self, label: &str, selector: &str) -> Option<String> {
+        self.query(label, selector, |element| element.text().collect())
+    }
+
+    /// The inner HTML of the first element matching `selector`.
+    pub fn inner_html(&self, label: &str, selector: &str) -> Option<String> {
+        self.query(label, selector, |element| element.inner_html())
+    }
+
+    /// Attribute `name` of the first element matching `selector`.
+    pub fn attribute(&self, label: &str, selector: &str, name: &str) -> Option<String> {
+        self.query(label, selector, |element| {
+            element.attr(name).map(str::to_owned)
+        })
+        .flatten()
+    }
+
+    /// Whether the first element matching `selector` has class `class`.
+    pub fn has_class(&self, label: &str, selector: &str, class: &str) -> bool {
+        self.query(label, selector, |element| {
+            element.value().classes().any(|name| name == class)
+        })
+        .unwrap_or(false)
+    }
+
+    /// The current value of the first element matching `selector`, if it is a
+    /// form control (`input`, `textarea`, `select`).
+    pub fn value(&self, label: &str, selector: &str) -> Option<String> {
+        self.query(label, selector, dom::value).flatten()
+    }
+
+    /// How many elements match `selector`.
+    pub fn count(&self, label: &str, selector: &str) -> usize {
+        let pages = self.pages();
+        match (pages.get(label), parse(selector)) {
+            (Some(page), Ok(selector)) => dom::matches(&page.html, &selector).len(),
+            _ => 0,
+        }
+    }
+
+    /// Clicks the first element matching `selector`: `click` events bubble
+    /// from it, then, for a submit button in a form, the form is submitted.
+    ///
+    /// Returns how many events were delivered.
+    ///
+    /// # Errors
+    /// [`HeadlessError`] when the window, the selector or the element is missing.
+    pub fn click(&self, label: &str, selector: &str) -> Result<usize, HeadlessError> {
+        self.dispatch(label, selector, |html, target| {
+            let mut events = events::bubble(html, target, EventKind::Click);
+            if let Some(form) = events::submitted_by(html, target) {
+                events.extend(events::submit(html, form));
+            }
+            Ok(events)
+        })
+    }
+
+    /// Types `text` into the first element matching `selector`, replacing its
+    /// value, and bubbles `input` events from it.
+    ///
+    /// # Errors
+    /// As for [`click`](Self::click).
+    pub fn input(&self, label: &str, selector: &str, text: &str) -> Result<usize, HeadlessError> {
+        self.edit(label, selector, text, EventKind::Input)
+    }
+
+    /// Like [`input`](Self::input), with `change` events.
+    ///
+    /// # Errors
+    /// As for [`click`](Self::click).
+    pub fn change(&self, label: &str, selector: &str, text: &str) -> Result<usize, HeadlessError> {
+        self.edit(label, selector, text, EventKind::Change)
+    }
+
+    /// Submits the form matching `selector`, or the form around the element
+    /// matching it: `submit` events bubble from the form, each with its fields.
+    ///
+    /// # Errors
+    /// As for [`click`](Self::click), and [`HeadlessError::NoForm`] when the
+    /// element is not in a form.
+    pub fn submit(&self, label: &str, selector: &str) -> Result<usize, HeadlessError> {
+        self.dispatch(label, selector, |html, target| {
+            let form = events::form_of(html, target)
+                .ok_or_else(|| HeadlessError::NoForm(selector.to_owned()))?;
+            Ok(events::submit(html, form))
+        })
+    }
+
+    fn edit(
+        &self,
+        label: &str,
+        selector: &str,
+        text: &str,
+        kind: EventKind,
+    ) -> Result<usize, HeadlessError> {
+        self.dispatch(label, selector, |html, target| {
+            dom::set_value(html, target, text);
+            Ok(events::bubble(html, target, kind))
+        })
+    }
+
+    /// Runs `events_for` on the first element matching `selector` and
+    /// delivers the events it returns.
+    fn dispatch(
+        &self,
+        label: &str,
+        selector: &str,
+        events_for: impl FnOnce(&mut Html, NodeId) -> Result<Vec<UiEvent>, HeadlessError>,
+    ) -> Result<usize, HeadlessError> {
+        let mut pages = self.pages();
+        let page = pages
+            .get_mut(label)
+            .ok_or_else(|| HeadlessError::NoWindow(label.to_owned()))?;
+        let target = *dom::matches(&page.html, &parse(selector)?)
+            .first()
+            .ok_or_else(|| HeadlessError::NoMatch(selector.to_owned()))?;
+        let events = events_for(&mut page.html, target)?;
+        let delivered = events.len();
+        for event in events {
+            page.send(label, PageEvent::Ui(event));
+        }
+        Ok(delivered)
+    }
+
+    /// Runs `read` on the first element matching `selector`; `None` when
+    /// there is no such window or element.
+    fn query<T>(
+        &self,
+        label: &str,
+        selector: &str,
+        read: impl FnOnce(ElementRef<'_>) -> T,
+    ) -> Option<T> {
+        let pages = self.pages();
+        let html = &pages.get(label)?.html;
+        let target = *dom::matches(html, &parse(selector).ok()?).first()?;
+        dom::element(html, target).map(read)
+    }
+
+    fn pages(&self) -> MutexGuard<'_, BTreeMap<String, Page>> {
+        // Recovering keeps one panicking test thread from failing every later
+        // call; at worst a DOM operation was half applied.
+        self.pages.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl WindowBackend for HeadlessBackend {
+    fn open(&self, spec: WindowSpec, events: PageEventSink) -> Result<(), WindowError> {
+        let page_error = |reason: String| WindowError::Page {
+            label: spec.label.clone(),
+            reason,
+        };
+        if !is_inside(Path::new(&spec.entry)) {
+            return Err(page_error(format!(
+                "entry `{}` is not a relative path inside the UI folder",
+                spec.entry
+            )));
+        }
+        let path = spec.ui_root.join(&spec.entry);
+        let source = std::fs::read_to_string(&path)
+            .map_err(|error| page_error(format!("{}: {error}", path.display())))?;
+
+        let mut pages = self.pages();
+        if pages.contains_key(&spec.label) {
+            return Err(WindowError::AlreadyOpen(spec.label));
+        }
+        let page = Page {
+            html: Html::parse_document(&source),
+            events,
+        };
+        page.send(&spec.label, PageEvent::Loaded);
+        pages.insert(spec.label, page);
+        Ok(())
+    }
+
+    fn apply(&self, label: &str, op: DomOp) {
+        let mut pages = self.pages();
+        let Some(page) = pages.get_mut(label) else {
+            tracing::warn!(
+                window = label,
+                ?op,
+                "DOM operation for a window that is not open"
+            );
+            return;
+        };
+        let selector = match parse(op.selector()) {
+            Ok(selector) => selector,
+            Err(error) => {
+                tracing::warn!(window = label, %error, "DOM operation ignored");
+                return;
+            }
+        };
+        for target in dom::matches(&page.html, &selector) {
+            dom::apply(&mut page.html, target, &op);
+        }
+    }
+
+    fn close(&self, label: &str) {
+        let page = self.pages().remove(label);
+        match page {
+            Some(page) => page.send(label, PageEvent::Closed),
+            None => tracing::debug!(window = label, "close of a window that is not open"),
+        }
+    }
+
+    fn shutdown(&self) {
+        let pages = std::mem::take(&mut *self.pages());
+        for (label, page) in pages {
+            page.send(&label, PageEvent::Closed);
+        }
+    }
+}
+
+fn parse(selector: &str) -> Result<Selector, HeadlessError> {
+    Selector::parse(selector).map_err(|_| HeadlessError::BadSelector(selector.to_owned()))
+}
+
+/// Whether `entry` stays below the folder it is joined to: relative, no `..`.
+fn is_inside(entry: &Path) -> bool {
+    entry
+        .components()
+        .all(|component| matches!(component, Component::Normal(_) | Component::CurDir))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
+
+    use super::*;
+
+    const PAGE: &str = r#"<!DOCTYPE html>
+<html><head><title>t</title></head>
+<body data-on="click submit">
+  <h1 id="title" class="big big">Hello <b>you</b></h1>
+  <ul id="list"><li class="item">a</li><li class="item">b</li></ul>
+  <table><tbody id="rows"></tbody></table>
+  <div id="outer" data-on="click"><button id="inner" type="button" data-on="click">Go</button></div>
+  <form id="login" data-on="submit">
+    <input id="user" name="user" value="ann" data-on="input change">
+    <input id="remember" type="checkbox" name="remember">
+    <input id="agree" type="checkbox" name="agree" checked>
+    <textarea id="bio" name="bio">hi</textarea>
+    <select id="color" name="color"><option>red</option><option value="g" selected>green</option></select>
+    <input id="nameless" value="x">
+    <button id="send">Send</button>
+  </form>
+</body></html>"#;
+
+    type Events = UnboundedReceiver<(String, PageEvent)>;
+
+    fn spec(root: &Path, entry: &str) -> WindowSpec {
+        WindowSpec {
+            label: "main".into(),
+            title: "Test".into(),
+            width: 800,
+            height: 600,
+            ui_root: root.to_path_buf(),
+            entry: entry.into(),
+        }
+    }
+
+    /// A backend with window `main` showing [`PAGE`], its `Loaded` consumed.
+    fn open_page() -> (HeadlessBackend, Events) {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("index.html"), PAGE).unwrap();
+        let backend = HeadlessBackend::new();
+        let (sink, mut events) = unbounded_channel();
+        backend.open(spec(dir.path(), "index.html"), sink).unwrap();
+        assert_eq!(
+            events.try_recv().unwrap(),
+            ("main".into(), PageEvent::Loaded)
+        );
+        (backend, events)
+    }
+
+    fn ui_events(events: &mut Events) -> Vec<UiEvent> {
+        let mut delivered = Vec::new();
+        while let Ok((label, event)) = events.try_recv() {
+            assert_eq!(label, "main");
+            match event {
+                PageEvent::Ui(event) => delivered.push(event),
+                other => panic!("expected a UI event, got {other:?}"),
+            }
+        }
+        delivered
+    }
+
+    fn event(kind: EventKind, target: &str, value: Option<&str>) -> UiEvent {
+        UiEvent {
+            kind,
+            target: target.into(),
+            value: value.map(str::to_owned),
+            fields: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn open_parses_the_page() {
+        let (backend, _events) = open_page();
+        assert!(backend.is_open("main"));
+        assert_eq!(backend.labels(), ["main"]);
+        assert_eq!(backend.text("main", "#title").unwrap(), "Hello you");
+        assert_eq!(
+            backend.inner_html("main", "#title").unwrap(),
+            "Hello <b>you</b>"
+        );
+        assert_eq!(backend.count("main", "li"), 2);
+        assert_eq!(backend.text("main", "#missing"), None);
+    }
+
+    #[test]
+    fn set_text_replaces_children() {
+        let (backend, _events) = open_page();
+        let op = DomOp::SetText {
+            selector: "#title".into(),
+            text: "<i>plain</i>".into(),
+        };
+        backend.apply("main", op);
+        assert_eq!(backend.text("main", "h1").unwrap(), "<i>plain</i>");
+        assert_eq!(backend.count("main", "b"), 0);
+        assert_eq!(
+            backend.inner_html("main", "h1").unwrap(),
+            "&lt;i&gt;plain&lt;/i&gt;"
+        );
+    }
+
+    #[test]
+    fn set_html_replaces_children_in_context() {
+        let (backend, _events) = open_page();
+        let html = r#"<li class="item">c</li><li class="item">d</li><li class="item">e</li>"#;
+        backend.apply(
+            "main",
+            DomOp::SetHtml {
+                selector: "#list".into(),
+                html: html.into(),
+            },
+        );
+        assert_eq!(backend.count("main", "li"), 3, "old items are gone");
+        assert_eq!(backend.inner_html("main", "#list").unwrap(), html);
+        assert_eq!(backend.text("main", "#list li:last-child").unwrap(), "e");
+
+        // Rows only survive parsing in the context of a table section.
+        let rows = "<tr><td>1</td></tr><tr><td>2</td></tr>";
+        backend.apply(
+            "main",
+            DomOp::SetHtml {
+                selector: "#rows".into(),
+                html: rows.into(),
+            },
+        );
+        assert_eq!(backend.count("main", "#rows > tr"), 2);
+    }
+
+    #[test]
+    fn attributes_are_set_and_removed() {
+        let (backend, _events) = open_page();
+        // Match first so scraper's id cache is filled before the edit.
+        assert_eq!(backend.count("main", "#title"), 1);
+        let op = DomOp::SetAttribute {
+            selector: "h1".into(),
+            name: "id".into(),
+            value: "head".into(),
+        };
+        backend.apply("main", op);
+        assert_eq!(backend.count("main", "#title"), 0);
+        assert_eq!(backend.text("main", "#head").unwrap(), "Hello you");
+
+        let op = DomOp::SetAttribute {
+            selector: "li".into(),
+            name: "Data-X".into(),
+            value: "1".into(),
+        };
+        backend.apply("main", op);
+        assert_eq!(backend.count("main", "[data-x='1']"), 2);
+
+        backend.apply(
+            "main",
+            DomOp::RemoveAttribute {
+                selector: "li".into(),
+                name: "data-x".into(),
+            },
+        );
+        assert_eq!(backend.attribute("main", "li", "data-x"), None);
+        assert_eq!(backend.count("main", "[data-x]"), 0);
+    }
+
+    #[test]
+    fn class_edits_change_what_selectors_match() {
+        let (backend, _events) = open_page();
+        let add = |selector: &str, name: &str| {
+            backend.apply(
+                "main",
+                DomOp::AddClass {
+                    selector: selector.into(),
+                    name: name.into(),
+                },
+            );
+        };
+        // Match first so scraper's class cache is filled before the edit.
+        assert_eq!(backend.count("main", ".item"), 2);
+        add(".item", "active");
+        add(".item", "active");
+        assert_eq!(backend.count("main", ".item.active"), 2);
+        assert_eq!(
+            backend.attribute("main", "li", "class").unwrap(),
+            "item active"
+        );
+        assert!(backend.has_class("main", "li", "active"));
+
+        add("h1", "x");
+        assert_eq!(backend.attribute("main", "h1", "class").unwrap(), "big x");
+
+        backend.apply(
+            "main",
+            DomOp::RemoveClass {
+                selector: ".item".into(),
+                name: "item".into(),
+            },
+        );
+        assert_eq!(backend.count("main", ".item"), 0);
+        assert_eq!(backend.count("main", ".active"), 2);
+        assert!(!backend.has_class("main", "li", "item"));
+    }
+
+    #[test]
+    fn set_value_follows_the_control() {
+        let (backend, _events) = open_page();
+        let set_value = |selector: &str, value: &str| {
+            backend.apply(
+                "main",
+                DomOp::SetValue {
+                    selector: selector.into(),
+                    value: value.into(),
+                },
+            );
+        };
+        assert_eq!(
+            backend.value("main", "#color").unwrap(),
+            "g",
+            "the selected option"
+        );
+        set_value("#user", "bob");
+        set_value("#bio", "about me");
+        set_value("#color", "red");
+        assert_eq!(backend.value("main", "#user").unwrap(), "bob");
+        assert_eq!(backend.attribute("main", "#user", "value").unwrap(), "bob");
+        assert_eq!(backend.value("main", "#bio").unwrap(), "about me");
+        assert_eq!(backend.text("main", "#bio").unwrap(), "about me");
+        assert_eq!(backend.value("main", "#color").unwrap(), "red");
+        assert_eq!(backend.value("main", "h1"), None, "not a form control");
+    }
+
+    #[test]
+    fn click_bubbles_innermost_first() {
+        let (backend, mut events) = open_page();
+        assert_eq!(backend.click("main", "#inner").unwrap(), 3);
+        assert_eq!(
+            ui_events(&mut events),
+            [
+                event(EventKind::Click, "inner", None),
+                event(EventKind::Click, "outer", None),
+                event(EventKind::Click, "", None),
+            ]
+        );
+    }
+
+    #[test]
+    fn clicking_a_submit_button_submits_its_form() {
+        let (backend, mut events) = open_page();
+        assert_eq!(backend.click("main", "#send").unwrap(), 3);
+        let fields: Vec<(String, String)> = [
+            ("user", "ann"),
+            ("agree", "on"),
+            ("bio", "hi"),
+            ("color", "g"),
+        ]
+        .map(|(name, value)| (name.to_owned(), value.to_owned()))
+        .into();
+        let submit = |target: &str| UiEvent {
+            fields: fields.clone(),
+            ..event(EventKind::Submit, target, None)
+        };
+        assert_eq!(
+            ui_events(&mut events),
+            [
+                event(EventKind::Click, "", None),
+                submit("login"),
+                submit("")
+            ]
+        );
+    }
+
+    #[test]
+    fn submit_finds_the_enclosing_form() {
+        let (backend, mut events) = open_page();
+        backend.input("main", "#user", "zed").unwrap();
+        ui_events(&mut events);
+        assert_eq!(backend.submit("main", "#bio").unwrap(), 2);
+        let delivered = ui_events(&mut events);
+        assert_eq!(delivered[0].target, "login");
+        assert_eq!(
+            delivered[0].fields[0],
+            ("user".to_owned(), "zed".to_owned())
+        );
+        assert_eq!(
+            backend.submit("main", "#title"),
+            Err(HeadlessError::NoForm("#title".into()))
+        );
+    }
+
+    #[test]
+    fn input_and_change_update_the_value() {
+        let (backend, mut events) = open_page();
+        assert_eq!(backend.input("main", "#user", "zed").unwrap(), 1);
+        assert_eq!(backend.value("main", "#user").unwrap(), "zed");
+        assert_eq!(backend.change("main", "#user", "zoe").unwrap(), 1);
+        assert_eq!(
+            ui_events(&mut events),
+            [
+                event(EventKind::Input, "user", Some("zed")),
+                event(EventKind::Change, "user", Some("zoe")),
+            ]
+        );
+        assert_eq!(backend.input("main", "#bio", "no listener").unwrap(), 0);
+        assert_eq!(backend.text("main", "#bio").unwrap(), "no listener");
+    }
+
+    #[test]
+    fn bad_selectors_are_reported_not_fatal() {
+        let (backend, mut events) = open_page();
+        backend.apply(
+            "main",
+            DomOp::SetText {
+                selector: "##".into(),
+                text: "x".into(),
+            },
+        );
+        assert_eq!(backend.text("main", "#title").unwrap(), "Hello you");
+        assert_eq!(backend.text("main", "["), None);
+        assert_eq!(backend.count("main", "["), 0);
+        assert_eq!(
+            backend.click("main", "["),
+            Err(HeadlessError::BadSelector("[".into()))
+        );
+        assert_eq!(
+            backend.click("main", "p"),
+            Err(HeadlessError::NoMatch("p".into()))
+        );
+        assert!(ui_events(&mut events).is_empty());
+    }
+
+    #[test]
+    fn unknown_windows_are_ignored() {
+        let (backend, mut events) = open_page();
+        backend.apply(
+            "other",
+            DomOp::SetText {
+                selector: "h1".into(),
+                text: "x".into(),
+            },
+        );
+        backend.close("other");
+        assert_eq!(backend.text("main", "h1").unwrap(), "Hello you");
+        assert_eq!(backend.text("other", "h1"), None);
+        assert_eq!(
+            backend.click("other", "h1"),
+            Err(HeadlessError::NoWindow("other".into()))
+        );
+        assert!(events.try_recv().is_err());
+    }
+
+    #[test]
+    fn close_and_shutdown_send_closed() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("index.html"), PAGE).unwrap();
+        let backend = HeadlessBackend::new();
+        let (sink, mut events) = unbounded_channel();
+        for label in ["a", "b", "c"] {
+            let spec = WindowSpec {
+                label: label.into(),
+                ..spec(dir.path(), "index.html")
+            };
+            backend.open(spec, sink.clone()).unwrap();
+        }
+        backend.close("b");
+        assert_eq!(backend.labels(), ["a", "c"]);
+        backend.shutdown();
+        assert!(backend.labels().is_empty());
+
+        let mut closed = Vec::new();
+        while let Ok((label, event)) = events.try_recv() {
+            if event == PageEvent::Closed {
+                closed.push(label);
+            }
+        }
+        assert_eq!(closed, ["b", "a", "c"]);
+    }
+
+    #[test]
+    fn open_refuses_bad_entries_and_taken_labels() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("index.html"), PAGE).unwrap();
+        let backend = HeadlessBackend::new();
+        let (sink, _events) = unbounded_channel();
+        let absolute = dir.path().join("index.html").display().to_string();
+        for entry in [
+            "../index.html",
+            "sub/../../index.html",
+            &absolute,
+            "missing.html",
+        ] {
+            let result = backend.open(spec(dir.path(), entry), sink.clone());
+            assert!(
+                matches!(result, Err(WindowError::Page { .. })),
+                "{entry}: {result:?}"
+            );
+        }
+        backend
+            .open(spec(dir.path(), "./index.html"), sink.clone())
+            .unwrap();
+        let again = backend.open(spec(dir.path(), "index.html"), sink);
+        assert!(matches!(again, Err(WindowError::AlreadyOpen(label)) if label == "main"));
+    }
+}

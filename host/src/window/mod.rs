@@ -1,0 +1,79 @@
+//! Windows: the trait every backend implements, and the two backends.
+//!
+//! The host never talks to WebKit directly. It asks a [`WindowBackend`] to
+//! open a page, apply DOM operations to it and close it; the backend reports
+//! what happens in the page as [`PageEvent`]s. The desktop backend does this
+//! with tao + wry, the headless backend with an in-memory DOM tree that tests
+//! can query and drive.
+
+mod desktop;
+mod headless;
+
+use std::path::PathBuf;
+
+use tokio::sync::mpsc::UnboundedSender;
+
+pub use crate::wire::{DomOp, EventKind, UiEvent};
+pub use desktop::{DesktopBackend, DesktopEventLoop};
+pub use headless::{HeadlessBackend, HeadlessError};
+
+/// Everything a backend needs to open one window.
+#[derive(Debug, Clone)]
+pub struct WindowSpec {
+    /// The manifest label; unique among open windows.
+    pub label: String,
+    pub title: String,
+    pub width: u32,
+    pub height: u32,
+    /// The folder the page's assets are served from. Nothing outside it is reachable.
+    pub ui_root: PathBuf,
+    /// The page to load, relative to `ui_root` (for example `index.html`).
+    pub entry: String,
+}
+
+/// Something that happened in a window's page.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PageEvent {
+    /// The page finished loading; DOM operations apply from now on.
+    Loaded,
+    /// A UI event the page declared with `data-on`.
+    Ui(UiEvent),
+    /// The window was closed (by the user or by the host).
+    Closed,
+}
+
+/// Where a backend delivers page events: `(window label, event)`.
+pub type PageEventSink = UnboundedSender<(String, PageEvent)>;
+
+/// Why a backend could not open a window.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum WindowError {
+    #[error("window `{0}` is already open")]
+    AlreadyOpen(String),
+    #[error("cannot load the page of window `{label}`: {reason}")]
+    Page { label: String, reason: String },
+    #[error("the window system is gone")]
+    BackendGone,
+}
+
+/// A window system: desktop (tao + wry) or headless.
+///
+/// Calls come from any thread and must not block on the page: DOM
+/// operations are queued and applied in order.
+pub trait WindowBackend: Send + Sync + 'static {
+    /// Opens a window and starts loading its page. Page events for it go to `events`.
+    ///
+    /// # Errors
+    /// [`WindowError`] when the label is taken or the page cannot be loaded.
+    fn open(&self, spec: WindowSpec, events: PageEventSink) -> Result<(), WindowError>;
+
+    /// Applies one DOM operation to a window's page. Unknown labels are ignored.
+    fn apply(&self, label: &str, op: DomOp);
+
+    /// Closes a window. A `Closed` event follows.
+    fn close(&self, label: &str);
+
+    /// The app is ending: close everything and stop the window system.
+    fn shutdown(&self);
+}

@@ -1,0 +1,161 @@
+//! The messages between the host and a renderer or utility worker.
+//!
+//! In-process workers exchange these values over channels; worker processes
+//! will exchange the same values as MessagePack frames. Keeping one set of
+//! types for both is what lets the isolation mode change without touching
+//! the WIT or the SDK.
+
+use serde::{Deserialize, Serialize};
+
+/// A DOM operation a renderer asked for. Selectors were parsed by the worker,
+/// and are parsed again by the backend: nothing from a worker is trusted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "kebab-case")]
+pub enum DomOp {
+    SetText { selector: String, text: String },
+    SetHtml { selector: String, html: String },
+    SetAttribute { selector: String, name: String, value: String },
+    RemoveAttribute { selector: String, name: String },
+    AddClass { selector: String, name: String },
+    RemoveClass { selector: String, name: String },
+    SetValue { selector: String, value: String },
+}
+
+impl DomOp {
+    /// The CSS selector the operation applies to.
+    pub fn selector(&self) -> &str {
+        match self {
+            DomOp::SetText { selector, .. }
+            | DomOp::SetHtml { selector, .. }
+            | DomOp::SetAttribute { selector, .. }
+            | DomOp::RemoveAttribute { selector, .. }
+            | DomOp::AddClass { selector, .. }
+            | DomOp::RemoveClass { selector, .. }
+            | DomOp::SetValue { selector, .. } => selector,
+        }
+    }
+}
+
+/// The kinds of UI event a page can declare with `data-on`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum EventKind {
+    Click,
+    Input,
+    Change,
+    Submit,
+}
+
+impl EventKind {
+    /// Parses the name used in `data-on` (`"click"`, `"input"`, ...).
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "click" => Some(Self::Click),
+            "input" => Some(Self::Input),
+            "change" => Some(Self::Change),
+            "submit" => Some(Self::Submit),
+            _ => None,
+        }
+    }
+
+    /// The name used in `data-on`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Click => "click",
+            Self::Input => "input",
+            Self::Change => "change",
+            Self::Submit => "submit",
+        }
+    }
+}
+
+/// A UI event from a page, delivered to the window's renderer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UiEvent {
+    pub kind: EventKind,
+    /// The `id` of the element that declared the listener ("" when it has none).
+    pub target: String,
+    /// The element's value, for form controls.
+    pub value: Option<String>,
+    /// For `submit`: the form's named fields in document order.
+    pub fields: Vec<(String, String)>,
+}
+
+/// What the host tells a worker.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "t", rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum HostToWorker {
+    /// The window's page loaded (renderer only).
+    Load,
+    /// A UI event from the window's page (renderer only).
+    Ui { event: UiEvent },
+    /// Main pushed a message (renderer) or the parent posted one (utility).
+    Push {
+        channel: String,
+        #[serde(with = "serde_bytes")]
+        payload: Vec<u8>,
+    },
+    /// The answer to the worker's invoke `id`.
+    Reply {
+        id: u64,
+        result: Result<ByteBuf, crate::ipc::IpcError>,
+    },
+    /// Finish the current call and exit.
+    Stop,
+}
+
+/// What a worker tells the host. The host stamps the sender; nothing here
+/// says who the worker is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "t", rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum WorkerToHost {
+    /// The component is instantiated and ready for events.
+    Ready,
+    Invoke {
+        id: u64,
+        channel: String,
+        #[serde(with = "serde_bytes")]
+        payload: Vec<u8>,
+    },
+    Send {
+        channel: String,
+        #[serde(with = "serde_bytes")]
+        payload: Vec<u8>,
+    },
+    Dom { op: DomOp },
+    Log {
+        level: crate::log::Level,
+        message: String,
+    },
+    /// The worker is ending, and why.
+    Exited { reason: ExitReason },
+}
+
+/// Why a worker ended (Electron's `render-process-gone` reasons).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "reason", rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum ExitReason {
+    /// Asked to stop, and did.
+    CleanExit,
+    /// The guest trapped; the message says where.
+    Crashed { message: String },
+    /// The component could not be loaded, checked or instantiated.
+    LaunchFailed { message: String },
+}
+
+impl std::fmt::Display for ExitReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ExitReason::CleanExit => f.write_str("clean-exit"),
+            ExitReason::Crashed { message } => write!(f, "crashed: {message}"),
+            ExitReason::LaunchFailed { message } => write!(f, "launch-failed: {message}"),
+        }
+    }
+}
+
+/// Bytes that serialize as one MessagePack binary.
+pub type ByteBuf = serde_bytes::ByteBuf;

@@ -1,0 +1,294 @@
+//! The renderer world's imports, implemented on the worker side: `bridge`
+//! and `dom` become messages to the host, `log` too.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+use tokio::sync::oneshot;
+
+use super::{RendererState, WorkerLink, WorkerSpec};
+use crate::bindings::main::wasmtron::app::{log as wit_log, types as wit_types};
+use crate::bindings::renderer::wasmtron::app::{bridge as wit_bridge, dom as wit_dom};
+use crate::ipc::{ErrorCode, IpcError};
+use crate::manifest::Limits;
+use crate::wire::{DomOp, EventKind, HostToWorker, UiEvent, WorkerToHost};
+
+type Pending = Arc<Mutex<HashMap<u64, oneshot::Sender<Result<Vec<u8>, IpcError>>>>>;
+
+/// The worker's client for talking to the host.
+pub(crate) struct BridgeClient {
+    to_host: UnboundedSender<WorkerToHost>,
+    pending: Pending,
+    next_id: u64,
+    channels: HashSet<String>,
+    limits: Limits,
+}
+
+impl BridgeClient {
+    /// Starts the link's reader: replies go to the invoke waiting for them,
+    /// everything else to the returned event queue, in order.
+    pub(super) fn start(
+        spec: &WorkerSpec,
+        link: WorkerLink,
+    ) -> (Self, UnboundedReceiver<HostToWorker>) {
+        let WorkerLink {
+            to_host,
+            mut from_host,
+        } = link;
+        let pending: Pending = Arc::default();
+        let (events_tx, events) = unbounded_channel();
+        let replies = pending.clone();
+        tokio::spawn(async move {
+            while let Some(message) = from_host.recv().await {
+                match message {
+                    HostToWorker::Reply { id, result } => {
+                        let waiter = replies.lock().ok().and_then(|mut p| p.remove(&id));
+                        if let Some(waiter) = waiter {
+                            let _ = waiter.send(result.map(|b| b.into_vec()));
+                        }
+                    }
+                    other => {
+                        if events_tx.send(other).is_err() {
+                            break;
+                        }
+                    }
+                }
+            }
+            // The host is gone: every waiting invoke fails now, not at its timeout.
+            if let Ok(mut waiting) = replies.lock() {
+                waiting.clear();
+            }
+        });
+        let client = BridgeClient {
+            to_host,
+            pending,
+            next_id: 0,
+            channels: spec.channels.clone(),
+            limits: spec.limits,
+        };
+        (client, events)
+    }
+
+    pub(super) fn ready(&self) {
+        let _ = self.to_host.send(WorkerToHost::Ready);
+    }
+
+    /// The worker's own check, so a guest gets `denied` or `too-large` at
+    /// once. The host checks again.
+    fn check(&self, channel: &str, size: usize) -> Result<(), IpcError> {
+        if !self.channels.contains(channel) {
+            return Err(IpcError::new(
+                ErrorCode::Denied,
+                format!("this window may not use channel `{channel}`"),
+            ));
+        }
+        if size > self.limits.max_message_bytes {
+            return Err(IpcError::too_large(
+                "the payload",
+                size,
+                self.limits.max_message_bytes,
+            ));
+        }
+        Ok(())
+    }
+
+    async fn invoke(&mut self, channel: String, payload: Vec<u8>) -> Result<Vec<u8>, IpcError> {
+        self.check(&channel, payload.len())?;
+        self.next_id += 1;
+        let id = self.next_id;
+        let (tx, rx) = oneshot::channel();
+        if let Ok(mut pending) = self.pending.lock() {
+            pending.insert(id, tx);
+        }
+        let sent = self.to_host.send(WorkerToHost::Invoke {
+            id,
+            channel,
+            payload,
+        });
+        if sent.is_err() {
+            self.forget(id);
+            return Err(IpcError::target_gone("the host"));
+        }
+        let timeout = Duration::from_millis(self.limits.invoke_timeout_ms);
+        match tokio::time::timeout(timeout, rx).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(_)) => Err(IpcError::target_gone("the host")),
+            Err(_) => {
+                self.forget(id);
+                Err(IpcError::new(
+                    ErrorCode::Timeout,
+                    format!("no reply within {} ms", self.limits.invoke_timeout_ms),
+                ))
+            }
+        }
+    }
+
+    fn forget(&self, id: u64) {
+        if let Ok(mut pending) = self.pending.lock() {
+            pending.remove(&id);
+        }
+    }
+
+    fn send(&mut self, channel: String, payload: Vec<u8>) -> Result<(), IpcError> {
+        self.check(&channel, payload.len())?;
+        self.to_host
+            .send(WorkerToHost::Send { channel, payload })
+            .map_err(|_| IpcError::target_gone("the host"))
+    }
+
+    fn dom(&mut self, op: DomOp) -> Result<(), wit_dom::DomError> {
+        let size = match &op {
+            DomOp::SetText { text: s, .. }
+            | DomOp::SetHtml { html: s, .. }
+            | DomOp::SetAttribute { value: s, .. }
+            | DomOp::SetValue { value: s, .. } => s.len(),
+            _ => 0,
+        };
+        if size + op.selector().len() > self.limits.max_message_bytes {
+            return Err(wit_dom::DomError::TooLarge);
+        }
+        if scraper::Selector::parse(op.selector()).is_err() {
+            return Err(wit_dom::DomError::BadSelector(op.selector().to_owned()));
+        }
+        if let DomOp::SetAttribute { name, .. }
+        | DomOp::RemoveAttribute { name, .. }
+        | DomOp::AddClass { name, .. }
+        | DomOp::RemoveClass { name, .. } = &op
+            && !valid_name(name)
+        {
+            return Err(wit_dom::DomError::BadName(name.clone()));
+        }
+        self.to_host
+            .send(WorkerToHost::Dom { op })
+            .map_err(|_| wit_dom::DomError::WindowGone)
+    }
+}
+
+/// Attribute and class names: what HTML allows, minus anything that could
+/// break out of an attribute.
+fn valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 256
+        && name
+            .chars()
+            .all(|c| !c.is_whitespace() && !c.is_control() && !"\"'<>/=`".contains(c))
+}
+
+pub(crate) fn ui_event_to_wit(event: UiEvent) -> wit_dom::UiEvent {
+    wit_dom::UiEvent {
+        kind: match event.kind {
+            EventKind::Click => wit_dom::EventKind::Click,
+            EventKind::Input => wit_dom::EventKind::Input,
+            EventKind::Change => wit_dom::EventKind::Change,
+            EventKind::Submit => wit_dom::EventKind::Submit,
+        },
+        target: event.target,
+        value: event.value,
+        fields: event.fields,
+    }
+}
+
+pub(crate) fn ipc_error_to_wit(err: IpcError) -> wit_types::IpcError {
+    wit_types::IpcError {
+        code: match err.code {
+            ErrorCode::NoHandler => wit_types::ErrorCode::NoHandler,
+            ErrorCode::HandlerFailed => wit_types::ErrorCode::HandlerFailed,
+            ErrorCode::Denied => wit_types::ErrorCode::Denied,
+            ErrorCode::Timeout => wit_types::ErrorCode::Timeout,
+            ErrorCode::TargetGone => wit_types::ErrorCode::TargetGone,
+            ErrorCode::TooLarge => wit_types::ErrorCode::TooLarge,
+            ErrorCode::BadPayload => wit_types::ErrorCode::BadPayload,
+            ErrorCode::LimitExceeded => wit_types::ErrorCode::LimitExceeded,
+        },
+        message: err.message,
+        app_code: err.app_code,
+        data: err.data,
+    }
+}
+
+pub(crate) fn level_from_wit(level: wit_log::Level) -> crate::log::Level {
+    match level {
+        wit_log::Level::Trace => crate::log::Level::Trace,
+        wit_log::Level::Debug => crate::log::Level::Debug,
+        wit_log::Level::Info => crate::log::Level::Info,
+        wit_log::Level::Warn => crate::log::Level::Warn,
+        wit_log::Level::Error => crate::log::Level::Error,
+    }
+}
+
+impl wit_types::Host for RendererState {}
+
+impl wit_log::Host for RendererState {
+    async fn log(&mut self, level: wit_log::Level, message: String) {
+        let _ = self.bridge.to_host.send(WorkerToHost::Log {
+            level: level_from_wit(level),
+            message,
+        });
+    }
+}
+
+impl wit_bridge::Host for RendererState {
+    async fn invoke(
+        &mut self,
+        channel: String,
+        payload: Vec<u8>,
+    ) -> Result<Vec<u8>, wit_types::IpcError> {
+        self.bridge
+            .invoke(channel, payload)
+            .await
+            .map_err(ipc_error_to_wit)
+    }
+
+    async fn send(&mut self, channel: String, payload: Vec<u8>) -> Result<(), wit_types::IpcError> {
+        self.bridge.send(channel, payload).map_err(ipc_error_to_wit)
+    }
+}
+
+impl wit_dom::Host for RendererState {
+    async fn set_text(&mut self, selector: String, text: String) -> Result<(), wit_dom::DomError> {
+        self.bridge.dom(DomOp::SetText { selector, text })
+    }
+
+    async fn set_html(&mut self, selector: String, html: String) -> Result<(), wit_dom::DomError> {
+        self.bridge.dom(DomOp::SetHtml { selector, html })
+    }
+
+    async fn set_attribute(
+        &mut self,
+        selector: String,
+        name: String,
+        value: String,
+    ) -> Result<(), wit_dom::DomError> {
+        self.bridge.dom(DomOp::SetAttribute {
+            selector,
+            name,
+            value,
+        })
+    }
+
+    async fn remove_attribute(
+        &mut self,
+        selector: String,
+        name: String,
+    ) -> Result<(), wit_dom::DomError> {
+        self.bridge.dom(DomOp::RemoveAttribute { selector, name })
+    }
+
+    async fn add_class(&mut self, selector: String, name: String) -> Result<(), wit_dom::DomError> {
+        self.bridge.dom(DomOp::AddClass { selector, name })
+    }
+
+    async fn remove_class(
+        &mut self,
+        selector: String,
+        name: String,
+    ) -> Result<(), wit_dom::DomError> {
+        self.bridge.dom(DomOp::RemoveClass { selector, name })
+    }
+
+    async fn set_value(&mut self, selector: String, value: String) -> Result<(), wit_dom::DomError> {
+        self.bridge.dom(DomOp::SetValue { selector, value })
+    }
+}

@@ -1,1 +1,226 @@
+//! Fixtures for wasmtron's integration tests: the guest components (built
+//! from source by `build.rs`), temporary app folders, and a running app on
+//! the headless window backend.
 
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use wasmtron::window::HeadlessBackend;
+use wasmtron::{App, AppError, Manifest};
+
+/// Paths of the guest components, built for this test run.
+pub mod guests {
+    include!(concat!(env!("OUT_DIR"), "/guests.rs"));
+}
+
+/// The probe page the test renderer drives.
+pub const PROBE_PAGE: &str = include_str!("../fixtures/probe.html");
+
+/// The workspace root.
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
+}
+
+/// A temporary app folder: manifest, UI and components.
+#[derive(Debug)]
+pub struct AppDir {
+    dir: tempfile::TempDir,
+}
+
+impl AppDir {
+    /// An app folder holding `manifest`, the probe page as `ui/index.html`,
+    /// and the test components as `dist/main.wasm`, `dist/renderer.wasm`,
+    /// `dist/sneaky.wasm`.
+    pub fn new(manifest: &str) -> Self {
+        let dir = tempfile::tempdir().expect("cannot create a temp dir");
+        let app = AppDir { dir };
+        app.write("ui/index.html", PROBE_PAGE);
+        app.copy(guests::TEST_MAIN, "dist/main.wasm");
+        app.copy(guests::TEST_RENDERER, "dist/renderer.wasm");
+        app.copy(guests::SNEAKY_RENDERER, "dist/sneaky.wasm");
+        app.write("wasmtron.toml", manifest);
+        app
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Writes a file under the folder.
+    pub fn write(&self, relative: &str, contents: impl AsRef<[u8]>) {
+        let path = self.dir.path().join(relative);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("cannot create a folder");
+        }
+        std::fs::write(path, contents).expect("cannot write a file");
+    }
+
+    /// Copies a file into the folder.
+    pub fn copy(&self, from: &str, relative: &str) {
+        let bytes = std::fs::read(from).expect("cannot read a guest component");
+        self.write(relative, bytes);
+    }
+
+    /// Loads the folder's manifest.
+    pub fn manifest(&self) -> Manifest {
+        Manifest::load(self.path()).expect("the test manifest is valid")
+    }
+}
+
+/// A manifest with the test main component and one window per
+/// `(label, channels)`.
+pub fn manifest_with_windows(windows: &[(&str, &[&str])]) -> String {
+    let mut text = String::from("[app]\nname = \"probe\"\n\n[main]\ncomponent = \"dist/main.wasm\"\n");
+    for (label, channels) in windows {
+        let list: Vec<String> = channels.iter().map(|c| format!("{c:?}")).collect();
+        text.push_str(&format!(
+            "\n[[window]]\nlabel = \"{label}\"\nrenderer = \"dist/renderer.wasm\"\nchannels = [{}]\n",
+            list.join(", ")
+        ));
+    }
+    text
+}
+
+/// Every channel the test main component handles.
+pub const ALL_CHANNELS: &[&str] = &[
+    "echo", "fail", "whoami", "messages", "push-back", "open", "close", "labels", "spin",
+    "crash", "register", "unregister", "app-name", "quit", "timeout", "timer-count", "seq",
+    "nobody", "late",
+];
+
+/// A running app on the headless backend, with helpers to drive its pages.
+#[derive(Debug)]
+pub struct Running {
+    pub app: App,
+    pub windows: Arc<HeadlessBackend>,
+    _dir: AppDir,
+}
+
+impl Running {
+    /// Starts the app in `dir` and waits until every window opened at start
+    /// has loaded its page.
+    pub fn start(dir: AppDir) -> Result<Self, AppError> {
+        let windows = Arc::new(HeadlessBackend::new());
+        let manifest = dir.manifest();
+        let labels: Vec<String> = manifest
+            .windows
+            .iter()
+            .filter(|w| w.open_at_start)
+            .map(|w| w.label.clone())
+            .collect();
+        let app = App::builder(manifest, windows.clone()).start()?;
+        let running = Running {
+            app,
+            windows,
+            _dir: dir,
+        };
+        for label in labels {
+            running.wait_text(&label, "#status", "loaded");
+        }
+        Ok(running)
+    }
+
+    /// Wraps an app started by the caller.
+    pub fn from_parts(app: App, windows: Arc<HeadlessBackend>, dir: AppDir) -> Self {
+        Running {
+            app,
+            windows,
+            _dir: dir,
+        }
+    }
+
+    /// Types into an input (fires `input` events).
+    pub fn input(&self, window: &str, selector: &str, text: &str) {
+        self.windows
+            .input(window, selector, text)
+            .expect("the input exists");
+    }
+
+    /// Clicks an element.
+    pub fn click(&self, window: &str, selector: &str) {
+        self.windows.click(window, selector).expect("the element exists");
+    }
+
+    /// Sets the probe's channel and argument, clicks a button and returns
+    /// the new `#result`.
+    pub fn probe(&self, window: &str, channel: &str, arg: &str, button: &str) -> String {
+        self.windows.apply_clear(window, "#result");
+        self.input(window, "#channel", channel);
+        self.input(window, "#arg", arg);
+        self.click(window, button);
+        self.wait_until(window, "#result", |text| !text.is_empty())
+    }
+
+    /// Invokes `channel` with `arg` from `window` and returns `#result`.
+    pub fn invoke(&self, window: &str, channel: &str, arg: &str) -> String {
+        self.probe(window, channel, arg, "#invoke")
+    }
+
+    /// Waits until the element's text equals `expected`.
+    pub fn wait_text(&self, window: &str, selector: &str, expected: &str) {
+        self.wait_until(window, selector, |text| text == expected);
+    }
+
+    /// Waits until the element's text satisfies `done`, and returns it.
+    ///
+    /// # Panics
+    /// After 20 s without success: the behaviour under test did not happen.
+    /// (This bounds a hang; it is not a timing assertion.)
+    pub fn wait_until(&self, window: &str, selector: &str, done: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let text = self.windows.text(window, selector).unwrap_or_default();
+            if done(&text) {
+                return text;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{window} {selector} never reached the expected state; last text: {text:?}"
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+}
+
+/// Small additions to the headless backend for tests.
+pub trait HeadlessExt {
+    /// Empties an element's text directly, as a reset between probes.
+    fn apply_clear(&self, window: &str, selector: &str);
+}
+
+impl HeadlessExt for HeadlessBackend {
+    fn apply_clear(&self, window: &str, selector: &str) {
+        use wasmtron::window::{DomOp, WindowBackend};
+        self.apply(
+            window,
+            DomOp::SetText {
+                selector: selector.into(),
+                text: String::new(),
+            },
+        );
+    }
+}
+
+/// The `wasmtron` binary of this build (`cargo test --workspace` builds it).
+///
+/// # Panics
+/// When it has not been built.
+pub fn wasmtron_binary() -> PathBuf {
+    let exe = std::env::current_exe().expect("the test binary has a path");
+    // <target>/<profile>/deps/<test>-<hash> → <target>/<profile>/wasmtron
+    let binary = exe
+        .parent()
+        .and_then(Path::parent)
+        .map(|dir| dir.join("wasmtron"))
+        .unwrap_or_default();
+    assert!(
+        binary.is_file(),
+        "{} is missing: build it with `cargo build -p wasmtron` (scripts/test.sh does)",
+        binary.display()
+    );
+    binary
+}

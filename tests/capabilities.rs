@@ -1,0 +1,187 @@
+//! Closed by default: a component gets its own world and an empty WASI.
+//! Anything else is refused before it runs, with each import and the
+//! component named.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use wasmtron::capabilities::{CapabilityError, ImportSource, World};
+use wasmtron::{AppError, Engine};
+use wasmtron_tests::{ALL_CHANNELS, AppDir, Running, manifest_with_windows};
+
+fn manifest_with_renderer(renderer: &str) -> String {
+    manifest_with_windows(&[("main", ALL_CHANNELS)])
+        .replace("dist/renderer.wasm", renderer)
+}
+
+#[test]
+fn a_renderer_importing_main_and_unknown_interfaces_is_refused_naming_each() {
+    let dir = AppDir::new(&manifest_with_renderer("dist/sneaky.wasm"));
+    let err = Running::start(dir).expect_err("the sneaky renderer is refused");
+    let AppError::Capability(CapabilityError::Refused {
+        component,
+        world,
+        refused,
+    }) = &err
+    else {
+        panic!("expected a capability refusal, got {err}");
+    };
+    assert_eq!(component, "main");
+    assert_eq!(*world, World::Renderer);
+    let names: Vec<&str> = refused.iter().map(|r| r.name.as_str()).collect();
+    assert!(names.contains(&"wasmtron:app/windows@0.1.0"), "{names:?}");
+    assert!(names.contains(&"test:sneaky/raw-net"), "{names:?}");
+    let message = err.to_string();
+    assert!(message.contains("`main`"), "{message}");
+    assert!(message.contains("belongs to the main world"), "{message}");
+    assert!(message.contains("test:sneaky/raw-net"), "{message}");
+}
+
+#[test]
+fn a_main_component_cannot_be_a_renderer() {
+    let dir = AppDir::new(&manifest_with_renderer("dist/main.wasm"));
+    let err = Running::start(dir).expect_err("main's component is not a renderer");
+    let message = err.to_string();
+    for import in ["windows", "ipc", "timers"] {
+        assert!(
+            message.contains(&format!("wasmtron:app/{import}@0.1.0")),
+            "{import} is named: {message}"
+        );
+    }
+}
+
+#[test]
+fn a_renderer_cannot_be_the_main_component() {
+    let dir = AppDir::new(
+        &manifest_with_windows(&[("main", ALL_CHANNELS)])
+            .replace("component = \"dist/main.wasm\"", "component = \"dist/renderer.wasm\""),
+    );
+    let err = Running::start(dir).expect_err("a renderer is not main");
+    let message = err.to_string();
+    assert!(message.contains("wasmtron:app/bridge@0.1.0"), "{message}");
+    assert!(message.contains("wasmtron:app/dom@0.1.0"), "{message}");
+}
+
+#[test]
+fn bytes_that_are_not_a_component_are_refused_with_the_path() {
+    let dir = AppDir::new(&manifest_with_windows(&[("main", ALL_CHANNELS)]));
+    dir.write("dist/renderer.wasm", b"\0asm but not really");
+    let err = Running::start(dir).expect_err("garbage is refused");
+    assert!(matches!(err, AppError::Load(_)), "{err}");
+    assert!(err.to_string().contains("renderer.wasm"), "{err}");
+}
+
+#[test]
+fn check_reports_each_components_world_and_imports() {
+    let dir = AppDir::new(&manifest_with_windows(&[("main", ALL_CHANNELS)]));
+    let engine = Engine::new().expect("an engine");
+    let reports = wasmtron::check(&dir.manifest(), &engine).expect("every component passes");
+    let renderer = reports
+        .iter()
+        .find(|r| r.world == World::Renderer)
+        .expect("the renderer is reported");
+    let app_imports: Vec<&str> = renderer
+        .imports
+        .iter()
+        .filter(|i| i.source == ImportSource::App)
+        .map(|i| i.name.as_str())
+        .collect();
+    assert!(app_imports.contains(&"wasmtron:app/bridge@0.1.0"));
+    assert!(app_imports.contains(&"wasmtron:app/dom@0.1.0"));
+    assert!(
+        !app_imports.iter().any(|i| i.contains("windows")),
+        "the SDK does not drag main's imports into a renderer: {app_imports:?}"
+    );
+    assert!(renderer.imports.iter().any(|i| i.source == ImportSource::Wasi));
+}
+
+#[test]
+fn the_check_command_exits_non_zero_and_names_the_imports() {
+    let dir = AppDir::new(&manifest_with_renderer("dist/sneaky.wasm"));
+    let output = std::process::Command::new(wasmtron_tests::wasmtron_binary())
+        .arg("check")
+        .arg(dir.path())
+        .output()
+        .expect("wasmtron runs");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("wasmtron:app/windows@0.1.0"), "{stderr}");
+    assert!(stderr.contains("test:sneaky/raw-net"), "{stderr}");
+
+    let good = AppDir::new(&manifest_with_windows(&[("main", ALL_CHANNELS)]));
+    let output = std::process::Command::new(wasmtron_tests::wasmtron_binary())
+        .arg("check")
+        .arg(good.path())
+        .output()
+        .expect("wasmtron runs");
+    assert!(output.status.success(), "{output:?}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("import wasmtron:app/bridge@0.1.0"), "{stdout}");
+    assert!(stdout.contains("grants: none"), "{stdout}");
+}
+
+/// Collects everything the host logs, so a test can look for guest output.
+fn captured_log() -> Arc<Mutex<Vec<u8>>> {
+    static LOG: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
+    LOG.get_or_init(|| {
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let sink = log.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_ansi(false)
+            .with_max_level(tracing::Level::INFO)
+            .with_writer(move || LogWriter(sink.clone()))
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).expect("one subscriber");
+        log
+    })
+    .clone()
+}
+
+struct LogWriter(Arc<Mutex<Vec<u8>>>);
+
+impl Write for LogWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if let Ok(mut log) = self.0.lock() {
+            log.extend_from_slice(buf);
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn wasi_is_linked_empty_and_output_goes_to_the_log() {
+    let log = captured_log();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a local port");
+    listener.set_nonblocking(true).expect("non-blocking");
+    let address = listener.local_addr().expect("an address").to_string();
+
+    let app = Running::start(AppDir::new(&manifest_with_windows(&[("main", ALL_CHANNELS)])))
+        .expect("the app starts");
+    let result = app.probe("main", "", &address, "#wasi");
+    assert!(result.starts_with("env=0 args=0 "), "{result}");
+    assert!(result.contains("fs=denied("), "no directory is preopened: {result}");
+    assert!(result.contains("file=denied("), "{result}");
+    assert!(result.contains("net=denied("), "sockets are denied: {result}");
+    assert!(
+        matches!(listener.accept(), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock),
+        "nothing reached the listener"
+    );
+
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let text = String::from_utf8_lossy(&log.lock().expect("the log")).into_owned();
+        let line = text.lines().find(|l| l.contains("probe says hello on stdout"));
+        if let Some(line) = line {
+            assert!(line.contains("component=\"main\""), "tagged with the component: {line}");
+            assert!(line.contains("stdout"), "{line}");
+            assert!(text.contains("probe says hello on stderr"), "stderr is captured too");
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "guest output never reached the log");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}

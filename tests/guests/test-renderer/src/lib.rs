@@ -1,0 +1,178 @@
+//! The renderer the integration tests drive through the headless page
+//! (`tests/fixtures/probe.html`): each button runs one probe and writes what
+//! happened into `#result`, so tests observe everything through the DOM.
+
+use serde::{Deserialize, Serialize};
+use wasmtron_guest::{
+    EventKind, IpcError, Push, Renderer, UiEvent, bridge, dom, encode, log,
+};
+
+#[derive(Deserialize, Serialize)]
+struct Quota {
+    limit: u32,
+    used: u32,
+}
+
+#[derive(Default)]
+struct Probe {
+    channel: String,
+    arg: String,
+    pushes: Vec<String>,
+    events: Vec<String>,
+}
+
+fn show(text: &str) {
+    if let Err(err) = dom::set_text("#result", text) {
+        log::error(&format!("cannot show a result: {err}"));
+    }
+}
+
+fn describe_error(err: &IpcError) -> String {
+    let data = match err.decode_data::<Quota>() {
+        Ok(Some(q)) => format!("limit={} used={}", q.limit, q.used),
+        _ => "-".into(),
+    };
+    format!(
+        "err:{}:{}:{}:{data}",
+        err.code.as_str(),
+        err.app_code.as_deref().unwrap_or("-"),
+        err.message
+    )
+}
+
+impl Probe {
+    /// The argument as a payload: a number when it parses as one, else a string.
+    fn arg_payload(&self) -> Vec<u8> {
+        let encoded = match self.arg.parse::<u64>() {
+            Ok(n) => encode(&n),
+            Err(_) => encode(&self.arg),
+        };
+        encoded.unwrap_or_default()
+    }
+
+    fn invoke(&self) {
+        let text = match bridge::invoke_raw(&self.channel, &self.arg_payload()) {
+            Ok(reply) => match wasmtron_guest::decode::<String>(&reply) {
+                Ok(s) => format!("ok:{s}"),
+                Err(_) => match wasmtron_guest::decode::<Vec<String>>(&reply) {
+                    Ok(list) => format!("ok:[{}]", list.join(",")),
+                    Err(_) => match wasmtron_guest::decode::<u32>(&reply) {
+                        Ok(n) => format!("ok:{n}"),
+                        Err(_) => format!("ok:bytes:{}", reply.len()),
+                    },
+                },
+            },
+            Err(err) => describe_error(&err),
+        };
+        show(&text);
+    }
+
+    fn send_burst(&self) {
+        let count: u32 = self.arg.parse().unwrap_or(0);
+        for i in 0..count {
+            if let Err(err) = bridge::send(&self.channel, &i) {
+                show(&describe_error(&err));
+                return;
+            }
+        }
+        show(&format!("sent:{count}"));
+    }
+
+    fn big(&self) {
+        let size: usize = self.arg.parse().unwrap_or(0);
+        let payload = vec![7u8; size];
+        match bridge::invoke_raw("echo", &payload) {
+            Ok(reply) => show(&format!("ok:bytes:{}", reply.len())),
+            Err(err) => show(&describe_error(&err)),
+        }
+    }
+
+    fn dom_ops(&self) {
+        let steps = [
+            dom::set_html("#list", "<li class=\"item\">one</li><li class=\"item\">two</li>"),
+            dom::set_attribute("#target", "data-state", "done"),
+            dom::remove_attribute("#target", "title"),
+            dom::add_class("#target", "b"),
+            dom::remove_class("#target", "a"),
+            dom::set_value("#arg", "reset"),
+            dom::set_text(".item", "same"),
+        ];
+        match steps.into_iter().find_map(Result::err) {
+            Some(err) => show(&format!("dom-err:{err}")),
+            None => show("dom-ok"),
+        }
+    }
+
+    fn wasi_probe(&self) {
+        println!("probe says hello on stdout");
+        eprintln!("probe says hello on stderr");
+        let env = std::env::vars().count();
+        let args = std::env::args().count();
+        let fs = match std::fs::read_dir("/") {
+            Ok(_) => "open".to_owned(),
+            Err(e) => format!("denied({:?})", e.kind()),
+        };
+        let file = match std::fs::read_to_string("/etc/passwd") {
+            Ok(_) => "read".to_owned(),
+            Err(e) => format!("denied({:?})", e.kind()),
+        };
+        let net = match std::net::TcpStream::connect(self.arg.as_str()) {
+            Ok(_) => "connected".to_owned(),
+            Err(e) => format!("denied({:?})", e.kind()),
+        };
+        show(&format!("env={env} args={args} fs={fs} file={file} net={net}"));
+    }
+}
+
+impl Renderer for Probe {
+    fn on_load(&mut self) {
+        let _ = dom::set_text("#status", "loaded");
+    }
+
+    fn on_event(&mut self, event: UiEvent) {
+        let fields: Vec<String> = event.fields.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        self.events.push(format!(
+            "{:?}:{}:{}:{}",
+            event.kind,
+            event.target,
+            event.value.clone().unwrap_or_default(),
+            fields.join("&")
+        ));
+        let _ = dom::set_text("#events", &self.events.join(" | "));
+        match (event.kind, event.target.as_str()) {
+            (EventKind::Input, "channel") => self.channel = event.value.unwrap_or_default(),
+            (EventKind::Input, "arg") => self.arg = event.value.unwrap_or_default(),
+            (EventKind::Click, "invoke") => self.invoke(),
+            (EventKind::Click, "send-burst") => self.send_burst(),
+            (EventKind::Click, "big") => self.big(),
+            (EventKind::Click, "dom") => self.dom_ops(),
+            (EventKind::Click, "bad-selector") => match dom::set_text("p[", "x") {
+                Ok(()) => show("accepted"),
+                Err(err) => show(&format!("dom-err:{err}")),
+            },
+            (EventKind::Click, "bad-name") => match dom::add_class("#target", "a b") {
+                Ok(()) => show("accepted"),
+                Err(err) => show(&format!("dom-err:{err}")),
+            },
+            (EventKind::Click, "spin") => {
+                let ms: u64 = self.arg.parse().unwrap_or(0);
+                let start = std::time::Instant::now();
+                while start.elapsed().as_millis() < u128::from(ms) {
+                    std::hint::spin_loop();
+                }
+                show("spun");
+            }
+            (EventKind::Click, "wasi") => self.wasi_probe(),
+            (EventKind::Click, "crash") => panic!("renderer crashed on purpose"),
+            _ => {}
+        }
+    }
+
+    fn on_push(&mut self, push: Push) {
+        let text = push.decode::<String>().unwrap_or_else(|_| "?".into());
+        self.pushes.push(format!("{}={text}", push.channel));
+        let _ = dom::set_text("#pushes", &self.pushes.join(","));
+    }
+}
+
+wasmtron_guest::export_renderer!(Probe);

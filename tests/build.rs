@@ -17,8 +17,12 @@ const GUESTS: &[(&str, &str)] = &[
 ];
 
 fn main() {
-    let manifest_dir = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
-    let root = manifest_dir.parent().expect("tests/ is inside the workspace").to_path_buf();
+    let manifest_dir =
+        PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    let root = manifest_dir
+        .parent()
+        .expect("tests/ is inside the workspace")
+        .to_path_buf();
     let out_dir = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     // <target>/<profile>/build/<pkg>-<hash>/out → <target>/guests: outside
     // OUT_DIR so the guests are not rebuilt whenever this crate's hash moves.
@@ -28,7 +32,14 @@ fn main() {
         .map(|t| t.join("guests"))
         .unwrap_or_else(|| out_dir.join("guests"));
 
-    for dir in ["wit", "guest-sdk", "tests/guests", "examples/hello/main", "examples/hello/renderer", "Cargo.lock"] {
+    for dir in [
+        "wit",
+        "guest-sdk",
+        "tests/guests",
+        "examples/hello/main",
+        "examples/hello/renderer",
+        "Cargo.lock",
+    ] {
         println!("cargo:rerun-if-changed={}", root.join(dir).display());
     }
 
@@ -36,17 +47,32 @@ fn main() {
     let mut command = Command::new(cargo);
     command
         .current_dir(&root)
-        .args(["build", "--release", "--target", "wasm32-wasip2", "--target-dir"])
+        .args([
+            "build",
+            "--release",
+            "--target",
+            "wasm32-wasip2",
+            "--target-dir",
+        ])
         .arg(&target_dir);
     for (package, _) in GUESTS {
         command.args(["-p", package]);
     }
     // The outer build's flags and wrappers (clippy, coverage) are for the
     // host; the guests build plainly.
-    for var in ["CARGO_ENCODED_RUSTFLAGS", "RUSTFLAGS", "RUSTC_WRAPPER", "RUSTC_WORKSPACE_WRAPPER", "CARGO_TARGET_DIR", "CARGO_BUILD_TARGET"] {
+    for var in [
+        "CARGO_ENCODED_RUSTFLAGS",
+        "RUSTFLAGS",
+        "RUSTC_WRAPPER",
+        "RUSTC_WORKSPACE_WRAPPER",
+        "CARGO_TARGET_DIR",
+        "CARGO_BUILD_TARGET",
+    ] {
         command.env_remove(var);
     }
-    let status = command.status().expect("cannot run cargo to build the guests");
+    let status = command
+        .status()
+        .expect("cannot run cargo to build the guests");
     assert!(
         status.success(),
         "building the guests failed; is the wasm32-wasip2 target installed? (rustup target add wasm32-wasip2)"
@@ -57,9 +83,17 @@ fn main() {
         let file = target_dir
             .join("wasm32-wasip2/release")
             .join(format!("{}.wasm", package.replace('-', "_")));
-        assert!(file.is_file(), "guest `{package}` did not produce {}", file.display());
-        writeln!(consts, "/// The `{package}` component.\npub const {name}: &str = {:?};", file.display().to_string())
-            .expect("writing to a String cannot fail");
+        assert!(
+            file.is_file(),
+            "guest `{package}` did not produce {}",
+            file.display()
+        );
+        writeln!(
+            consts,
+            "/// The `{package}` component.\npub const {name}: &str = {:?};",
+            file.display().to_string()
+        )
+        .expect("writing to a String cannot fail");
     }
     std::fs::write(out_dir.join("guests.rs"), consts).expect("cannot write guests.rs");
 }

@@ -10,8 +10,7 @@ use wasmtron::{AppError, Engine};
 use wasmtron_tests::{ALL_CHANNELS, AppDir, Running, manifest_with_windows};
 
 fn manifest_with_renderer(renderer: &str) -> String {
-    manifest_with_windows(&[("main", ALL_CHANNELS)])
-        .replace("dist/renderer.wasm", renderer)
+    manifest_with_windows(&[("main", ALL_CHANNELS)]).replace("dist/renderer.wasm", renderer)
 }
 
 #[test]
@@ -52,10 +51,10 @@ fn a_main_component_cannot_be_a_renderer() {
 
 #[test]
 fn a_renderer_cannot_be_the_main_component() {
-    let dir = AppDir::new(
-        &manifest_with_windows(&[("main", ALL_CHANNELS)])
-            .replace("component = \"dist/main.wasm\"", "component = \"dist/renderer.wasm\""),
-    );
+    let dir = AppDir::new(&manifest_with_windows(&[("main", ALL_CHANNELS)]).replace(
+        "component = \"dist/main.wasm\"",
+        "component = \"dist/renderer.wasm\"",
+    ));
     let err = Running::start(dir).expect_err("a renderer is not main");
     let message = err.to_string();
     assert!(message.contains("wasmtron:app/bridge@0.1.0"), "{message}");
@@ -92,7 +91,12 @@ fn check_reports_each_components_world_and_imports() {
         !app_imports.iter().any(|i| i.contains("windows")),
         "the SDK does not drag main's imports into a renderer: {app_imports:?}"
     );
-    assert!(renderer.imports.iter().any(|i| i.source == ImportSource::Wasi));
+    assert!(
+        renderer
+            .imports
+            .iter()
+            .any(|i| i.source == ImportSource::Wasi)
+    );
 }
 
 #[test]
@@ -116,7 +120,10 @@ fn the_check_command_exits_non_zero_and_names_the_imports() {
         .expect("wasmtron runs");
     assert!(output.status.success(), "{output:?}");
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(stdout.contains("import wasmtron:app/bridge@0.1.0"), "{stdout}");
+    assert!(
+        stdout.contains("import wasmtron:app/bridge@0.1.0"),
+        "{stdout}"
+    );
     assert!(stdout.contains("grants: none"), "{stdout}");
 }
 
@@ -159,13 +166,22 @@ fn wasi_is_linked_empty_and_output_goes_to_the_log() {
     listener.set_nonblocking(true).expect("non-blocking");
     let address = listener.local_addr().expect("an address").to_string();
 
-    let app = Running::start(AppDir::new(&manifest_with_windows(&[("main", ALL_CHANNELS)])))
-        .expect("the app starts");
+    let app = Running::start(AppDir::new(&manifest_with_windows(&[(
+        "main",
+        ALL_CHANNELS,
+    )])))
+    .expect("the app starts");
     let result = app.probe("main", "", &address, "#wasi");
     assert!(result.starts_with("env=0 args=0 "), "{result}");
-    assert!(result.contains("fs=denied("), "no directory is preopened: {result}");
+    assert!(
+        result.contains("fs=denied("),
+        "no directory is preopened: {result}"
+    );
     assert!(result.contains("file=denied("), "{result}");
-    assert!(result.contains("net=denied("), "sockets are denied: {result}");
+    assert!(
+        result.contains("net=denied("),
+        "sockets are denied: {result}"
+    );
     assert!(
         matches!(listener.accept(), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock),
         "nothing reached the listener"
@@ -174,14 +190,25 @@ fn wasi_is_linked_empty_and_output_goes_to_the_log() {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     loop {
         let text = String::from_utf8_lossy(&log.lock().expect("the log")).into_owned();
-        let line = text.lines().find(|l| l.contains("probe says hello on stdout"));
+        let line = text
+            .lines()
+            .find(|l| l.contains("probe says hello on stdout"));
         if let Some(line) = line {
-            assert!(line.contains("component=\"main\""), "tagged with the component: {line}");
+            assert!(
+                line.contains("component=\"main\""),
+                "tagged with the component: {line}"
+            );
             assert!(line.contains("stdout"), "{line}");
-            assert!(text.contains("probe says hello on stderr"), "stderr is captured too");
+            assert!(
+                text.contains("probe says hello on stderr"),
+                "stderr is captured too"
+            );
             break;
         }
-        assert!(std::time::Instant::now() < deadline, "guest output never reached the log");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "guest output never reached the log"
+        );
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
 }

@@ -25,7 +25,10 @@ fn invoke_without_a_handler_is_no_handler() {
     let app = start_one();
     let result = app.invoke("main", "nobody", "x");
     assert!(result.starts_with("err:no-handler:-:"), "{result}");
-    assert!(result.contains("nobody"), "the error names the channel: {result}");
+    assert!(
+        result.contains("nobody"),
+        "the error names the channel: {result}"
+    );
 }
 
 #[test]
@@ -42,7 +45,10 @@ fn a_handler_that_cannot_decode_its_payload_says_bad_payload() {
     let app = start_one();
     // `open` expects a string; a number does not decode.
     let result = app.invoke("main", "open", "42");
-    assert!(result.starts_with("err:handler-failed:bad-payload:"), "{result}");
+    assert!(
+        result.starts_with("err:handler-failed:bad-payload:"),
+        "{result}"
+    );
 }
 
 #[test]
@@ -93,9 +99,14 @@ fn main_pushes_to_a_window() {
 fn the_host_pushes_to_a_window_and_refuses_closed_ones() {
     let app = start_one();
     let payload = rmp_serde::to_vec("from the host").expect("encodes");
-    app.app.push("main", "note", payload.clone()).expect("the window is open");
+    app.app
+        .push("main", "note", payload.clone())
+        .expect("the window is open");
     app.wait_text("main", "#pushes", "note=from the host");
-    let err = app.app.push("nowhere", "note", payload).expect_err("no such window");
+    let err = app
+        .app
+        .push("nowhere", "note", payload)
+        .expect_err("no such window");
     assert_eq!(err.code, wasmtron::ErrorCode::TargetGone);
 }
 
@@ -171,7 +182,10 @@ fn timers_fire_into_main() {
     assert_eq!(app.invoke("main", "timeout", ""), "ok:set");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     while app.invoke("main", "timer-count", "") != "ok:1" {
-        assert!(std::time::Instant::now() < deadline, "the timer never fired");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the timer never fired"
+        );
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
 }

@@ -1,1 +1,146 @@
-//! placeholder until written
+//! `wasmtron.toml`: parsed, validated, and every mistake named.
+
+use wasmtron::{Manifest, ManifestError};
+use wasmtron_tests::AppDir;
+
+const GOOD: &str = r#"
+[app]
+name = "probe"
+
+[main]
+component = "dist/main.wasm"
+
+[[window]]
+label = "main"
+renderer = "dist/renderer.wasm"
+channels = ["echo"]
+"#;
+
+fn parse(text: &str) -> Result<Manifest, ManifestError> {
+    let dir = AppDir::new(GOOD);
+    Manifest::parse(text, dir.path())
+}
+
+fn error(text: &str) -> String {
+    parse(text)
+        .expect_err("the manifest is refused")
+        .to_string()
+}
+
+#[test]
+fn a_good_manifest_gets_its_defaults() {
+    let manifest = parse(GOOD).expect("valid");
+    assert_eq!(manifest.name, "probe");
+    let window = manifest.window("main").expect("declared");
+    assert_eq!(window.title, "probe");
+    assert_eq!((window.width, window.height), (800, 600));
+    assert_eq!(window.entry, "index.html");
+    assert!(window.open_at_start);
+    assert!(window.renderer.is_absolute());
+    assert!(manifest.quit_when_all_windows_closed);
+    assert_eq!(manifest.limits, wasmtron::manifest::Limits::default());
+}
+
+#[test]
+fn unknown_keys_are_named() {
+    let message = error(&GOOD.replace("[app]\n", "[app]\ncolour = \"red\"\n"));
+    assert!(message.contains("colour"), "{message}");
+    let message = error(&format!("{GOOD}\n[unknown-table]\nx = 1\n"));
+    assert!(message.contains("unknown-table"), "{message}");
+    let message = error(&GOOD.replace("channels =", "chanels ="));
+    assert!(message.contains("chanels"), "{message}");
+}
+
+#[test]
+fn paths_may_not_leave_the_app_folder() {
+    for path in ["../main.wasm", "/etc/passwd", "dist/../../x.wasm"] {
+        let err = parse(&GOOD.replace("dist/main.wasm", path)).expect_err("escapes");
+        assert!(
+            matches!(&err, ManifestError::PathEscapes { key, .. } if key == "main.component"),
+            "{path}: {err}"
+        );
+        assert!(err.to_string().contains(path), "{err}");
+    }
+}
+
+#[test]
+fn a_symlink_out_of_the_app_folder_is_refused() {
+    let dir = AppDir::new(GOOD);
+    let outside = tempfile::tempdir().expect("a temp dir");
+    std::fs::write(outside.path().join("x.wasm"), b"x").expect("write");
+    std::os::unix::fs::symlink(
+        outside.path().join("x.wasm"),
+        dir.path().join("dist/link.wasm"),
+    )
+    .expect("symlink");
+    let err = Manifest::parse(
+        &GOOD.replace("dist/main.wasm", "dist/link.wasm"),
+        dir.path(),
+    )
+    .expect_err("escapes through a symlink");
+    assert!(matches!(err, ManifestError::PathEscapes { .. }), "{err}");
+}
+
+#[test]
+fn missing_files_are_named() {
+    let err = parse(&GOOD.replace("dist/renderer.wasm", "dist/nope.wasm")).expect_err("missing");
+    assert!(
+        matches!(&err, ManifestError::MissingPath { key, path } if key == "window[0].renderer" && path == "dist/nope.wasm"),
+        "{err}"
+    );
+}
+
+#[test]
+fn repeated_labels_and_bad_names_are_refused() {
+    let twice =
+        format!("{GOOD}\n[[window]]\nlabel = \"main\"\nrenderer = \"dist/renderer.wasm\"\n");
+    assert!(error(&twice).contains("window[1].label"));
+    let message = error(&GOOD.replace("[\"echo\"]", "[\"has space\"]"));
+    assert!(message.contains("window[0].channels[0]"), "{message}");
+    let message = error(&GOOD.replace("name = \"probe\"", "name = \"\""));
+    assert!(message.contains("app.name"), "{message}");
+}
+
+#[test]
+fn values_out_of_range_are_refused() {
+    let message = error(&GOOD.replace("label = \"main\"", "label = \"main\"\nwidth = 5"));
+    assert!(message.contains("window[0].width"), "{message}");
+    let message = error(&format!("{GOOD}\n[limits]\nmax-message-bytes = 0\n"));
+    assert!(message.contains("limits.max-message-bytes"), "{message}");
+    let message = error(&GOOD.replace("name = \"probe\"", "name = \"probe\"\nisolation = \"vm\""));
+    assert!(message.contains("app.isolation"), "{message}");
+    let message = error(&GOOD.replace("name = \"probe\"", "name = 7"));
+    assert!(message.contains("name"), "{message}");
+}
+
+#[test]
+fn malformed_toml_is_an_error_not_a_panic() {
+    for text in [
+        "",
+        "[app",
+        "\u{0}\u{1}",
+        "[[window]]\nlabel = 1",
+        "[app]\nname = \"x\"\n[main]\n",
+    ] {
+        assert!(parse(text).is_err(), "{text:?} is refused");
+    }
+}
+
+#[test]
+fn the_hello_example_manifest_is_valid() {
+    let root = wasmtron_tests::workspace_root().join("examples/hello");
+    let dir = AppDir::new(
+        &std::fs::read_to_string(root.join("wasmtron.toml")).expect("the example manifest"),
+    );
+    dir.copy(wasmtron_tests::guests::HELLO_MAIN, "dist/hello_main.wasm");
+    dir.copy(
+        wasmtron_tests::guests::HELLO_RENDERER,
+        "dist/hello_renderer.wasm",
+    );
+    let manifest = dir.manifest();
+    assert_eq!(manifest.name, "hello");
+    assert_eq!(
+        manifest.window("main").map(|w| w.channels.clone()),
+        Some(vec!["greet".to_owned()])
+    );
+}

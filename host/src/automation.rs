@@ -28,11 +28,26 @@ const MAX_LINE: usize = 64 * 1024;
 #[derive(Debug, Deserialize)]
 #[serde(tag = "cmd", rename_all = "kebab-case")]
 enum Command {
-    Text { window: String, selector: String },
-    Rect { window: String, selector: String },
-    WindowId { window: String },
-    Click { window: String, selector: String },
-    Input { window: String, selector: String, text: String },
+    Text {
+        window: String,
+        selector: String,
+    },
+    Rect {
+        window: String,
+        selector: String,
+    },
+    WindowId {
+        window: String,
+    },
+    Click {
+        window: String,
+        selector: String,
+    },
+    Input {
+        window: String,
+        selector: String,
+        text: String,
+    },
     Quit,
 }
 
@@ -72,7 +87,10 @@ fn serve(answer: impl Fn(Command) -> Result<Value, String> + Send + 'static) {
                     }
                 };
                 let mut stdout = std::io::stdout().lock();
-                if writeln!(stdout, "{reply}").and_then(|()| stdout.flush()).is_err() {
+                if writeln!(stdout, "{reply}")
+                    .and_then(|()| stdout.flush())
+                    .is_err()
+                {
                     break;
                 }
             }

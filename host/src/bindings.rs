@@ -38,4 +38,3 @@ pub mod utility {
         },
     });
 }
-

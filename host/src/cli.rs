@@ -14,7 +14,11 @@ use crate::{App, AppExit, Engine, Manifest};
 const EXIT_REFUSED: u8 = 2;
 
 #[derive(Debug, Parser)]
-#[command(name = "wasmtron", version, about = "Run desktop apps made of WebAssembly components")]
+#[command(
+    name = "wasmtron",
+    version,
+    about = "Run desktop apps made of WebAssembly components"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -138,8 +142,13 @@ fn check(app_dir: &std::path::Path) -> ExitCode {
     match crate::check(&manifest, &engine) {
         Ok(reports) => {
             for report in reports {
-                println!("\ncomponent `{}` ({} world)", report.component, report.world);
-                println!("  grants: none (WASI linked empty: no directories, env, args or sockets)");
+                println!(
+                    "\ncomponent `{}` ({} world)",
+                    report.component, report.world
+                );
+                println!(
+                    "  grants: none (WASI linked empty: no directories, env, args or sockets)"
+                );
                 for import in report.imports {
                     let source = match import.source {
                         ImportSource::App => "wasmtron",

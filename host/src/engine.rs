@@ -67,7 +67,9 @@ impl Engine {
             path: path.to_path_buf(),
             source,
         };
-        let modified = std::fs::metadata(path).and_then(|m| m.modified()).map_err(io)?;
+        let modified = std::fs::metadata(path)
+            .and_then(|m| m.modified())
+            .map_err(io)?;
         if let Some((stamp, component)) = self.cached(path)
             && stamp == modified
         {

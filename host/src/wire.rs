@@ -12,13 +12,35 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "kebab-case")]
 pub enum DomOp {
-    SetText { selector: String, text: String },
-    SetHtml { selector: String, html: String },
-    SetAttribute { selector: String, name: String, value: String },
-    RemoveAttribute { selector: String, name: String },
-    AddClass { selector: String, name: String },
-    RemoveClass { selector: String, name: String },
-    SetValue { selector: String, value: String },
+    SetText {
+        selector: String,
+        text: String,
+    },
+    SetHtml {
+        selector: String,
+        html: String,
+    },
+    SetAttribute {
+        selector: String,
+        name: String,
+        value: String,
+    },
+    RemoveAttribute {
+        selector: String,
+        name: String,
+    },
+    AddClass {
+        selector: String,
+        name: String,
+    },
+    RemoveClass {
+        selector: String,
+        name: String,
+    },
+    SetValue {
+        selector: String,
+        value: String,
+    },
 }
 
 impl DomOp {
@@ -125,13 +147,17 @@ pub enum WorkerToHost {
         #[serde(with = "serde_bytes")]
         payload: Vec<u8>,
     },
-    Dom { op: DomOp },
+    Dom {
+        op: DomOp,
+    },
     Log {
         level: crate::log::Level,
         message: String,
     },
     /// The worker is ending, and why.
-    Exited { reason: ExitReason },
+    Exited {
+        reason: ExitReason,
+    },
 }
 
 /// Why a worker ended (Electron's `render-process-gone` reasons).

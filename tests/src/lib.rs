@@ -74,7 +74,8 @@ impl AppDir {
 /// A manifest with the test main component and one window per
 /// `(label, channels)`.
 pub fn manifest_with_windows(windows: &[(&str, &[&str])]) -> String {
-    let mut text = String::from("[app]\nname = \"probe\"\n\n[main]\ncomponent = \"dist/main.wasm\"\n");
+    let mut text =
+        String::from("[app]\nname = \"probe\"\n\n[main]\ncomponent = \"dist/main.wasm\"\n");
     for (label, channels) in windows {
         let list: Vec<String> = channels.iter().map(|c| format!("{c:?}")).collect();
         text.push_str(&format!(
@@ -87,9 +88,25 @@ pub fn manifest_with_windows(windows: &[(&str, &[&str])]) -> String {
 
 /// Every channel the test main component handles.
 pub const ALL_CHANNELS: &[&str] = &[
-    "echo", "fail", "whoami", "messages", "push-back", "open", "close", "labels", "spin",
-    "crash", "register", "unregister", "app-name", "quit", "timeout", "timer-count", "seq",
-    "nobody", "late",
+    "echo",
+    "fail",
+    "whoami",
+    "messages",
+    "push-back",
+    "open",
+    "close",
+    "labels",
+    "spin",
+    "crash",
+    "register",
+    "unregister",
+    "app-name",
+    "quit",
+    "timeout",
+    "timer-count",
+    "seq",
+    "nobody",
+    "late",
 ];
 
 /// A running app on the headless backend, with helpers to drive its pages.
@@ -142,7 +159,9 @@ impl Running {
 
     /// Clicks an element.
     pub fn click(&self, window: &str, selector: &str) {
-        self.windows.click(window, selector).expect("the element exists");
+        self.windows
+            .click(window, selector)
+            .expect("the element exists");
     }
 
     /// Sets the probe's channel and argument, clicks a button and returns

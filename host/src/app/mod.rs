@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use tokio::sync::watch;
 
-pub use shell::WindowControlError;
 pub(crate) use shell::Shell;
+pub use shell::WindowControlError;
 
 use crate::capabilities::{self, CapabilityError, ImportReport, World};
 use crate::component::{MainCall, MainHandle, spawn_main};
@@ -63,7 +63,11 @@ pub enum AppError {
 pub fn check(manifest: &Manifest, engine: &Engine) -> Result<Vec<ImportReport>, Vec<AppError>> {
     let mut targets = Vec::new();
     if let Some(main) = &manifest.main {
-        targets.push((format!("{}/main", manifest.name), World::Main, &main.component));
+        targets.push((
+            format!("{}/main", manifest.name),
+            World::Main,
+            &main.component,
+        ));
     }
     for window in &manifest.windows {
         targets.push((window.label.clone(), World::Renderer, &window.renderer));

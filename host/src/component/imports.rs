@@ -82,7 +82,8 @@ impl MainState {
         let period = Duration::from_millis(u64::from(ms.max(1)));
         let task = tokio::spawn(async move {
             if repeat {
-                let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+                let mut ticks =
+                    tokio::time::interval_at(tokio::time::Instant::now() + period, period);
                 ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
                 loop {
                     ticks.tick().await;

@@ -161,7 +161,9 @@ async fn instantiate(
     let component = engine.load(path)?;
     capabilities::check(engine, &component, World::Main, name)?;
     let mut linker = Linker::<MainState>::new(engine.wasmtime());
-    wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(anyhow::Error::from).context("cannot link WASI")?;
+    wasmtime_wasi::p2::add_to_linker_async(&mut linker)
+        .map_err(anyhow::Error::from)
+        .context("cannot link WASI")?;
     Main::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)
         .map_err(anyhow::Error::from)
         .context("cannot link the main world")?;
@@ -197,9 +199,9 @@ async fn serve(main: Main, mut store: Store<MainState>, mut mailbox: UnboundedRe
                     .await;
                 match result {
                     Ok(answer) => {
-                        let _ = reply.send(answer.map_err(|e| {
-                            IpcError::handler_failed(e.code, e.message, e.data)
-                        }));
+                        let _ = reply.send(
+                            answer.map_err(|e| IpcError::handler_failed(e.code, e.message, e.data)),
+                        );
                         Ok(())
                     }
                     Err(trap) => {
@@ -229,7 +231,9 @@ async fn serve(main: Main, mut store: Store<MainState>, mut mailbox: UnboundedRe
                     exports.call_on_timer(&mut store, id).await
                 }
             },
-            MainCall::WindowClosed(label) => exports.call_on_window_closed(&mut store, &label).await,
+            MainCall::WindowClosed(label) => {
+                exports.call_on_window_closed(&mut store, &label).await
+            }
         };
         if let Err(trap) = outcome {
             // A trapped instance cannot be trusted again. Like a crashed

@@ -75,7 +75,9 @@ pub(crate) async fn serve_worker(
             }
             WorkerToHost::Dom { op } => match &peer.window {
                 Some((label, backend)) => backend.apply(label, op),
-                None => tracing::warn!(component = %peer.name, "DOM operation from a worker with no window"),
+                None => {
+                    tracing::warn!(component = %peer.name, "DOM operation from a worker with no window")
+                }
             },
             WorkerToHost::Log { level, mut message } => {
                 if message.len() > MAX_LOG_LINE {

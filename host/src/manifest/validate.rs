@@ -78,10 +78,16 @@ pub(super) fn validate(raw: RawManifest, dir: &Path) -> Result<Manifest, Manifes
             .unwrap_or(defaults.invoke_timeout_ms),
     };
     if limits.max_message_bytes == 0 {
-        return Err(invalid("limits.max-message-bytes", "must be above 0".into()));
+        return Err(invalid(
+            "limits.max-message-bytes",
+            "must be above 0".into(),
+        ));
     }
     if limits.invoke_timeout_ms == 0 {
-        return Err(invalid("limits.invoke-timeout-ms", "must be above 0".into()));
+        return Err(invalid(
+            "limits.invoke-timeout-ms",
+            "must be above 0".into(),
+        ));
     }
 
     Ok(Manifest {
@@ -105,7 +111,11 @@ fn validate_window(
     for (j, channel) in raw.channels.iter().enumerate() {
         check_name(&format!("{key}.channels[{j}]"), channel)?;
     }
-    let ui = resolve(root, &format!("{key}.ui"), raw.ui.as_deref().unwrap_or("ui"))?;
+    let ui = resolve(
+        root,
+        &format!("{key}.ui"),
+        raw.ui.as_deref().unwrap_or("ui"),
+    )?;
     if !ui.is_dir() {
         return Err(invalid(&format!("{key}.ui"), "is not a folder".into()));
     }
@@ -128,7 +138,11 @@ fn validate_window(
         renderer: resolve_file(root, &format!("{key}.renderer"), &raw.renderer)?,
         ui,
         entry: entry_path
-            .strip_prefix(resolve(root, &format!("{key}.ui"), raw.ui.as_deref().unwrap_or("ui"))?)
+            .strip_prefix(resolve(
+                root,
+                &format!("{key}.ui"),
+                raw.ui.as_deref().unwrap_or("ui"),
+            )?)
             .map(|p| p.to_string_lossy().into_owned())
             .unwrap_or(entry),
         label: raw.label,

@@ -288,7 +288,11 @@ impl wit_dom::Host for RendererState {
         self.bridge.dom(DomOp::RemoveClass { selector, name })
     }
 
-    async fn set_value(&mut self, selector: String, value: String) -> Result<(), wit_dom::DomError> {
+    async fn set_value(
+        &mut self,
+        selector: String,
+        value: String,
+    ) -> Result<(), wit_dom::DomError> {
         self.bridge.dom(DomOp::SetValue { selector, value })
     }
 }

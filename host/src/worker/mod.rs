@@ -16,9 +16,9 @@ use wasmtime::Store;
 use wasmtime::component::{Linker, ResourceTable};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
+pub(crate) use bridge::{ipc_error_to_wit, level_from_wit};
 pub use link::HostLink;
 pub(crate) use link::{WorkerLink, link_pair};
-pub(crate) use bridge::{ipc_error_to_wit, level_from_wit};
 
 use crate::bindings::renderer::Renderer;
 use crate::capabilities::{self, Grants, World};
@@ -123,7 +123,9 @@ async fn launch_renderer(
     let component = engine.load(&spec.component)?;
     capabilities::check(engine, &component, World::Renderer, &spec.name)?;
     let mut linker = Linker::<RendererState>::new(engine.wasmtime());
-    wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(anyhow::Error::from).context("cannot link WASI")?;
+    wasmtime_wasi::p2::add_to_linker_async(&mut linker)
+        .map_err(anyhow::Error::from)
+        .context("cannot link WASI")?;
     Renderer::add_to_linker::<_, wasmtime::component::HasSelf<_>>(&mut linker, |s| s)
         .map_err(anyhow::Error::from)
         .context("cannot link the renderer world")?;

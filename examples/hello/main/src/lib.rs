@@ -42,7 +42,13 @@ impl Main for Hello {
     fn on_timer(&mut self, _timer: TimerId) {
         self.seconds += 1;
         for label in windows::labels() {
-            if let Err(err) = windows::push(&label, "tick", &Tick { seconds: self.seconds }) {
+            if let Err(err) = windows::push(
+                &label,
+                "tick",
+                &Tick {
+                    seconds: self.seconds,
+                },
+            ) {
                 log::warn(&format!("tick to {label} failed: {err}"));
             }
         }

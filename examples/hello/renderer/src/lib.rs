@@ -21,7 +21,8 @@ struct HelloWindow {
 
 impl HelloWindow {
     fn greet(&self) {
-        let (text, failed) = match bridge::invoke::<_, String>("greet", &Greet { name: &self.name }) {
+        let (text, failed) = match bridge::invoke::<_, String>("greet", &Greet { name: &self.name })
+        {
             Ok(reply) => (reply, false),
             Err(err) => (err.message, true),
         };

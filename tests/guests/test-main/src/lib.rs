@@ -31,8 +31,21 @@ fn sender_name(sender: &Sender) -> String {
 impl Main for TestMain {
     fn on_ready(&mut self) {
         for channel in [
-            "echo", "fail", "whoami", "messages", "push-back", "open", "close", "labels",
-            "spin", "crash", "register", "unregister", "app-name", "quit", "timeout",
+            "echo",
+            "fail",
+            "whoami",
+            "messages",
+            "push-back",
+            "open",
+            "close",
+            "labels",
+            "spin",
+            "crash",
+            "register",
+            "unregister",
+            "app-name",
+            "quit",
+            "timeout",
             "timer-count",
         ] {
             ipc::handle(channel);
@@ -43,8 +56,10 @@ impl Main for TestMain {
     fn handle(&mut self, request: Request) -> Result<Payload, HandlerError> {
         match request.channel.as_str() {
             "echo" => Ok(request.payload),
-            "fail" => Err(HandlerError::new("quota", "over quota")
-                .with_data(&Quota { limit: 3, used: 4 })),
+            "fail" => {
+                Err(HandlerError::new("quota", "over quota")
+                    .with_data(&Quota { limit: 3, used: 4 }))
+            }
             "whoami" => Request::reply(&sender_name(&request.sender)),
             "messages" => Request::reply(&self.messages),
             "push-back" => {

@@ -3,9 +3,7 @@
 //! happened into `#result`, so tests observe everything through the DOM.
 
 use serde::{Deserialize, Serialize};
-use wasmtron_guest::{
-    EventKind, IpcError, Push, Renderer, UiEvent, bridge, dom, encode, log,
-};
+use wasmtron_guest::{EventKind, IpcError, Push, Renderer, UiEvent, bridge, dom, encode, log};
 
 #[derive(Deserialize, Serialize)]
 struct Quota {
@@ -89,7 +87,10 @@ impl Probe {
 
     fn dom_ops(&self) {
         let steps = [
-            dom::set_html("#list", "<li class=\"item\">one</li><li class=\"item\">two</li>"),
+            dom::set_html(
+                "#list",
+                "<li class=\"item\">one</li><li class=\"item\">two</li>",
+            ),
             dom::set_attribute("#target", "data-state", "done"),
             dom::remove_attribute("#target", "title"),
             dom::add_class("#target", "b"),
@@ -120,7 +121,9 @@ impl Probe {
             Ok(_) => "connected".to_owned(),
             Err(e) => format!("denied({:?})", e.kind()),
         };
-        show(&format!("env={env} args={args} fs={fs} file={file} net={net}"));
+        show(&format!(
+            "env={env} args={args} fs={fs} file={file} net={net}"
+        ));
     }
 }
 
@@ -130,7 +133,11 @@ impl Renderer for Probe {
     }
 
     fn on_event(&mut self, event: UiEvent) {
-        let fields: Vec<String> = event.fields.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let fields: Vec<String> = event
+            .fields
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
         self.events.push(format!(
             "{:?}:{}:{}:{}",
             event.kind,

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The second command of the README: installs what is missing, then checks
+# formatting and lints and runs every test, including the end-to-end test of
+# real windows (which starts its own Xvfb when there is no DISPLAY).
+# Stops at the first failing step with its exit status.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+step() {
+    echo
+    echo "==> $*"
+    "$@"
+}
+
+step bash scripts/install-deps.sh
+step cargo fmt --all -- --check
+step cargo clippy --workspace --all-targets -- -D warnings
+step cargo test --workspace
+echo
+echo "test: all steps passed"

@@ -1,0 +1,101 @@
+//! The `wasmtron` command line: `run --headless --automation` drives the
+//! hello example without a display; bad manifests exit non-zero with the
+//! reason.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
+
+use wasmtron_tests::{AppDir, guests, wasmtron_binary, workspace_root};
+
+/// The hello example in a temp folder, with its components built from source.
+fn hello_app() -> AppDir {
+    let example = workspace_root().join("examples/hello");
+    let dir = AppDir::new(
+        &std::fs::read_to_string(example.join("wasmtron.toml")).expect("the example manifest"),
+    );
+    for file in ["index.html", "style.css"] {
+        dir.copy(
+            &example.join("ui").join(file).display().to_string(),
+            &format!("ui/{file}"),
+        );
+    }
+    dir.copy(guests::HELLO_MAIN, "dist/hello_main.wasm");
+    dir.copy(guests::HELLO_RENDERER, "dist/hello_renderer.wasm");
+    dir
+}
+
+#[test]
+fn run_headless_drives_the_hello_example() {
+    let dir = hello_app();
+    let mut child = Command::new(wasmtron_binary())
+        .args(["run", "--headless", "--automation"])
+        .arg(dir.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("wasmtron starts");
+    let mut stdin = child.stdin.take().expect("piped");
+    let mut stdout = BufReader::new(child.stdout.take().expect("piped"));
+    let mut ask = |line: &str| -> serde_json::Value {
+        writeln!(stdin, "{line}").expect("the app reads commands");
+        let mut answer = String::new();
+        stdout.read_line(&mut answer).expect("the app answers");
+        serde_json::from_str(&answer).expect("answers are JSON")
+    };
+
+    let text = |ask: &mut dyn FnMut(&str) -> serde_json::Value, selector: &str| {
+        ask(&format!(
+            r#"{{"id":1,"cmd":"text","window":"main","selector":"{selector}"}}"#
+        ))["ok"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    // Main's periodic push shows up in the page.
+    while !text(&mut ask, "#tick").contains("up for") {
+        assert!(std::time::Instant::now() < deadline, "no tick from main");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    ask(r##"{"id":2,"cmd":"input","window":"main","selector":"#name","text":"Grace"}"##);
+    ask(r##"{"id":3,"cmd":"click","window":"main","selector":"#greet"}"##);
+    while text(&mut ask, "#reply") != "Hello, Grace!" {
+        assert!(std::time::Instant::now() < deadline, "no greeting");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let bad = ask("this is not json");
+    assert!(
+        bad["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("bad command"))
+    );
+    ask(r#"{"id":4,"cmd":"quit"}"#);
+    drop(stdin);
+    let status = child.wait().expect("the app exits");
+    assert!(status.success(), "{status:?}");
+}
+
+#[test]
+fn run_with_a_bad_manifest_exits_non_zero_with_the_reason() {
+    let dir = hello_app();
+    dir.write(
+        "wasmtron.toml",
+        "[app]\nname = \"hello\"\nsurprise = true\n",
+    );
+    let output = Command::new(wasmtron_binary())
+        .args(["run", "--headless"])
+        .arg(dir.path())
+        .output()
+        .expect("wasmtron runs");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("surprise"), "{stderr}");
+
+    let output = Command::new(wasmtron_binary())
+        .args(["check"])
+        .arg(dir.path().join("no-such-folder"))
+        .output()
+        .expect("wasmtron runs");
+    assert_eq!(output.status.code(), Some(2));
+}

@@ -185,3 +185,70 @@ impl std::fmt::Display for ExitReason {
 
 /// Bytes that serialize as one MessagePack binary.
 pub type ByteBuf = serde_bytes::ByteBuf;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ipc::{ErrorCode, IpcError};
+
+    fn round_trip<T: Serialize + for<'de> Deserialize<'de> + PartialEq + std::fmt::Debug>(v: T) {
+        let bytes = rmp_serde::to_vec_named(&v).expect("encodes");
+        let back: T = rmp_serde::from_slice(&bytes).expect("decodes");
+        assert_eq!(back, v);
+    }
+
+    #[test]
+    fn every_message_survives_messagepack() {
+        round_trip(HostToWorker::Ui {
+            event: UiEvent {
+                kind: EventKind::Submit,
+                target: "form".into(),
+                value: None,
+                fields: vec![("a".into(), "b".into())],
+            },
+        });
+        round_trip(HostToWorker::Reply {
+            id: 7,
+            result: Err(IpcError::handler_failed(
+                "quota".into(),
+                "over".into(),
+                Some(vec![1, 2, 3]),
+            )),
+        });
+        round_trip(HostToWorker::Reply {
+            id: 8,
+            result: Ok(ByteBuf::from(vec![0xc1, 0xff])),
+        });
+        round_trip(WorkerToHost::Invoke {
+            id: 1,
+            channel: "greet".into(),
+            payload: vec![0; 100],
+        });
+        round_trip(WorkerToHost::Dom {
+            op: DomOp::SetAttribute {
+                selector: "#a".into(),
+                name: "title".into(),
+                value: "x".into(),
+            },
+        });
+        round_trip(WorkerToHost::Exited {
+            reason: ExitReason::Crashed {
+                message: "trap".into(),
+            },
+        });
+        round_trip(IpcError::new(ErrorCode::Denied, "no"));
+    }
+
+    #[test]
+    fn hostile_bytes_are_an_error_not_a_panic() {
+        for bytes in [
+            &b""[..],
+            b"\xff",
+            b"\x81\xa1t\xa5nope!",
+            b"\x93\x01\x02\x03",
+        ] {
+            assert!(rmp_serde::from_slice::<WorkerToHost>(bytes).is_err());
+            assert!(rmp_serde::from_slice::<HostToWorker>(bytes).is_err());
+        }
+    }
+}

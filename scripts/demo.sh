@@ -25,8 +25,8 @@ fi
 
 screenshot="$target_dir/demo/hello.png"
 echo "demo: no DISPLAY; running examples/hello on a virtual X server"
-# 24-bit depth: xvfb-run's default screen is 8-bit, which WebKit renders
-# poorly.
+# The same screen the e2e test gives its own Xvfb: 24-bit colour, no TCP
+# listener.
 xvfb-run -a -s "-screen 0 1280x1024x24 -nolisten tcp" \
     python3 scripts/drive-hello.py \
     --wasmtron "$wasmtron" --app examples/hello --screenshot "$screenshot"

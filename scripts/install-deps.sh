@@ -19,9 +19,10 @@ packages=(
 
 missing=()
 for package in "${packages[@]}"; do
-    # `dpkg -s` also lists removed-but-configured packages; only a package
-    # whose status says "install ok installed" is really there.
-    if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed'; then
+    # Like `dpkg -s`, but a package removed with its configuration kept
+    # (status "deinstall ok config-files") counts as missing.
+    status=$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null || true)
+    if [[ $status != "install ok installed" ]]; then
         missing+=("$package")
     fi
 done
@@ -32,9 +33,10 @@ if ((${#missing[@]} > 0)); then
     if [[ $(id -u) -ne 0 ]]; then
         sudo=(sudo)
     fi
-    export DEBIAN_FRONTEND=noninteractive
     "${sudo[@]}" apt-get update
-    "${sudo[@]}" apt-get install -y --no-install-recommends "${missing[@]}"
+    # Through `env` because sudo drops the caller's environment.
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+        apt-get install -y --no-install-recommends "${missing[@]}"
 else
     echo "install-deps: system packages present"
 fi
@@ -43,12 +45,16 @@ if ! command -v rustup >/dev/null; then
     echo "install-deps: rustup not found; install Rust from https://rustup.rs" >&2
     exit 1
 fi
-if ! rustup target list --installed | grep -qx wasm32-wasip2; then
+# Lists are read whole before matching: with pipefail, `grep -q` quitting
+# early could fail the pipe and make a present item look missing.
+targets=$(rustup target list --installed)
+if ! grep -qx wasm32-wasip2 <<<"$targets"; then
     echo "install-deps: adding the wasm32-wasip2 target"
     rustup target add wasm32-wasip2
 fi
+components=$(rustup component list --installed)
 for component in clippy rustfmt; do
-    if ! rustup component list --installed | grep -q "^$component"; then
+    if ! grep -q "^$component-" <<<"$components"; then
         echo "install-deps: adding $component"
         rustup component add "$component"
     fi

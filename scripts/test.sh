@@ -15,6 +15,10 @@ step() {
 step bash scripts/install-deps.sh
 step cargo fmt --all -- --check
 step cargo clippy --workspace --all-targets -- -D warnings
+# `cargo test` builds a package's binary only for that package's own
+# integration tests; the end-to-end test lives in wasmtron-tests and runs
+# target/<profile>/wasmtron, so it is built (same dev profile) first.
+step cargo build -p wasmtron
 step cargo test --workspace
 echo
 echo "test: all steps passed"

@@ -46,12 +46,14 @@ fn hello_greets_through_a_real_window() {
     // A structured handler error from main crosses the real window path and
     // is shown by the renderer.
     app.click(&display, window_id, "#greet");
-    app.wait_text("#reply", STEP_BOUND, |text| text == "Type a name first.");
+    let refusal = app.wait_text("#reply", STEP_BOUND, |text| text == "Type a name first.");
+    println!("empty name, window shows: {refusal}");
 
     app.click(&display, window_id, "#name");
     display.xdotool(&["type", "--delay", "50", "Ada"]);
     app.click(&display, window_id, "#greet");
-    app.wait_text("#reply", STEP_BOUND, |text| text == "Hello, Ada!");
+    let greeting = app.wait_text("#reply", STEP_BOUND, |text| text == "Hello, Ada!");
+    println!("typed Ada, window shows: {greeting}");
 
     let screenshot = screenshot_path();
     display.screenshot(&screenshot);
@@ -169,11 +171,17 @@ impl Display {
             .stderr(Stdio::piped())
             .spawn()
             .expect("cannot start Xvfb (install it: scripts/install-deps.sh)");
-        let stdout = xvfb.stdout.take().expect("Xvfb's stdout is piped");
-        let lines = read_lines(stdout);
-        let number = match lines.recv_timeout(STEP_BOUND) {
-            Ok(line) => line.trim().to_owned(),
-            Err(_) => {
+        let mut stdout = BufReader::new(xvfb.stdout.take().expect("Xvfb's stdout is piped"));
+        let (sender, reported) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = stdout.read_line(&mut line);
+            let _ = sender.send(line);
+            drain(stdout);
+        });
+        let number = match reported.recv_timeout(STEP_BOUND) {
+            Ok(line) if !line.trim().is_empty() => line.trim().to_owned(),
+            _ => {
                 let _ = xvfb.kill();
                 let mut log = String::new();
                 if let Some(mut stderr) = xvfb.stderr.take() {
@@ -183,10 +191,11 @@ impl Display {
                 panic!("Xvfb did not report a display:\n{log}");
             }
         };
-        // Xvfb's stderr is only read on failure; drain it from now on so a
-        // chatty server cannot block on a full pipe.
+        // Xvfb's stderr is only shown on failure; from now on it is drained
+        // so that a chatty server neither blocks on a full pipe nor dies
+        // writing to a closed one.
         if let Some(stderr) = xvfb.stderr.take() {
-            drop(read_lines(stderr));
+            std::thread::spawn(move || drain(stderr));
         }
         Display {
             name: format!(":{number}"),
@@ -252,6 +261,8 @@ impl AutomatedApp {
             // WebKitGTK's GPU paths do not work on Xvfb's software display.
             .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
             .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
+            // The log is read through a pipe, as plain text.
+            .env("NO_COLOR", "1")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -415,4 +426,9 @@ fn read_lines(output: impl Read + Send + 'static) -> Receiver<String> {
         }
     });
     receiver
+}
+
+/// Reads a child's output to its end and drops it.
+fn drain(mut output: impl Read) {
+    let _ = std::io::copy(&mut output, &mut std::io::sink());
 }

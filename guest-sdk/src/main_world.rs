@@ -26,8 +26,9 @@ use bindings::wasmtron::app as wit;
 ///
 /// [`export_main!`]: crate::export_main
 pub trait Main: Default + 'static {
-    /// The host is up and the manifest's windows are open. Register invoke
-    /// handlers here with [`ipc::handle`].
+    /// The host is up; the manifest's windows are opening. This runs before
+    /// any other call, so handlers registered here with [`ipc::handle`] are in
+    /// place before the first invoke arrives.
     fn on_ready(&mut self) {}
 
     /// An invoke on a channel registered with [`ipc::handle`]. The reply is

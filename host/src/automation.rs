@@ -12,7 +12,7 @@
 //! | `window-id` | `window` | the X11 window id (desktop) |
 //! | `click` | `window`, `selector` | events delivered (headless) |
 //! | `input` | `window`, `selector`, `text` | events delivered (headless) |
-//! | `quit` | | closes every window |
+//! | `quit` | | ends the app (desktop: closes every window) |
 
 use std::io::{BufRead, Write};
 use std::sync::Arc;
@@ -63,9 +63,16 @@ pub fn serve_desktop(backend: DesktopBackend) {
     serve(move |command| desktop(&backend, command));
 }
 
-/// Serves automation commands for a headless app on a thread of its own.
-pub fn serve_headless(backend: Arc<HeadlessBackend>) {
-    serve(move |command| headless(&backend, command));
+/// Serves automation commands for a headless app on a thread of its own;
+/// `quit` ends the app through `quit`.
+pub fn serve_headless(backend: Arc<HeadlessBackend>, quit: impl Fn(i32) + Send + 'static) {
+    serve(move |command| match command {
+        Command::Quit => {
+            quit(0);
+            Ok(Value::Null)
+        }
+        other => headless(&backend, other),
+    });
 }
 
 fn serve(answer: impl Fn(Command) -> Result<Value, String> + Send + 'static) {
@@ -157,10 +164,7 @@ fn headless(backend: &HeadlessBackend, command: Command) -> Result<Value, String
         Command::Rect { .. } | Command::WindowId { .. } => {
             Err("headless windows have no screen geometry".into())
         }
-        Command::Quit => {
-            backend.shutdown();
-            Ok(Value::Null)
-        }
+        Command::Quit => Err("quit is served by the caller".into()),
     }
 }
 

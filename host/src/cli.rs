@@ -90,7 +90,7 @@ fn run(app_dir: &std::path::Path, headless: bool, automation: bool) -> ExitCode 
             Err(err) => return refused(&err),
         };
         if automation {
-            crate::automation::serve_headless(backend);
+            crate::automation::serve_headless(backend, app.quitter());
         }
         return exit_code(&app.wait());
     }

@@ -31,5 +31,3 @@ pub use app::{App, AppBuilder, AppError, AppExit, WindowControlError, check};
 pub use engine::{Engine, LoadError};
 pub use ipc::{ErrorCode, IpcError, NativeHandler, Router, Sender};
 pub use manifest::{Manifest, ManifestError};
-pub use supervisor::{InProcess, LaunchError, Transport};
-pub use worker::{HostLink, WorkerSpec};

@@ -10,13 +10,13 @@ use crate::worker::{self, HostLink, WorkerSpec, link_pair};
 /// Why a worker could not be started.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum LaunchError {
+pub(crate) enum LaunchError {
     #[error("cannot start worker `{name}`: {reason}")]
     Spawn { name: String, reason: String },
 }
 
 /// Where workers run.
-pub trait Transport: Send + Sync + fmt::Debug + 'static {
+pub(crate) trait Transport: Send + Sync + fmt::Debug + 'static {
     /// Starts a worker for `spec` and returns the host's end of its link.
     /// Loading the component happens in the worker; failures there arrive
     /// as an `Exited { launch-failed }` message.
@@ -30,7 +30,7 @@ pub trait Transport: Send + Sync + fmt::Debug + 'static {
 /// and its own single-threaded runtime: a busy renderer holds only its own
 /// thread.
 #[derive(Debug, Default, Clone, Copy)]
-pub struct InProcess;
+pub(crate) struct InProcess;
 
 impl Transport for InProcess {
     fn launch(&self, engine: &Engine, spec: WorkerSpec) -> Result<HostLink, LaunchError> {

@@ -58,6 +58,58 @@ impl DomOp {
     }
 }
 
+/// Why a DOM operation is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DomOpError {
+    #[error("bad selector `{0}`")]
+    BadSelector(String),
+    #[error("bad attribute or class name `{0}`")]
+    BadName(String),
+    #[error("the operation is {0} bytes, over the message limit")]
+    TooLarge(usize),
+}
+
+impl DomOp {
+    /// Checks an operation before it reaches a page: its size, its selector
+    /// and its names. The worker runs this for quick errors to the guest, and
+    /// the host runs it again because a worker is not trusted.
+    ///
+    /// # Errors
+    /// The first [`DomOpError`] found.
+    pub fn check(&self, max_bytes: usize) -> Result<(), DomOpError> {
+        let (name, text) = match self {
+            DomOp::SetText { text, .. } | DomOp::SetHtml { html: text, .. } => (None, text.len()),
+            DomOp::SetValue { value, .. } => (None, value.len()),
+            DomOp::SetAttribute { name, value, .. } => (Some(name), value.len()),
+            DomOp::RemoveAttribute { name, .. }
+            | DomOp::AddClass { name, .. }
+            | DomOp::RemoveClass { name, .. } => (Some(name), 0),
+        };
+        let size = text + self.selector().len() + name.map_or(0, String::len);
+        if size > max_bytes {
+            return Err(DomOpError::TooLarge(size));
+        }
+        if scraper::Selector::parse(self.selector()).is_err() {
+            return Err(DomOpError::BadSelector(self.selector().to_owned()));
+        }
+        match name {
+            Some(name) if !valid_name(name) => Err(DomOpError::BadName(name.clone())),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Attribute and class names: what HTML allows, minus anything that could
+/// break out of an attribute.
+fn valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 256
+        && name
+            .chars()
+            .all(|c| !c.is_whitespace() && !c.is_control() && !"\"'<>/=`".contains(c))
+}
+
 /// The kinds of UI event a page can declare with `data-on`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -237,6 +289,31 @@ mod tests {
             },
         });
         round_trip(IpcError::new(ErrorCode::Denied, "no"));
+    }
+
+    #[test]
+    fn dom_operations_are_checked_for_size_selector_and_names() {
+        let set = |selector: &str, name: &str| DomOp::SetAttribute {
+            selector: selector.into(),
+            name: name.into(),
+            value: "v".into(),
+        };
+        assert_eq!(set("#a", "title").check(1024), Ok(()));
+        assert_eq!(
+            set("p[", "title").check(1024),
+            Err(DomOpError::BadSelector("p[".into()))
+        );
+        for name in ["", "a b", "x\"y", "on>", "a=b"] {
+            assert_eq!(
+                set("#a", name).check(1024),
+                Err(DomOpError::BadName(name.into()))
+            );
+        }
+        let big = DomOp::SetText {
+            selector: "#a".into(),
+            text: "x".repeat(100),
+        };
+        assert!(matches!(big.check(50), Err(DomOpError::TooLarge(_))));
     }
 
     #[test]

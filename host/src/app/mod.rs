@@ -126,8 +126,9 @@ impl AppBuilder {
         self
     }
 
-    /// Starts the app: checks every component, starts main, calls its
-    /// `on-ready`, then opens the manifest's windows.
+    /// Starts the app: checks every component, starts main, queues its
+    /// `on-ready` (so it runs before any invoke can reach main), then opens
+    /// the manifest's windows.
     ///
     /// # Errors
     /// [`AppError`] when a component is refused or cannot start.
@@ -267,6 +268,12 @@ impl App {
     /// Ends the app.
     pub fn quit(&self, code: i32) {
         self.shell.quit(code);
+    }
+
+    /// A handle that ends the app from another thread.
+    pub fn quitter(&self) -> impl Fn(i32) + Send + Sync + 'static {
+        let shell = self.shell.clone();
+        move |code| shell.quit(code)
     }
 
     /// How the app ended, if it has.

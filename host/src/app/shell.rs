@@ -215,6 +215,9 @@ impl Shell {
         for (_, window) in self.windows().drain() {
             let _ = window.to_renderer.send(HostToWorker::Stop);
         }
+        if let Some(main) = &self.main {
+            let _ = main.post(MainCall::Stop);
+        }
         self.backend.shutdown();
     }
 

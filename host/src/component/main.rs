@@ -32,6 +32,8 @@ pub(crate) enum MainCall {
     },
     Timer(u64),
     WindowClosed(String),
+    /// The app is ending: finish the current call and stop.
+    Stop,
 }
 
 /// The way into main's mailbox. Cheap to clone.
@@ -234,6 +236,7 @@ async fn serve(main: Main, mut store: Store<MainState>, mut mailbox: UnboundedRe
             MainCall::WindowClosed(label) => {
                 exports.call_on_window_closed(&mut store, &label).await
             }
+            MainCall::Stop => break,
         };
         if let Err(trap) = outcome {
             // A trapped instance cannot be trusted again. Like a crashed

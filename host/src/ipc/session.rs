@@ -4,6 +4,7 @@
 
 use std::collections::HashSet;
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 
@@ -46,21 +47,15 @@ pub(crate) async fn serve_worker(
                 let router = router.clone();
                 let sender = peer.sender.clone();
                 let to_worker = to_worker.clone();
-                let limit = peer.limits.max_message_bytes;
+                let limits = peer.limits;
                 // Each invoke runs on its own task: a slow handler holds up
                 // only this reply, not the worker's other traffic.
                 tokio::spawn(async move {
                     let result = match checked {
-                        Ok(()) => router.invoke(sender, &channel, payload).await,
+                        Ok(()) => bounded_invoke(&router, sender, &channel, payload, limits).await,
                         Err(err) => Err(err),
                     };
-                    let result = result.and_then(|reply| {
-                        if reply.len() > limit {
-                            Err(IpcError::too_large("the reply", reply.len(), limit))
-                        } else {
-                            Ok(ByteBuf::from(reply))
-                        }
-                    });
+                    let result = fit_reply(result, limits.max_message_bytes);
                     // The worker may be gone by now; then nobody waits.
                     let _ = to_worker.send(HostToWorker::Reply { id, result });
                 });
@@ -94,6 +89,44 @@ pub(crate) async fn serve_worker(
     }
     ExitReason::Crashed {
         message: "the worker's connection closed without an exit message".into(),
+    }
+}
+
+/// The host's own bound on an invoke: the worker's timer is not trusted to
+/// fire, and a task must not wait forever on a handler that never answers.
+async fn bounded_invoke(
+    router: &Router,
+    sender: Sender,
+    channel: &str,
+    payload: Vec<u8>,
+    limits: Limits,
+) -> Result<Vec<u8>, IpcError> {
+    let bound = Duration::from_millis(limits.invoke_timeout_ms);
+    tokio::time::timeout(bound, router.invoke(sender, channel, payload))
+        .await
+        .unwrap_or_else(|_| {
+            Err(IpcError::new(
+                ErrorCode::Timeout,
+                format!("no reply within {} ms", limits.invoke_timeout_ms),
+            ))
+        })
+}
+
+/// Replies, and the data of failed ones, obey the message limit too.
+fn fit_reply(result: Result<Vec<u8>, IpcError>, limit: usize) -> Result<ByteBuf, IpcError> {
+    match result {
+        Ok(reply) if reply.len() > limit => {
+            Err(IpcError::too_large("the reply", reply.len(), limit))
+        }
+        Ok(reply) => Ok(ByteBuf::from(reply)),
+        Err(err) => match &err.data {
+            Some(data) if data.len() > limit => Err(IpcError::too_large(
+                "the handler's error data",
+                data.len(),
+                limit,
+            )),
+            _ => Err(err),
+        },
     }
 }
 

@@ -106,7 +106,11 @@ impl Manifest {
             path: file.clone(),
             source,
         })?;
-        let dir = file.parent().unwrap_or(Path::new("."));
+        // A bare file name has an empty parent: that is the current folder.
+        let dir = match file.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent,
+            _ => Path::new("."),
+        };
         Self::parse(&text, dir)
     }
 

@@ -13,7 +13,7 @@ use crate::bindings::main::wasmtron::app::{log as wit_log, types as wit_types};
 use crate::bindings::renderer::wasmtron::app::{bridge as wit_bridge, dom as wit_dom};
 use crate::ipc::{ErrorCode, IpcError};
 use crate::manifest::Limits;
-use crate::wire::{DomOp, EventKind, HostToWorker, UiEvent, WorkerToHost};
+use crate::wire::{DomOp, DomOpError, EventKind, HostToWorker, UiEvent, WorkerToHost};
 
 type Pending = Arc<Mutex<HashMap<u64, oneshot::Sender<Result<Vec<u8>, IpcError>>>>>;
 
@@ -139,41 +139,16 @@ impl BridgeClient {
     }
 
     fn dom(&mut self, op: DomOp) -> Result<(), wit_dom::DomError> {
-        let size = match &op {
-            DomOp::SetText { text: s, .. }
-            | DomOp::SetHtml { html: s, .. }
-            | DomOp::SetAttribute { value: s, .. }
-            | DomOp::SetValue { value: s, .. } => s.len(),
-            _ => 0,
-        };
-        if size + op.selector().len() > self.limits.max_message_bytes {
-            return Err(wit_dom::DomError::TooLarge);
-        }
-        if scraper::Selector::parse(op.selector()).is_err() {
-            return Err(wit_dom::DomError::BadSelector(op.selector().to_owned()));
-        }
-        if let DomOp::SetAttribute { name, .. }
-        | DomOp::RemoveAttribute { name, .. }
-        | DomOp::AddClass { name, .. }
-        | DomOp::RemoveClass { name, .. } = &op
-            && !valid_name(name)
-        {
-            return Err(wit_dom::DomError::BadName(name.clone()));
-        }
+        op.check(self.limits.max_message_bytes)
+            .map_err(|err| match err {
+                DomOpError::BadSelector(s) => wit_dom::DomError::BadSelector(s),
+                DomOpError::BadName(s) => wit_dom::DomError::BadName(s),
+                _ => wit_dom::DomError::TooLarge,
+            })?;
         self.to_host
             .send(WorkerToHost::Dom { op })
             .map_err(|_| wit_dom::DomError::WindowGone)
     }
-}
-
-/// Attribute and class names: what HTML allows, minus anything that could
-/// break out of an attribute.
-fn valid_name(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= 256
-        && name
-            .chars()
-            .all(|c| !c.is_whitespace() && !c.is_control() && !"\"'<>/=`".contains(c))
 }
 
 pub(crate) fn ui_event_to_wit(event: UiEvent) -> wit_dom::UiEvent {

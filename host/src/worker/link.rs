@@ -13,7 +13,7 @@ pub(crate) struct WorkerLink {
 
 /// The host's end.
 #[derive(Debug)]
-pub struct HostLink {
+pub(crate) struct HostLink {
     pub to_worker: UnboundedSender<HostToWorker>,
     pub from_worker: UnboundedReceiver<WorkerToHost>,
 }

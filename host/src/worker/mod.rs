@@ -17,7 +17,7 @@ use wasmtime::component::{Linker, ResourceTable};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 pub(crate) use bridge::{ipc_error_to_wit, level_from_wit};
-pub use link::HostLink;
+pub(crate) use link::HostLink;
 pub(crate) use link::{WorkerLink, link_pair};
 
 use crate::bindings::renderer::Renderer;
@@ -29,7 +29,7 @@ use bridge::BridgeClient;
 
 /// What a worker needs to start: which component, as what, with which rights.
 #[derive(Debug, Clone)]
-pub struct WorkerSpec {
+pub(crate) struct WorkerSpec {
     /// The name used in logs and errors (the window label for renderers).
     pub name: String,
     pub world: World,

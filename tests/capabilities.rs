@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use wasmtron::capabilities::{CapabilityError, ImportSource, World};
 use wasmtron::{AppError, Engine};
-use wasmtron_tests::{ALL_CHANNELS, AppDir, Running, manifest_with_windows};
+use wasmtron_tests::{ALL_CHANNELS, AppDir, Running, eventually, manifest_with_windows};
 
 fn manifest_with_renderer(renderer: &str) -> String {
     manifest_with_windows(&[("main", ALL_CHANNELS)]).replace("dist/renderer.wasm", renderer)
@@ -187,28 +187,22 @@ fn wasi_is_linked_empty_and_output_goes_to_the_log() {
         "nothing reached the listener"
     );
 
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    loop {
-        let text = String::from_utf8_lossy(&log.lock().expect("the log")).into_owned();
-        let line = text
-            .lines()
-            .find(|l| l.contains("probe says hello on stdout"));
-        if let Some(line) = line {
-            assert!(
-                line.contains("component=\"main\""),
-                "tagged with the component: {line}"
-            );
-            assert!(line.contains("stdout"), "{line}");
-            assert!(
-                text.contains("probe says hello on stderr"),
-                "stderr is captured too"
-            );
-            break;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "guest output never reached the log"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
+    let logged = || String::from_utf8_lossy(&log.lock().expect("the log")).into_owned();
+    eventually("guest output reaching the log", || {
+        logged().contains("probe says hello on stdout")
+    });
+    let text = logged();
+    let line = text
+        .lines()
+        .find(|l| l.contains("probe says hello on stdout"))
+        .unwrap_or_default();
+    assert!(
+        line.contains("component=\"main\""),
+        "tagged with the component: {line}"
+    );
+    assert!(line.contains("stdout"), "{line}");
+    assert!(
+        text.contains("probe says hello on stderr"),
+        "stderr is captured too"
+    );
 }

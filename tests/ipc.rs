@@ -3,7 +3,7 @@
 //! can meet. Components are real, built from source; windows are headless.
 
 use wasmtron::AppExit;
-use wasmtron_tests::{ALL_CHANNELS, AppDir, Running, manifest_with_windows};
+use wasmtron_tests::{ALL_CHANNELS, AppDir, Running, eventually, manifest_with_windows};
 
 fn start(windows: &[(&str, &[&str])]) -> Running {
     Running::start(AppDir::new(&manifest_with_windows(windows))).expect("the app starts")
@@ -138,10 +138,9 @@ fn an_invoke_that_outlives_its_timeout_fails_with_timeout() {
     assert!(result.starts_with("err:timeout:"), "{result}");
     // Main is healthy again once its slow handler is done (until then,
     // invokes queued behind it time out too).
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while app.invoke("main", "echo", "later") != "ok:later" {
-        assert!(std::time::Instant::now() < deadline, "main never recovered");
-    }
+    eventually("main's recovery", || {
+        app.invoke("main", "echo", "later") == "ok:later"
+    });
 }
 
 #[test]
@@ -180,14 +179,9 @@ fn a_busy_renderer_does_not_hold_up_another_window() {
 fn timers_fire_into_main() {
     let app = start_one();
     assert_eq!(app.invoke("main", "timeout", ""), "ok:set");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while app.invoke("main", "timer-count", "") != "ok:1" {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the timer never fired"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    eventually("the timer firing", || {
+        app.invoke("main", "timer-count", "") == "ok:1"
+    });
 }
 
 #[test]

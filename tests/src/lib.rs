@@ -205,6 +205,19 @@ impl Running {
     }
 }
 
+/// Polls `done` until it holds.
+///
+/// # Panics
+/// After 20 s without success, naming `what` never happened. (This bounds a
+/// hang; it is not a timing assertion.)
+pub fn eventually(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !done() {
+        assert!(Instant::now() < deadline, "{what} never happened");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
 /// Small additions to the headless backend for tests.
 pub trait HeadlessExt {
     /// Empties an element's text directly, as a reset between probes.

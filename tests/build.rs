@@ -11,6 +11,7 @@ use std::process::Command;
 const GUESTS: &[(&str, &str)] = &[
     ("test-main", "TEST_MAIN"),
     ("test-renderer", "TEST_RENDERER"),
+    ("test-utility", "TEST_UTILITY"),
     ("sneaky-renderer", "SNEAKY_RENDERER"),
     ("hello-main", "HELLO_MAIN"),
     ("hello-renderer", "HELLO_RENDERER"),

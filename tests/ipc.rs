@@ -232,7 +232,7 @@ fn native_handlers_answer_beside_the_main_component() {
             Ok(rmp_serde::to_vec(&format!("native saw {arg} from {sender}")).unwrap_or_default())
         })
     });
-    let app = wasmtron::App::builder(dir.manifest(), windows.clone())
+    let app = wasmtron_tests::builder(dir.manifest(), windows.clone())
         .native_handler("native", handler)
         .start()
         .expect("the app starts");

@@ -12,6 +12,21 @@
 //! | `renderer` | [`Renderer`] | [`export_renderer!`] |
 //! | `utility` | [`Utility`] | [`export_utility!`] |
 //!
+//! Each trait's methods are the calls the host makes into the component.
+//! What the component can call in turn is a set of modules, one per imported
+//! interface:
+//!
+//! | world | modules |
+//! |---|---|
+//! | `main` | [`windows`], [`utilities`], [`processes`], [`ipc`], [`timers`], [`app`], [`log`] |
+//! | `renderer` | [`bridge`], [`dom`], [`log`] |
+//! | `utility` | [`parent_port`], [`log`] |
+//!
+//! Invokes go both ways: a renderer invokes main with [`bridge::invoke`],
+//! and main invokes a renderer with [`windows::invoke`] or a utility with
+//! [`UtilityProcess::invoke`](utilities::UtilityProcess::invoke). Whoever
+//! is invoked answers in its trait's `handle` method.
+//!
 //! Payloads are MessagePack. [`encode`] and [`decode`] convert any serde
 //! type; the typed helpers ([`bridge::invoke`], [`windows::push`], ...) do it
 //! for you.
@@ -42,12 +57,16 @@ mod codec;
 mod error;
 mod main_world;
 mod renderer_world;
+mod request;
 mod utility_world;
 
 pub use codec::{decode, encode};
 pub use error::{DomError, ErrorCode, HandlerError, IpcError, Sender};
-pub use main_world::{Main, Request, TimerId, app, ipc, timers, windows};
+pub use main_world::processes::{self, ProcessGone};
+pub use main_world::utilities::{self, UtilityProcess};
+pub use main_world::{Main, TimerId, app, ipc, timers, windows};
 pub use renderer_world::{EventKind, Push, Renderer, UiEvent, bridge, dom};
+pub use request::Request;
 pub use utility_world::{Utility, parent_port};
 
 /// Writes to the host's log, tagged with this component's name.

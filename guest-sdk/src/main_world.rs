@@ -4,7 +4,10 @@ use std::time::Duration;
 
 use serde::{Serialize, de::DeserializeOwned};
 
-use crate::{HandlerError, Payload, Sender};
+use crate::{HandlerError, IpcError, Payload, ProcessGone, Request};
+
+pub mod processes;
+pub mod utilities;
 
 pub mod bindings {
     wit_bindgen::generate!({
@@ -58,32 +61,19 @@ pub trait Main: Default + 'static {
     fn on_window_closed(&mut self, label: &str) {
         let _ = label;
     }
-}
 
-/// An invoke or a message as main receives it.
-#[derive(Debug, Clone)]
-pub struct Request {
-    /// Stamped by the host: which window or utility sent it.
-    pub sender: Sender,
-    pub channel: String,
-    pub payload: Payload,
-}
-
-impl Request {
-    /// Decodes the payload.
+    /// The utility instance `name` (see [`UtilityProcess::name`]) posted a
+    /// message to its parent.
     ///
-    /// # Errors
-    /// A `bad-payload` [`HandlerError`] when the payload is not a `T`.
-    pub fn decode<T: DeserializeOwned>(&self) -> Result<T, HandlerError> {
-        crate::decode(&self.payload).map_err(|err| HandlerError::new("bad-payload", err.message))
+    /// [`UtilityProcess::name`]: utilities::UtilityProcess::name
+    fn on_utility_message(&mut self, name: &str, payload: Payload) {
+        let _ = (name, payload);
     }
 
-    /// Encodes a reply.
-    ///
-    /// # Errors
-    /// A `bad-payload` [`HandlerError`] when the value cannot be encoded.
-    pub fn reply<T: Serialize + ?Sized>(value: &T) -> Result<Payload, HandlerError> {
-        crate::encode(value).map_err(|err| HandlerError::new("bad-payload", err.message))
+    /// A renderer or utility worker ended: it stopped cleanly, crashed, ran
+    /// out of memory or was killed. [`ProcessGone::reason`] says which.
+    fn on_process_gone(&mut self, gone: ProcessGone) {
+        let _ = gone;
     }
 }
 
@@ -125,7 +115,7 @@ pub mod windows {
         label: &str,
         channel: &str,
         value: &T,
-    ) -> Result<(), crate::IpcError> {
+    ) -> Result<(), IpcError> {
         push_raw(label, channel, &crate::encode(value)?)
     }
 
@@ -133,8 +123,44 @@ pub mod windows {
     ///
     /// # Errors
     /// As [`push`].
-    pub fn push_raw(label: &str, channel: &str, payload: &[u8]) -> Result<(), crate::IpcError> {
+    pub fn push_raw(label: &str, channel: &str, payload: &[u8]) -> Result<(), IpcError> {
         wit::windows::push(label, channel, payload)
+    }
+
+    /// Invokes `channel` on a window's renderer and waits for its typed reply;
+    /// the renderer answers in [`Renderer::handle`](crate::Renderer::handle).
+    /// Main runs nothing else while it waits.
+    ///
+    /// # Errors
+    /// An [`IpcError`]: `handler-failed` (with the handler's code and data),
+    /// `target-gone` when the window is not open or its renderer dies before
+    /// replying, `timeout`, `too-large`, `bad-payload`.
+    pub fn invoke<Req, Resp>(label: &str, channel: &str, request: &Req) -> Result<Resp, IpcError>
+    where
+        Req: Serialize + ?Sized,
+        Resp: DeserializeOwned,
+    {
+        let reply = invoke_raw(label, channel, &crate::encode(request)?)?;
+        crate::decode(&reply)
+    }
+
+    /// [`invoke`] with raw payload bytes.
+    ///
+    /// # Errors
+    /// As [`invoke`].
+    pub fn invoke_raw(label: &str, channel: &str, payload: &[u8]) -> Result<Payload, IpcError> {
+        wit::windows::invoke(label, channel, payload)
+    }
+
+    /// Starts a fresh renderer for an open window and loads its page again.
+    /// This is how a window whose renderer crashed comes back; the new
+    /// renderer starts from its `Default` state.
+    ///
+    /// # Errors
+    /// When the label is unknown, the window is not open, or the new renderer
+    /// cannot start.
+    pub fn reload(label: &str) -> Result<(), WindowError> {
+        wit::windows::reload(label)
     }
 }
 
@@ -243,6 +269,16 @@ macro_rules! export_main {
 
                 fn on_window_closed(label: ::std::string::String) {
                     APP.with_borrow_mut(|app| $crate::Main::on_window_closed(app, &label));
+                }
+
+                fn on_utility_message(name: ::std::string::String, payload: $crate::Payload) {
+                    APP.with_borrow_mut(|app| {
+                        $crate::Main::on_utility_message(app, &name, payload);
+                    });
+                }
+
+                fn on_process_gone(details: $crate::ProcessGone) {
+                    APP.with_borrow_mut(|app| $crate::Main::on_process_gone(app, details));
                 }
             }
 

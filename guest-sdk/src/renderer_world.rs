@@ -2,7 +2,7 @@
 
 use serde::{Serialize, de::DeserializeOwned};
 
-use crate::{IpcError, Payload};
+use crate::{HandlerError, IpcError, Payload, Request};
 
 pub mod bindings {
     wit_bindgen::generate!({
@@ -36,6 +36,19 @@ pub trait Renderer: Default + 'static {
     /// Main pushed a message to this window.
     fn on_push(&mut self, push: Push) {
         let _ = push;
+    }
+
+    /// Main invoked a channel on this window with
+    /// [`windows::invoke`](crate::windows::invoke); the request's sender is
+    /// [`Sender::Main`](crate::Sender::Main). The reply is the MessagePack
+    /// payload returned; see [`reply`](Request::reply).
+    ///
+    /// # Errors
+    /// The returned [`HandlerError`] reaches main as `handler-failed` with its
+    /// code, message and data intact. The default serves no channel: it fails
+    /// with app code `no-handler`, naming the channel.
+    fn handle(&mut self, request: Request) -> Result<Payload, HandlerError> {
+        Err(request.no_handler("this window"))
     }
 }
 
@@ -198,6 +211,18 @@ macro_rules! export_renderer {
                 fn on_push(channel: ::std::string::String, payload: $crate::Payload) {
                     let push = $crate::Push { channel, payload };
                     WINDOW.with_borrow_mut(|window| $crate::Renderer::on_push(window, push));
+                }
+
+                fn handle(
+                    channel: ::std::string::String,
+                    payload: $crate::Payload,
+                ) -> ::core::result::Result<$crate::Payload, $crate::HandlerError> {
+                    let request = $crate::Request {
+                        sender: $crate::Sender::Main,
+                        channel,
+                        payload,
+                    };
+                    WINDOW.with_borrow_mut(|window| $crate::Renderer::handle(window, request))
                 }
             }
 

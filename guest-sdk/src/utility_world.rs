@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::{IpcError, Payload};
+use crate::{HandlerError, IpcError, Payload, Request};
 
 pub mod bindings {
     wit_bindgen::generate!({
@@ -18,11 +18,32 @@ pub mod bindings {
     });
 }
 
-/// A background worker (Electron's utility process script).
+/// A background worker (Electron's utility process script), started by main
+/// with [`utilities::fork`](crate::utilities::fork). It can reach only
+/// [`parent_port`] and [`log`](crate::log).
+///
+/// Every method has a default, so implement only what the worker needs.
+/// [`export_utility!`](crate::export_utility) creates the value with
+/// `Default` and keeps it for the worker's whole life.
 pub trait Utility: Default + 'static {
-    /// A message from the parent.
+    /// The parent posted a message with
+    /// [`UtilityProcess::post_message`](crate::utilities::UtilityProcess::post_message).
     fn on_message(&mut self, payload: Payload) {
         let _ = payload;
+    }
+
+    /// The parent invoked a channel with
+    /// [`UtilityProcess::invoke`](crate::utilities::UtilityProcess::invoke);
+    /// the request's sender is [`Sender::Main`](crate::Sender::Main). The
+    /// reply is the MessagePack payload returned; see
+    /// [`reply`](Request::reply).
+    ///
+    /// # Errors
+    /// The returned [`HandlerError`] reaches the parent as `handler-failed`
+    /// with its code, message and data intact. The default serves no
+    /// channel: it fails with app code `no-handler`, naming the channel.
+    fn handle(&mut self, request: Request) -> Result<Payload, HandlerError> {
+        Err(request.no_handler("this utility"))
     }
 }
 
@@ -49,6 +70,13 @@ pub mod parent_port {
 }
 
 /// Exports a [`Utility`] implementation as the component's `utility` world.
+///
+/// ```ignore
+/// #[derive(Default)]
+/// struct Worker;
+/// impl wasmtron_guest::Utility for Worker {}
+/// wasmtron_guest::export_utility!(Worker);
+/// ```
 #[macro_export]
 macro_rules! export_utility {
     ($ty:ty) => {
@@ -65,6 +93,18 @@ macro_rules! export_utility {
             {
                 fn on_message(payload: $crate::Payload) {
                     WORKER.with_borrow_mut(|worker| $crate::Utility::on_message(worker, payload));
+                }
+
+                fn handle(
+                    channel: ::std::string::String,
+                    payload: $crate::Payload,
+                ) -> ::core::result::Result<$crate::Payload, $crate::HandlerError> {
+                    let request = $crate::Request {
+                        sender: $crate::Sender::Main,
+                        channel,
+                        payload,
+                    };
+                    WORKER.with_borrow_mut(|worker| $crate::Utility::handle(worker, request))
                 }
             }
 

@@ -11,11 +11,17 @@
 //! [`DesktopBackend`]: window::DesktopBackend
 //! [`HeadlessBackend`]: window::HeadlessBackend
 
+#[cfg(not(target_os = "linux"))]
+compile_error!(
+    "wasmtron supports Linux only for now: its windows use WebKitGTK and its worker sandbox uses seccomp and Landlock"
+);
+
 mod app;
 mod bindings;
 mod component;
 mod engine;
 mod ipc;
+mod sandbox;
 mod supervisor;
 mod worker;
 
@@ -27,7 +33,38 @@ pub mod manifest;
 pub mod window;
 pub mod wire;
 
-pub use app::{App, AppBuilder, AppError, AppExit, WindowControlError, check};
+pub use app::{App, AppBuilder, AppError, AppExit, ForkError, WindowControlError, check};
 pub use engine::{Engine, LoadError};
 pub use ipc::{ErrorCode, IpcError, NativeHandler, Router, Sender};
-pub use manifest::{Manifest, ManifestError};
+pub use manifest::{Isolation, Manifest, ManifestError};
+pub use supervisor::{ProcessKind, ProcessMetric, ProcessState, WorkerExit};
+pub use wire::ExitReason;
+
+/// Runs this process as a worker if the host started it as one, and
+/// returns the exit code to end with; returns `None` in every other case.
+///
+/// With process isolation the host starts each renderer and utility by
+/// running its own program again with a hidden argument. The `wasmtron`
+/// binary calls this first thing; so must any program that embeds the host
+/// and uses process isolation:
+///
+/// ```no_run
+/// fn main() -> std::process::ExitCode {
+///     if let Some(code) = wasmtron::worker_main() {
+///         return code;
+///     }
+///     // ... start the app
+///     std::process::ExitCode::SUCCESS
+/// }
+/// ```
+pub fn worker_main() -> Option<std::process::ExitCode> {
+    worker::process::main_if_worker(None)
+}
+
+/// [`worker_main`] with a native probe that runs inside the worker after
+/// the OS sandbox is in place and before any guest code. For tests of the
+/// sandbox only; an app has no use for it.
+#[doc(hidden)]
+pub fn worker_main_with_probe(probe: fn(&str)) -> Option<std::process::ExitCode> {
+    worker::process::main_if_worker(Some(probe))
+}

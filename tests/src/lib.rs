@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use wasmtron::window::HeadlessBackend;
-use wasmtron::{App, AppError, Manifest};
+use wasmtron::{App, AppBuilder, AppError, Isolation, Manifest};
 
 /// Paths of the guest components, built for this test run.
 pub mod guests {
@@ -34,7 +34,7 @@ pub struct AppDir {
 impl AppDir {
     /// An app folder holding `manifest`, the probe page as `ui/index.html`,
     /// and the test components as `dist/main.wasm`, `dist/renderer.wasm`,
-    /// `dist/sneaky.wasm`.
+    /// `dist/sneaky.wasm`, `dist/utility.wasm`.
     pub fn new(manifest: &str) -> Self {
         let dir = tempfile::tempdir().expect("cannot create a temp dir");
         let app = AppDir { dir };
@@ -42,6 +42,7 @@ impl AppDir {
         app.copy(guests::TEST_MAIN, "dist/main.wasm");
         app.copy(guests::TEST_RENDERER, "dist/renderer.wasm");
         app.copy(guests::SNEAKY_RENDERER, "dist/sneaky.wasm");
+        app.copy(guests::TEST_UTILITY, "dist/utility.wasm");
         app.write("wasmtron.toml", manifest);
         app
     }
@@ -104,6 +105,15 @@ pub const ALL_CHANNELS: &[&str] = &[
     "quit",
     "timeout",
     "timer-count",
+    "fork",
+    "utility-post",
+    "utility-invoke",
+    "utility-kill",
+    "utility-pid",
+    "window-invoke",
+    "reload",
+    "metrics",
+    "gone",
     "seq",
     "nobody",
     "late",
@@ -129,7 +139,7 @@ impl Running {
             .filter(|w| w.open_at_start)
             .map(|w| w.label.clone())
             .collect();
-        let app = App::builder(manifest, windows.clone()).start()?;
+        let app = builder(manifest, windows.clone()).start()?;
         let running = Running {
             app,
             windows,
@@ -237,18 +247,47 @@ impl HeadlessExt for HeadlessBackend {
     }
 }
 
+/// The isolation the suite runs in: `process` unless the environment says
+/// `WASMTRON_TEST_ISOLATION=in-process`. `scripts/test.sh` runs the
+/// integration suites once in each.
+pub fn isolation() -> Isolation {
+    match std::env::var("WASMTRON_TEST_ISOLATION").as_deref() {
+        Ok("in-process") => Isolation::InProcess,
+        _ => Isolation::Process,
+    }
+}
+
+/// An app builder in the suite's isolation, whose worker processes run the
+/// test worker program.
+pub fn builder(manifest: Manifest, windows: Arc<HeadlessBackend>) -> AppBuilder {
+    App::builder(manifest, windows)
+        .isolation(isolation())
+        .worker_program(test_worker())
+}
+
+/// `<target>/<profile>/<name>`: where cargo puts this package's binaries,
+/// beside the `deps` folder holding the test binaries.
+fn sibling_binary(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("the test binary has a path");
+    exe.parent()
+        .and_then(Path::parent)
+        .map(|dir| dir.join(name))
+        .unwrap_or_default()
+}
+
+/// The worker program of the tests (`src/bin/test_worker.rs`): the real
+/// worker entry plus a native sandbox probe. Cargo builds it with the
+/// integration tests.
+pub fn test_worker() -> PathBuf {
+    sibling_binary("wasmtron-test-worker")
+}
+
 /// The `wasmtron` binary of this build (`cargo test --workspace` builds it).
 ///
 /// # Panics
 /// When it has not been built.
 pub fn wasmtron_binary() -> PathBuf {
-    let exe = std::env::current_exe().expect("the test binary has a path");
-    // <target>/<profile>/deps/<test>-<hash> → <target>/<profile>/wasmtron
-    let binary = exe
-        .parent()
-        .and_then(Path::parent)
-        .map(|dir| dir.join("wasmtron"))
-        .unwrap_or_default();
+    let binary = sibling_binary("wasmtron");
     assert!(
         binary.is_file(),
         "{} is missing: build it with `cargo build -p wasmtron` (scripts/test.sh does)",

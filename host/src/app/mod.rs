@@ -7,14 +7,15 @@ use std::sync::Arc;
 use tokio::sync::watch;
 
 pub(crate) use shell::Shell;
-pub use shell::WindowControlError;
+use shell::ShellParts;
+pub use shell::{ForkError, WindowControlError};
 
 use crate::capabilities::{self, CapabilityError, ImportReport, World};
 use crate::component::{MainCall, MainHandle, spawn_main};
 use crate::engine::{Engine, LoadError};
 use crate::ipc::{NativeHandler, Router};
-use crate::manifest::Manifest;
-use crate::supervisor::{InProcess, Transport};
+use crate::manifest::{Isolation, Manifest};
+use crate::supervisor::{InProcess, Process, ProcessMetric, Supervisor, Transport};
 use crate::window::WindowBackend;
 
 /// How an app ended.
@@ -72,6 +73,9 @@ pub fn check(manifest: &Manifest, engine: &Engine) -> Result<Vec<ImportReport>, 
     for window in &manifest.windows {
         targets.push((window.label.clone(), World::Renderer, &window.renderer));
     }
+    for utility in &manifest.utilities {
+        targets.push((utility.name.clone(), World::Utility, &utility.component));
+    }
     let mut reports = Vec::new();
     let mut errors = Vec::new();
     for (name, world, path) in targets {
@@ -97,7 +101,8 @@ pub fn check(manifest: &Manifest, engine: &Engine) -> Result<Vec<ImportReport>, 
 pub struct AppBuilder {
     manifest: Manifest,
     backend: Arc<dyn WindowBackend>,
-    transport: Arc<dyn Transport>,
+    isolation: Option<Isolation>,
+    worker_program: Option<std::path::PathBuf>,
     engine: Option<Engine>,
     native: Vec<(String, NativeHandler)>,
 }
@@ -115,6 +120,23 @@ impl AppBuilder {
     #[must_use]
     pub fn engine(mut self, engine: Engine) -> Self {
         self.engine = Some(engine);
+        self
+    }
+
+    /// Runs components with `isolation` instead of the manifest's choice.
+    #[must_use]
+    pub fn isolation(mut self, isolation: Isolation) -> Self {
+        self.isolation = Some(isolation);
+        self
+    }
+
+    /// The program worker processes run. It must call
+    /// [`worker_main`](crate::worker_main) first thing in `main`. The default
+    /// is the running program itself, which is right for the `wasmtron`
+    /// binary and for any app binary that calls `worker_main`.
+    #[must_use]
+    pub fn worker_program(mut self, program: impl Into<std::path::PathBuf>) -> Self {
+        self.worker_program = Some(program.into());
         self
     }
 
@@ -158,19 +180,38 @@ impl AppBuilder {
         for (channel, handler) in self.native {
             router.handle_native(&channel, handler);
         }
+        let transport: Arc<dyn Transport> = match self.isolation.unwrap_or(manifest.isolation) {
+            Isolation::InProcess => Arc::new(InProcess),
+            Isolation::Process => {
+                let program = match self.worker_program {
+                    Some(program) => program,
+                    None => std::env::current_exe()
+                        .map_err(|e| AppError::Start(anyhow::Error::from(e)))?,
+                };
+                let filter = std::env::var("WASMTRON_LOG").unwrap_or_else(|_| "info".to_owned());
+                Arc::new(
+                    Process::new(program, filter)
+                        .map_err(|e| AppError::Start(anyhow::Error::from(e)))?,
+                )
+            }
+        };
+        let supervisor = Arc::new(Supervisor::new(
+            transport,
+            router.clone(),
+            runtime.handle().clone(),
+        ));
         let (exit_tx, exit) = watch::channel(None);
         let (page_events, page_rx) = tokio::sync::mpsc::unbounded_channel();
-        let shell = Arc::new(Shell::new(
-            manifest.clone(),
-            engine.clone(),
-            self.transport,
-            self.backend,
-            router.clone(),
-            main.clone(),
-            runtime.handle().clone(),
+        let shell = Shell::new(ShellParts {
+            manifest: manifest.clone(),
+            engine: engine.clone(),
+            supervisor,
+            backend: self.backend,
+            router: router.clone(),
+            main: main.clone(),
             page_events,
-            exit_tx,
-        ));
+            exit: exit_tx,
+        });
         runtime.spawn(shell.clone().pump_page_events(page_rx));
         if let (Some(spec), Some(handle), Some(mailbox)) = (&manifest.main, &main, mailbox) {
             spawn_main(
@@ -215,12 +256,13 @@ impl std::fmt::Debug for App {
 
 impl App {
     /// Prepares an app from a manifest, with windows on `backend` and
-    /// components in the host process.
+    /// components isolated as the manifest says.
     pub fn builder(manifest: Manifest, backend: Arc<dyn WindowBackend>) -> AppBuilder {
         AppBuilder {
             manifest,
             backend,
-            transport: Arc::new(InProcess),
+            isolation: None,
+            worker_program: None,
             engine: None,
             native: Vec::new(),
         }
@@ -263,6 +305,22 @@ impl App {
         payload: Vec<u8>,
     ) -> Result<(), crate::ipc::IpcError> {
         self.shell.push(label, channel.to_owned(), payload)
+    }
+
+    /// Starts a fresh renderer for an open window and reloads its page,
+    /// for example after its renderer crashed.
+    ///
+    /// # Errors
+    /// [`WindowControlError::NotOpen`], or `Failed` when the renderer
+    /// cannot start.
+    pub fn reload_window(&self, label: &str) -> Result<(), WindowControlError> {
+        self.shell.reload_window(label)
+    }
+
+    /// The host process and every live worker, with CPU time and resident
+    /// memory read from the OS (Electron's `app.getAppMetrics()`).
+    pub fn metrics(&self) -> Vec<ProcessMetric> {
+        self.shell.metrics()
     }
 
     /// Ends the app.

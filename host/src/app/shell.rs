@@ -1,23 +1,29 @@
-//! The host's live state: open windows, their renderers, the router and the
-//! way out. Main's window imports and the page-event pump both act on it.
+//! The host's live state: open windows and their renderers, utilities, the
+//! router and the way out. Main's imports and the page-event pump both act
+//! on it.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::time::{Duration, Instant};
 
-use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
+use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::sync::watch;
 
 use super::AppExit;
-use crate::capabilities::{Grants, World};
+use crate::capabilities::{self, Grants, World};
 use crate::component::{MainCall, MainHandle};
 use crate::engine::Engine;
 use crate::ipc::WorkerPeer;
-use crate::ipc::{IpcError, Router, Sender, serve_worker};
+use crate::ipc::{IpcError, Router, Sender};
 use crate::manifest::Manifest;
-use crate::supervisor::Transport;
+use crate::supervisor::{ProcessKind, ProcessMetric, Supervisor, Worker, WorkerExit};
 use crate::window::{PageEvent, PageEventSink, WindowBackend, WindowError, WindowSpec};
 use crate::wire::HostToWorker;
 use crate::worker::WorkerSpec;
+
+/// How long workers get to finish after the app ends before they are killed.
+const STOP_GRACE: Duration = Duration::from_secs(2);
 
 /// Why main's request about a window failed.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -33,49 +39,72 @@ pub enum WindowControlError {
     Failed { label: String, reason: String },
 }
 
-/// An open window: the way to its renderer.
+/// Why main could not fork a utility.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum ForkError {
+    #[error("no utility `{0}` is declared in the manifest")]
+    UnknownUtility(String),
+    #[error("utility `{name}` could not start: {reason}")]
+    Failed { name: String, reason: String },
+}
+
+/// An open window: its current renderer. A window outlives a renderer that
+/// crashed; `generation` tells a reload's renderer from its predecessor.
 struct OpenWindow {
-    to_renderer: UnboundedSender<HostToWorker>,
+    renderer: Arc<Worker>,
+    generation: u64,
 }
 
 pub(crate) struct Shell {
+    me: Weak<Shell>,
     manifest: Arc<Manifest>,
     engine: Engine,
-    transport: Arc<dyn Transport>,
+    supervisor: Arc<Supervisor>,
     backend: Arc<dyn WindowBackend>,
     router: Arc<Router>,
     main: Option<MainHandle>,
-    runtime: tokio::runtime::Handle,
     page_events: PageEventSink,
     windows: Mutex<HashMap<String, OpenWindow>>,
+    /// Live utilities by instance name.
+    utilities: Mutex<HashMap<String, Arc<Worker>>>,
+    generations: AtomicU64,
     exit: watch::Sender<Option<AppExit>>,
 }
 
+/// What the shell is built from.
+pub(super) struct ShellParts {
+    pub manifest: Arc<Manifest>,
+    pub engine: Engine,
+    pub supervisor: Arc<Supervisor>,
+    pub backend: Arc<dyn WindowBackend>,
+    pub router: Arc<Router>,
+    pub main: Option<MainHandle>,
+    pub page_events: PageEventSink,
+    pub exit: watch::Sender<Option<AppExit>>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // The maps stay consistent across a panic elsewhere; keep serving.
+    mutex.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 impl Shell {
-    #[allow(clippy::too_many_arguments)]
-    pub(super) fn new(
-        manifest: Arc<Manifest>,
-        engine: Engine,
-        transport: Arc<dyn Transport>,
-        backend: Arc<dyn WindowBackend>,
-        router: Arc<Router>,
-        main: Option<MainHandle>,
-        runtime: tokio::runtime::Handle,
-        page_events: PageEventSink,
-        exit: watch::Sender<Option<AppExit>>,
-    ) -> Self {
-        Shell {
-            manifest,
-            engine,
-            transport,
-            backend,
-            router,
-            main,
-            runtime,
-            page_events,
+    pub(super) fn new(parts: ShellParts) -> Arc<Self> {
+        Arc::new_cyclic(|me| Shell {
+            me: me.clone(),
+            manifest: parts.manifest,
+            engine: parts.engine,
+            supervisor: parts.supervisor,
+            backend: parts.backend,
+            router: parts.router,
+            main: parts.main,
+            page_events: parts.page_events,
             windows: Mutex::default(),
-            exit,
-        }
+            utilities: Mutex::default(),
+            generations: AtomicU64::new(1),
+            exit: parts.exit,
+        })
     }
 
     pub(crate) fn app_name(&self) -> &str {
@@ -86,19 +115,70 @@ impl Shell {
         &self.router
     }
 
-    fn windows(&self) -> MutexGuard<'_, HashMap<String, OpenWindow>> {
-        // The map stays consistent across a panic elsewhere; keep serving.
-        self.windows.lock().unwrap_or_else(|p| p.into_inner())
+    pub(crate) fn limits(&self) -> crate::manifest::Limits {
+        self.manifest.limits
     }
 
-    /// Opens a window declared in the manifest: starts its renderer worker,
-    /// the host side of the worker's connection, and the page.
+    fn ending(&self) -> bool {
+        self.exit.borrow().is_some()
+    }
+
+    /// Loads a component and checks it against its world in the host, so
+    /// that a refusal is the caller's error, not a worker's exit.
+    fn prepare(
+        &self,
+        name: &str,
+        world: World,
+        path: &std::path::Path,
+    ) -> Result<WorkerSpec, String> {
+        let component = self.engine.load(path).map_err(|e| e.to_string())?;
+        capabilities::check(&self.engine, &component, world, name).map_err(|e| e.to_string())?;
+        Ok(WorkerSpec {
+            name: name.to_owned(),
+            world,
+            component,
+            channels: HashSet::new(),
+            limits: self.manifest.limits,
+            grants: Grants::default(),
+        })
+    }
+
+    /// Starts a renderer for window `label`.
+    fn launch_renderer(&self, label: &str, generation: u64) -> Result<Arc<Worker>, String> {
+        let declared = self
+            .manifest
+            .window(label)
+            .ok_or_else(|| format!("no window `{label}` is declared"))?;
+        let mut spec = self.prepare(label, World::Renderer, &declared.renderer)?;
+        spec.channels = declared.channels.iter().cloned().collect();
+        let peer = WorkerPeer {
+            sender: Sender::Window(label.to_owned()),
+            name: label.to_owned(),
+            channels: Arc::new(spec.channels.clone()),
+            limits: self.manifest.limits,
+            window: Some((label.to_owned(), self.backend.clone())),
+            on_post: None,
+        };
+        let shell = self.me.clone();
+        let owner = label.to_owned();
+        let on_exit = Box::new(move |exit: WorkerExit| {
+            if let Some(shell) = shell.upgrade() {
+                shell.renderer_exited(&owner, generation, exit);
+            }
+        });
+        self.supervisor
+            .launch(ProcessKind::Renderer, spec, peer, on_exit)
+            .map_err(|e| e.to_string())
+    }
+
+    /// Opens a window declared in the manifest: starts its renderer worker
+    /// and the page.
     pub(crate) fn open_window(&self, label: &str) -> Result<(), WindowControlError> {
         let declared = self
             .manifest
             .window(label)
             .ok_or_else(|| WindowControlError::UnknownLabel(label.to_owned()))?;
-        let mut windows = self.windows();
+        let mut windows = lock(&self.windows);
         if windows.contains_key(label) {
             return Err(WindowControlError::AlreadyOpen(label.to_owned()));
         }
@@ -106,33 +186,8 @@ impl Shell {
             label: label.to_owned(),
             reason,
         };
-        let channels: HashSet<String> = declared.channels.iter().cloned().collect();
-        let spec = WorkerSpec {
-            name: label.to_owned(),
-            world: World::Renderer,
-            component: declared.renderer.clone(),
-            channels: channels.clone(),
-            limits: self.manifest.limits,
-            grants: Grants::default(),
-        };
-        let link = self
-            .transport
-            .launch(&self.engine, spec)
-            .map_err(|e| failed(e.to_string()))?;
-        let peer = WorkerPeer {
-            sender: Sender::Window(label.to_owned()),
-            name: label.to_owned(),
-            channels: Arc::new(channels),
-            limits: self.manifest.limits,
-            window: Some((label.to_owned(), self.backend.clone())),
-        };
-        let to_renderer = link.to_worker.clone();
-        let router = self.router.clone();
-        let name = label.to_owned();
-        self.runtime.spawn(async move {
-            let reason = serve_worker(peer, router, link.from_worker, link.to_worker).await;
-            tracing::info!(window = %name, "renderer ended: {reason}");
-        });
+        let generation = self.generations.fetch_add(1, Ordering::Relaxed);
+        let renderer = self.launch_renderer(label, generation).map_err(failed)?;
         let spec = WindowSpec {
             label: label.to_owned(),
             title: declared.title.clone(),
@@ -142,32 +197,71 @@ impl Shell {
             entry: declared.entry.clone(),
         };
         if let Err(err) = self.backend.open(spec, self.page_events.clone()) {
-            let _ = to_renderer.send(HostToWorker::Stop);
+            renderer.stop();
             return Err(match err {
                 WindowError::AlreadyOpen(l) => WindowControlError::AlreadyOpen(l),
                 other => failed(other.to_string()),
             });
         }
-        windows.insert(label.to_owned(), OpenWindow { to_renderer });
+        windows.insert(
+            label.to_owned(),
+            OpenWindow {
+                renderer,
+                generation,
+            },
+        );
         Ok(())
     }
 
     /// Closes an open window; its renderer stops and main hears
     /// `on-window-closed` once the page is gone.
     pub(crate) fn close_window(&self, label: &str) -> Result<(), WindowControlError> {
-        let window = self
-            .windows()
+        let window = lock(&self.windows)
             .remove(label)
             .ok_or_else(|| WindowControlError::NotOpen(label.to_owned()))?;
-        let _ = window.to_renderer.send(HostToWorker::Stop);
+        window.renderer.stop();
         self.backend.close(label);
         Ok(())
     }
 
+    /// Replaces an open window's renderer with a fresh one and loads its
+    /// page again.
+    pub(crate) fn reload_window(&self, label: &str) -> Result<(), WindowControlError> {
+        let mut windows = lock(&self.windows);
+        let window = windows
+            .get_mut(label)
+            .ok_or_else(|| WindowControlError::NotOpen(label.to_owned()))?;
+        let generation = self.generations.fetch_add(1, Ordering::Relaxed);
+        let renderer = self.launch_renderer(label, generation).map_err(|reason| {
+            WindowControlError::Failed {
+                label: label.to_owned(),
+                reason,
+            }
+        })?;
+        let old = std::mem::replace(
+            window,
+            OpenWindow {
+                renderer,
+                generation,
+            },
+        );
+        drop(windows);
+        old.renderer.stop();
+        self.backend.reload(label);
+        Ok(())
+    }
+
     pub(crate) fn window_labels(&self) -> Vec<String> {
-        let mut labels: Vec<String> = self.windows().keys().cloned().collect();
+        let mut labels: Vec<String> = lock(&self.windows).keys().cloned().collect();
         labels.sort();
         labels
+    }
+
+    fn renderer_of(&self, label: &str) -> Result<Arc<Worker>, IpcError> {
+        lock(&self.windows)
+            .get(label)
+            .map(|w| w.renderer.clone())
+            .ok_or_else(|| IpcError::target_gone(&format!("window `{label}`")))
     }
 
     /// Main → renderer push (Electron's `webContents.send`).
@@ -181,14 +275,103 @@ impl Shell {
         if payload.len() > limit {
             return Err(IpcError::too_large("the payload", payload.len(), limit));
         }
-        let windows = self.windows();
-        let window = windows
+        self.renderer_of(label)?
+            .post(HostToWorker::Push { channel, payload })
+    }
+
+    /// Main → renderer invoke.
+    pub(crate) async fn invoke_window(
+        &self,
+        label: &str,
+        channel: String,
+        payload: Vec<u8>,
+    ) -> Result<Vec<u8>, IpcError> {
+        let renderer = self.renderer_of(label)?;
+        renderer.invoke(channel, payload).await
+    }
+
+    fn renderer_exited(&self, label: &str, generation: u64, exit: WorkerExit) {
+        let current = lock(&self.windows)
             .get(label)
-            .ok_or_else(|| IpcError::target_gone(&format!("window `{label}`")))?;
-        window
-            .to_renderer
-            .send(HostToWorker::Push { channel, payload })
-            .map_err(|_| IpcError::target_gone(&format!("the renderer of window `{label}`")))
+            .is_some_and(|w| w.generation == generation);
+        if current && exit.reason.is_failure() && !self.ending() {
+            self.backend.show_crash(label, &exit.reason.to_string());
+        }
+        self.report_gone(exit);
+    }
+
+    /// Starts the utility declared as `name`.
+    pub(crate) fn fork(&self, name: &str) -> Result<Arc<Worker>, ForkError> {
+        let declared = self
+            .manifest
+            .utility(name)
+            .ok_or_else(|| ForkError::UnknownUtility(name.to_owned()))?;
+        let failed = |reason: String| ForkError::Failed {
+            name: name.to_owned(),
+            reason,
+        };
+        if self.ending() {
+            return Err(failed("the app is ending".into()));
+        }
+        let mut utilities = lock(&self.utilities);
+        let instance = (1..)
+            .map(|n| match n {
+                1 => name.to_owned(),
+                n => format!("{name}#{n}"),
+            })
+            .find(|candidate| !utilities.contains_key(candidate))
+            .unwrap_or_else(|| name.to_owned());
+        let spec = self
+            .prepare(&instance, World::Utility, &declared.component)
+            .map_err(failed)?;
+        let main = self.main.clone();
+        let from = instance.clone();
+        let on_post = Box::new(move |payload: Vec<u8>| {
+            if let Some(main) = &main {
+                let _ = main.post(MainCall::UtilityMessage {
+                    name: from.clone(),
+                    payload,
+                });
+            }
+        });
+        let peer = WorkerPeer {
+            sender: Sender::Utility(instance.clone()),
+            name: instance.clone(),
+            channels: Arc::new(HashSet::new()),
+            limits: self.manifest.limits,
+            window: None,
+            on_post: Some(on_post),
+        };
+        let shell = self.me.clone();
+        let owner = instance.clone();
+        let on_exit = Box::new(move |exit: WorkerExit| {
+            if let Some(shell) = shell.upgrade() {
+                lock(&shell.utilities).remove(&owner);
+                shell.report_gone(exit);
+            }
+        });
+        let worker = self
+            .supervisor
+            .launch(ProcessKind::Utility, spec, peer, on_exit)
+            .map_err(|e| failed(e.to_string()))?;
+        utilities.insert(instance, worker.clone());
+        Ok(worker)
+    }
+
+    /// Tells main a worker is gone (Electron's `render-process-gone` and
+    /// `child-process-gone`), unless the app itself is ending.
+    fn report_gone(&self, exit: WorkerExit) {
+        if self.ending() {
+            return;
+        }
+        if let Some(main) = &self.main {
+            let _ = main.post(MainCall::ProcessGone(exit));
+        }
+    }
+
+    /// The host and every worker, with usage read from the OS.
+    pub(crate) fn metrics(&self) -> Vec<ProcessMetric> {
+        self.supervisor.metrics(self.app_name())
     }
 
     /// Ends the app with `code`.
@@ -212,8 +395,31 @@ impl Shell {
             return;
         }
         tracing::info!("app ending: {exit:?}");
-        for (_, window) in self.windows().drain() {
-            let _ = window.to_renderer.send(HostToWorker::Stop);
+        lock(&self.windows).clear();
+        lock(&self.utilities).clear();
+        let workers = self.supervisor.live();
+        for worker in &workers {
+            worker.stop();
+        }
+        // A worker busy in guest code cannot take `Stop`; after the grace
+        // period it is killed, so that no worker outlives the app.
+        let spawned = std::thread::Builder::new()
+            .name("wasmtron-reaper".into())
+            .spawn(move || {
+                let deadline = Instant::now() + STOP_GRACE;
+                while Instant::now() < deadline
+                    && workers
+                        .iter()
+                        .any(|w| w.state() != crate::supervisor::ProcessState::Exited)
+                {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                for worker in workers {
+                    worker.kill();
+                }
+            });
+        if let Err(err) = spawned {
+            tracing::error!("cannot start the worker reaper: {err}");
         }
         if let Some(main) = &self.main {
             let _ = main.post(MainCall::Stop);
@@ -236,23 +442,24 @@ impl Shell {
     }
 
     fn to_renderer(&self, label: &str, message: HostToWorker) {
-        if let Some(window) = self.windows().get(label) {
-            let _ = window.to_renderer.send(message);
+        if let Ok(renderer) = self.renderer_of(label) {
+            // A crashed renderer takes nothing: its page shows the crash.
+            let _ = renderer.post(message);
         }
     }
 
     fn window_closed(&self, label: &str) {
-        let window = self.windows().remove(label);
+        let window = lock(&self.windows).remove(label);
         if let Some(window) = window {
-            let _ = window.to_renderer.send(HostToWorker::Stop);
+            window.renderer.stop();
         }
-        if self.exit.borrow().is_some() {
+        if self.ending() {
             return;
         }
         if let Some(main) = &self.main {
             let _ = main.post(MainCall::WindowClosed(label.to_owned()));
         }
-        if self.manifest.quit_when_all_windows_closed && self.windows().is_empty() {
+        if self.manifest.quit_when_all_windows_closed && lock(&self.windows).is_empty() {
             self.finish(AppExit::AllWindowsClosed);
         }
     }

@@ -13,6 +13,7 @@ use std::fmt;
 use wasmtime::component::Component;
 use wasmtime::component::types::ComponentItem;
 
+pub use stdio::OutputTail;
 pub use wasi::{Grants, wasi_context};
 
 use crate::engine::Engine;
@@ -39,7 +40,16 @@ impl World {
     /// The `wasmtron:app` interfaces the world imports.
     pub fn imports(self) -> &'static [&'static str] {
         match self {
-            World::Main => &["types", "log", "windows", "ipc", "timers", "app"],
+            World::Main => &[
+                "types",
+                "log",
+                "windows",
+                "ipc",
+                "timers",
+                "app",
+                "utilities",
+                "processes",
+            ],
             World::Renderer => &["types", "log", "bridge", "dom"],
             World::Utility => &["types", "log", "parent-port"],
         }

@@ -17,6 +17,42 @@ const MAX_LINE: usize = 16 * 1024;
 pub(super) struct LogStream {
     component: Arc<str>,
     stream: &'static str,
+    tail: Option<OutputTail>,
+}
+
+/// The last lines a component wrote to a stream: a trapped Rust guest
+/// prints its panic message to stderr just before the trap, and a crash
+/// report is much clearer with it.
+#[derive(Debug, Clone, Default)]
+pub struct OutputTail {
+    lines: Arc<std::sync::Mutex<std::collections::VecDeque<String>>>,
+}
+
+/// Lines an [`OutputTail`] keeps.
+const TAIL_LINES: usize = 4;
+/// Characters kept of each of those lines.
+const TAIL_LINE_CHARS: usize = 512;
+
+impl OutputTail {
+    fn push(&self, line: &str) {
+        if line.is_empty() {
+            return;
+        }
+        if let Ok(mut lines) = self.lines.lock() {
+            if lines.len() == TAIL_LINES {
+                lines.pop_front();
+            }
+            lines.push_back(line.chars().take(TAIL_LINE_CHARS).collect());
+        }
+    }
+
+    /// The kept lines, joined with ` | `; empty when nothing was written.
+    pub fn text(&self) -> String {
+        self.lines
+            .lock()
+            .map(|lines| lines.iter().cloned().collect::<Vec<_>>().join(" | "))
+            .unwrap_or_default()
+    }
 }
 
 impl LogStream {
@@ -24,13 +60,15 @@ impl LogStream {
         LogStream {
             component: component.into(),
             stream: "stdout",
+            tail: None,
         }
     }
 
-    pub(super) fn stderr(component: &str) -> Self {
+    pub(super) fn stderr(component: &str, tail: OutputTail) -> Self {
         LogStream {
             component: component.into(),
             stream: "stderr",
+            tail: Some(tail),
         }
     }
 }
@@ -59,7 +97,11 @@ struct LineWriter {
 impl LineWriter {
     fn emit(&self, line: &[u8]) {
         let text = String::from_utf8_lossy(line);
-        crate::log::guest_output(&self.stream.component, self.stream.stream, text.trim_end());
+        let text = text.trim_end();
+        if let Some(tail) = &self.stream.tail {
+            tail.push(text);
+        }
+        crate::log::guest_output(&self.stream.component, self.stream.stream, text);
     }
 
     fn write_bytes(&mut self, mut bytes: &[u8]) {

@@ -43,6 +43,24 @@ impl wit_windows::Host for MainState {
             .push(&label, channel, payload)
             .map_err(ipc_error_to_wit)
     }
+
+    async fn invoke(
+        &mut self,
+        label: String,
+        channel: String,
+        payload: Vec<u8>,
+    ) -> Result<Vec<u8>, wit_types::IpcError> {
+        self.shell
+            .invoke_window(&label, channel, payload)
+            .await
+            .map_err(ipc_error_to_wit)
+    }
+
+    async fn reload(&mut self, label: String) -> Result<(), wit_windows::WindowError> {
+        self.shell
+            .reload_window(&label)
+            .map_err(window_error_to_wit)
+    }
 }
 
 impl wit_ipc::Host for MainState {

@@ -32,6 +32,13 @@ pub(crate) enum MainCall {
     },
     Timer(u64),
     WindowClosed(String),
+    /// A utility posted to its parent.
+    UtilityMessage {
+        name: String,
+        payload: Vec<u8>,
+    },
+    /// A worker ended.
+    ProcessGone(crate::supervisor::WorkerExit),
     /// The app is ending: finish the current call and stop.
     Stop,
 }
@@ -97,6 +104,9 @@ pub(crate) struct MainState {
     /// Running timers: their task and whether they repeat.
     pub(super) timers: HashMap<u64, (tokio::task::AbortHandle, bool)>,
     pub(super) next_timer: u64,
+    /// Utilities main holds `utility-process` handles to, by handle.
+    pub(super) utilities: HashMap<u32, Arc<crate::supervisor::Worker>>,
+    pub(super) next_utility: u32,
 }
 
 impl WasiView for MainState {
@@ -170,12 +180,18 @@ async fn instantiate(
         .map_err(anyhow::Error::from)
         .context("cannot link the main world")?;
     let state = MainState {
-        wasi: capabilities::wasi_context(&format!("{name}/main"), &Grants::default()),
+        wasi: capabilities::wasi_context(
+            &format!("{name}/main"),
+            &Grants::default(),
+            &capabilities::OutputTail::default(),
+        ),
         table: ResourceTable::new(),
         shell,
         mailbox: handle,
         timers: HashMap::new(),
         next_timer: 0,
+        utilities: HashMap::new(),
+        next_utility: 0,
     };
     let mut store = Store::new(engine.wasmtime(), state);
     let main = Main::instantiate_async(&mut store, &component, &linker)
@@ -235,6 +251,16 @@ async fn serve(main: Main, mut store: Store<MainState>, mut mailbox: UnboundedRe
             },
             MainCall::WindowClosed(label) => {
                 exports.call_on_window_closed(&mut store, &label).await
+            }
+            MainCall::UtilityMessage { name, payload } => {
+                exports
+                    .call_on_utility_message(&mut store, &name, &payload)
+                    .await
+            }
+            MainCall::ProcessGone(exit) => {
+                exports
+                    .call_on_process_gone(&mut store, &super::processes::gone_to_wit(exit))
+                    .await
             }
             MainCall::Stop => break,
         };

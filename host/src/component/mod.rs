@@ -6,3 +6,5 @@ mod imports;
 mod main;
 
 pub(crate) use main::{MainCall, MainHandle, spawn_main};
+
+mod processes;

@@ -6,10 +6,11 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
+use tokio::sync::mpsc::UnboundedReceiver;
 
 use super::{ErrorCode, IpcError, Router, Sender};
 use crate::manifest::Limits;
+use crate::supervisor::Worker;
 use crate::window::WindowBackend;
 use crate::wire::{ByteBuf, ExitReason, HostToWorker, WorkerToHost};
 
@@ -25,19 +26,24 @@ pub(crate) struct WorkerPeer {
     pub limits: Limits,
     /// For renderers: the window whose page DOM operations go to.
     pub window: Option<(String, Arc<dyn WindowBackend>)>,
+    /// For utilities: where `parent-port.post-message` goes.
+    pub on_post: Option<Box<dyn Fn(Vec<u8>) + Send + Sync>>,
 }
 
-/// Serves one worker until it exits or its connection closes, and returns
-/// why it ended.
+/// Serves one worker until it exits or its connection closes. Returns the
+/// reason the worker gave, or `None` when the connection ended without one.
 pub(crate) async fn serve_worker(
     peer: WorkerPeer,
+    worker: &Arc<Worker>,
     router: Arc<Router>,
     mut from_worker: UnboundedReceiver<WorkerToHost>,
-    to_worker: UnboundedSender<HostToWorker>,
-) -> ExitReason {
+) -> Option<ExitReason> {
     while let Some(message) = from_worker.recv().await {
         match message {
-            WorkerToHost::Ready => tracing::debug!(component = %peer.name, "worker ready"),
+            WorkerToHost::Ready => {
+                worker.mark_running();
+                tracing::debug!(component = %peer.name, "worker ready");
+            }
             WorkerToHost::Invoke {
                 id,
                 channel,
@@ -46,7 +52,7 @@ pub(crate) async fn serve_worker(
                 let checked = peer.check(&channel, payload.len());
                 let router = router.clone();
                 let sender = peer.sender.clone();
-                let to_worker = to_worker.clone();
+                let to_worker = worker.clone();
                 let limits = peer.limits;
                 // Each invoke runs on its own task: a slow handler holds up
                 // only this reply, not the worker's other traffic.
@@ -57,7 +63,7 @@ pub(crate) async fn serve_worker(
                     };
                     let result = fit_reply(result, limits.max_message_bytes);
                     // The worker may be gone by now; then nobody waits.
-                    let _ = to_worker.send(HostToWorker::Reply { id, result });
+                    to_worker.answer(HostToWorker::Reply { id, result });
                 });
             }
             WorkerToHost::Send { channel, payload } => {
@@ -75,20 +81,54 @@ pub(crate) async fn serve_worker(
                 }
             },
             WorkerToHost::Log { level, mut message } => {
-                if message.len() > MAX_LOG_LINE {
-                    let mut cut = MAX_LOG_LINE;
-                    while !message.is_char_boundary(cut) {
-                        cut -= 1;
-                    }
-                    message.truncate(cut);
-                }
+                cut_line(&mut message);
                 crate::log::guest_log(&peer.name, level, &message);
             }
-            WorkerToHost::Exited { reason } => return reason,
+            WorkerToHost::Output { stream, mut line } => {
+                cut_line(&mut line);
+                let stream = if stream == "stdout" {
+                    "stdout"
+                } else {
+                    "stderr"
+                };
+                crate::log::guest_output(&peer.name, stream, &line);
+            }
+            WorkerToHost::Reply { id, result } => {
+                let result = result.map(ByteBuf::into_vec);
+                let limit = peer.limits.max_message_bytes;
+                let result = match result {
+                    Ok(reply) if reply.len() > limit => {
+                        Err(IpcError::too_large("the reply", reply.len(), limit))
+                    }
+                    other => other,
+                };
+                worker.reply(id, result);
+            }
+            WorkerToHost::Post { payload } => match &peer.on_post {
+                Some(post) if payload.len() <= peer.limits.max_message_bytes => post(payload),
+                Some(_) => tracing::warn!(
+                    component = %peer.name,
+                    "post-message dropped: {}",
+                    IpcError::too_large("the payload", payload.len(), peer.limits.max_message_bytes)
+                ),
+                None => {
+                    tracing::warn!(component = %peer.name, "post-message from a worker with no parent port")
+                }
+            },
+            WorkerToHost::Exited { reason } => return Some(reason),
         }
     }
-    ExitReason::Crashed {
-        message: "the worker's connection closed without an exit message".into(),
+    None
+}
+
+/// Cuts a log line from a worker to [`MAX_LOG_LINE`] bytes.
+fn cut_line(line: &mut String) {
+    if line.len() > MAX_LOG_LINE {
+        let mut cut = MAX_LOG_LINE;
+        while !line.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        line.truncate(cut);
     }
 }
 

@@ -38,6 +38,8 @@ pub struct Manifest {
     pub quit_when_all_windows_closed: bool,
     pub main: Option<MainSpec>,
     pub windows: Vec<WindowManifest>,
+    /// Utility components main may fork.
+    pub utilities: Vec<UtilityManifest>,
     pub limits: Limits,
 }
 
@@ -45,8 +47,19 @@ pub struct Manifest {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Isolation {
-    /// Every component in the host process, each on its own thread.
+    /// Every renderer and utility component in a worker process of its own,
+    /// sandboxed by the OS (the default).
+    Process,
+    /// Every component in the host process, each on its own thread: the
+    /// same API with the Wasm boundary as the only wall.
     InProcess,
+}
+
+/// A utility component main may fork (`[[utility]]`).
+#[derive(Debug, Clone)]
+pub struct UtilityManifest {
+    pub name: String,
+    pub component: PathBuf,
 }
 
 /// The main component.
@@ -74,12 +87,15 @@ pub struct WindowManifest {
 }
 
 /// Bounds on messages. Every limit ends in a named error, never a hang.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Limits {
     /// The largest payload an invoke, send, push or reply may carry.
     pub max_message_bytes: usize,
-    /// How long an invoke may wait for main's reply.
+    /// How long an invoke may wait for its reply.
     pub invoke_timeout_ms: u64,
+    /// The most linear memory a renderer or utility component may grow to;
+    /// beyond it the worker ends with reason `oom`.
+    pub max_memory_bytes: usize,
 }
 
 impl Default for Limits {
@@ -87,6 +103,7 @@ impl Default for Limits {
         Limits {
             max_message_bytes: 16 * 1024 * 1024,
             invoke_timeout_ms: 30_000,
+            max_memory_bytes: 1024 * 1024 * 1024,
         }
     }
 }
@@ -127,5 +144,10 @@ impl Manifest {
     /// The window declared with `label`.
     pub fn window(&self, label: &str) -> Option<&WindowManifest> {
         self.windows.iter().find(|w| w.label == label)
+    }
+
+    /// The utility declared as `name`.
+    pub fn utility(&self, name: &str) -> Option<&UtilityManifest> {
+        self.utilities.iter().find(|u| u.name == name)
     }
 }

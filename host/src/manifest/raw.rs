@@ -10,6 +10,8 @@ pub(super) struct RawManifest {
     pub main: Option<RawMain>,
     #[serde(default, rename = "window")]
     pub windows: Vec<RawWindow>,
+    #[serde(default, rename = "utility")]
+    pub utilities: Vec<RawUtility>,
     #[serde(default)]
     pub limits: RawLimits,
 }
@@ -48,4 +50,12 @@ pub(super) struct RawWindow {
 pub(super) struct RawLimits {
     pub max_message_bytes: Option<usize>,
     pub invoke_timeout_ms: Option<u64>,
+    pub max_memory_bytes: Option<usize>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(super) struct RawUtility {
+    pub name: String,
+    pub component: String,
 }

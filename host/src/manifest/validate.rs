@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::path::{Component, Path, PathBuf};
 
 use super::raw::{RawManifest, RawWindow};
-use super::{Isolation, Limits, MainSpec, Manifest, WindowManifest};
+use super::{Isolation, Limits, MainSpec, Manifest, UtilityManifest, WindowManifest};
 
 /// Why a manifest was refused. Each variant names what is wrong.
 #[derive(Debug, thiserror::Error)]
@@ -29,6 +29,10 @@ pub enum ManifestError {
 
 const MAX_NAME: usize = 128;
 
+/// Bounds on `limits.max-memory-bytes`: one Wasm page, and a 32-bit memory.
+const MIN_MEMORY: usize = 64 * 1024;
+const MAX_MEMORY: usize = 4 * 1024 * 1024 * 1024;
+
 pub(super) fn validate(raw: RawManifest, dir: &Path) -> Result<Manifest, ManifestError> {
     let root = dir.canonicalize().map_err(|source| ManifestError::Io {
         path: dir.to_path_buf(),
@@ -36,11 +40,12 @@ pub(super) fn validate(raw: RawManifest, dir: &Path) -> Result<Manifest, Manifes
     })?;
     check_name("app.name", &raw.app.name)?;
     let isolation = match raw.app.isolation.as_deref() {
-        None | Some("in-process") => Isolation::InProcess,
+        None | Some("process") => Isolation::Process,
+        Some("in-process") => Isolation::InProcess,
         Some(other) => {
             return Err(invalid(
                 "app.isolation",
-                format!("is `{other}`; this version supports \"in-process\""),
+                format!("is `{other}`; expected \"process\" or \"in-process\""),
             ));
         }
     };
@@ -66,6 +71,25 @@ pub(super) fn validate(raw: RawManifest, dir: &Path) -> Result<Manifest, Manifes
         windows.push(validate_window(&root, &key, window, &raw.app.name)?);
     }
 
+    let mut utilities = Vec::with_capacity(raw.utilities.len());
+    for (i, utility) in raw.utilities.into_iter().enumerate() {
+        let key = format!("utility[{i}]");
+        check_name(&format!("{key}.name"), &utility.name)?;
+        if utilities
+            .iter()
+            .any(|u: &UtilityManifest| u.name == utility.name)
+        {
+            return Err(invalid(
+                &format!("{key}.name"),
+                format!("repeats the name `{}`", utility.name),
+            ));
+        }
+        utilities.push(UtilityManifest {
+            component: resolve_file(&root, &format!("{key}.component"), &utility.component)?,
+            name: utility.name,
+        });
+    }
+
     let defaults = Limits::default();
     let limits = Limits {
         max_message_bytes: raw
@@ -76,11 +100,23 @@ pub(super) fn validate(raw: RawManifest, dir: &Path) -> Result<Manifest, Manifes
             .limits
             .invoke_timeout_ms
             .unwrap_or(defaults.invoke_timeout_ms),
+        max_memory_bytes: raw
+            .limits
+            .max_memory_bytes
+            .unwrap_or(defaults.max_memory_bytes),
     };
     if limits.max_message_bytes == 0 {
         return Err(invalid(
             "limits.max-message-bytes",
             "must be above 0".into(),
+        ));
+    }
+    if !(MIN_MEMORY..=MAX_MEMORY).contains(&limits.max_memory_bytes) {
+        return Err(invalid(
+            "limits.max-memory-bytes",
+            format!(
+                "must be between {MIN_MEMORY} and {MAX_MEMORY} (4 GiB, a 32-bit memory's size)"
+            ),
         ));
     }
     if limits.invoke_timeout_ms == 0 {
@@ -97,6 +133,7 @@ pub(super) fn validate(raw: RawManifest, dir: &Path) -> Result<Manifest, Manifes
         quit_when_all_windows_closed: raw.app.quit_when_all_windows_closed.unwrap_or(true),
         main,
         windows,
+        utilities,
         limits,
     })
 }

@@ -50,6 +50,9 @@ enum Command {
     Close {
         label: String,
     },
+    Reload {
+        label: String,
+    },
     Query {
         label: String,
         expression: String,
@@ -289,6 +292,12 @@ impl WindowBackend for DesktopBackend {
         registry.shut_down = true;
         self.send(Command::Shutdown);
     }
+
+    fn reload(&self, label: &str) {
+        self.send(Command::Reload {
+            label: label.to_owned(),
+        });
+    }
 }
 
 /// Whether the loop goes on after a command.
@@ -323,6 +332,11 @@ impl Desktop {
                 }
             }
             Command::Close { label } => self.close(&label),
+            Command::Reload { label } => {
+                if let Some((_, window)) = self.windows.get_mut(&label) {
+                    window.reload();
+                }
+            }
             Command::Query {
                 label,
                 expression,

@@ -5,7 +5,7 @@ mod dom;
 mod events;
 
 use std::collections::BTreeMap;
-use std::path::{Component, Path};
+use std::path::{Component, Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use ego_tree::NodeId;
@@ -46,6 +46,8 @@ pub struct HeadlessBackend {
 struct Page {
     html: Html,
     events: PageEventSink,
+    /// The entry file, read again on reload.
+    source: PathBuf,
 }
 
 impl Page {
@@ -243,6 +245,7 @@ impl WindowBackend for HeadlessBackend {
         let page = Page {
             html: Html::parse_document(&source),
             events,
+            source: path,
         };
         page.send(&spec.label, PageEvent::Loaded);
         pages.insert(spec.label, page);
@@ -283,6 +286,20 @@ impl WindowBackend for HeadlessBackend {
         let pages = std::mem::take(&mut *self.pages());
         for (label, page) in pages {
             page.send(&label, PageEvent::Closed);
+        }
+    }
+
+    fn reload(&self, label: &str) {
+        let mut pages = self.pages();
+        let Some(page) = pages.get_mut(label) else {
+            return;
+        };
+        match std::fs::read_to_string(&page.source) {
+            Ok(source) => {
+                page.html = Html::parse_document(&source);
+                page.send(label, PageEvent::Loaded);
+            }
+            Err(error) => tracing::error!(window = label, %error, "cannot reload the page"),
         }
     }
 }

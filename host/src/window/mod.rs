@@ -76,4 +76,42 @@ pub trait WindowBackend: Send + Sync + 'static {
 
     /// The app is ending: close everything and stop the window system.
     fn shutdown(&self);
+
+    /// Loads a window's page again from its entry; a `Loaded` event follows.
+    /// Unknown labels are ignored.
+    fn reload(&self, label: &str);
+
+    /// Replaces a window's page content with the host's crash page, saying
+    /// that its renderer is gone and why. The page stays until main reloads
+    /// the window or closes it.
+    fn show_crash(&self, label: &str, reason: &str) {
+        self.apply(
+            label,
+            DomOp::SetHtml {
+                selector: "body".into(),
+                html: crash_page(reason),
+            },
+        );
+    }
+}
+
+/// The crash page's body: a fixed message and the exit reason, escaped.
+pub fn crash_page(reason: &str) -> String {
+    let mut escaped = String::with_capacity(reason.len());
+    for c in reason.chars() {
+        match c {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '"' => escaped.push_str("&quot;"),
+            '\'' => escaped.push_str("&#39;"),
+            c => escaped.push(c),
+        }
+    }
+    format!(
+        "<main id=\"wasmtron-crashed\">\
+         <h1>This window stopped working</h1>\
+         <p>Its renderer is gone: <code id=\"wasmtron-crash-reason\">{escaped}</code></p>\
+         <p>The app can reload it.</p></main>"
+    )
 }

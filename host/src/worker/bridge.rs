@@ -1,5 +1,5 @@
-//! The renderer world's imports, implemented on the worker side: `bridge`
-//! and `dom` become messages to the host, `log` too.
+//! The worker worlds' imports, implemented on the worker side: `bridge`,
+//! `dom`, `parent-port` and `log` become messages to the host.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -8,12 +8,14 @@ use std::time::Duration;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use tokio::sync::oneshot;
 
-use super::{RendererState, WorkerLink, WorkerSpec};
+use super::state::WorkerState;
+use super::{WorkerLink, WorkerSpec};
 use crate::bindings::main::wasmtron::app::{log as wit_log, types as wit_types};
 use crate::bindings::renderer::wasmtron::app::{bridge as wit_bridge, dom as wit_dom};
+use crate::bindings::utility::wasmtron::app::parent_port as wit_parent_port;
 use crate::ipc::{ErrorCode, IpcError};
 use crate::manifest::Limits;
-use crate::wire::{DomOp, DomOpError, EventKind, HostToWorker, UiEvent, WorkerToHost};
+use crate::wire::{ByteBuf, DomOp, DomOpError, EventKind, HostToWorker, UiEvent, WorkerToHost};
 
 type Pending = Arc<Mutex<HashMap<u64, oneshot::Sender<Result<Vec<u8>, IpcError>>>>>;
 
@@ -75,13 +77,29 @@ impl BridgeClient {
         let _ = self.to_host.send(WorkerToHost::Ready);
     }
 
+    /// Answers the host's invoke `id`.
+    pub(super) fn reply(&self, id: u64, result: Result<ByteBuf, IpcError>) {
+        let _ = self.to_host.send(WorkerToHost::Reply { id, result });
+    }
+
+    /// A utility's message to its parent.
+    fn post(&self, payload: Vec<u8>) -> Result<(), IpcError> {
+        let limit = self.limits.max_message_bytes;
+        if payload.len() > limit {
+            return Err(IpcError::too_large("the payload", payload.len(), limit));
+        }
+        self.to_host
+            .send(WorkerToHost::Post { payload })
+            .map_err(|_| IpcError::target_gone("the parent"))
+    }
+
     /// The worker's own check, so a guest gets `denied` or `too-large` at
     /// once. The host checks again.
     fn check(&self, channel: &str, size: usize) -> Result<(), IpcError> {
         if !self.channels.contains(channel) {
             return Err(IpcError::new(
                 ErrorCode::Denied,
-                format!("this window may not use channel `{channel}`"),
+                format!("this component may not use channel `{channel}`"),
             ));
         }
         if size > self.limits.max_message_bytes {
@@ -151,7 +169,7 @@ impl BridgeClient {
     }
 }
 
-pub(crate) fn ui_event_to_wit(event: UiEvent) -> wit_dom::UiEvent {
+pub(super) fn ui_event_to_wit(event: UiEvent) -> wit_dom::UiEvent {
     wit_dom::UiEvent {
         kind: match event.kind {
             EventKind::Click => wit_dom::EventKind::Click,
@@ -193,9 +211,9 @@ pub(crate) fn level_from_wit(level: wit_log::Level) -> crate::log::Level {
     }
 }
 
-impl wit_types::Host for RendererState {}
+impl wit_types::Host for WorkerState {}
 
-impl wit_log::Host for RendererState {
+impl wit_log::Host for WorkerState {
     async fn log(&mut self, level: wit_log::Level, message: String) {
         let _ = self.bridge.to_host.send(WorkerToHost::Log {
             level: level_from_wit(level),
@@ -204,7 +222,13 @@ impl wit_log::Host for RendererState {
     }
 }
 
-impl wit_bridge::Host for RendererState {
+impl wit_parent_port::Host for WorkerState {
+    async fn post_message(&mut self, payload: Vec<u8>) -> Result<(), wit_types::IpcError> {
+        self.bridge.post(payload).map_err(ipc_error_to_wit)
+    }
+}
+
+impl wit_bridge::Host for WorkerState {
     async fn invoke(
         &mut self,
         channel: String,
@@ -221,7 +245,7 @@ impl wit_bridge::Host for RendererState {
     }
 }
 
-impl wit_dom::Host for RendererState {
+impl wit_dom::Host for WorkerState {
     async fn set_text(&mut self, selector: String, text: String) -> Result<(), wit_dom::DomError> {
         self.bridge.dom(DomOp::SetText { selector, text })
     }

@@ -151,6 +151,16 @@ impl NativeWindow {
         }
     }
 
+    /// Loads the page again (after its renderer was replaced). The page
+    /// reports `Loaded` when it is ready.
+    pub(super) fn reload(&mut self) {
+        self.loaded = false;
+        self.pending.clear();
+        if let Err(error) = self.webview.reload() {
+            tracing::error!(label = %self.label, "cannot reload the page: {error}");
+        }
+    }
+
     /// A new document started loading (a reload or a navigation inside the
     /// app): operations wait for it.
     pub(super) fn page_started(&mut self) {

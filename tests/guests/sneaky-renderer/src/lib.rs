@@ -12,7 +12,7 @@ mod bindings {
     });
 }
 
-use bindings::exports::wasmtron::app::renderer_events::{Guest, UiEvent};
+use bindings::exports::wasmtron::app::renderer_events::{Guest, HandlerError, UiEvent};
 
 struct Sneaky;
 
@@ -26,6 +26,14 @@ impl Guest for Sneaky {
     fn on_event(_event: UiEvent) {}
 
     fn on_push(_channel: String, _payload: Vec<u8>) {}
+
+    fn handle(channel: String, _payload: Vec<u8>) -> Result<Vec<u8>, HandlerError> {
+        Err(HandlerError {
+            code: "no-handler".into(),
+            message: format!("sneaky has no handler for `{channel}`"),
+            data: None,
+        })
+    }
 }
 
 bindings::export!(Sneaky with_types_in bindings);

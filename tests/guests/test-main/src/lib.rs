@@ -1,9 +1,12 @@
 //! The main component the integration tests run against. Each channel
 //! exercises one behaviour of the host.
 
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
 use wasmtron_guest::{
-    HandlerError, Main, Payload, Request, Sender, TimerId, app, ipc, log, timers, windows,
+    HandlerError, IpcError, Main, Payload, ProcessGone, Request, Sender, TimerId, UtilityProcess,
+    app, decode, encode, ipc, log, processes, timers, utilities, windows,
 };
 
 /// The data `fail` attaches to its error; the test checks it survives.
@@ -15,9 +18,14 @@ struct Quota {
 
 #[derive(Default)]
 struct TestMain {
-    /// Every `send` received, as "sender|channel|payload".
+    /// Every `send` received, as "sender|channel|payload", window closes as
+    /// "closed|label|" and utility posts as "utility|name|text".
     messages: Vec<String>,
     timer_fired: u32,
+    /// The forked utilities, by instance name.
+    utilities: HashMap<String, UtilityProcess>,
+    /// Every process gone event, as "kind|name|reason".
+    gone: Vec<String>,
 }
 
 fn sender_name(sender: &Sender) -> String {
@@ -25,6 +33,104 @@ fn sender_name(sender: &Sender) -> String {
         Sender::Main => "main".into(),
         Sender::Window(label) => format!("window:{label}"),
         Sender::Utility(name) => format!("utility:{name}"),
+    }
+}
+
+/// Decodes `N` strings: a MessagePack array such as a `(String, String)`
+/// tuple, or one string with the fields separated by `|` (the probe page can
+/// only send a single string). The last field keeps any further `|`.
+fn fields<const N: usize>(request: &Request) -> Result<[String; N], HandlerError> {
+    let parts: Vec<String> = match decode::<Vec<String>>(&request.payload) {
+        Ok(list) => list,
+        Err(_) => {
+            let joined: String = request.decode()?;
+            joined.splitn(N, '|').map(str::to_owned).collect()
+        }
+    };
+    parts.try_into().map_err(|_| {
+        HandlerError::new(
+            "bad-payload",
+            format!("`{}` expects {N} fields", request.channel),
+        )
+    })
+}
+
+/// An argument as the probe page encodes it: a number when it parses as a
+/// `u64`, else a string.
+fn arg_payload(arg: &str) -> Result<Payload, IpcError> {
+    match arg.parse::<u64>() {
+        Ok(n) => encode(&n),
+        Err(_) => encode(arg),
+    }
+}
+
+fn describe_ipc_error(err: &IpcError) -> String {
+    format!("err:{}:{}", err.code.as_str(), err.message)
+}
+
+/// An invoke's outcome as "ok:<reply>" or "err:<code>:<message>".
+fn describe_reply(result: Result<Payload, IpcError>) -> String {
+    match result {
+        Ok(reply) => match decode::<String>(&reply) {
+            Ok(text) => format!("ok:{text}"),
+            Err(_) => match decode::<u64>(&reply) {
+                Ok(n) => format!("ok:{n}"),
+                Err(_) => format!("ok:bytes:{}", reply.len()),
+            },
+        },
+        Err(err) => describe_ipc_error(&err),
+    }
+}
+
+impl TestMain {
+    fn utility(&self, request: &Request) -> Result<Option<&UtilityProcess>, HandlerError> {
+        let name: String = request.decode()?;
+        Ok(self.utilities.get(&name))
+    }
+
+    fn fork(&mut self, request: &Request) -> Result<Payload, HandlerError> {
+        let name: String = request.decode()?;
+        match utilities::fork(&name) {
+            Ok(utility) => {
+                let instance = utility.name();
+                self.utilities.insert(instance.clone(), utility);
+                Request::reply(&instance)
+            }
+            Err(err) => Request::reply(&format!("fork-error:{err}")),
+        }
+    }
+
+    fn utility_post(&self, request: &Request) -> Result<Payload, HandlerError> {
+        let [name, text] = fields(request)?;
+        let Some(utility) = self.utilities.get(&name) else {
+            return Request::reply("unknown");
+        };
+        match utility.post_message(&text) {
+            Ok(()) => Request::reply("posted"),
+            Err(err) => Request::reply(&describe_ipc_error(&err)),
+        }
+    }
+
+    fn utility_invoke(&self, request: &Request) -> Result<Payload, HandlerError> {
+        let [name, channel, arg] = fields(request)?;
+        let Some(utility) = self.utilities.get(&name) else {
+            return Request::reply("unknown");
+        };
+        let reply = utility.invoke_raw(&channel, &arg_payload(&arg)?);
+        Request::reply(&describe_reply(reply))
+    }
+
+    fn metrics() -> Result<Payload, HandlerError> {
+        let lines: Vec<String> = processes::metrics()
+            .into_iter()
+            .map(|m| {
+                format!(
+                    "{}|{}|{}|{}|{}|{}",
+                    m.pid, m.kind, m.name, m.state, m.cpu_time_us, m.resident_bytes
+                )
+            })
+            .collect();
+        Request::reply(&lines)
     }
 }
 
@@ -47,6 +153,15 @@ impl Main for TestMain {
             "quit",
             "timeout",
             "timer-count",
+            "fork",
+            "utility-post",
+            "utility-invoke",
+            "utility-kill",
+            "utility-pid",
+            "window-invoke",
+            "reload",
+            "metrics",
+            "gone",
         ] {
             ipc::handle(channel);
         }
@@ -109,6 +224,28 @@ impl Main for TestMain {
                 Request::reply("set")
             }
             "timer-count" => Request::reply(&self.timer_fired),
+            "fork" => self.fork(&request),
+            "utility-post" => self.utility_post(&request),
+            "utility-invoke" => self.utility_invoke(&request),
+            "utility-kill" => match self.utility(&request)? {
+                Some(utility) => Request::reply(&format!("{}", utility.kill())),
+                None => Request::reply("unknown"),
+            },
+            "utility-pid" => match self.utility(&request)?.and_then(UtilityProcess::pid) {
+                Some(pid) => Request::reply(&pid.to_string()),
+                None => Request::reply("none"),
+            },
+            "window-invoke" => {
+                let [label, channel, arg] = fields(&request)?;
+                let reply = windows::invoke_raw(&label, &channel, &arg_payload(&arg)?);
+                Request::reply(&describe_reply(reply))
+            }
+            "reload" => {
+                let label: String = request.decode()?;
+                Request::reply(&format!("{:?}", windows::reload(&label)))
+            }
+            "metrics" => Self::metrics(),
+            "gone" => Request::reply(&self.gone),
             other => Request::reply(&format!("dynamic:{other}")),
         }
     }
@@ -131,6 +268,16 @@ impl Main for TestMain {
 
     fn on_window_closed(&mut self, label: &str) {
         self.messages.push(format!("closed|{label}|"));
+    }
+
+    fn on_utility_message(&mut self, name: &str, payload: Payload) {
+        let text = decode::<String>(&payload).unwrap_or_else(|_| "?".into());
+        self.messages.push(format!("utility|{name}|{text}"));
+    }
+
+    fn on_process_gone(&mut self, gone: ProcessGone) {
+        self.gone
+            .push(format!("{}|{}|{}", gone.kind, gone.name, gone.reason));
     }
 }
 

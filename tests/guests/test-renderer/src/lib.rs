@@ -3,7 +3,10 @@
 //! happened into `#result`, so tests observe everything through the DOM.
 
 use serde::{Deserialize, Serialize};
-use wasmtron_guest::{EventKind, IpcError, Push, Renderer, UiEvent, bridge, dom, encode, log};
+use wasmtron_guest::{
+    EventKind, HandlerError, IpcError, Payload, Push, Renderer, Request, UiEvent, bridge, dom,
+    encode, log,
+};
 
 #[derive(Deserialize, Serialize)]
 struct Quota {
@@ -22,6 +25,14 @@ struct Probe {
 fn show(text: &str) {
     if let Err(err) = dom::set_text("#result", text) {
         log::error(&format!("cannot show a result: {err}"));
+    }
+}
+
+/// Keeps the renderer busy for `ms` milliseconds.
+fn spin(ms: u64) {
+    let start = std::time::Instant::now();
+    while start.elapsed().as_millis() < u128::from(ms) {
+        std::hint::spin_loop();
     }
 }
 
@@ -162,11 +173,7 @@ impl Renderer for Probe {
                 Err(err) => show(&format!("dom-err:{err}")),
             },
             (EventKind::Click, "spin") => {
-                let ms: u64 = self.arg.parse().unwrap_or(0);
-                let start = std::time::Instant::now();
-                while start.elapsed().as_millis() < u128::from(ms) {
-                    std::hint::spin_loop();
-                }
+                spin(self.arg.parse().unwrap_or(0));
                 show("spun");
             }
             (EventKind::Click, "wasi") => self.wasi_probe(),
@@ -179,6 +186,23 @@ impl Renderer for Probe {
         let text = push.decode::<String>().unwrap_or_else(|_| "?".into());
         self.pushes.push(format!("{}={text}", push.channel));
         let _ = dom::set_text("#pushes", &self.pushes.join(","));
+    }
+
+    /// Main's invokes (`windows::invoke`), one behaviour per channel.
+    fn handle(&mut self, request: Request) -> Result<Payload, HandlerError> {
+        match request.channel.as_str() {
+            "echo" => Ok(request.payload),
+            "spin" => {
+                spin(request.decode()?);
+                Request::reply("spun")
+            }
+            "trap" => panic!("renderer trapped on purpose"),
+            "fail" => Err(HandlerError::new("nope", "renderer said no")),
+            other => Err(HandlerError::new(
+                "no-handler",
+                format!("test-renderer has no handler for `{other}`"),
+            )),
+        }
     }
 }
 

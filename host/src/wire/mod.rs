@@ -1,9 +1,11 @@
 //! The messages between the host and a renderer or utility worker.
 //!
 //! In-process workers exchange these values over channels; worker processes
-//! will exchange the same values as MessagePack frames. Keeping one set of
-//! types for both is what lets the isolation mode change without touching
-//! the WIT or the SDK.
+//! exchange the same values as MessagePack frames over a Unix socket
+//! ([`frame`]). Keeping one set of types for both is what lets the isolation
+//! mode change without touching the WIT or the SDK.
+
+pub mod frame;
 
 use serde::{Deserialize, Serialize};
 
@@ -176,6 +178,14 @@ pub enum HostToWorker {
         id: u64,
         result: Result<ByteBuf, crate::ipc::IpcError>,
     },
+    /// Main invokes a handler the worker exports; answered by
+    /// [`WorkerToHost::Reply`] with the same `id`.
+    Invoke {
+        id: u64,
+        channel: String,
+        #[serde(with = "serde_bytes")]
+        payload: Vec<u8>,
+    },
     /// Finish the current call and exit.
     Stop,
 }
@@ -206,6 +216,21 @@ pub enum WorkerToHost {
         level: crate::log::Level,
         message: String,
     },
+    /// The answer to the host's invoke `id`.
+    Reply {
+        id: u64,
+        result: Result<ByteBuf, crate::ipc::IpcError>,
+    },
+    /// A line the guest wrote to stdout or stderr.
+    Output {
+        stream: String,
+        line: String,
+    },
+    /// A utility posted a message to its parent.
+    Post {
+        #[serde(with = "serde_bytes")]
+        payload: Vec<u8>,
+    },
     /// The worker is ending, and why.
     Exited {
         reason: ExitReason,
@@ -219,18 +244,39 @@ pub enum WorkerToHost {
 pub enum ExitReason {
     /// Asked to stop, and did.
     CleanExit,
+    /// The worker process exited by itself with this code.
+    AbnormalExit { code: i32 },
+    /// The worker process was ended by this signal (9 for `kill -9`).
+    Killed { signal: i32 },
     /// The guest trapped; the message says where.
     Crashed { message: String },
+    /// The guest ran out of memory: its memory limit refused to grow, and
+    /// it trapped.
+    Oom { message: String },
     /// The component could not be loaded, checked or instantiated.
     LaunchFailed { message: String },
+    /// The worker broke the wire protocol (a malformed or oversized frame,
+    /// a bad handshake) and the host dropped it.
+    ProtocolError { message: String },
+}
+
+impl ExitReason {
+    /// True for the endings that were not asked for.
+    pub fn is_failure(&self) -> bool {
+        !matches!(self, ExitReason::CleanExit)
+    }
 }
 
 impl std::fmt::Display for ExitReason {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             ExitReason::CleanExit => f.write_str("clean-exit"),
+            ExitReason::AbnormalExit { code } => write!(f, "abnormal-exit: code {code}"),
+            ExitReason::Killed { signal } => write!(f, "killed: signal {signal}"),
             ExitReason::Crashed { message } => write!(f, "crashed: {message}"),
+            ExitReason::Oom { message } => write!(f, "oom: {message}"),
             ExitReason::LaunchFailed { message } => write!(f, "launch-failed: {message}"),
+            ExitReason::ProtocolError { message } => write!(f, "protocol-error: {message}"),
         }
     }
 }

@@ -1,0 +1,157 @@
+//! Main's imports for workers: forking utilities (`utilities`) and reading
+//! the app's processes (`processes`).
+
+use std::sync::Arc;
+
+use wasmtime::component::Resource;
+
+use super::main::MainState;
+use crate::app::ForkError;
+use crate::bindings::main::wasmtron::app::{
+    processes as wit_processes, types as wit_types, utilities as wit_utilities,
+};
+use crate::ipc::IpcError;
+use crate::supervisor::{ProcessKind, ProcessMetric, ProcessState, Worker, WorkerExit};
+use crate::wire::{ExitReason, HostToWorker};
+use crate::worker::ipc_error_to_wit;
+
+/// Main's handle on a utility: the resource's representation is a key
+/// into `MainState::utilities`.
+type UtilityHandle = wit_utilities::UtilityProcess;
+
+impl MainState {
+    fn utility(&self, handle: &Resource<UtilityHandle>) -> Result<Arc<Worker>, IpcError> {
+        self.utilities
+            .get(&handle.rep())
+            .cloned()
+            .ok_or_else(|| IpcError::target_gone("the utility handle"))
+    }
+}
+
+impl wit_utilities::Host for MainState {
+    async fn fork(
+        &mut self,
+        name: String,
+    ) -> Result<Resource<UtilityHandle>, wit_utilities::ForkError> {
+        let worker = self.shell.fork(&name).map_err(|err| match err {
+            ForkError::UnknownUtility(name) => wit_utilities::ForkError::UnknownUtility(name),
+            other => wit_utilities::ForkError::Failed(other.to_string()),
+        })?;
+        self.next_utility += 1;
+        let rep = self.next_utility;
+        self.utilities.insert(rep, worker);
+        Ok(Resource::new_own(rep))
+    }
+}
+
+impl wit_utilities::HostUtilityProcess for MainState {
+    async fn name(&mut self, this: Resource<UtilityHandle>) -> String {
+        self.utility(&this)
+            .map(|w| w.name.clone())
+            .unwrap_or_default()
+    }
+
+    async fn pid(&mut self, this: Resource<UtilityHandle>) -> Option<u32> {
+        self.utility(&this).ok().and_then(|w| w.pid)
+    }
+
+    async fn post_message(
+        &mut self,
+        this: Resource<UtilityHandle>,
+        payload: Vec<u8>,
+    ) -> Result<(), wit_types::IpcError> {
+        let limit = self.shell.limits().max_message_bytes;
+        if payload.len() > limit {
+            return Err(ipc_error_to_wit(IpcError::too_large(
+                "the payload",
+                payload.len(),
+                limit,
+            )));
+        }
+        self.utility(&this)
+            .and_then(|w| {
+                w.post(HostToWorker::Push {
+                    channel: String::new(),
+                    payload,
+                })
+            })
+            .map_err(ipc_error_to_wit)
+    }
+
+    async fn invoke(
+        &mut self,
+        this: Resource<UtilityHandle>,
+        channel: String,
+        payload: Vec<u8>,
+    ) -> Result<Vec<u8>, wit_types::IpcError> {
+        let worker = self.utility(&this).map_err(ipc_error_to_wit)?;
+        worker
+            .invoke(channel, payload)
+            .await
+            .map_err(ipc_error_to_wit)
+    }
+
+    async fn kill(&mut self, this: Resource<UtilityHandle>) -> bool {
+        self.utility(&this).is_ok_and(|w| w.kill())
+    }
+
+    async fn drop(&mut self, this: Resource<UtilityHandle>) -> wasmtime::Result<()> {
+        // Dropping the handle does not end the worker (as in Electron,
+        // where losing the reference does not kill the child).
+        self.utilities.remove(&this.rep());
+        Ok(())
+    }
+}
+
+impl wit_processes::Host for MainState {
+    async fn metrics(&mut self) -> Vec<wit_processes::ProcessMetric> {
+        self.shell
+            .metrics()
+            .into_iter()
+            .map(metric_to_wit)
+            .collect()
+    }
+}
+
+fn kind_to_wit(kind: ProcessKind) -> wit_processes::ProcessKind {
+    match kind {
+        ProcessKind::Host => wit_processes::ProcessKind::Host,
+        ProcessKind::Renderer => wit_processes::ProcessKind::Renderer,
+        ProcessKind::Utility => wit_processes::ProcessKind::Utility,
+    }
+}
+
+fn metric_to_wit(metric: ProcessMetric) -> wit_processes::ProcessMetric {
+    wit_processes::ProcessMetric {
+        pid: metric.pid,
+        kind: kind_to_wit(metric.kind),
+        name: metric.name,
+        state: match metric.state {
+            ProcessState::Creating => wit_processes::ProcessState::Creating,
+            ProcessState::Running => wit_processes::ProcessState::Running,
+            ProcessState::Exiting => wit_processes::ProcessState::Exiting,
+            ProcessState::Exited => wit_processes::ProcessState::Exited,
+        },
+        cpu_time_us: u64::try_from(metric.cpu_time.as_micros()).unwrap_or(u64::MAX),
+        resident_bytes: metric.resident_bytes,
+    }
+}
+
+pub(super) fn gone_to_wit(exit: WorkerExit) -> wit_processes::ProcessGone {
+    use wit_processes::ExitReason as Wit;
+    let reason = match exit.reason {
+        ExitReason::CleanExit => Wit::CleanExit,
+        ExitReason::AbnormalExit { code } => Wit::AbnormalExit(code),
+        ExitReason::Killed { signal } => Wit::Killed(signal),
+        ExitReason::Crashed { message } => Wit::Crashed(message),
+        ExitReason::Oom { message } => Wit::Oom(message),
+        ExitReason::LaunchFailed { message } => Wit::LaunchFailed(message),
+        ExitReason::ProtocolError { message } => Wit::ProtocolError(message),
+    };
+    wit_processes::ProcessGone {
+        kind: kind_to_wit(exit.kind),
+        name: exit.name,
+        pid: exit.pid,
+        reason,
+    }
+}

@@ -1,0 +1,60 @@
+//! In-process isolation: every worker on a thread of the host, with its own
+//! store and its own single-threaded runtime, so a busy renderer holds only
+//! its own thread. The Wasm boundary is the only wall.
+
+use super::{LaunchError, Launched, Transport, WorkerControl};
+use crate::wire::HostToWorker;
+use crate::worker::{self, WorkerLink, WorkerSpec, link_pair};
+
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct InProcess;
+
+/// A thread cannot be killed from outside: the host stops talking to it,
+/// asks it to stop, and treats it as gone.
+#[derive(Debug)]
+struct ThreadControl {
+    to_worker: tokio::sync::mpsc::UnboundedSender<HostToWorker>,
+}
+
+impl WorkerControl for ThreadControl {
+    fn kill(&self) {
+        let _ = self.to_worker.send(HostToWorker::Stop);
+    }
+}
+
+impl Transport for InProcess {
+    fn launch(
+        &self,
+        spec: WorkerSpec,
+        _runtime: &tokio::runtime::Handle,
+    ) -> Result<Launched, LaunchError> {
+        let (host, worker_end): (_, WorkerLink) = link_pair();
+        let name = spec.name.clone();
+        std::thread::Builder::new()
+            .name(format!("wasmtron-{}-{}", spec.world, spec.name))
+            .spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build();
+                match runtime {
+                    Ok(runtime) => {
+                        runtime.block_on(worker::run(spec, worker_end));
+                    }
+                    Err(err) => tracing::error!("cannot start a worker runtime: {err}"),
+                }
+            })
+            .map_err(|err| LaunchError::Spawn {
+                name,
+                reason: err.to_string(),
+            })?;
+        let control = Box::new(ThreadControl {
+            to_worker: host.to_worker.clone(),
+        });
+        Ok(Launched {
+            link: host,
+            pid: None,
+            control,
+            os_exit: None,
+        })
+    }
+}

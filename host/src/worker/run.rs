@@ -1,0 +1,184 @@
+//! Instantiating a worker's component and feeding it the host's messages
+//! one at a time, until it is told to stop, its link closes or it traps.
+
+use anyhow::Context as _;
+use tokio::sync::mpsc::UnboundedReceiver;
+use wasmtime::Store;
+use wasmtime::component::{HasSelf, Linker, ResourceTable};
+
+use super::bridge::{BridgeClient, ui_event_to_wit};
+use super::state::{MemoryCap, WorkerState};
+use super::{WorkerLink, WorkerSpec};
+use crate::bindings::main::wasmtron::app::types as wit_types;
+use crate::bindings::renderer::Renderer;
+use crate::bindings::utility::Utility;
+use crate::capabilities::{self, World};
+use crate::ipc::IpcError;
+use crate::wire::{ByteBuf, ExitReason, HostToWorker, WorkerToHost};
+
+/// Runs a worker to the end and reports why it ended, both as the return
+/// value and as a final `Exited` message to the host.
+pub(crate) async fn run(spec: WorkerSpec, link: WorkerLink) -> ExitReason {
+    let to_host = link.to_host.clone();
+    let reason = match launch(&spec, link).await {
+        Ok((instance, store, events)) => serve(instance, store, events).await,
+        Err(err) => ExitReason::LaunchFailed {
+            message: format!("{err:#}"),
+        },
+    };
+    if reason.is_failure() {
+        tracing::error!(component = %spec.name, "worker ended: {reason}");
+    }
+    let _ = to_host.send(WorkerToHost::Exited {
+        reason: reason.clone(),
+    });
+    reason
+}
+
+/// The instantiated component, whichever world it is.
+enum Instance {
+    Renderer(Renderer),
+    Utility(Utility),
+}
+
+type Launched = (
+    Instance,
+    Store<WorkerState>,
+    UnboundedReceiver<HostToWorker>,
+);
+
+async fn launch(spec: &WorkerSpec, link: WorkerLink) -> anyhow::Result<Launched> {
+    let engine = spec.component.engine();
+    let mut linker = Linker::<WorkerState>::new(engine);
+    wasmtime_wasi::p2::add_to_linker_async(&mut linker)
+        .map_err(anyhow::Error::from)
+        .context("cannot link WASI")?;
+    match spec.world {
+        World::Renderer => Renderer::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s),
+        World::Utility => Utility::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s),
+        World::Main => anyhow::bail!("main does not run in a worker"),
+    }
+    .map_err(anyhow::Error::from)
+    .with_context(|| format!("cannot link the {} world", spec.world))?;
+    let (bridge, events) = BridgeClient::start(spec, link);
+    let stderr_tail = capabilities::OutputTail::default();
+    let state = WorkerState {
+        wasi: capabilities::wasi_context(&spec.name, &spec.grants, &stderr_tail),
+        stderr_tail,
+        table: ResourceTable::new(),
+        bridge,
+        memory: MemoryCap {
+            max_bytes: spec.limits.max_memory_bytes,
+            refused: None,
+        },
+    };
+    let mut store = Store::new(engine, state);
+    store.limiter(|state| &mut state.memory);
+    let instance = match spec.world {
+        World::Renderer => Renderer::instantiate_async(&mut store, &spec.component, &linker)
+            .await
+            .map(Instance::Renderer),
+        _ => Utility::instantiate_async(&mut store, &spec.component, &linker)
+            .await
+            .map(Instance::Utility),
+    }
+    .map_err(anyhow::Error::from)
+    .with_context(|| format!("cannot instantiate {} `{}`", spec.world, spec.name))?;
+    store.data().bridge.ready();
+    Ok((instance, store, events))
+}
+
+async fn serve(
+    instance: Instance,
+    mut store: Store<WorkerState>,
+    mut events: UnboundedReceiver<HostToWorker>,
+) -> ExitReason {
+    while let Some(message) = events.recv().await {
+        let outcome = match message {
+            HostToWorker::Stop => break,
+            HostToWorker::Invoke {
+                id,
+                channel,
+                payload,
+            } => match handle(&instance, &mut store, &channel, &payload).await {
+                Ok(result) => {
+                    let result = result
+                        .map(ByteBuf::from)
+                        .map_err(|e| IpcError::handler_failed(e.code, e.message, e.data));
+                    store.data().bridge.reply(id, result);
+                    Ok(())
+                }
+                Err(trap) => Err(trap),
+            },
+            other => deliver(&instance, &mut store, other).await,
+        };
+        if let Err(trap) = outcome {
+            let said = store.data().stderr_tail.text();
+            let message = if said.is_empty() {
+                format!("{trap:#}")
+            } else {
+                format!("{said} | {trap:#}")
+            };
+            return match store.data().memory.refused {
+                Some(desired) => ExitReason::Oom {
+                    message: format!(
+                        "linear memory would grow to {desired} bytes, over the {}-byte limit ({message})",
+                        store.data().memory.max_bytes
+                    ),
+                },
+                None => ExitReason::Crashed { message },
+            };
+        }
+    }
+    ExitReason::CleanExit
+}
+
+async fn handle(
+    instance: &Instance,
+    store: &mut Store<WorkerState>,
+    channel: &str,
+    payload: &Vec<u8>,
+) -> wasmtime::Result<Result<Vec<u8>, wit_types::HandlerError>> {
+    match instance {
+        Instance::Renderer(r) => {
+            r.wasmtron_app_renderer_events()
+                .call_handle(store, channel, payload)
+                .await
+        }
+        Instance::Utility(u) => {
+            u.wasmtron_app_utility_events()
+                .call_handle(store, channel, payload)
+                .await
+        }
+    }
+}
+
+/// Delivers an event. Events meant for the other world are dropped: the
+/// host never sends them, and a worker does not trust that it didn't.
+async fn deliver(
+    instance: &Instance,
+    store: &mut Store<WorkerState>,
+    message: HostToWorker,
+) -> wasmtime::Result<()> {
+    match (instance, message) {
+        (Instance::Renderer(r), HostToWorker::Load) => {
+            r.wasmtron_app_renderer_events().call_on_load(store).await
+        }
+        (Instance::Renderer(r), HostToWorker::Ui { event }) => {
+            r.wasmtron_app_renderer_events()
+                .call_on_event(store, &ui_event_to_wit(event))
+                .await
+        }
+        (Instance::Renderer(r), HostToWorker::Push { channel, payload }) => {
+            r.wasmtron_app_renderer_events()
+                .call_on_push(store, &channel, &payload)
+                .await
+        }
+        (Instance::Utility(u), HostToWorker::Push { payload, .. }) => {
+            u.wasmtron_app_utility_events()
+                .call_on_message(store, &payload)
+                .await
+        }
+        _ => Ok(()),
+    }
+}

@@ -1,0 +1,62 @@
+//! The store data every worker component runs with.
+
+use wasmtime::ResourceLimiter;
+use wasmtime::component::ResourceTable;
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+
+use super::bridge::BridgeClient;
+
+/// A worker component's store data: its (empty unless granted) WASI
+/// context, its link to the host, and its memory cap.
+pub(crate) struct WorkerState {
+    pub(super) wasi: WasiCtx,
+    pub(super) table: ResourceTable,
+    pub(crate) bridge: BridgeClient,
+    pub(super) memory: MemoryCap,
+    /// The guest's last stderr lines, quoted when it traps.
+    pub(super) stderr_tail: crate::capabilities::OutputTail,
+}
+
+impl WasiView for WorkerState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+/// Caps a component's linear memory, and remembers a refusal so that the
+/// trap that usually follows is reported as `oom` rather than a crash.
+#[derive(Debug)]
+pub(crate) struct MemoryCap {
+    pub max_bytes: usize,
+    pub refused: Option<usize>,
+}
+
+/// Tables are capped too: a guest must not grow host memory through them.
+const MAX_TABLE_ELEMENTS: usize = 1 << 20;
+
+impl ResourceLimiter for MemoryCap {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        if desired > self.max_bytes {
+            self.refused = Some(desired);
+            return Ok(false);
+        }
+        Ok(true)
+    }
+
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        Ok(desired <= MAX_TABLE_ELEMENTS)
+    }
+}

@@ -1,0 +1,472 @@
+//! Workers: their lifecycle, how they end and what main hears, the crash
+//! page and reload, process metrics, hostile frames, the OS sandbox and
+//! orphans. Tests that need a worker *process* (kill -9, frames, the
+//! sandbox probe) return early in in-process isolation; the rest run in both.
+
+use std::io::{Read as _, Write as _};
+use std::os::unix::net::UnixStream;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use wasmtron::{Isolation, ProcessKind, ProcessState};
+use wasmtron_tests::{
+    ALL_CHANNELS, AppDir, Running, eventually, isolation, manifest_with_windows, test_worker,
+    wasmtron_binary,
+};
+
+/// Windows `a` and `b`, the test utility as `calc`, and `extra` as further
+/// manifest text. Invokes may wait ten minutes: nothing below ends by timeout.
+fn start(extra: &str) -> Running {
+    let manifest = format!(
+        "{}\n[[utility]]\nname = \"calc\"\ncomponent = \"dist/utility.wasm\"\n\n[limits]\ninvoke-timeout-ms = 600000\n{extra}",
+        manifest_with_windows(&[("a", ALL_CHANNELS), ("b", ALL_CHANNELS)])
+    );
+    Running::start(AppDir::new(&manifest)).expect("the app starts")
+}
+
+fn process_isolation() -> bool {
+    isolation() == Isolation::Process
+}
+
+/// What main heard through `on-process-gone`, as `kind|name|reason` lines.
+fn gone(app: &Running) -> String {
+    app.invoke("a", "gone", "")
+}
+
+fn wait_gone(app: &Running, what: &str) -> String {
+    let mut last = String::new();
+    eventually(&format!("main hearing `{what}`"), || {
+        last = gone(app);
+        last.contains(what)
+    });
+    last
+}
+
+/// Starts an invoke from window `a` without waiting for its result.
+fn start_invoke(app: &Running, channel: &str, arg: &str) {
+    use wasmtron_tests::HeadlessExt as _;
+    app.windows.apply_clear("a", "#result");
+    app.input("a", "#channel", channel);
+    app.input("a", "#arg", arg);
+    app.click("a", "#invoke");
+}
+
+fn pid_of(app: &Running, kind: ProcessKind, name: &str) -> u32 {
+    let mut pid = None;
+    eventually(&format!("{name} running"), || {
+        pid = app
+            .app
+            .metrics()
+            .into_iter()
+            .find(|m| m.kind == kind && m.name == name && m.state == ProcessState::Running)
+            .map(|m| m.pid);
+        pid.is_some()
+    });
+    pid.unwrap_or_default()
+}
+
+fn kill_9(pid: u32) {
+    let status = Command::new("kill")
+        .args(["-9", &pid.to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success(), "kill -9 {pid} failed");
+}
+
+#[test]
+fn a_trapping_renderer_is_crashed_shows_the_crash_page_and_reloads() {
+    let app = start("");
+    let reply = app.invoke("a", "window-invoke", "b|trap|");
+    assert!(reply.starts_with("ok:err:target-gone:"), "{reply}");
+    let heard = wait_gone(&app, "renderer|b|crashed:");
+    assert!(
+        heard.contains("unreachable"),
+        "the trap message is kept: {heard}"
+    );
+    assert!(
+        heard.contains("renderer trapped on purpose"),
+        "so is the panic message the guest printed: {heard}"
+    );
+    app.wait_until("b", "#wasmtron-crash-reason", |t| t.starts_with("crashed:"));
+    // The window is still open, and the other one is unaffected.
+    assert_eq!(app.invoke("a", "labels", ""), "ok:[a,b]");
+    assert_eq!(app.invoke("a", "echo", "fine"), "ok:fine");
+
+    assert_eq!(app.invoke("a", "reload", "b"), "ok:Ok(())");
+    app.wait_text("b", "#status", "loaded");
+    assert_eq!(app.invoke("b", "echo", "back"), "ok:back");
+    assert_eq!(
+        app.invoke("a", "window-invoke", "b|echo|again"),
+        "ok:ok:again"
+    );
+}
+
+#[test]
+fn main_invokes_renderers_and_utilities_and_gets_their_errors() {
+    let app = start("");
+    assert_eq!(app.invoke("a", "window-invoke", "b|echo|hi"), "ok:ok:hi");
+    let failed = app.invoke("a", "window-invoke", "b|fail|");
+    assert!(failed.starts_with("ok:err:handler-failed:"), "{failed}");
+    let none = app.invoke("a", "window-invoke", "b|nothing|");
+    assert!(none.starts_with("ok:err:handler-failed:"), "{none}");
+    let closed = app.invoke("a", "window-invoke", "nowhere|echo|x");
+    assert!(closed.starts_with("ok:err:target-gone:"), "{closed}");
+
+    assert_eq!(app.invoke("a", "fork", "calc"), "ok:calc");
+    assert_eq!(app.invoke("a", "utility-invoke", "calc|echo|u"), "ok:ok:u");
+    assert_eq!(
+        app.invoke("a", "fork", "nothing"),
+        "ok:fork-error:ForkError::UnknownUtility(\"nothing\")"
+    );
+}
+
+#[test]
+fn utilities_talk_to_main_through_the_parent_port() {
+    let app = start("");
+    assert_eq!(app.invoke("a", "fork", "calc"), "ok:calc");
+    assert_eq!(app.invoke("a", "fork", "calc"), "ok:calc#2");
+    assert_eq!(app.invoke("a", "utility-post", "calc|hello"), "ok:posted");
+    assert_eq!(
+        app.invoke("a", "utility-post", "calc#2|burst:3"),
+        "ok:posted"
+    );
+    eventually("the utilities' answers", || {
+        let messages = app.invoke("a", "messages", "");
+        messages.contains("utility|calc|echo:hello")
+            && messages.contains("utility|calc#2|1,utility|calc#2|2,utility|calc#2|3")
+    });
+    if process_isolation() {
+        let pid = app.invoke("a", "utility-pid", "calc");
+        assert!(
+            pid.trim_start_matches("ok:").parse::<u32>().is_ok(),
+            "{pid}"
+        );
+    } else {
+        assert_eq!(app.invoke("a", "utility-pid", "calc"), "ok:none");
+    }
+    assert_eq!(app.invoke("a", "utility-kill", "calc#2"), "ok:true");
+    wait_gone(&app, "utility|calc#2|killed:9");
+    let late = app.invoke("a", "utility-post", "calc#2|anyone");
+    assert!(late.starts_with("ok:err:target-gone:"), "{late}");
+    assert_eq!(app.invoke("a", "utility-kill", "calc#2"), "ok:false");
+}
+
+#[test]
+fn a_trapping_utility_is_crashed_and_its_pending_invoke_fails() {
+    let app = start("");
+    assert_eq!(app.invoke("a", "fork", "calc"), "ok:calc");
+    let reply = app.invoke("a", "utility-invoke", "calc|trap|");
+    assert!(reply.starts_with("ok:err:target-gone:"), "{reply}");
+    let heard = wait_gone(&app, "utility|calc|crashed:");
+    assert!(heard.contains("unreachable"), "{heard}");
+    assert!(heard.contains("utility trapped on purpose"), "{heard}");
+    assert_eq!(app.invoke("b", "echo", "still"), "ok:still");
+}
+
+#[test]
+fn a_utility_over_its_memory_limit_ends_with_oom() {
+    let app = start("max-memory-bytes = 33554432\n");
+    assert_eq!(app.invoke("a", "fork", "calc"), "ok:calc");
+    let reply = app.invoke("a", "utility-invoke", "calc|grow|");
+    assert!(reply.starts_with("ok:err:target-gone:"), "{reply}");
+    let heard = wait_gone(&app, "utility|calc|oom:");
+    assert!(heard.contains("33554432"), "the limit is named: {heard}");
+    assert_eq!(app.invoke("a", "echo", "after"), "ok:after");
+}
+
+#[test]
+fn closing_a_window_is_a_clean_exit_for_main() {
+    let app = start("");
+    assert_eq!(app.invoke("a", "close", "b"), "ok:Ok(())");
+    wait_gone(&app, "renderer|b|clean-exit");
+}
+
+#[test]
+fn metrics_list_the_host_and_every_worker_with_os_figures() {
+    let app = start("");
+    assert_eq!(app.invoke("a", "fork", "calc"), "ok:calc");
+    pid_of(&app, ProcessKind::Utility, "calc");
+    let rows = app.app.metrics();
+    let host = std::process::id();
+    assert_eq!(rows[0].kind, ProcessKind::Host);
+    assert_eq!(rows[0].pid, host);
+    assert!(rows[0].resident_bytes > 0 && rows[0].cpu_time > Duration::ZERO);
+    let names: Vec<(ProcessKind, &str)> = rows[1..]
+        .iter()
+        .map(|r| (r.kind, r.name.as_str()))
+        .collect();
+    for expected in [
+        (ProcessKind::Renderer, "a"),
+        (ProcessKind::Renderer, "b"),
+        (ProcessKind::Utility, "calc"),
+    ] {
+        assert!(names.contains(&expected), "{expected:?} in {names:?}");
+    }
+    for row in &rows[1..] {
+        assert!(row.resident_bytes > 0, "{row:?}");
+        if process_isolation() {
+            assert_ne!(row.pid, host, "{row:?} has a process of its own");
+        } else {
+            assert_eq!(row.pid, host, "{row:?} runs in the host");
+        }
+    }
+    // Main reads the same table through its import.
+    let listed = app.invoke("a", "metrics", "");
+    assert!(
+        listed.contains(&format!("{host}|host|probe|running|")),
+        "{listed}"
+    );
+    assert!(listed.contains("|utility|calc|running|"), "{listed}");
+}
+
+#[test]
+fn kill_9_of_a_renderer_fails_its_pending_invoke_at_once_and_reload_works() {
+    if !process_isolation() {
+        return;
+    }
+    let app = start("");
+    let pid = pid_of(&app, ProcessKind::Renderer, "b");
+    // Main waits on b, which spins for ten minutes: only b's death can end it.
+    start_invoke(&app, "window-invoke", "b|spin|600000");
+    std::thread::sleep(Duration::from_millis(200));
+    kill_9(pid);
+    let reply = app.wait_until("a", "#result", |t| !t.is_empty());
+    assert!(reply.starts_with("ok:err:target-gone:"), "{reply}");
+    wait_gone(&app, "renderer|b|killed:9");
+    app.wait_until("b", "#wasmtron-crash-reason", |t| t.contains("killed"));
+    assert_eq!(app.invoke("a", "echo", "unaffected"), "ok:unaffected");
+
+    assert_eq!(app.invoke("a", "reload", "b"), "ok:Ok(())");
+    app.wait_text("b", "#status", "loaded");
+    assert_ne!(pid_of(&app, ProcessKind::Renderer, "b"), pid);
+    assert_eq!(app.invoke("b", "echo", "reborn"), "ok:reborn");
+}
+
+#[test]
+fn kill_9_of_a_utility_fails_its_pending_invoke_and_main_can_fork_again() {
+    if !process_isolation() {
+        return;
+    }
+    let app = start("");
+    assert_eq!(app.invoke("a", "fork", "calc"), "ok:calc");
+    let pid = pid_of(&app, ProcessKind::Utility, "calc");
+    start_invoke(&app, "utility-invoke", "calc|spin|600000");
+    std::thread::sleep(Duration::from_millis(200));
+    kill_9(pid);
+    let reply = app.wait_until("a", "#result", |t| !t.is_empty());
+    assert!(reply.starts_with("ok:err:target-gone:"), "{reply}");
+    wait_gone(&app, "utility|calc|killed:9");
+    let late = app.invoke("a", "utility-post", "calc|anyone");
+    assert!(late.starts_with("ok:err:target-gone:"), "{late}");
+    assert_eq!(app.invoke("b", "echo", "unaffected"), "ok:unaffected");
+    assert_eq!(app.invoke("a", "fork", "calc"), "ok:calc");
+    assert_eq!(
+        app.invoke("a", "utility-invoke", "calc|echo|new"),
+        "ok:ok:new"
+    );
+}
+
+/// A window whose worker (the test worker program) misbehaves natively.
+fn hostile_window(label: &str) -> String {
+    format!("[[window]]\nlabel = \"{label}\"\nrenderer = \"dist/renderer.wasm\"\nopen = false\n")
+}
+
+#[test]
+fn bad_frames_from_a_worker_drop_it_with_a_protocol_error() {
+    if !process_isolation() {
+        return;
+    }
+    let app = start(&format!(
+        "{}{}",
+        hostile_window("hostile-oversized"),
+        hostile_window("hostile-malformed")
+    ));
+    assert_eq!(app.invoke("a", "open", "hostile-oversized"), "ok:Ok(())");
+    let heard = wait_gone(&app, "renderer|hostile-oversized|protocol-error:");
+    assert!(heard.contains("4294967295 bytes is over"), "{heard}");
+    assert_eq!(app.invoke("a", "open", "hostile-malformed"), "ok:Ok(())");
+    let heard = wait_gone(&app, "renderer|hostile-malformed|protocol-error:");
+    assert!(heard.contains("malformed frame"), "{heard}");
+    // Both were killed, not left running; the healthy windows carry on.
+    eventually("the hostile workers reaped", || {
+        !app.app
+            .metrics()
+            .iter()
+            .any(|m| m.name.starts_with("hostile"))
+    });
+    assert_eq!(app.invoke("b", "echo", "healthy"), "ok:healthy");
+}
+
+#[test]
+fn the_os_sandbox_stops_native_code_in_a_worker() {
+    if !process_isolation() {
+        return;
+    }
+    // The same attempts succeed in the unsandboxed test process...
+    assert!(std::fs::File::open("/etc/passwd").is_ok());
+    assert!(std::net::UdpSocket::bind("127.0.0.1:0").is_ok());
+    // ...and are all refused inside a worker, by the OS: the probe is native
+    // code, so no Wasm boundary is involved. Exit code 100 means none got
+    // through (see src/bin/test_worker.rs).
+    let app = start(&hostile_window("escape-probe"));
+    assert_eq!(app.invoke("a", "open", "escape-probe"), "ok:Ok(())");
+    wait_gone(&app, "renderer|escape-probe|abnormal-exit:100");
+}
+
+/// Starts the test worker program by hand, as a host would, with the
+/// returned socket as its only link.
+fn bare_worker() -> (std::process::Child, UnixStream) {
+    let (ours, theirs) = UnixStream::pair().expect("a socket pair");
+    let child = Command::new(test_worker())
+        .args(["__wasmtron-worker", &std::process::id().to_string(), "info"])
+        .env_clear()
+        .stdin(Stdio::from(std::os::fd::OwnedFd::from(theirs)))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the test worker starts");
+    (child, ours)
+}
+
+fn finish(mut child: std::process::Child) -> (Option<i32>, String) {
+    let mut stderr = String::new();
+    if let Some(mut pipe) = child.stderr.take() {
+        let _ = pipe.read_to_string(&mut stderr);
+    }
+    let status = child.wait().expect("the worker ends");
+    (status.code(), stderr)
+}
+
+#[test]
+fn bad_frames_to_a_worker_end_it_with_a_named_error() {
+    use wasmtron::wire::frame::{self, Hello};
+    let hello = frame::encode(&Hello::current()).expect("encodes");
+    let newer = frame::encode(&Hello {
+        protocol: frame::PROTOCOL_VERSION + 1,
+        ..Hello::current()
+    })
+    .expect("encodes");
+    let cases: Vec<(&str, Vec<Vec<u8>>, &str)> = vec![
+        (
+            "oversized hello",
+            vec![u32::MAX.to_le_bytes().to_vec()],
+            "over the 4096-byte limit",
+        ),
+        (
+            "garbage hello",
+            vec![vec![3, 0, 0, 0, 0xc1, 0xc1, 0xc1]],
+            "handshake failed",
+        ),
+        (
+            "cut-off hello",
+            vec![vec![9, 0, 0, 0, 1]],
+            "closed in the middle of a frame",
+        ),
+        ("other protocol", vec![newer], "speaks protocol"),
+        (
+            "garbage start",
+            vec![hello.clone(), vec![2, 0, 0, 0, 0x92, 0xc1]],
+            "expected the component to run",
+        ),
+        (
+            "hello, then silence",
+            vec![hello],
+            "closed the connection before sending the component",
+        ),
+    ];
+    for (case, frames, expected) in cases {
+        let (child, mut socket) = bare_worker();
+        for bytes in frames {
+            let _ = socket.write_all(&bytes);
+        }
+        let _ = socket.shutdown(std::net::Shutdown::Write);
+        let (code, stderr) = finish(child);
+        assert_eq!(
+            code,
+            Some(76),
+            "{case}: protocol exit code; stderr: {stderr}"
+        );
+        assert!(stderr.contains(expected), "{case}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{case}: {stderr}");
+    }
+}
+
+fn children_of(parent: u32) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+                stat.rsplit_once(')')
+                    .and_then(|(_, rest)| rest.split_whitespace().nth(1)?.parse::<u32>().ok())
+                    == Some(parent)
+            })
+        })
+        .collect()
+}
+
+/// Gone, or a zombie nobody has reaped yet: either way not running.
+fn is_dead(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Err(_) => true,
+        Ok(stat) => stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().next())
+            .is_some_and(|state| state == "Z" || state == "X"),
+    }
+}
+
+#[test]
+fn no_worker_outlives_a_killed_host() {
+    if !process_isolation() {
+        return;
+    }
+    let dir = AppDir::new(&manifest_with_windows(&[
+        ("a", &["echo"]),
+        ("b", &["echo"]),
+    ]));
+    let mut host = Command::new(wasmtron_binary())
+        .arg("run")
+        .arg(dir.path())
+        .arg("--headless")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the host starts");
+    let mut workers = Vec::new();
+    eventually("two renderer workers", || {
+        workers = children_of(host.id());
+        workers.len() >= 2
+    });
+    kill_9(host.id());
+    let _ = host.wait();
+    eventually("every worker gone with its host", || {
+        workers.iter().all(|pid| is_dead(*pid))
+    });
+}
+
+#[test]
+fn quitting_the_app_ends_every_worker() {
+    if !process_isolation() {
+        return;
+    }
+    let app = start("");
+    assert_eq!(app.invoke("a", "fork", "calc"), "ok:calc");
+    // One worker busy in guest code, which cannot take a polite stop.
+    start_invoke(&app, "utility-invoke", "calc|spin|600000");
+    let pids: Vec<u32> = app
+        .app
+        .metrics()
+        .iter()
+        .filter(|m| m.kind != ProcessKind::Host)
+        .map(|m| m.pid)
+        .collect();
+    assert_eq!(pids.len(), 3);
+    app.app.quit(0);
+    eventually("every worker gone after quit", || {
+        pids.iter().all(|pid| is_dead(*pid))
+    });
+}

@@ -1,0 +1,82 @@
+//! The worker program of the integration tests: exactly what the `wasmtron`
+//! binary runs as a worker, plus a native probe that runs inside the worker
+//! after the OS sandbox is in place and before any guest code.
+//!
+//! The probe acts only for windows with these labels:
+//!
+//! - `escape-probe`: tries to open a file, create a file, open a socket and
+//!   start a program, natively, and exits with `100 + bits`, one bit per
+//!   attempt that got through (1 open, 2 create, 4 socket, 8 exec). Exit
+//!   code 100 means the OS stopped every one.
+//! - `hostile-oversized` / `hostile-malformed`: writes a frame the host must
+//!   refuse on the socket to the host, then waits to be dropped.
+
+use std::io::Write as _;
+use std::os::fd::AsFd as _;
+use std::os::unix::net::UnixStream;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    if let Some(code) = wasmtron::worker_main_with_probe(probe) {
+        return code;
+    }
+    eprintln!("wasmtron-test-worker only runs as a worker started by a wasmtron host");
+    ExitCode::from(64)
+}
+
+fn probe(name: &str) {
+    match name {
+        "escape-probe" => std::process::exit(100 + escape_attempts()),
+        "hostile-oversized" => hostile_frame(&u32::MAX.to_le_bytes()),
+        "hostile-malformed" => hostile_frame(&[3, 0, 0, 0, 0xc1, 0xc1, 0xc1]),
+        _ => {}
+    }
+}
+
+/// Each escape the OS let through sets a bit.
+fn escape_attempts() -> i32 {
+    let mut escaped = 0;
+    let mut attempt = |bit: i32, what: &str, result: std::io::Result<()>| match result {
+        Ok(()) => {
+            eprintln!("escape-probe: {what} SUCCEEDED");
+            escaped |= bit;
+        }
+        Err(err) => eprintln!("escape-probe: {what} refused: {err}"),
+    };
+    attempt(
+        1,
+        "open /etc/passwd",
+        std::fs::File::open("/etc/passwd").map(drop),
+    );
+    attempt(
+        2,
+        "create a file in /tmp",
+        std::fs::File::create(std::env::temp_dir().join("wasmtron-escape")).map(drop),
+    );
+    attempt(
+        4,
+        "open a socket",
+        std::net::UdpSocket::bind("127.0.0.1:0").map(drop),
+    );
+    attempt(
+        8,
+        "start /bin/true",
+        std::process::Command::new("/bin/true").status().map(drop),
+    );
+    escaped
+}
+
+fn hostile_frame(bytes: &[u8]) {
+    let socket = std::io::stdin()
+        .as_fd()
+        .try_clone_to_owned()
+        .map(UnixStream::from);
+    if let Ok(mut socket) = socket {
+        let _ = socket.write_all(bytes);
+    }
+    // The host must drop this worker; waiting here proves it does not wait
+    // for the worker to leave on its own.
+    loop {
+        std::thread::sleep(std::time::Duration::from_secs(60));
+    }
+}

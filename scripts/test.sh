@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The second command of the README: installs what is missing, then checks
 # formatting and lints and runs every test, including the end-to-end test of
-# real windows (which starts its own Xvfb when there is no DISPLAY).
+# real windows (which starts its own Xvfb when there is no DISPLAY), in
+# both isolation modes.
 # Stops at the first failing step with its exit status.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -19,6 +20,11 @@ step cargo clippy --workspace --all-targets -- -D warnings
 # integration tests; the end-to-end test lives in wasmtron-tests and runs
 # target/<profile>/wasmtron, so it is built (same dev profile) first.
 step cargo build -p wasmtron
+# Everything, with renderers and utilities in worker processes (the default).
 step cargo test --workspace
+# The integration suites again with every component inside the host
+# process: the API and its behaviour must not depend on the isolation mode.
+step env WASMTRON_TEST_ISOLATION=in-process cargo test -p wasmtron-tests \
+    --test ipc --test windows --test capabilities --test processes
 echo
 echo "test: all steps passed"

@@ -32,16 +32,24 @@ fn run_headless_drives_the_hello_example() {
         .arg(dir.path())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .expect("wasmtron starts");
+    let mut stderr = child.stderr.take().expect("piped");
+    let log = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = std::io::Read::read_to_string(&mut stderr, &mut text);
+        text
+    });
     let mut stdin = child.stdin.take().expect("piped");
     let mut stdout = BufReader::new(child.stdout.take().expect("piped"));
     let mut ask = |line: &str| -> serde_json::Value {
         writeln!(stdin, "{line}").expect("the app reads commands");
         let mut answer = String::new();
         stdout.read_line(&mut answer).expect("the app answers");
-        serde_json::from_str(&answer).expect("answers are JSON")
+        serde_json::from_str(&answer).unwrap_or_else(|err| {
+            panic!("answers are JSON: {err}; the answer to {line} was {answer:?}")
+        })
     };
 
     let text = |ask: &mut dyn FnMut(&str) -> serde_json::Value, selector: &str| {
@@ -74,6 +82,9 @@ fn run_headless_drives_the_hello_example() {
     drop(stdin);
     let status = child.wait().expect("the app exits");
     assert!(status.success(), "{status:?}");
+    // The real binary's workers get every layer of the OS sandbox.
+    let log = log.join().unwrap_or_default();
+    assert!(!log.contains("sandbox layer"), "{log}");
 }
 
 #[test]

@@ -60,32 +60,44 @@ struct Request {
 
 /// Serves automation commands for a desktop app on a thread of its own.
 pub fn serve_desktop(backend: DesktopBackend) {
-    serve(move |command| desktop(&backend, command));
+    let closer = backend.clone();
+    serve(
+        move |command| desktop(&backend, command),
+        move || closer.shutdown(),
+    );
 }
 
 /// Serves automation commands for a headless app on a thread of its own;
 /// `quit` ends the app through `quit`.
 pub fn serve_headless(backend: Arc<HeadlessBackend>, quit: impl Fn(i32) + Send + 'static) {
-    serve(move |command| match command {
-        Command::Quit => {
-            quit(0);
-            Ok(Value::Null)
-        }
-        other => headless(&backend, other),
-    });
+    serve(move |command| headless(&backend, command), move || quit(0));
 }
 
-fn serve(answer: impl Fn(Command) -> Result<Value, String> + Send + 'static) {
+/// Answers each command line with `answer`; `quit` is answered first and
+/// carried out by `on_quit` after, so that its answer is written before the
+/// app (and the process) can end.
+fn serve(
+    answer: impl Fn(Command) -> Result<Value, String> + Send + 'static,
+    on_quit: impl Fn() + Send + 'static,
+) {
     let spawned = std::thread::Builder::new()
         .name("wasmtron-automation".into())
         .spawn(move || {
             let stdin = std::io::stdin();
             for line in stdin.lock().lines() {
                 let Ok(line) = line else { break };
+                let mut quitting = false;
                 let reply = if line.len() > MAX_LINE {
                     json!({"id": null, "error": "command line too long"})
                 } else {
                     match serde_json::from_str::<Request>(&line) {
+                        Ok(Request {
+                            id,
+                            command: Command::Quit,
+                        }) => {
+                            quitting = true;
+                            json!({"id": id, "ok": Value::Null})
+                        }
                         Ok(Request { id, command }) => match answer(command) {
                             Ok(value) => json!({"id": id, "ok": value}),
                             Err(error) => json!({"id": id, "error": error}),
@@ -93,11 +105,14 @@ fn serve(answer: impl Fn(Command) -> Result<Value, String> + Send + 'static) {
                         Err(err) => json!({"id": null, "error": format!("bad command: {err}")}),
                     }
                 };
-                let mut stdout = std::io::stdout().lock();
-                if writeln!(stdout, "{reply}")
-                    .and_then(|()| stdout.flush())
-                    .is_err()
-                {
+                let written = {
+                    let mut stdout = std::io::stdout().lock();
+                    writeln!(stdout, "{reply}").and_then(|()| stdout.flush())
+                };
+                if quitting {
+                    on_quit();
+                }
+                if written.is_err() {
                     break;
                 }
             }
@@ -139,10 +154,7 @@ fn desktop(backend: &DesktopBackend, command: Command) -> Result<Value, String> 
         Command::Click { .. } | Command::Input { .. } => {
             Err("click and input are headless-only; drive a real window with real input".into())
         }
-        Command::Quit => {
-            backend.shutdown();
-            Ok(Value::Null)
-        }
+        Command::Quit => Err("quit is served by the caller".into()),
     }
 }
 

@@ -75,6 +75,13 @@ pub(super) fn validate(raw: RawManifest, dir: &Path) -> Result<Manifest, Manifes
     for (i, utility) in raw.utilities.into_iter().enumerate() {
         let key = format!("utility[{i}]");
         check_name(&format!("{key}.name"), &utility.name)?;
+        if utility.name.contains('#') {
+            // `#` is how further instances are numbered (`name#2`).
+            return Err(invalid(
+                &format!("{key}.name"),
+                "contains `#`, which numbers a utility's further instances".into(),
+            ));
+        }
         if utilities
             .iter()
             .any(|u: &UtilityManifest| u.name == utility.name)

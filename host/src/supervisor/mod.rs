@@ -164,6 +164,10 @@ pub(crate) struct Worker {
     /// Set when the host killed the worker: an in-process worker can only
     /// be asked to stop, and still counts as killed.
     killed: std::sync::atomic::AtomicBool,
+    /// Ends the host's side of the connection at once on a kill, so that
+    /// waiting invokes fail now even if the worker (a thread, in-process)
+    /// cannot be stopped.
+    kill_signal: tokio::sync::Notify,
 }
 
 impl Worker {
@@ -280,6 +284,7 @@ impl Worker {
         self.set_state(ProcessState::Exiting);
         self.killed.store(true, Ordering::Relaxed);
         self.control.kill();
+        self.kill_signal.notify_one();
         true
     }
 }
@@ -355,6 +360,7 @@ impl Supervisor {
             next_invoke: AtomicU64::new(1),
             control,
             killed: std::sync::atomic::AtomicBool::new(false),
+            kill_signal: tokio::sync::Notify::new(),
         });
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         self.lock_workers().insert(id, worker.clone());
@@ -363,7 +369,10 @@ impl Supervisor {
         let router = self.router.clone();
         let from_worker = link.from_worker;
         self.runtime.spawn(async move {
-            let reported = serve_worker(peer, &served, router, from_worker).await;
+            let reported = tokio::select! {
+                reported = serve_worker(peer, &served, router, from_worker) => reported,
+                () = served.kill_signal.notified() => None,
+            };
             // The connection is over: nobody will answer what is waiting.
             served.set_state(ProcessState::Exiting);
             served.reject_waiting();
@@ -371,8 +380,11 @@ impl Supervisor {
                 Some(exit) => exit.await.ok(),
                 None => None,
             };
+            let killed = served.killed.load(Ordering::Relaxed);
             let reason = match final_reason(reported, os) {
-                ExitReason::CleanExit if served.killed.load(Ordering::Relaxed) => {
+                // An in-process worker has no OS account to give; one the
+                // host killed counts as killed whatever it said.
+                ExitReason::CleanExit | ExitReason::Crashed { .. } if killed && os.is_none() => {
                     ExitReason::Killed { signal: 9 }
                 }
                 reason => reason,

@@ -96,7 +96,13 @@ impl Transport for Process {
             .arg(WORKER_ROLE)
             .arg(std::process::id().to_string())
             .arg(&self.log_filter)
+            // Nothing of the host's environment reaches a worker. The one
+            // variable set keeps WebKit's allocator, linked into this same
+            // program but never used by a worker, from starting a thread
+            // while the program loads: a thread that exists before the
+            // sandbox would escape Landlock on kernels before ABI 8.
             .env_clear()
+            .env("Malloc", "1")
             .current_dir("/")
             .stdin(Stdio::from(OwnedFd::from(worker_end)))
             .stdout(Stdio::null())

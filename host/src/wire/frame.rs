@@ -4,9 +4,9 @@
 //! body. Each side reads with a size limit, and every byte it reads is
 //! treated as hostile: a frame that is too large, cut short or not the
 //! expected message is a [`FrameError`], never a panic. A connection opens
-//! with a handshake: the host sends [`Hello`] then [`Start`], the worker
-//! answers [`WorkerHello`], and both refuse a peer that speaks another
-//! [`PROTOCOL_VERSION`].
+//! with a handshake: the host sends [`Hello`], the worker answers
+//! [`WorkerHello`], and only when both speak the same [`PROTOCOL_VERSION`]
+//! does the host send [`Start`], the component to run.
 
 use std::io;
 

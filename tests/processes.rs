@@ -65,6 +65,23 @@ fn pid_of(app: &Running, kind: ProcessKind, name: &str) -> u32 {
     pid.unwrap_or_default()
 }
 
+/// Waits until the worker has spent 100 ms more CPU time than now: it is
+/// busy in guest code (its runtime is blocked, so it cannot say so itself).
+fn wait_busy(app: &Running, kind: ProcessKind, name: &str) {
+    let cpu = || {
+        app.app
+            .metrics()
+            .into_iter()
+            .find(|m| m.kind == kind && m.name == name)
+            .map(|m| m.cpu_time)
+            .unwrap_or_default()
+    };
+    let before = cpu();
+    eventually(&format!("{name} busy"), || {
+        cpu() >= before + Duration::from_millis(100)
+    });
+}
+
 fn kill_9(pid: u32) {
     let status = Command::new("kill")
         .args(["-9", &pid.to_string()])
@@ -228,7 +245,7 @@ fn kill_9_of_a_renderer_fails_its_pending_invoke_at_once_and_reload_works() {
     let pid = pid_of(&app, ProcessKind::Renderer, "b");
     // Main waits on b, which spins for ten minutes: only b's death can end it.
     start_invoke(&app, "window-invoke", "b|spin|600000");
-    std::thread::sleep(Duration::from_millis(200));
+    wait_busy(&app, ProcessKind::Renderer, "b");
     kill_9(pid);
     let reply = app.wait_until("a", "#result", |t| !t.is_empty());
     assert!(reply.starts_with("ok:err:target-gone:"), "{reply}");
@@ -251,7 +268,7 @@ fn kill_9_of_a_utility_fails_its_pending_invoke_and_main_can_fork_again() {
     assert_eq!(app.invoke("a", "fork", "calc"), "ok:calc");
     let pid = pid_of(&app, ProcessKind::Utility, "calc");
     start_invoke(&app, "utility-invoke", "calc|spin|600000");
-    std::thread::sleep(Duration::from_millis(200));
+    wait_busy(&app, ProcessKind::Utility, "calc");
     kill_9(pid);
     let reply = app.wait_until("a", "#result", |t| !t.is_empty());
     assert!(reply.starts_with("ok:err:target-gone:"), "{reply}");
@@ -391,6 +408,63 @@ fn bad_frames_to_a_worker_end_it_with_a_named_error() {
     }
 }
 
+#[test]
+fn bad_frames_to_a_running_worker_end_it_with_a_named_error() {
+    use wasmtron::wire::frame::{self, Hello, Start};
+    let engine = wasmtron::Engine::new().expect("an engine");
+    let component = engine
+        .load(std::path::Path::new(wasmtron_tests::guests::TEST_UTILITY))
+        .expect("the test utility compiles")
+        .serialize()
+        .expect("serializes");
+    let start = frame::encode(&Start {
+        name: "calc".into(),
+        world: "utility".into(),
+        component: component.into(),
+        channels: Vec::new(),
+        limits: wasmtron::manifest::Limits::default(),
+        grants: wasmtron::capabilities::Grants::default(),
+    })
+    .expect("encodes");
+    let hello = frame::encode(&Hello::current()).expect("encodes");
+    for (case, bad, expected) in [
+        (
+            "oversized",
+            u32::MAX.to_le_bytes().to_vec(),
+            "bytes is over the",
+        ),
+        (
+            "malformed",
+            vec![3, 0, 0, 0, 0xc1, 0xc1, 0xc1],
+            "malformed frame",
+        ),
+        ("foreign", vec![1, 0, 0, 0, 0x07], "malformed frame"),
+    ] {
+        let (child, mut socket) = bare_worker();
+        socket.write_all(&hello).expect("writes");
+        socket.write_all(&start).expect("writes");
+        // Wait for `ready`: the component runs and the worker is serving.
+        let mut reader = socket.try_clone().expect("a second handle");
+        let mut seen = Vec::new();
+        let mut byte = [0u8; 1];
+        while !seen.windows(5).any(|w| w == b"ready") {
+            if reader.read(&mut byte).expect("the worker talks") == 0 {
+                break;
+            }
+            seen.push(byte[0]);
+        }
+        assert!(
+            seen.windows(5).any(|w| w == b"ready"),
+            "{case}: never ready"
+        );
+        socket.write_all(&bad).expect("writes");
+        let (code, stderr) = finish(child);
+        assert_eq!(code, Some(76), "{case}: {stderr}");
+        assert!(stderr.contains(expected), "{case}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{case}: {stderr}");
+    }
+}
+
 fn children_of(parent: u32) -> Vec<u32> {
     let Ok(entries) = std::fs::read_dir("/proc") else {
         return Vec::new();
@@ -430,9 +504,9 @@ fn no_worker_outlives_a_killed_host() {
     let mut host = Command::new(wasmtron_binary())
         .arg("run")
         .arg(dir.path())
-        .arg("--headless")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
+        .args(["--headless", "--automation"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .expect("the host starts");
@@ -440,6 +514,31 @@ fn no_worker_outlives_a_killed_host() {
     eventually("two renderer workers", || {
         workers = children_of(host.id());
         workers.len() >= 2
+    });
+    // One renderer spins in guest code, deaf to its socket closing: only
+    // the kernel's parent-death signal can end it.
+    let mut commands = host.stdin.take().expect("piped");
+    let mut answers = std::io::BufReader::new(host.stdout.take().expect("piped"));
+    for command in [
+        r##"{"id":1,"cmd":"input","window":"a","selector":"#arg","text":"600000"}"##,
+        r##"{"id":2,"cmd":"click","window":"a","selector":"#spin"}"##,
+    ] {
+        writeln!(commands, "{command}").expect("the host reads commands");
+        let mut answer = String::new();
+        std::io::BufRead::read_line(&mut answers, &mut answer).expect("the host answers");
+    }
+    let cpu = |pid: u32| -> u64 {
+        std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .ok()
+            .and_then(|stat| {
+                let rest = stat.rsplit_once(')')?.1.to_owned();
+                let fields: Vec<&str> = rest.split_whitespace().collect();
+                Some(fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?)
+            })
+            .unwrap_or(0)
+    };
+    eventually("a renderer busy in guest code", || {
+        workers.iter().any(|pid| cpu(*pid) >= 20)
     });
     kill_9(host.id());
     let _ = host.wait();
@@ -457,6 +556,7 @@ fn quitting_the_app_ends_every_worker() {
     assert_eq!(app.invoke("a", "fork", "calc"), "ok:calc");
     // One worker busy in guest code, which cannot take a polite stop.
     start_invoke(&app, "utility-invoke", "calc|spin|600000");
+    wait_busy(&app, ProcessKind::Utility, "calc");
     let pids: Vec<u32> = app
         .app
         .metrics()

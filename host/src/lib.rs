@@ -63,7 +63,8 @@ pub fn worker_main() -> Option<std::process::ExitCode> {
 
 /// [`worker_main`] with a native probe that runs inside the worker after
 /// the OS sandbox is in place and before any guest code. For tests of the
-/// sandbox only; an app has no use for it.
+/// sandbox only (feature `test-probe`); an app has no use for it.
+#[cfg(feature = "test-probe")]
 #[doc(hidden)]
 pub fn worker_main_with_probe(probe: fn(&str)) -> Option<std::process::ExitCode> {
     worker::process::main_if_worker(Some(probe))

@@ -155,6 +155,12 @@ impl AppBuilder {
     /// # Errors
     /// [`AppError`] when a component is refused or cannot start.
     pub fn start(self) -> Result<App, AppError> {
+        if crate::worker::process::started_as_worker() {
+            // Starting an app here would start workers of workers without end.
+            return Err(AppError::Start(anyhow::anyhow!(
+                "this process was started as a wasmtron worker; call `wasmtron::worker_main()` first in `main`"
+            )));
+        }
         let engine = match self.engine {
             Some(engine) => engine,
             None => Engine::new().map_err(AppError::Start)?,

@@ -17,13 +17,12 @@ use crate::engine::Engine;
 use crate::ipc::WorkerPeer;
 use crate::ipc::{IpcError, Router, Sender};
 use crate::manifest::Manifest;
-use crate::supervisor::{ProcessKind, ProcessMetric, Supervisor, Worker, WorkerExit};
+use crate::supervisor::{
+    ProcessKind, ProcessMetric, ProcessState, STOP_GRACE, Supervisor, Worker, WorkerExit,
+};
 use crate::window::{PageEvent, PageEventSink, WindowBackend, WindowError, WindowSpec};
 use crate::wire::HostToWorker;
 use crate::worker::WorkerSpec;
-
-/// How long workers get to finish after the app ends before they are killed.
-const STOP_GRACE: Duration = Duration::from_secs(2);
 
 /// Why main's request about a window failed.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -66,8 +65,11 @@ pub(crate) struct Shell {
     main: Option<MainHandle>,
     page_events: PageEventSink,
     windows: Mutex<HashMap<String, OpenWindow>>,
-    /// Live utilities by instance name.
-    utilities: Mutex<HashMap<String, Arc<Worker>>>,
+    /// Labels being opened or reloaded: reserved while their renderer
+    /// starts, which happens outside the `windows` lock.
+    opening: Mutex<HashSet<String>>,
+    /// Live utilities by instance name; `None` while one is starting.
+    utilities: Mutex<HashMap<String, Option<Arc<Worker>>>>,
     generations: AtomicU64,
     exit: watch::Sender<Option<AppExit>>,
 }
@@ -101,6 +103,7 @@ impl Shell {
             main: parts.main,
             page_events: parts.page_events,
             windows: Mutex::default(),
+            opening: Mutex::default(),
             utilities: Mutex::default(),
             generations: AtomicU64::new(1),
             exit: parts.exit,
@@ -172,20 +175,21 @@ impl Shell {
     }
 
     /// Opens a window declared in the manifest: starts its renderer worker
-    /// and the page.
+    /// and the page. The renderer starts outside the windows lock (loading
+    /// a component can take a while); the label is reserved meanwhile.
     pub(crate) fn open_window(&self, label: &str) -> Result<(), WindowControlError> {
         let declared = self
             .manifest
             .window(label)
             .ok_or_else(|| WindowControlError::UnknownLabel(label.to_owned()))?;
-        let mut windows = lock(&self.windows);
-        if windows.contains_key(label) {
-            return Err(WindowControlError::AlreadyOpen(label.to_owned()));
-        }
         let failed = |reason: String| WindowControlError::Failed {
             label: label.to_owned(),
             reason,
         };
+        if self.ending() {
+            return Err(failed("the app is ending".into()));
+        }
+        let _reservation = self.reserve(label, false)?;
         let generation = self.generations.fetch_add(1, Ordering::Relaxed);
         let renderer = self.launch_renderer(label, generation).map_err(failed)?;
         let spec = WindowSpec {
@@ -196,21 +200,43 @@ impl Shell {
             ui_root: declared.ui.clone(),
             entry: declared.entry.clone(),
         };
+        // Inserted before the page opens, so the page's `Loaded` finds it.
+        lock(&self.windows).insert(
+            label.to_owned(),
+            OpenWindow {
+                renderer: renderer.clone(),
+                generation,
+            },
+        );
         if let Err(err) = self.backend.open(spec, self.page_events.clone()) {
+            lock(&self.windows).remove(label);
             renderer.stop();
             return Err(match err {
                 WindowError::AlreadyOpen(l) => WindowControlError::AlreadyOpen(l),
                 other => failed(other.to_string()),
             });
         }
-        windows.insert(
-            label.to_owned(),
-            OpenWindow {
-                renderer,
-                generation,
-            },
-        );
         Ok(())
+    }
+
+    /// Reserves `label` for an open (`open == false`: it must not be open)
+    /// or a reload (`open == true`: it must be). The reservation ends when
+    /// the returned guard drops.
+    fn reserve(&self, label: &str, open: bool) -> Result<Reservation<'_>, WindowControlError> {
+        let windows = lock(&self.windows);
+        let mut opening = lock(&self.opening);
+        if opening.contains(label) || windows.contains_key(label) != open {
+            return Err(if open {
+                WindowControlError::NotOpen(label.to_owned())
+            } else {
+                WindowControlError::AlreadyOpen(label.to_owned())
+            });
+        }
+        opening.insert(label.to_owned());
+        Ok(Reservation {
+            shell: self,
+            label: label.to_owned(),
+        })
     }
 
     /// Closes an open window; its renderer stops and main hears
@@ -227,28 +253,41 @@ impl Shell {
     /// Replaces an open window's renderer with a fresh one and loads its
     /// page again.
     pub(crate) fn reload_window(&self, label: &str) -> Result<(), WindowControlError> {
-        let mut windows = lock(&self.windows);
-        let window = windows
-            .get_mut(label)
-            .ok_or_else(|| WindowControlError::NotOpen(label.to_owned()))?;
+        let failed = |reason: String| WindowControlError::Failed {
+            label: label.to_owned(),
+            reason,
+        };
+        if self.ending() {
+            return Err(failed("the app is ending".into()));
+        }
+        let _reservation = self.reserve(label, true)?;
         let generation = self.generations.fetch_add(1, Ordering::Relaxed);
-        let renderer = self.launch_renderer(label, generation).map_err(|reason| {
-            WindowControlError::Failed {
-                label: label.to_owned(),
-                reason,
+        let renderer = self.launch_renderer(label, generation).map_err(failed)?;
+        let old = {
+            let mut windows = lock(&self.windows);
+            match windows.get_mut(label) {
+                Some(window) => Some(std::mem::replace(
+                    window,
+                    OpenWindow {
+                        renderer: renderer.clone(),
+                        generation,
+                    },
+                )),
+                None => None,
             }
-        })?;
-        let old = std::mem::replace(
-            window,
-            OpenWindow {
-                renderer,
-                generation,
-            },
-        );
-        drop(windows);
-        old.renderer.stop();
-        self.backend.reload(label);
-        Ok(())
+        };
+        match old {
+            Some(old) => {
+                old.renderer.stop();
+                self.backend.reload(label);
+                Ok(())
+            }
+            // Closed while the new renderer started.
+            None => {
+                renderer.stop();
+                Err(WindowControlError::NotOpen(label.to_owned()))
+            }
+        }
     }
 
     pub(crate) fn window_labels(&self) -> Vec<String> {
@@ -313,19 +352,44 @@ impl Shell {
         if self.ending() {
             return Err(failed("the app is ending".into()));
         }
+        // Reserve the instance name; the worker starts outside the lock.
+        let instance = {
+            let mut utilities = lock(&self.utilities);
+            let instance = (1..)
+                .map(|n| match n {
+                    1 => name.to_owned(),
+                    n => format!("{name}#{n}"),
+                })
+                .find(|candidate| !utilities.contains_key(candidate))
+                .unwrap_or_else(|| name.to_owned());
+            utilities.insert(instance.clone(), None);
+            instance
+        };
+        let launched = self.launch_utility(&instance, &declared.component);
         let mut utilities = lock(&self.utilities);
-        let instance = (1..)
-            .map(|n| match n {
-                1 => name.to_owned(),
-                n => format!("{name}#{n}"),
-            })
-            .find(|candidate| !utilities.contains_key(candidate))
-            .unwrap_or_else(|| name.to_owned());
-        let spec = self
-            .prepare(&instance, World::Utility, &declared.component)
-            .map_err(failed)?;
+        match launched {
+            Ok(worker) => {
+                // The worker may have ended already; then its slot is gone.
+                if let Some(slot) = utilities.get_mut(&instance) {
+                    *slot = Some(worker.clone());
+                }
+                Ok(worker)
+            }
+            Err(reason) => {
+                utilities.remove(&instance);
+                Err(failed(reason))
+            }
+        }
+    }
+
+    fn launch_utility(
+        &self,
+        instance: &str,
+        component: &std::path::Path,
+    ) -> Result<Arc<Worker>, String> {
+        let spec = self.prepare(instance, World::Utility, component)?;
         let main = self.main.clone();
-        let from = instance.clone();
+        let from = instance.to_owned();
         let on_post = Box::new(move |payload: Vec<u8>| {
             if let Some(main) = &main {
                 let _ = main.post(MainCall::UtilityMessage {
@@ -335,27 +399,24 @@ impl Shell {
             }
         });
         let peer = WorkerPeer {
-            sender: Sender::Utility(instance.clone()),
-            name: instance.clone(),
+            sender: Sender::Utility(instance.to_owned()),
+            name: instance.to_owned(),
             channels: Arc::new(HashSet::new()),
             limits: self.manifest.limits,
             window: None,
             on_post: Some(on_post),
         };
         let shell = self.me.clone();
-        let owner = instance.clone();
+        let owner = instance.to_owned();
         let on_exit = Box::new(move |exit: WorkerExit| {
             if let Some(shell) = shell.upgrade() {
                 lock(&shell.utilities).remove(&owner);
                 shell.report_gone(exit);
             }
         });
-        let worker = self
-            .supervisor
+        self.supervisor
             .launch(ProcessKind::Utility, spec, peer, on_exit)
-            .map_err(|e| failed(e.to_string()))?;
-        utilities.insert(instance, worker.clone());
-        Ok(worker)
+            .map_err(|e| e.to_string())
     }
 
     /// Tells main a worker is gone (Electron's `render-process-gone` and
@@ -397,7 +458,7 @@ impl Shell {
         tracing::info!("app ending: {exit:?}");
         lock(&self.windows).clear();
         lock(&self.utilities).clear();
-        let workers = self.supervisor.live();
+        let workers = self.supervisor.close();
         for worker in &workers {
             worker.stop();
         }
@@ -408,9 +469,7 @@ impl Shell {
             .spawn(move || {
                 let deadline = Instant::now() + STOP_GRACE;
                 while Instant::now() < deadline
-                    && workers
-                        .iter()
-                        .any(|w| w.state() != crate::supervisor::ProcessState::Exited)
+                    && workers.iter().any(|w| w.state() != ProcessState::Exited)
                 {
                     std::thread::sleep(Duration::from_millis(20));
                 }
@@ -462,5 +521,17 @@ impl Shell {
         if self.manifest.quit_when_all_windows_closed && lock(&self.windows).is_empty() {
             self.finish(AppExit::AllWindowsClosed);
         }
+    }
+}
+
+/// A label reserved by [`Shell::reserve`] until this drops.
+struct Reservation<'a> {
+    shell: &'a Shell,
+    label: String,
+}
+
+impl Drop for Reservation<'_> {
+    fn drop(&mut self) {
+        lock(&self.shell.opening).remove(&self.label);
     }
 }

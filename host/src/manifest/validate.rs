@@ -29,6 +29,10 @@ pub enum ManifestError {
 
 const MAX_NAME: usize = 128;
 
+/// The largest `limits.max-message-bytes`: far below what a frame's 4-byte
+/// length can say.
+const MAX_MESSAGE: usize = 1024 * 1024 * 1024;
+
 /// Bounds on `limits.max-memory-bytes`: one Wasm page, and a 32-bit memory.
 const MIN_MEMORY: usize = 64 * 1024;
 const MAX_MEMORY: usize = 4 * 1024 * 1024 * 1024;
@@ -112,10 +116,10 @@ pub(super) fn validate(raw: RawManifest, dir: &Path) -> Result<Manifest, Manifes
             .max_memory_bytes
             .unwrap_or(defaults.max_memory_bytes),
     };
-    if limits.max_message_bytes == 0 {
+    if !(1..=MAX_MESSAGE).contains(&limits.max_message_bytes) {
         return Err(invalid(
             "limits.max-message-bytes",
-            "must be above 0".into(),
+            format!("must be between 1 and {MAX_MESSAGE} (1 GiB)"),
         ));
     }
     if !(MIN_MEMORY..=MAX_MEMORY).contains(&limits.max_memory_bytes) {

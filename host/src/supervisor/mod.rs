@@ -113,6 +113,19 @@ pub(crate) enum OsExit {
     Signal(i32),
 }
 
+/// The host's account of a worker process's end: what the OS said, and
+/// whether the host itself dropped the worker for breaking the protocol.
+/// Nothing here comes from the worker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ProcessEnd {
+    pub exit: OsExit,
+    pub dropped: Option<String>,
+}
+
+/// How long a worker asked to stop may take before it is killed, and how
+/// long a worker whose connection ended may take to exit.
+pub(crate) const STOP_GRACE: Duration = Duration::from_secs(2);
+
 /// Control over a started worker that does not go through its link.
 pub(crate) trait WorkerControl: Send + Sync + fmt::Debug {
     /// Ends the worker now (SIGKILL for a process).
@@ -125,8 +138,8 @@ pub(crate) struct Launched {
     /// The worker's process id, when it has its own process.
     pub pid: Option<u32>,
     pub control: Box<dyn WorkerControl>,
-    /// Fires with the OS's account of the exit, for worker processes.
-    pub os_exit: Option<oneshot::Receiver<OsExit>>,
+    /// Fires with the host's account of the exit, for worker processes.
+    pub os_exit: Option<oneshot::Receiver<ProcessEnd>>,
 }
 
 /// Where workers run.
@@ -168,6 +181,10 @@ pub(crate) struct Worker {
     /// waiting invokes fail now even if the worker (a thread, in-process)
     /// cannot be stopped.
     kill_signal: tokio::sync::Notify,
+    /// Set once the host stopped serving the connection: the worker is
+    /// ending by itself and a kill would only blur its reason.
+    serving_done: std::sync::atomic::AtomicBool,
+    runtime: tokio::runtime::Handle,
 }
 
 impl Worker {
@@ -270,15 +287,28 @@ impl Worker {
         let _ = self.to_worker.send(message);
     }
 
-    /// Asks the worker to finish its current call and exit.
-    pub(crate) fn stop(&self) {
+    /// Asks the worker to finish its current call and exit; one still
+    /// running after [`STOP_GRACE`] (busy in guest code) is killed.
+    pub(crate) fn stop(self: &Arc<Self>) {
+        if self.state() == ProcessState::Exited {
+            return;
+        }
         let _ = self.to_worker.send(HostToWorker::Stop);
         self.set_state(ProcessState::Exiting);
+        let worker = self.clone();
+        self.runtime.spawn(async move {
+            tokio::time::sleep(STOP_GRACE).await;
+            if worker.state() != ProcessState::Exited {
+                tracing::warn!(name = %worker.name, "worker ignored stop; killing it");
+                worker.kill();
+            }
+        });
     }
 
-    /// Ends the worker now. False when it had already exited.
+    /// Ends the worker now. False when it had already exited or was ending
+    /// by itself.
     pub(crate) fn kill(&self) -> bool {
-        if self.state() == ProcessState::Exited {
+        if self.state() == ProcessState::Exited || self.serving_done.load(Ordering::Acquire) {
             return false;
         }
         self.set_state(ProcessState::Exiting);
@@ -299,6 +329,8 @@ pub(crate) struct Supervisor {
     runtime: tokio::runtime::Handle,
     workers: Mutex<HashMap<u64, Arc<Worker>>>,
     next_id: AtomicU64,
+    /// Set when the app ends: no worker may start after that.
+    closing: std::sync::atomic::AtomicBool,
 }
 
 impl fmt::Debug for Supervisor {
@@ -321,6 +353,7 @@ impl Supervisor {
             runtime,
             workers: Mutex::default(),
             next_id: AtomicU64::new(1),
+            closing: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -361,9 +394,23 @@ impl Supervisor {
             control,
             killed: std::sync::atomic::AtomicBool::new(false),
             kill_signal: tokio::sync::Notify::new(),
+            serving_done: std::sync::atomic::AtomicBool::new(false),
+            runtime: self.runtime.clone(),
         });
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        self.lock_workers().insert(id, worker.clone());
+        {
+            let mut workers = self.lock_workers();
+            if self.closing.load(Ordering::Acquire) {
+                // The app ended while this worker started: it must not
+                // outlive the app.
+                worker.control.kill();
+                return Err(LaunchError::Spawn {
+                    name: worker.name.clone(),
+                    reason: "the app is ending".into(),
+                });
+            }
+            workers.insert(id, worker.clone());
+        }
         let supervisor = self.clone();
         let served = worker.clone();
         let router = self.router.clone();
@@ -374,21 +421,24 @@ impl Supervisor {
                 () = served.kill_signal.notified() => None,
             };
             // The connection is over: nobody will answer what is waiting.
+            served.serving_done.store(true, Ordering::Release);
             served.set_state(ProcessState::Exiting);
             served.reject_waiting();
-            let os = match os_exit {
-                Some(exit) => exit.await.ok(),
+            let end = match os_exit {
+                Some(mut exit) => {
+                    match tokio::time::timeout(STOP_GRACE, &mut exit).await {
+                        Ok(end) => end.ok(),
+                        Err(_) => {
+                            // Its connection is gone but it lingers: end it.
+                            served.control.kill();
+                            exit.await.ok()
+                        }
+                    }
+                }
                 None => None,
             };
             let killed = served.killed.load(Ordering::Relaxed);
-            let reason = match final_reason(reported, os) {
-                // An in-process worker has no OS account to give; one the
-                // host killed counts as killed whatever it said.
-                ExitReason::CleanExit | ExitReason::Crashed { .. } if killed && os.is_none() => {
-                    ExitReason::Killed { signal: 9 }
-                }
-                reason => reason,
-            };
+            let reason = final_reason(reported, end, killed);
             served.set_state(ProcessState::Exited);
             supervisor.lock_workers().remove(&id);
             tracing::info!(
@@ -446,25 +496,50 @@ impl Supervisor {
         rows
     }
 
-    /// Every live worker.
-    pub(crate) fn live(&self) -> Vec<Arc<Worker>> {
-        self.lock_workers().values().cloned().collect()
+    /// Refuses every later launch and returns every live worker.
+    pub(crate) fn close(&self) -> Vec<Arc<Worker>> {
+        let workers = self.lock_workers();
+        self.closing.store(true, Ordering::Release);
+        workers.values().cloned().collect()
     }
 }
 
-/// Combines what the worker said about its end with what the OS saw. The
-/// OS wins where the worker could not have known or might lie: a signal is
-/// always `killed`, and a process that died without saying why exited
-/// abnormally.
-fn final_reason(reported: Option<ExitReason>, os: Option<OsExit>) -> ExitReason {
-    match (reported, os) {
-        (Some(reason @ ExitReason::ProtocolError { .. }), _) => reason,
-        (_, Some(OsExit::Signal(signal))) => ExitReason::Killed { signal },
-        (Some(reason), _) => reason,
-        (None, Some(OsExit::Code(code))) => ExitReason::AbnormalExit { code },
-        (None, None) => ExitReason::Crashed {
-            message: "the worker's connection closed without an exit message".into(),
+/// Combines what the worker said about its end with what the host saw.
+/// The host's account wins wherever the worker could not know or might lie:
+/// only the host can say it dropped a worker or that a signal ended it, and
+/// a worker claiming a clean exit must have exited with status 0.
+fn final_reason(reported: Option<ExitReason>, end: Option<ProcessEnd>, killed: bool) -> ExitReason {
+    let reported = reported.filter(|reason| {
+        !matches!(
+            reason,
+            ExitReason::Killed { .. }
+                | ExitReason::ProtocolError { .. }
+                | ExitReason::AbnormalExit { .. }
+        )
+    });
+    match end {
+        Some(ProcessEnd {
+            dropped: Some(message),
+            ..
+        }) => ExitReason::ProtocolError { message },
+        Some(ProcessEnd {
+            exit: OsExit::Signal(signal),
+            ..
+        }) => ExitReason::Killed { signal },
+        Some(ProcessEnd {
+            exit: OsExit::Code(code),
+            ..
+        }) => match reported {
+            Some(ExitReason::CleanExit) | None if code != 0 => ExitReason::AbnormalExit { code },
+            Some(reason) => reason,
+            None => ExitReason::AbnormalExit { code },
         },
+        // In-process: no OS account. A worker the host killed counts as
+        // killed whatever it said.
+        None if killed => ExitReason::Killed { signal: 9 },
+        None => reported.unwrap_or_else(|| ExitReason::Crashed {
+            message: "the worker's connection closed without an exit message".into(),
+        }),
     }
 }
 
@@ -472,33 +547,82 @@ fn final_reason(reported: Option<ExitReason>, os: Option<OsExit>) -> ExitReason 
 mod tests {
     use super::*;
 
+    fn exited(code: i32) -> Option<ProcessEnd> {
+        Some(ProcessEnd {
+            exit: OsExit::Code(code),
+            dropped: None,
+        })
+    }
+
     #[test]
-    fn the_os_decides_signals_and_silent_deaths() {
+    fn the_host_decides_signals_drops_and_silent_deaths() {
         let crashed = ExitReason::Crashed {
             message: "trap".into(),
         };
         assert_eq!(
-            final_reason(Some(crashed.clone()), Some(OsExit::Code(0))),
+            final_reason(Some(crashed.clone()), exited(0), false),
             crashed
         );
+        let signalled = Some(ProcessEnd {
+            exit: OsExit::Signal(9),
+            dropped: None,
+        });
         assert_eq!(
-            final_reason(None, Some(OsExit::Signal(9))),
+            final_reason(None, signalled.clone(), false),
             ExitReason::Killed { signal: 9 }
         );
         assert_eq!(
-            final_reason(Some(ExitReason::CleanExit), Some(OsExit::Signal(9))),
+            final_reason(Some(ExitReason::CleanExit), signalled, false),
             ExitReason::Killed { signal: 9 }
         );
         assert_eq!(
-            final_reason(None, Some(OsExit::Code(3))),
+            final_reason(None, exited(3), false),
             ExitReason::AbnormalExit { code: 3 }
         );
-        let protocol = ExitReason::ProtocolError {
-            message: "bad frame".into(),
+        let dropped = Some(ProcessEnd {
+            exit: OsExit::Signal(9),
+            dropped: Some("bad frame".into()),
+        });
+        assert_eq!(
+            final_reason(None, dropped, false),
+            ExitReason::ProtocolError {
+                message: "bad frame".into()
+            }
+        );
+    }
+
+    #[test]
+    fn a_worker_cannot_claim_what_only_the_host_knows() {
+        let forged = ExitReason::ProtocolError {
+            message: "forged".into(),
         };
         assert_eq!(
-            final_reason(Some(protocol.clone()), Some(OsExit::Signal(9))),
-            protocol
+            final_reason(Some(forged), exited(0), false),
+            ExitReason::AbnormalExit { code: 0 }
         );
+        assert_eq!(
+            final_reason(Some(ExitReason::Killed { signal: 15 }), exited(0), false),
+            ExitReason::AbnormalExit { code: 0 }
+        );
+        assert_eq!(
+            final_reason(Some(ExitReason::CleanExit), exited(5), false),
+            ExitReason::AbnormalExit { code: 5 }
+        );
+    }
+
+    #[test]
+    fn in_process_workers_report_for_themselves_unless_killed() {
+        assert_eq!(
+            final_reason(Some(ExitReason::CleanExit), None, false),
+            ExitReason::CleanExit
+        );
+        assert_eq!(
+            final_reason(Some(ExitReason::CleanExit), None, true),
+            ExitReason::Killed { signal: 9 }
+        );
+        assert!(matches!(
+            final_reason(None, None, false),
+            ExitReason::Crashed { .. }
+        ));
     }
 }

@@ -21,13 +21,19 @@ use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 use tokio::sync::oneshot;
 
-use super::{LaunchError, Launched, OsExit, Transport, WorkerControl};
+use super::{LaunchError, Launched, OsExit, ProcessEnd, Transport, WorkerControl};
 use crate::wire::frame::{self, FRAME_OVERHEAD, FrameError, Hello, Start, WorkerHello};
-use crate::wire::{ByteBuf, ExitReason, HostToWorker, WorkerToHost};
+use crate::wire::{ByteBuf, HostToWorker, WorkerToHost};
 use crate::worker::{HostLink, WorkerSpec, link_pair, process::WORKER_ROLE};
 
 /// The largest handshake frame a worker may send.
 const MAX_HELLO: usize = 4096;
+
+/// How long a worker may take to answer the host's hello.
+const HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The longest line of a worker's own log relayed to the host's stderr.
+const MAX_STDERR_LINE: u64 = 16 * 1024;
 
 type SpawnRequest = (Command, mpsc::Sender<io::Result<Child>>);
 
@@ -106,14 +112,21 @@ impl Transport for Process {
             .current_dir("/")
             .stdin(Stdio::from(OwnedFd::from(worker_end)))
             .stdout(Stdio::null())
-            .stderr(Stdio::inherit());
-        let child = self
+            // A pipe rather than the host's own stderr: a worker must not
+            // hold a descriptor to the host's log file, which it could
+            // truncate or rewrite.
+            .stderr(Stdio::piped());
+        let mut child = self
             .spawn(command)
             .map_err(|err| failed(format!("cannot start `{}`: {err}", self.program.display())))?;
         let pid = child.id();
+        if let Some(stderr) = child.stderr.take() {
+            relay_stderr(pid, stderr);
+        }
         let watch = Arc::new(ChildWatch {
             pid,
             reaped: Mutex::new(false),
+            dropped: Mutex::new(None),
         });
         let os_exit = watch.clone().wait_in_background(child);
 
@@ -133,13 +146,32 @@ impl Transport for Process {
             limits: spec.limits,
             grants: spec.grants.clone(),
         };
-        let max_frame = spec.limits.max_message_bytes + FRAME_OVERHEAD;
+        let max_frame = spec.limits.max_message_bytes.saturating_add(FRAME_OVERHEAD);
         let killer = watch.clone();
         runtime.spawn(async move {
             let (mut reader, mut writer) = socket.into_split();
-            if let Err(err) = handshake(&mut reader, &mut writer, &start).await {
-                drop_worker(&relay_to_worker, &killer, format!("{err}"));
-                return;
+            let greeted = tokio::time::timeout(
+                HANDSHAKE_TIMEOUT,
+                handshake(&mut reader, &mut writer, &start),
+            )
+            .await;
+            match greeted {
+                Ok(Ok(())) => {}
+                // The worker died during the handshake; the OS says how.
+                Ok(Err(FrameError::Closed(_) | FrameError::Truncated | FrameError::Io(_))) => {
+                    return;
+                }
+                Ok(Err(err)) => {
+                    drop_worker(&killer, err.to_string());
+                    return;
+                }
+                Err(_) => {
+                    drop_worker(
+                        &killer,
+                        format!("no handshake within {} s", HANDSHAKE_TIMEOUT.as_secs()),
+                    );
+                    return;
+                }
             }
             tokio::spawn(write_frames(writer, relay_from_worker));
             read_frames(reader, max_frame, &relay_to_worker, &killer).await;
@@ -196,7 +228,7 @@ async fn read_frames(
             Err(FrameError::Io(err)) if err.kind() == io::ErrorKind::ConnectionReset => return,
             Err(FrameError::Truncated) => return,
             Err(err) => {
-                drop_worker(to_host, watch, err.to_string());
+                drop_worker(watch, err.to_string());
                 return;
             }
         }
@@ -213,12 +245,43 @@ async fn write_frames(mut writer: OwnedWriteHalf, mut from_host: UnboundedReceiv
     // The host let go of the worker: closing our end tells it to exit.
 }
 
-fn drop_worker(to_host: &UnboundedSender<WorkerToHost>, watch: &ChildWatch, message: String) {
+/// Kills a worker that broke the protocol. The reason is recorded on the
+/// host's side, where the worker cannot reach it; the connection's end then
+/// finishes the worker's service as for any death.
+fn drop_worker(watch: &ChildWatch, message: String) {
     tracing::warn!(pid = watch.pid, "dropping worker: {message}");
+    *watch.dropped.lock().unwrap_or_else(|p| p.into_inner()) = Some(message);
     watch.kill();
-    let _ = to_host.send(WorkerToHost::Exited {
-        reason: ExitReason::ProtocolError { message },
-    });
+}
+
+/// Copies a worker's own log lines to the host's stderr, each cut to
+/// [`MAX_STDERR_LINE`] bytes.
+fn relay_stderr(pid: u32, stderr: std::process::ChildStderr) {
+    use std::io::{BufRead as _, Read as _, Write as _};
+    let spawned = std::thread::Builder::new()
+        .name(format!("wasmtron-stderr-{pid}"))
+        .spawn(move || {
+            let mut reader = io::BufReader::new(stderr);
+            let mut line = Vec::new();
+            loop {
+                line.clear();
+                match (&mut reader)
+                    .take(MAX_STDERR_LINE)
+                    .read_until(b'\n', &mut line)
+                {
+                    Ok(0) | Err(_) => return,
+                    Ok(_) => {
+                        if line.last() != Some(&b'\n') {
+                            line.push(b'\n');
+                        }
+                        let _ = io::stderr().lock().write_all(&line);
+                    }
+                }
+            }
+        });
+    if let Err(err) = spawned {
+        tracing::error!("cannot relay a worker's log: {err}");
+    }
 }
 
 /// A child process that can be killed without racing its reaping: the pid
@@ -228,6 +291,8 @@ fn drop_worker(to_host: &UnboundedSender<WorkerToHost>, watch: &ChildWatch, mess
 struct ChildWatch {
     pid: u32,
     reaped: Mutex<bool>,
+    /// Why the host dropped the worker, if it did.
+    dropped: Mutex<Option<String>>,
 }
 
 impl ChildWatch {
@@ -242,7 +307,7 @@ impl ChildWatch {
     }
 
     /// Waits for the child on a thread of its own and reports how it ended.
-    fn wait_in_background(self: Arc<Self>, mut child: Child) -> oneshot::Receiver<OsExit> {
+    fn wait_in_background(self: Arc<Self>, mut child: Child) -> oneshot::Receiver<ProcessEnd> {
         let (tx, rx) = oneshot::channel();
         let spawned = std::thread::Builder::new()
             .name(format!("wasmtron-wait-{}", self.pid))
@@ -250,10 +315,10 @@ impl ChildWatch {
                 // Wait without reaping, mark, then reap: `kill` never hits
                 // a recycled pid.
                 if let Some(pid) = i32::try_from(self.pid).ok().and_then(Pid::from_raw) {
-                    let _ = rustix::process::waitid(
+                    while let Err(rustix::io::Errno::INTR) = rustix::process::waitid(
                         rustix::process::WaitId::Pid(pid),
                         WaitIdOptions::EXITED | WaitIdOptions::NOWAIT,
-                    );
+                    ) {}
                 }
                 *self.reaped.lock().unwrap_or_else(|p| p.into_inner()) = true;
                 let exit = match child.wait() {
@@ -264,7 +329,12 @@ impl ChildWatch {
                     },
                     Err(_) => OsExit::Code(-1),
                 };
-                let _ = tx.send(exit);
+                let dropped = self
+                    .dropped
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .take();
+                let _ = tx.send(ProcessEnd { exit, dropped });
             });
         if let Err(err) = spawned {
             tracing::error!("cannot watch worker process: {err}");

@@ -43,6 +43,8 @@ pub enum FrameError {
     Malformed(String),
     #[error("the connection closed in the middle of a frame")]
     Truncated,
+    #[error("the peer closed the connection before sending {0}")]
+    Closed(String),
     #[error("handshake failed: {0}")]
     Handshake(String),
     #[error("socket error: {0}")]
@@ -199,7 +201,7 @@ where
 /// Reads a frame that must be there (a handshake step).
 ///
 /// # Errors
-/// As [`read`], and [`FrameError::Handshake`] when the peer closed instead.
+/// As [`read`], and [`FrameError::Closed`] when the peer closed instead.
 pub async fn expect<R, T>(reader: &mut R, max: usize, what: &str) -> Result<T, FrameError>
 where
     R: AsyncRead + Unpin,
@@ -207,9 +209,7 @@ where
 {
     match read(reader, max).await {
         Ok(Some(value)) => Ok(value),
-        Ok(None) => Err(FrameError::Handshake(format!(
-            "the peer closed the connection before sending {what}"
-        ))),
+        Ok(None) => Err(FrameError::Closed(what.to_owned())),
         Err(FrameError::Malformed(reason)) => Err(FrameError::Handshake(format!(
             "expected {what}, got something else: {reason}"
         ))),

@@ -47,6 +47,11 @@ const MAX_OPEN_FILES: u64 = 256;
 /// layer stops native code on its own.
 pub type SandboxProbe = fn(&str);
 
+/// Whether this process was started as a worker.
+pub(crate) fn started_as_worker() -> bool {
+    std::env::args().nth(1).as_deref() == Some(WORKER_ROLE)
+}
+
 /// If this process was started as a worker, runs it and returns its exit
 /// code; otherwise returns `None` and the program goes on as usual.
 pub(crate) fn main_if_worker(probe: Option<SandboxProbe>) -> Option<ExitCode> {
@@ -170,7 +175,13 @@ async fn serve(socket: StdUnixStream, probe: Option<SandboxProbe>) -> ExitCode {
         probe(&name);
     }
 
-    let max_frame = spec.limits.max_message_bytes + FRAME_OVERHEAD;
+    // The host is trusted to keep its frames sensible, but not to the byte:
+    // a UI event or an error message rides beside a payload at the limit.
+    let max_frame = spec
+        .limits
+        .max_message_bytes
+        .saturating_mul(2)
+        .saturating_add(FRAME_OVERHEAD + 2 * 1024 * 1024);
     let writing = tokio::spawn(write_frames(writer, host_side.from_worker));
     tokio::spawn(read_frames(reader, max_frame, host_side.to_worker));
     super::run(spec, worker_side).await;

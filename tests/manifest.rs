@@ -144,3 +144,32 @@ fn the_hello_example_manifest_is_valid() {
         Some(vec!["greet".to_owned()])
     );
 }
+
+#[test]
+fn utilities_are_checked_with_their_grants() {
+    let utility = |extra: &str| {
+        format!("{GOOD}\n[[utility]]\nname = \"calc\"\ncomponent = \"dist/utility.wasm\"\n{extra}")
+    };
+    let manifest = parse(&utility("read-dirs = [\"ui\"]\n")).expect("valid");
+    assert_eq!(manifest.isolation, wasmtron::Isolation::Process);
+    let calc = manifest.utility("calc").expect("declared");
+    assert_eq!(calc.grants.dirs.len(), 1);
+    assert_eq!(calc.grants.dirs[0].guest, "ui");
+    assert!(!calc.grants.dirs[0].writable);
+
+    let message = error(&utility("write-dirs = [\"../elsewhere\"]\n"));
+    assert!(message.contains("utility[0].write-dirs[0]"), "{message}");
+    let message = error(&utility("read-dirs = [\"dist/main.wasm\"]\n"));
+    assert!(message.contains("not a folder"), "{message}");
+    let message = error(&utility("read-dirs = [\"ui\", \"./ui/\"]\n"));
+    assert!(message.contains("twice"), "{message}");
+    let message = error(&format!(
+        "{GOOD}\n[[utility]]\nname = \"a#2\"\ncomponent = \"dist/utility.wasm\"\n"
+    ));
+    assert!(message.contains("utility[0].name"), "{message}");
+    let message = error(&GOOD.replace(
+        "name = \"probe\"",
+        "name = \"probe\"\nisolation = \"in-process\"\n[limits]\nmax-message-bytes = 4294967295",
+    ));
+    assert!(message.contains("limits.max-message-bytes"), "{message}");
+}

@@ -192,6 +192,41 @@ fn a_utility_over_its_memory_limit_ends_with_oom() {
 }
 
 #[test]
+fn a_utility_reaches_only_its_granted_folders() {
+    let manifest = format!(
+        "{}\n[[utility]]\nname = \"files\"\ncomponent = \"dist/utility.wasm\"\nread-dirs = [\"data\"]\nwrite-dirs = [\"out\"]\n",
+        manifest_with_windows(&[("a", ALL_CHANNELS)])
+    );
+    let dir = AppDir::new(&manifest);
+    dir.write("data/hello.txt", "hello from the host");
+    dir.write("out/.keep", "");
+    let root = dir.path().to_path_buf();
+    let app = Running::start(dir).expect("the app starts");
+    assert_eq!(app.invoke("a", "fork", "files"), "ok:files");
+    let ask = |channel: &str, path: &str| {
+        app.invoke("a", "utility-invoke", &format!("files|{channel}|{path}"))
+    };
+    assert_eq!(
+        ask("read", "data/hello.txt"),
+        "ok:ok:read:hello from the host"
+    );
+    assert_eq!(ask("write", "out/new.txt"), "ok:ok:written");
+    assert_eq!(
+        std::fs::read_to_string(root.join("out/new.txt"))
+            .ok()
+            .as_deref(),
+        Some("written by the utility")
+    );
+    // Read-only means read-only; nothing outside the grants exists.
+    assert!(ask("write", "data/evil.txt").starts_with("ok:ok:denied:"));
+    assert!(!root.join("data/evil.txt").exists());
+    for outside in ["wasmtron.toml", "/etc/passwd", "data/../wasmtron.toml"] {
+        let reply = ask("read", outside);
+        assert!(reply.starts_with("ok:ok:denied:"), "{outside}: {reply}");
+    }
+}
+
+#[test]
 fn closing_a_window_is_a_clean_exit_for_main() {
     let app = start("");
     assert_eq!(app.invoke("a", "close", "b"), "ok:Ok(())");

@@ -146,9 +146,27 @@ fn check(app_dir: &std::path::Path) -> ExitCode {
                     "\ncomponent `{}` ({} world)",
                     report.component, report.world
                 );
-                println!(
-                    "  grants: none (WASI linked empty: no directories, env, args or sockets)"
-                );
+                let dirs = manifest
+                    .utility(&report.component)
+                    .map(|u| u.grants.dirs.as_slice())
+                    .unwrap_or_default();
+                if dirs.is_empty() {
+                    println!(
+                        "  grants: none (WASI linked empty: no directories, env, args or sockets)"
+                    );
+                }
+                for dir in dirs {
+                    let access = if dir.writable {
+                        "read-write"
+                    } else {
+                        "read-only"
+                    };
+                    println!(
+                        "  grant: {access} folder {} as `{}`",
+                        dir.host.display(),
+                        dir.guest
+                    );
+                }
                 for import in report.imports {
                     let source = match import.source {
                         ImportSource::App => "wasmtron",

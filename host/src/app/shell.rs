@@ -365,7 +365,7 @@ impl Shell {
             utilities.insert(instance.clone(), None);
             instance
         };
-        let launched = self.launch_utility(&instance, &declared.component);
+        let launched = self.launch_utility(&instance, &declared.component, &declared.grants);
         let mut utilities = lock(&self.utilities);
         match launched {
             Ok(worker) => {
@@ -386,8 +386,10 @@ impl Shell {
         &self,
         instance: &str,
         component: &std::path::Path,
+        grants: &Grants,
     ) -> Result<Arc<Worker>, String> {
-        let spec = self.prepare(instance, World::Utility, component)?;
+        let mut spec = self.prepare(instance, World::Utility, component)?;
+        spec.grants = grants.clone();
         let main = self.main.clone();
         let from = instance.to_owned();
         let on_post = Box::new(move |payload: Vec<u8>| {

@@ -14,7 +14,7 @@ use wasmtime::component::Component;
 use wasmtime::component::types::ComponentItem;
 
 pub use stdio::OutputTail;
-pub use wasi::{Grants, wasi_context};
+pub use wasi::{DirGrant, Grants, wasi_context};
 
 use crate::engine::Engine;
 

@@ -184,7 +184,7 @@ async fn instantiate(
             &format!("{name}/main"),
             &Grants::default(),
             &capabilities::OutputTail::default(),
-        ),
+        )?,
         table: ResourceTable::new(),
         shell,
         mailbox: handle,

@@ -60,6 +60,8 @@ pub enum Isolation {
 pub struct UtilityManifest {
     pub name: String,
     pub component: PathBuf,
+    /// Directories granted to it (`read-dirs`, `write-dirs`).
+    pub grants: crate::capabilities::Grants,
 }
 
 /// The main component.

@@ -58,4 +58,8 @@ pub(super) struct RawLimits {
 pub(super) struct RawUtility {
     pub name: String,
     pub component: String,
+    #[serde(default)]
+    pub read_dirs: Vec<String>,
+    #[serde(default)]
+    pub write_dirs: Vec<String>,
 }

@@ -6,6 +6,7 @@ use std::path::{Component, Path, PathBuf};
 
 use super::raw::{RawManifest, RawWindow};
 use super::{Isolation, Limits, MainSpec, Manifest, UtilityManifest, WindowManifest};
+use crate::capabilities::{DirGrant, Grants};
 
 /// Why a manifest was refused. Each variant names what is wrong.
 #[derive(Debug, thiserror::Error)]
@@ -95,9 +96,38 @@ pub(super) fn validate(raw: RawManifest, dir: &Path) -> Result<Manifest, Manifes
                 format!("repeats the name `{}`", utility.name),
             ));
         }
+        let mut grants = Grants::default();
+        for (list, writable, field) in [
+            (&utility.read_dirs, false, "read-dirs"),
+            (&utility.write_dirs, true, "write-dirs"),
+        ] {
+            for (j, dir) in list.iter().enumerate() {
+                let dir_key = format!("{key}.{field}[{j}]");
+                let host = resolve(&root, &dir_key, dir)?;
+                if !host.is_dir() {
+                    return Err(invalid(
+                        &dir_key,
+                        format!("names `{dir}`, which is not a folder"),
+                    ));
+                }
+                let guest = dir
+                    .trim_start_matches("./")
+                    .trim_end_matches('/')
+                    .to_owned();
+                if grants.dirs.iter().any(|d: &DirGrant| d.guest == guest) {
+                    return Err(invalid(&dir_key, format!("grants `{dir}` twice")));
+                }
+                grants.dirs.push(DirGrant {
+                    host,
+                    guest,
+                    writable,
+                });
+            }
+        }
         utilities.push(UtilityManifest {
             component: resolve_file(&root, &format!("{key}.component"), &utility.component)?,
             name: utility.name,
+            grants,
         });
     }
 

@@ -38,7 +38,7 @@ impl Transport for InProcess {
                     .build();
                 match runtime {
                     Ok(runtime) => {
-                        runtime.block_on(worker::run(spec, worker_end));
+                        runtime.block_on(worker::run(spec, worker_end, None));
                     }
                     Err(err) => tracing::error!("cannot start a worker runtime: {err}"),
                 }

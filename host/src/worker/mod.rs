@@ -17,7 +17,7 @@ use wasmtime::component::Component;
 
 pub(crate) use bridge::{ipc_error_to_wit, level_from_wit};
 pub(crate) use link::{HostLink, WorkerLink, link_pair};
-pub(crate) use run::run;
+pub(crate) use run::{PreparedWasi, run};
 
 use crate::capabilities::{Grants, World};
 use crate::manifest::Limits;

@@ -150,9 +150,30 @@ async fn serve(socket: StdUnixStream, probe: Option<SandboxProbe>) -> ExitCode {
         }
     };
 
+    // Granted directories are opened now, while paths can still be opened.
+    let prepared = match super::PreparedWasi::new(&spec) {
+        Ok(prepared) => prepared,
+        Err(err) => {
+            let message = format!("{err:#}");
+            tracing::error!(component = %name, "worker: {message}");
+            let exited = WorkerToHost::Exited {
+                reason: crate::wire::ExitReason::LaunchFailed { message },
+            };
+            let _ = frame::write(&mut writer, &exited).await;
+            return ExitCode::from(EXIT_LAUNCH);
+        }
+    };
+    let granted = |writable: bool| -> Vec<std::path::PathBuf> {
+        spec.grants
+            .dirs
+            .iter()
+            .filter(|d| d.writable == writable)
+            .map(|d| d.host.clone())
+            .collect()
+    };
     let report = sandbox::apply(&sandbox::Policy {
-        read_only_dirs: Vec::new(),
-        read_write_dirs: Vec::new(),
+        read_only_dirs: granted(false),
+        read_write_dirs: granted(true),
         address_space_bytes: ADDRESS_SPACE,
         max_open_files: MAX_OPEN_FILES,
     });
@@ -184,7 +205,7 @@ async fn serve(socket: StdUnixStream, probe: Option<SandboxProbe>) -> ExitCode {
         .saturating_add(FRAME_OVERHEAD + 2 * 1024 * 1024);
     let writing = tokio::spawn(write_frames(writer, host_side.from_worker));
     tokio::spawn(read_frames(reader, max_frame, host_side.to_worker));
-    super::run(spec, worker_side).await;
+    super::run(spec, worker_side, Some(prepared)).await;
     // Everything the worker said, its exit reason last, reaches the host
     // before the process ends.
     let _ = writing.await;

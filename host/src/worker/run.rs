@@ -5,6 +5,7 @@ use anyhow::Context as _;
 use tokio::sync::mpsc::UnboundedReceiver;
 use wasmtime::Store;
 use wasmtime::component::{HasSelf, Linker, ResourceTable};
+use wasmtime_wasi::WasiCtx;
 
 use super::bridge::{BridgeClient, ui_event_to_wit};
 use super::state::{MemoryCap, WorkerState};
@@ -16,11 +17,36 @@ use crate::capabilities::{self, World};
 use crate::ipc::IpcError;
 use crate::wire::{ByteBuf, ExitReason, HostToWorker, WorkerToHost};
 
+/// A component's WASI context, built (granted directories opened) before
+/// the worker process enters its sandbox.
+pub(crate) struct PreparedWasi {
+    wasi: WasiCtx,
+    stderr_tail: capabilities::OutputTail,
+}
+
+impl PreparedWasi {
+    /// Opens what `spec` grants.
+    ///
+    /// # Errors
+    /// When a granted directory cannot be opened.
+    pub(crate) fn new(spec: &WorkerSpec) -> anyhow::Result<Self> {
+        let stderr_tail = capabilities::OutputTail::default();
+        let wasi = capabilities::wasi_context(&spec.name, &spec.grants, &stderr_tail)?;
+        Ok(PreparedWasi { wasi, stderr_tail })
+    }
+}
+
 /// Runs a worker to the end and reports why it ended, both as the return
-/// value and as a final `Exited` message to the host.
-pub(crate) async fn run(spec: WorkerSpec, link: WorkerLink) -> ExitReason {
+/// value and as a final `Exited` message to the host. `prepared` is the
+/// WASI context when the caller built it already; otherwise it is built
+/// here.
+pub(crate) async fn run(
+    spec: WorkerSpec,
+    link: WorkerLink,
+    prepared: Option<PreparedWasi>,
+) -> ExitReason {
     let to_host = link.to_host.clone();
-    let reason = match launch(&spec, link).await {
+    let reason = match launch(&spec, link, prepared).await {
         Ok((instance, store, events)) => serve(instance, store, events).await,
         Err(err) => ExitReason::LaunchFailed {
             message: format!("{err:#}"),
@@ -47,7 +73,15 @@ type Launched = (
     UnboundedReceiver<HostToWorker>,
 );
 
-async fn launch(spec: &WorkerSpec, link: WorkerLink) -> anyhow::Result<Launched> {
+async fn launch(
+    spec: &WorkerSpec,
+    link: WorkerLink,
+    prepared: Option<PreparedWasi>,
+) -> anyhow::Result<Launched> {
+    let PreparedWasi { wasi, stderr_tail } = match prepared {
+        Some(prepared) => prepared,
+        None => PreparedWasi::new(spec)?,
+    };
     let engine = spec.component.engine();
     let mut linker = Linker::<WorkerState>::new(engine);
     wasmtime_wasi::p2::add_to_linker_async(&mut linker)
@@ -61,9 +95,8 @@ async fn launch(spec: &WorkerSpec, link: WorkerLink) -> anyhow::Result<Launched>
     .map_err(anyhow::Error::from)
     .with_context(|| format!("cannot link the {} world", spec.world))?;
     let (bridge, events) = BridgeClient::start(spec, link);
-    let stderr_tail = capabilities::OutputTail::default();
     let state = WorkerState {
-        wasi: capabilities::wasi_context(&spec.name, &spec.grants, &stderr_tail),
+        wasi,
         stderr_tail,
         table: ResourceTable::new(),
         bridge,

@@ -70,6 +70,21 @@ impl Utility for TestUtility {
             }
             "trap" => panic!("utility trapped on purpose"),
             "grow" => grow(),
+            // File access through WASI: only granted folders are there.
+            "read" => {
+                let path: String = request.decode()?;
+                Request::reply(&match std::fs::read_to_string(&path) {
+                    Ok(text) => format!("read:{text}"),
+                    Err(err) => format!("denied:{}", err.kind()),
+                })
+            }
+            "write" => {
+                let path: String = request.decode()?;
+                Request::reply(&match std::fs::write(&path, "written by the utility") {
+                    Ok(()) => "written".to_owned(),
+                    Err(err) => format!("denied:{}", err.kind()),
+                })
+            }
             other => Err(HandlerError::new(
                 "no-handler",
                 format!("test-utility has no handler for `{other}`"),

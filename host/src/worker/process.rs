@@ -137,22 +137,14 @@ async fn serve(socket: StdUnixStream, probe: Option<SandboxProbe>) -> ExitCode {
         }
     };
     let name = start.name.clone();
-    let spec = match load(start) {
-        Ok(spec) => spec,
-        Err(err) => {
-            let message = format!("{err:#}");
-            tracing::error!(component = %name, "worker: {message}");
-            let exited = WorkerToHost::Exited {
-                reason: crate::wire::ExitReason::LaunchFailed { message },
-            };
-            let _ = frame::write(&mut writer, &exited).await;
-            return ExitCode::from(EXIT_LAUNCH);
-        }
-    };
-
-    // Granted directories are opened now, while paths can still be opened.
-    let prepared = match super::PreparedWasi::new(&spec) {
-        Ok(prepared) => prepared,
+    // The component is loaded and its granted directories opened now,
+    // while paths can still be opened.
+    let loaded = load(start).and_then(|spec| {
+        let prepared = super::PreparedWasi::new(&spec)?;
+        Ok((spec, prepared))
+    });
+    let (spec, prepared) = match loaded {
+        Ok(loaded) => loaded,
         Err(err) => {
             let message = format!("{err:#}");
             tracing::error!(component = %name, "worker: {message}");

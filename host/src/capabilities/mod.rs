@@ -49,9 +49,10 @@ impl World {
                 "app",
                 "utilities",
                 "processes",
+                "ports",
             ],
-            World::Renderer => &["types", "log", "bridge", "dom"],
-            World::Utility => &["types", "log", "parent-port"],
+            World::Renderer => &["types", "log", "bridge", "dom", "ports"],
+            World::Utility => &["types", "log", "parent-port", "ports"],
         }
     }
 

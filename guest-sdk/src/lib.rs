@@ -18,14 +18,21 @@
 //!
 //! | world | modules |
 //! |---|---|
-//! | `main` | [`windows`], [`utilities`], [`processes`], [`ipc`], [`timers`], [`app`], [`log`] |
-//! | `renderer` | [`bridge`], [`dom`], [`log`] |
-//! | `utility` | [`parent_port`], [`log`] |
+//! | `main` | [`windows`], [`utilities`], [`processes`], [`ipc`], [`timers`], [`app`], [`ports`], [`log`] |
+//! | `renderer` | [`bridge`], [`dom`], [`ports`], [`log`] |
+//! | `utility` | [`parent_port`], [`ports`], [`log`] |
 //!
 //! Invokes go both ways: a renderer invokes main with [`bridge::invoke`],
 //! and main invokes a renderer with [`windows::invoke`] or a utility with
 //! [`UtilityProcess::invoke`](utilities::UtilityProcess::invoke). Whoever
 //! is invoked answers in its trait's `handle` method.
+//!
+//! Message ports give two components a private line: main makes a pair with
+//! [`ports::create_channel`] and moves the ends to a window
+//! ([`windows::post_message`]) or a utility
+//! ([`UtilityProcess::post_message_with_ports`](utilities::UtilityProcess::post_message_with_ports));
+//! renderers and utilities can make pairs and move ends too. What is posted
+//! on a [`MessagePort`] reaches the other end's `on_port_message`.
 //!
 //! Payloads are MessagePack. [`encode`] and [`decode`] convert any serde
 //! type; the typed helpers ([`bridge::invoke`], [`windows::push`], ...) do it
@@ -63,14 +70,17 @@ mod utility_world;
 pub use codec::{decode, encode};
 pub use error::{DomError, ErrorCode, HandlerError, IpcError, Sender};
 pub use main_world::processes::{self, ProcessGone};
-pub use main_world::utilities::{self, UtilityProcess};
+pub use main_world::utilities::{self, UtilityMessage, UtilityProcess};
 pub use main_world::{Main, TimerId, app, ipc, timers, windows};
+pub use ports::{MessagePort, PortError, PortId, PortMessage};
 pub use renderer_world::{EventKind, Push, Renderer, UiEvent, bridge, dom};
 pub use request::Request;
-pub use utility_world::{Utility, parent_port};
+pub use utility_world::{ParentMessage, Utility, parent_port};
 
 /// Writes to the host's log, tagged with this component's name.
 pub mod log;
+
+pub mod ports;
 
 /// Raw bytes of a MessagePack payload.
 pub type Payload = Vec<u8>;
@@ -79,6 +89,12 @@ pub type Payload = Vec<u8>;
 #[doc(hidden)]
 pub mod __internal {
     pub use crate::main_world::bindings as main_bindings;
+    pub use crate::main_world::bindings::wasmtron::app::ports::MessagePort as RawMessagePort;
     pub use crate::renderer_world::bindings as renderer_bindings;
     pub use crate::utility_world::bindings as utility_bindings;
+
+    /// Wraps the port handles a call into the component delivered.
+    pub fn ports(raw: Vec<RawMessagePort>) -> Vec<crate::MessagePort> {
+        crate::ports::from_wit(raw)
+    }
 }

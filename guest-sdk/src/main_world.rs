@@ -4,7 +4,8 @@ use std::time::Duration;
 
 use serde::{Serialize, de::DeserializeOwned};
 
-use crate::{HandlerError, IpcError, Payload, ProcessGone, Request};
+use crate::ports::{self, MessagePort, PortId, PortMessage};
+use crate::{HandlerError, IpcError, Payload, ProcessGone, Request, UtilityMessage};
 
 pub mod processes;
 pub mod utilities;
@@ -47,7 +48,9 @@ pub trait Main: Default + 'static {
         ))
     }
 
-    /// A `send` from a renderer. Messages from one sender arrive in order.
+    /// A `send` or a [`post_message`](crate::bridge::post_message) from a
+    /// renderer; the latter may carry ports in [`Request::ports`]. Messages
+    /// from one sender arrive in order.
     fn on_message(&mut self, message: Request) {
         let _ = message;
     }
@@ -62,12 +65,22 @@ pub trait Main: Default + 'static {
         let _ = label;
     }
 
-    /// The utility instance `name` (see [`UtilityProcess::name`]) posted a
-    /// message to its parent.
-    ///
-    /// [`UtilityProcess::name`]: utilities::UtilityProcess::name
-    fn on_utility_message(&mut self, name: &str, payload: Payload) {
-        let _ = (name, payload);
+    /// A utility instance posted a message to its parent, perhaps with
+    /// ports.
+    fn on_utility_message(&mut self, message: UtilityMessage) {
+        let _ = message;
+    }
+
+    /// A message arrived on a port main holds and has
+    /// [started](MessagePort::start).
+    fn on_port_message(&mut self, message: PortMessage) {
+        let _ = message;
+    }
+
+    /// The other end of the port `port` was closed, or the process holding
+    /// it ended. Posting on the port fails from now on.
+    fn on_port_close(&mut self, port: PortId) {
+        let _ = port;
     }
 
     /// A renderer or utility worker ended: it stopped cleanly, crashed, ran
@@ -125,6 +138,35 @@ pub mod windows {
     /// As [`push`].
     pub fn push_raw(label: &str, channel: &str, payload: &[u8]) -> Result<(), IpcError> {
         wit::windows::push(label, channel, payload)
+    }
+
+    /// A [`push`] that moves the ports in `transfer` to the window's
+    /// renderer (Electron's `webContents.postMessage`); they arrive in
+    /// [`Push::ports`](crate::Push::ports). Whatever the outcome, the ports
+    /// are gone from main.
+    ///
+    /// # Errors
+    /// As [`push`].
+    pub fn post_message<T: Serialize + ?Sized>(
+        label: &str,
+        channel: &str,
+        value: &T,
+        transfer: Vec<MessagePort>,
+    ) -> Result<(), IpcError> {
+        post_message_raw(label, channel, &crate::encode(value)?, transfer)
+    }
+
+    /// [`post_message`] with raw payload bytes.
+    ///
+    /// # Errors
+    /// As [`push`].
+    pub fn post_message_raw(
+        label: &str,
+        channel: &str,
+        payload: &[u8],
+        transfer: Vec<MessagePort>,
+    ) -> Result<(), IpcError> {
+        wit::windows::post_message(label, channel, payload, ports::into_wit(transfer))
     }
 
     /// Invokes `channel` on a window's renderer and waits for its typed reply;
@@ -250,7 +292,12 @@ macro_rules! export_main {
                     channel: ::std::string::String,
                     payload: $crate::Payload,
                 ) -> ::core::result::Result<$crate::Payload, $crate::HandlerError> {
-                    let request = $crate::Request { sender, channel, payload };
+                    let request = $crate::Request {
+                        sender,
+                        channel,
+                        payload,
+                        ports: ::std::vec::Vec::new(),
+                    };
                     APP.with_borrow_mut(|app| $crate::Main::handle(app, request))
                 }
 
@@ -258,8 +305,14 @@ macro_rules! export_main {
                     sender: $crate::Sender,
                     channel: ::std::string::String,
                     payload: $crate::Payload,
+                    ports: ::std::vec::Vec<$crate::__internal::RawMessagePort>,
                 ) {
-                    let message = $crate::Request { sender, channel, payload };
+                    let message = $crate::Request {
+                        sender,
+                        channel,
+                        payload,
+                        ports: $crate::__internal::ports(ports),
+                    };
                     APP.with_borrow_mut(|app| $crate::Main::on_message(app, message));
                 }
 
@@ -271,10 +324,34 @@ macro_rules! export_main {
                     APP.with_borrow_mut(|app| $crate::Main::on_window_closed(app, &label));
                 }
 
-                fn on_utility_message(name: ::std::string::String, payload: $crate::Payload) {
-                    APP.with_borrow_mut(|app| {
-                        $crate::Main::on_utility_message(app, &name, payload);
-                    });
+                fn on_utility_message(
+                    name: ::std::string::String,
+                    payload: $crate::Payload,
+                    ports: ::std::vec::Vec<$crate::__internal::RawMessagePort>,
+                ) {
+                    let message = $crate::UtilityMessage {
+                        name,
+                        payload,
+                        ports: $crate::__internal::ports(ports),
+                    };
+                    APP.with_borrow_mut(|app| $crate::Main::on_utility_message(app, message));
+                }
+
+                fn on_port_message(
+                    port: u64,
+                    data: $crate::Payload,
+                    ports: ::std::vec::Vec<$crate::__internal::RawMessagePort>,
+                ) {
+                    let message = $crate::ports::PortMessage {
+                        port,
+                        data,
+                        ports: $crate::__internal::ports(ports),
+                    };
+                    APP.with_borrow_mut(|app| $crate::Main::on_port_message(app, message));
+                }
+
+                fn on_port_close(port: u64) {
+                    APP.with_borrow_mut(|app| $crate::Main::on_port_close(app, port));
                 }
 
                 fn on_process_gone(details: $crate::ProcessGone) {

@@ -2,6 +2,7 @@
 
 use serde::{Serialize, de::DeserializeOwned};
 
+use crate::ports::{self, MessagePort, PortId, PortMessage};
 use crate::{HandlerError, IpcError, Payload, Request};
 
 pub mod bindings {
@@ -14,6 +15,7 @@ pub mod bindings {
         with: {
             "wasmtron:app/types@0.1.0": crate::main_world::bindings::wasmtron::app::types,
             "wasmtron:app/log@0.1.0": crate::main_world::bindings::wasmtron::app::log,
+            "wasmtron:app/ports@0.1.0": crate::main_world::bindings::wasmtron::app::ports,
         },
     });
 }
@@ -23,7 +25,8 @@ use bindings::wasmtron::app as wit;
 pub use wit::dom::{EventKind, UiEvent};
 
 /// A window's logic (what an Electron app puts in its renderer script and
-/// preload). It can reach only [`bridge`], [`dom`] and [`log`](crate::log).
+/// preload). It can reach only [`bridge`], [`dom`], [`ports`] and
+/// [`log`](crate::log).
 pub trait Renderer: Default + 'static {
     /// The page has loaded; DOM updates apply from now on.
     fn on_load(&mut self) {}
@@ -33,9 +36,21 @@ pub trait Renderer: Default + 'static {
         let _ = event;
     }
 
-    /// Main pushed a message to this window.
+    /// Main pushed a message to this window, perhaps with ports.
     fn on_push(&mut self, push: Push) {
         let _ = push;
+    }
+
+    /// A message arrived on a port this renderer holds and has
+    /// [started](MessagePort::start).
+    fn on_port_message(&mut self, message: PortMessage) {
+        let _ = message;
+    }
+
+    /// The other end of the port `port` was closed, or the process holding
+    /// it ended. Posting on the port fails from now on.
+    fn on_port_close(&mut self, port: PortId) {
+        let _ = port;
     }
 
     /// Main invoked a channel on this window with
@@ -53,10 +68,14 @@ pub trait Renderer: Default + 'static {
 }
 
 /// A message main pushed to this window.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Push {
     pub channel: String,
     pub payload: Payload,
+    /// Ports main moved with a
+    /// [`windows::post_message`](crate::windows::post_message); they are this
+    /// renderer's now. Empty for a plain push.
+    pub ports: Vec<MessagePort>,
 }
 
 impl Push {
@@ -69,7 +88,7 @@ impl Push {
     }
 }
 
-/// The renderer's way to main: `invoke` and `send`.
+/// The renderer's way to main: `invoke`, `send` and `post_message`.
 pub mod bridge {
     use super::*;
 
@@ -111,6 +130,33 @@ pub mod bridge {
     /// As [`send`].
     pub fn send_raw(channel: &str, payload: &[u8]) -> Result<(), IpcError> {
         wit::bridge::send(channel, payload)
+    }
+
+    /// A [`send`] that moves the ports in `transfer` to main (Electron's
+    /// `ipcRenderer.postMessage`); they arrive in
+    /// [`Request::ports`](crate::Request::ports). Whatever the outcome, the
+    /// ports are gone from this renderer.
+    ///
+    /// # Errors
+    /// As [`send`].
+    pub fn post_message<T: Serialize + ?Sized>(
+        channel: &str,
+        message: &T,
+        transfer: Vec<MessagePort>,
+    ) -> Result<(), IpcError> {
+        post_message_raw(channel, &crate::encode(message)?, transfer)
+    }
+
+    /// [`post_message`] with raw payload bytes.
+    ///
+    /// # Errors
+    /// As [`send`].
+    pub fn post_message_raw(
+        channel: &str,
+        payload: &[u8],
+        transfer: Vec<MessagePort>,
+    ) -> Result<(), IpcError> {
+        wit::bridge::post_message(channel, payload, ports::into_wit(transfer))
     }
 }
 
@@ -208,9 +254,36 @@ macro_rules! export_renderer {
                     WINDOW.with_borrow_mut(|window| $crate::Renderer::on_event(window, event));
                 }
 
-                fn on_push(channel: ::std::string::String, payload: $crate::Payload) {
-                    let push = $crate::Push { channel, payload };
+                fn on_push(
+                    channel: ::std::string::String,
+                    payload: $crate::Payload,
+                    ports: ::std::vec::Vec<$crate::__internal::RawMessagePort>,
+                ) {
+                    let push = $crate::Push {
+                        channel,
+                        payload,
+                        ports: $crate::__internal::ports(ports),
+                    };
                     WINDOW.with_borrow_mut(|window| $crate::Renderer::on_push(window, push));
+                }
+
+                fn on_port_message(
+                    port: u64,
+                    data: $crate::Payload,
+                    ports: ::std::vec::Vec<$crate::__internal::RawMessagePort>,
+                ) {
+                    let message = $crate::ports::PortMessage {
+                        port,
+                        data,
+                        ports: $crate::__internal::ports(ports),
+                    };
+                    WINDOW.with_borrow_mut(|window| {
+                        $crate::Renderer::on_port_message(window, message);
+                    });
+                }
+
+                fn on_port_close(port: u64) {
+                    WINDOW.with_borrow_mut(|window| $crate::Renderer::on_port_close(window, port));
                 }
 
                 fn handle(
@@ -221,6 +294,7 @@ macro_rules! export_renderer {
                         sender: $crate::Sender::Main,
                         channel,
                         payload,
+                        ports: ::std::vec::Vec::new(),
                     };
                     WINDOW.with_borrow_mut(|window| $crate::Renderer::handle(window, request))
                 }

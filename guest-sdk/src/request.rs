@@ -2,17 +2,23 @@
 
 use serde::{Serialize, de::DeserializeOwned};
 
-use crate::{HandlerError, Payload, Sender};
+use crate::{HandlerError, MessagePort, Payload, Sender};
 
 /// An invoke or a message as the receiving component gets it: main from a
 /// renderer or utility, or a renderer or utility from main.
-#[derive(Debug, Clone)]
+///
+/// It is not `Clone`: the ports it carries are handles with one owner.
+#[derive(Debug)]
 pub struct Request {
     /// Stamped by the host: who sent it. Invokes that reach a renderer or a
     /// utility always come from [`Sender::Main`].
     pub sender: Sender,
     pub channel: String,
     pub payload: Payload,
+    /// Ports a renderer moved with its message
+    /// ([`bridge::post_message`](crate::bridge::post_message)); they are
+    /// the receiver's now. Always empty for invokes and plain sends.
+    pub ports: Vec<MessagePort>,
 }
 
 impl Request {

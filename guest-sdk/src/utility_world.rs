@@ -1,7 +1,8 @@
 //! The `utility` world: a background worker started by main.
 
-use serde::Serialize;
+use serde::{Serialize, de::DeserializeOwned};
 
+use crate::ports::{self, MessagePort, PortId, PortMessage};
 use crate::{HandlerError, IpcError, Payload, Request};
 
 pub mod bindings {
@@ -14,22 +15,37 @@ pub mod bindings {
         with: {
             "wasmtron:app/types@0.1.0": crate::main_world::bindings::wasmtron::app::types,
             "wasmtron:app/log@0.1.0": crate::main_world::bindings::wasmtron::app::log,
+            "wasmtron:app/ports@0.1.0": crate::main_world::bindings::wasmtron::app::ports,
         },
     });
 }
 
 /// A background worker (Electron's utility process script), started by main
 /// with [`utilities::fork`](crate::utilities::fork). It can reach only
-/// [`parent_port`] and [`log`](crate::log).
+/// [`parent_port`], [`ports`] and [`log`](crate::log).
 ///
 /// Every method has a default, so implement only what the worker needs.
 /// [`export_utility!`](crate::export_utility) creates the value with
 /// `Default` and keeps it for the worker's whole life.
 pub trait Utility: Default + 'static {
     /// The parent posted a message with
-    /// [`UtilityProcess::post_message`](crate::utilities::UtilityProcess::post_message).
-    fn on_message(&mut self, payload: Payload) {
-        let _ = payload;
+    /// [`UtilityProcess::post_message`](crate::utilities::UtilityProcess::post_message)
+    /// or
+    /// [`post_message_with_ports`](crate::utilities::UtilityProcess::post_message_with_ports).
+    fn on_message(&mut self, message: ParentMessage) {
+        let _ = message;
+    }
+
+    /// A message arrived on a port this utility holds and has
+    /// [started](MessagePort::start).
+    fn on_port_message(&mut self, message: PortMessage) {
+        let _ = message;
+    }
+
+    /// The other end of the port `port` was closed, or the process holding
+    /// it ended. Posting on the port fails from now on.
+    fn on_port_close(&mut self, port: PortId) {
+        let _ = port;
     }
 
     /// The parent invoked a channel with
@@ -47,8 +63,28 @@ pub trait Utility: Default + 'static {
     }
 }
 
+/// A message the parent posted to this utility, as
+/// [`Utility::on_message`] receives it.
+#[derive(Debug)]
+pub struct ParentMessage {
+    pub payload: Payload,
+    /// Ports the parent moved with the message; they are this utility's now.
+    pub ports: Vec<MessagePort>,
+}
+
+impl ParentMessage {
+    /// Decodes the payload.
+    ///
+    /// # Errors
+    /// `bad-payload` when the payload is not a `T`.
+    pub fn decode<T: DeserializeOwned>(&self) -> Result<T, IpcError> {
+        crate::decode(&self.payload)
+    }
+}
+
 /// The link to the component that started this worker
-/// (Electron's `process.parentPort`).
+/// (Electron's `process.parentPort`). What is posted here reaches
+/// [`Main::on_utility_message`](crate::Main::on_utility_message).
 pub mod parent_port {
     use super::*;
 
@@ -60,12 +96,37 @@ pub mod parent_port {
         post_raw(&crate::encode(value)?)
     }
 
+    /// [`post_message`] that moves the ports in `transfer` to the parent;
+    /// they arrive in [`UtilityMessage::ports`](crate::UtilityMessage::ports).
+    /// Unlike in Electron, a utility can send ports this way. Whatever the
+    /// outcome, the ports are gone from this utility.
+    ///
+    /// # Errors
+    /// As [`post_message`].
+    pub fn post_message_with_ports<T: Serialize + ?Sized>(
+        value: &T,
+        transfer: Vec<MessagePort>,
+    ) -> Result<(), IpcError> {
+        post_raw_with_ports(&crate::encode(value)?, transfer)
+    }
+
     /// Posts an already encoded payload.
     ///
     /// # Errors
     /// As [`post_message`].
     pub fn post_raw(payload: &[u8]) -> Result<(), IpcError> {
-        super::bindings::wasmtron::app::parent_port::post_message(payload)
+        post_raw_with_ports(payload, Vec::new())
+    }
+
+    /// [`post_message_with_ports`] with raw payload bytes.
+    ///
+    /// # Errors
+    /// As [`post_message`].
+    pub fn post_raw_with_ports(payload: &[u8], transfer: Vec<MessagePort>) -> Result<(), IpcError> {
+        super::bindings::wasmtron::app::parent_port::post_message(
+            payload,
+            ports::into_wit(transfer),
+        )
     }
 }
 
@@ -91,8 +152,34 @@ macro_rules! export_utility {
             impl $crate::__internal::utility_bindings::exports::wasmtron::app::utility_events::Guest
                 for Export
             {
-                fn on_message(payload: $crate::Payload) {
-                    WORKER.with_borrow_mut(|worker| $crate::Utility::on_message(worker, payload));
+                fn on_message(
+                    payload: $crate::Payload,
+                    ports: ::std::vec::Vec<$crate::__internal::RawMessagePort>,
+                ) {
+                    let message = $crate::ParentMessage {
+                        payload,
+                        ports: $crate::__internal::ports(ports),
+                    };
+                    WORKER.with_borrow_mut(|worker| $crate::Utility::on_message(worker, message));
+                }
+
+                fn on_port_message(
+                    port: u64,
+                    data: $crate::Payload,
+                    ports: ::std::vec::Vec<$crate::__internal::RawMessagePort>,
+                ) {
+                    let message = $crate::ports::PortMessage {
+                        port,
+                        data,
+                        ports: $crate::__internal::ports(ports),
+                    };
+                    WORKER.with_borrow_mut(|worker| {
+                        $crate::Utility::on_port_message(worker, message);
+                    });
+                }
+
+                fn on_port_close(port: u64) {
+                    WORKER.with_borrow_mut(|worker| $crate::Utility::on_port_close(worker, port));
                 }
 
                 fn handle(
@@ -103,6 +190,7 @@ macro_rules! export_utility {
                         sender: $crate::Sender::Main,
                         channel,
                         payload,
+                        ports: ::std::vec::Vec::new(),
                     };
                     WORKER.with_borrow_mut(|worker| $crate::Utility::handle(worker, request))
                 }

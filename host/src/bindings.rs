@@ -1,8 +1,8 @@
 //! Host-side bindings generated from `wit/`, one module per world.
 //!
-//! The `types` and `log` interfaces are generated once (in `main`) and
-//! shared, so an `IpcError` is the same Rust type whichever world it
-//! crosses.
+//! The `types`, `log` and `ports` interfaces are generated once (in
+//! `main`) and shared, so an `IpcError` or a `MessagePort` is the same Rust
+//! type whichever world it crosses.
 
 pub mod main {
     wasmtime::component::bindgen!({
@@ -22,6 +22,7 @@ pub mod renderer {
         with: {
             "wasmtron:app/types": crate::bindings::main::wasmtron::app::types,
             "wasmtron:app/log": crate::bindings::main::wasmtron::app::log,
+            "wasmtron:app/ports": crate::bindings::main::wasmtron::app::ports,
         },
     });
 }
@@ -35,6 +36,7 @@ pub mod utility {
         with: {
             "wasmtron:app/types": crate::bindings::main::wasmtron::app::types,
             "wasmtron:app/log": crate::bindings::main::wasmtron::app::log,
+            "wasmtron:app/ports": crate::bindings::main::wasmtron::app::ports,
         },
     });
 }

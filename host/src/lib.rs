@@ -21,6 +21,7 @@ mod bindings;
 mod component;
 mod engine;
 mod ipc;
+mod ports;
 mod sandbox;
 mod supervisor;
 mod worker;
@@ -37,6 +38,7 @@ pub use app::{App, AppBuilder, AppError, AppExit, ForkError, WindowControlError,
 pub use engine::{Engine, LoadError};
 pub use ipc::{ErrorCode, IpcError, NativeHandler, Router, Sender};
 pub use manifest::{Isolation, Manifest, ManifestError};
+pub use ports::PortError;
 pub use supervisor::{ProcessKind, ProcessMetric, ProcessState, WorkerExit};
 pub use wire::ExitReason;
 

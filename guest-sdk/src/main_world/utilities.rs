@@ -4,6 +4,7 @@
 use serde::{Serialize, de::DeserializeOwned};
 
 use super::wit::utilities as wit;
+use crate::ports::{self, MessagePort};
 use crate::{HandlerError, IpcError, Payload};
 
 pub use wit::ForkError;
@@ -51,12 +52,40 @@ impl UtilityProcess {
         self.post_raw(&crate::encode(value)?)
     }
 
+    /// [`post_message`](Self::post_message) that moves the ports in
+    /// `transfer` to the utility; they arrive in
+    /// [`ParentMessage::ports`](crate::ParentMessage::ports). Whatever the
+    /// outcome, the ports are gone from main.
+    ///
+    /// # Errors
+    /// As [`post_message`](Self::post_message).
+    pub fn post_message_with_ports<T: Serialize + ?Sized>(
+        &self,
+        value: &T,
+        transfer: Vec<MessagePort>,
+    ) -> Result<(), IpcError> {
+        self.post_raw_with_ports(&crate::encode(value)?, transfer)
+    }
+
     /// [`post_message`](Self::post_message) with raw payload bytes.
     ///
     /// # Errors
     /// As [`post_message`](Self::post_message).
     pub fn post_raw(&self, payload: &[u8]) -> Result<(), IpcError> {
-        self.inner.post_message(payload)
+        self.post_raw_with_ports(payload, Vec::new())
+    }
+
+    /// [`post_message_with_ports`](Self::post_message_with_ports) with raw
+    /// payload bytes.
+    ///
+    /// # Errors
+    /// As [`post_message`](Self::post_message).
+    pub fn post_raw_with_ports(
+        &self,
+        payload: &[u8],
+        transfer: Vec<MessagePort>,
+    ) -> Result<(), IpcError> {
+        self.inner.post_message(payload, ports::into_wit(transfer))
     }
 
     /// Invokes `channel` on the utility and waits for its typed reply; the
@@ -88,6 +117,28 @@ impl UtilityProcess {
     /// Returns `false` when it had already exited.
     pub fn kill(&self) -> bool {
         self.inner.kill()
+    }
+}
+
+/// A message a utility posted to its parent with
+/// [`parent_port::post_message`](crate::parent_port::post_message), as
+/// [`Main::on_utility_message`](crate::Main::on_utility_message) receives it.
+#[derive(Debug)]
+pub struct UtilityMessage {
+    /// The instance that posted it, as [`UtilityProcess::name`] gives it.
+    pub name: String,
+    pub payload: Payload,
+    /// Ports the utility moved with the message; they are main's now.
+    pub ports: Vec<MessagePort>,
+}
+
+impl UtilityMessage {
+    /// Decodes the payload.
+    ///
+    /// # Errors
+    /// `bad-payload` when the payload is not a `T`.
+    pub fn decode<T: DeserializeOwned>(&self) -> Result<T, IpcError> {
+        crate::decode(&self.payload)
     }
 }
 

@@ -329,6 +329,12 @@ impl App {
         self.shell.metrics()
     }
 
+    /// Payload bytes of port messages the host itself has carried between
+    /// port holders (a measure of how much port traffic went through it).
+    pub fn port_bytes_relayed(&self) -> u64 {
+        self.shell.port_bytes_relayed()
+    }
+
     /// Ends the app.
     pub fn quit(&self, code: i32) {
         self.shell.quit(code);

@@ -17,6 +17,7 @@ use crate::engine::Engine;
 use crate::ipc::WorkerPeer;
 use crate::ipc::{IpcError, Router, Sender};
 use crate::manifest::Manifest;
+use crate::ports::{Holder, PortEvent, PortHub, PortId, PortRef};
 use crate::supervisor::{
     ProcessKind, ProcessMetric, ProcessState, STOP_GRACE, Supervisor, Worker, WorkerExit,
 };
@@ -72,6 +73,7 @@ pub(crate) struct Shell {
     utilities: Mutex<HashMap<String, Option<Arc<Worker>>>>,
     generations: AtomicU64,
     exit: watch::Sender<Option<AppExit>>,
+    ports: Arc<PortHub>,
 }
 
 /// What the shell is built from.
@@ -93,7 +95,15 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl Shell {
     pub(super) fn new(parts: ShellParts) -> Arc<Self> {
-        Arc::new_cyclic(|me| Shell {
+        Arc::new_cyclic(|me: &Weak<Shell>| Shell {
+            ports: {
+                let shell = me.clone();
+                Arc::new(PortHub::new(Box::new(move |event| {
+                    if let Some(shell) = shell.upgrade() {
+                        shell.deliver_port_event(event);
+                    }
+                })))
+            },
             me: me.clone(),
             manifest: parts.manifest,
             engine: parts.engine,
@@ -120,6 +130,91 @@ impl Shell {
 
     pub(crate) fn limits(&self) -> crate::manifest::Limits {
         self.manifest.limits
+    }
+
+    pub(crate) fn ports(&self) -> &Arc<PortHub> {
+        &self.ports
+    }
+
+    /// Payload bytes of port messages the host has carried.
+    pub(crate) fn port_bytes_relayed(&self) -> u64 {
+        self.ports.table.relayed_bytes()
+    }
+
+    /// Delivers a port message or close to the port's holder. A holder
+    /// that is gone takes its ports with it: their peers hear `close`.
+    fn deliver_port_event(&self, event: PortEvent) {
+        let (holder, message, call) = match event {
+            PortEvent::Message(delivery) => (
+                delivery.holder,
+                HostToWorker::PortMessage {
+                    port: delivery.port,
+                    data: delivery.data.clone(),
+                    ports: delivery.ports.clone(),
+                },
+                MainCall::PortMessage {
+                    port: delivery.port,
+                    data: delivery.data,
+                    ports: delivery.ports,
+                },
+            ),
+            PortEvent::Closed { holder, port } => (
+                holder,
+                HostToWorker::PortClosed { port },
+                MainCall::PortClosed(port),
+            ),
+        };
+        let delivered = match holder {
+            Holder::Main => self
+                .main
+                .as_ref()
+                .is_some_and(|main| main.post(call).is_ok()),
+            Holder::Worker(id) => self
+                .supervisor
+                .worker(id)
+                .is_some_and(|worker| worker.post(message).is_ok()),
+        };
+        if !delivered {
+            self.ports.holder_gone(holder);
+        }
+    }
+
+    /// Main → worker message (a push to a renderer, a post to a utility),
+    /// moving main's ports `transfer` to the worker.
+    pub(crate) fn post_to_worker(
+        &self,
+        worker: &Arc<Worker>,
+        channel: String,
+        payload: Vec<u8>,
+        transfer: &[PortId],
+    ) -> Result<(), IpcError> {
+        let limit = self.manifest.limits.max_message_bytes;
+        if payload.len() > limit {
+            return Err(IpcError::too_large("the payload", payload.len(), limit));
+        }
+        if matches!(worker.state(), ProcessState::Exiting | ProcessState::Exited) {
+            return Err(IpcError::target_gone(&format!(
+                "{} `{}`",
+                worker.kind.as_str(),
+                worker.name
+            )));
+        }
+        let holder = Holder::Worker(worker.id);
+        let ports = self
+            .ports
+            .table
+            .transfer(Holder::Main, transfer, holder, None)
+            .map_err(|err| IpcError::new(crate::ipc::ErrorCode::Denied, err.to_string()))?;
+        let posted = worker.post(HostToWorker::Push {
+            channel,
+            payload,
+            ports,
+        });
+        if posted.is_err() {
+            // It died meanwhile: what it was given closes with it.
+            self.ports.holder_gone(holder);
+        }
+        posted
     }
 
     fn ending(&self) -> bool {
@@ -161,6 +256,8 @@ impl Shell {
             limits: self.manifest.limits,
             window: Some((label.to_owned(), self.backend.clone())),
             on_post: None,
+            holder: Holder::Main,
+            ports: self.ports.clone(),
         };
         let shell = self.me.clone();
         let owner = label.to_owned();
@@ -296,7 +393,7 @@ impl Shell {
         labels
     }
 
-    fn renderer_of(&self, label: &str) -> Result<Arc<Worker>, IpcError> {
+    pub(crate) fn renderer_of(&self, label: &str) -> Result<Arc<Worker>, IpcError> {
         lock(&self.windows)
             .get(label)
             .map(|w| w.renderer.clone())
@@ -314,8 +411,11 @@ impl Shell {
         if payload.len() > limit {
             return Err(IpcError::too_large("the payload", payload.len(), limit));
         }
-        self.renderer_of(label)?
-            .post(HostToWorker::Push { channel, payload })
+        self.renderer_of(label)?.post(HostToWorker::Push {
+            channel,
+            payload,
+            ports: Vec::new(),
+        })
     }
 
     /// Main → renderer invoke.
@@ -330,6 +430,7 @@ impl Shell {
     }
 
     fn renderer_exited(&self, label: &str, generation: u64, exit: WorkerExit) {
+        self.ports.holder_gone(Holder::Worker(exit.id));
         let current = lock(&self.windows)
             .get(label)
             .is_some_and(|w| w.generation == generation);
@@ -392,11 +493,12 @@ impl Shell {
         spec.grants = grants.clone();
         let main = self.main.clone();
         let from = instance.to_owned();
-        let on_post = Box::new(move |payload: Vec<u8>| {
+        let on_post = Box::new(move |payload: Vec<u8>, ports: Vec<PortRef>| {
             if let Some(main) = &main {
                 let _ = main.post(MainCall::UtilityMessage {
                     name: from.clone(),
                     payload,
+                    ports,
                 });
             }
         });
@@ -407,12 +509,15 @@ impl Shell {
             limits: self.manifest.limits,
             window: None,
             on_post: Some(on_post),
+            holder: Holder::Main,
+            ports: self.ports.clone(),
         };
         let shell = self.me.clone();
         let owner = instance.to_owned();
         let on_exit = Box::new(move |exit: WorkerExit| {
             if let Some(shell) = shell.upgrade() {
                 lock(&shell.utilities).remove(&owner);
+                shell.ports.holder_gone(Holder::Worker(exit.id));
                 shell.report_gone(exit);
             }
         });

@@ -6,10 +6,11 @@ use std::time::Duration;
 use super::main::{MainCall, MainState};
 use crate::app::WindowControlError;
 use crate::bindings::main::wasmtron::app::{
-    app as wit_app, ipc as wit_ipc, log as wit_log, timers as wit_timers, types as wit_types,
-    windows as wit_windows,
+    app as wit_app, ipc as wit_ipc, log as wit_log, ports as wit_ports, timers as wit_timers,
+    types as wit_types, windows as wit_windows,
 };
 use crate::worker::{ipc_error_to_wit, level_from_wit};
+use wasmtime::component::Resource;
 
 impl wit_types::Host for MainState {}
 
@@ -42,6 +43,24 @@ impl wit_windows::Host for MainState {
         self.shell
             .push(&label, channel, payload)
             .map_err(ipc_error_to_wit)
+    }
+
+    async fn post_message(
+        &mut self,
+        label: String,
+        channel: String,
+        payload: Vec<u8>,
+        transfer: Vec<Resource<wit_ports::MessagePort>>,
+    ) -> Result<(), wit_types::IpcError> {
+        let transfer = self.take_transfer(transfer);
+        let posted = self.shell.renderer_of(&label).and_then(|renderer| {
+            self.shell
+                .post_to_worker(&renderer, channel, payload, &transfer)
+        });
+        posted.map_err(|err| {
+            self.close_all(&transfer);
+            ipc_error_to_wit(err)
+        })
     }
 
     async fn invoke(

@@ -14,6 +14,7 @@ use crate::bindings::main::wasmtron::app::types as wit_types;
 use crate::capabilities::{self, Grants, World};
 use crate::engine::Engine;
 use crate::ipc::{IpcError, Sender};
+use crate::ports::PortRef;
 
 /// A request to the main component, queued in its mailbox.
 #[derive(Debug)]
@@ -29,6 +30,7 @@ pub(crate) enum MainCall {
         sender: Sender,
         channel: String,
         payload: Vec<u8>,
+        ports: Vec<PortRef>,
     },
     Timer(u64),
     WindowClosed(String),
@@ -36,7 +38,16 @@ pub(crate) enum MainCall {
     UtilityMessage {
         name: String,
         payload: Vec<u8>,
+        ports: Vec<PortRef>,
     },
+    /// A message on one of main's ports.
+    PortMessage {
+        port: u64,
+        data: Vec<u8>,
+        ports: Vec<PortRef>,
+    },
+    /// The peer of one of main's ports closed or died.
+    PortClosed(u64),
     /// A worker ended.
     ProcessGone(crate::supervisor::WorkerExit),
     /// The app is ending: finish the current call and stop.
@@ -86,11 +97,13 @@ impl MainHandle {
         sender: Sender,
         channel: String,
         payload: Vec<u8>,
+        ports: Vec<PortRef>,
     ) -> Result<(), IpcError> {
         self.post(MainCall::Message {
             sender,
             channel,
             payload,
+            ports,
         })
     }
 }
@@ -107,6 +120,8 @@ pub(crate) struct MainState {
     /// Utilities main holds `utility-process` handles to, by handle.
     pub(super) utilities: HashMap<u32, Arc<crate::supervisor::Worker>>,
     pub(super) next_utility: u32,
+    /// The ports main holds.
+    pub(super) ports: crate::ports::HeldPorts<MainCall>,
 }
 
 impl WasiView for MainState {
@@ -192,6 +207,7 @@ async fn instantiate(
         next_timer: 0,
         utilities: HashMap::new(),
         next_utility: 0,
+        ports: crate::ports::HeldPorts::default(),
     };
     let mut store = Store::new(engine.wasmtime(), state);
     let main = Main::instantiate_async(&mut store, &component, &linker)
@@ -203,7 +219,22 @@ async fn instantiate(
 
 async fn serve(main: Main, mut store: Store<MainState>, mut mailbox: UnboundedReceiver<MainCall>) {
     let exports = main.wasmtron_app_main_events();
-    while let Some(call) = mailbox.recv().await {
+    loop {
+        // Port messages released by `start` go before anything newer.
+        let call = match store.data_mut().ports.ready.pop_front() {
+            Some(call) => call,
+            None => match mailbox.recv().await {
+                Some(MainCall::PortMessage { port, data, ports }) => {
+                    let call = MainCall::PortMessage { port, data, ports };
+                    match store.data_mut().ports.arrive(port, call) {
+                        Some(call) => call,
+                        None => continue,
+                    }
+                }
+                Some(call) => call,
+                None => break,
+            },
+        };
         let outcome = match call {
             MainCall::Ready => exports.call_on_ready(&mut store).await,
             MainCall::Handle {
@@ -234,10 +265,28 @@ async fn serve(main: Main, mut store: Store<MainState>, mut mailbox: UnboundedRe
                 sender,
                 channel,
                 payload,
+                ports,
             } => {
+                let ports = store.data_mut().adopt_ports(ports);
                 exports
-                    .call_on_message(&mut store, &sender_to_wit(sender), &channel, &payload)
+                    .call_on_message(
+                        &mut store,
+                        &sender_to_wit(sender),
+                        &channel,
+                        &payload,
+                        &ports,
+                    )
                     .await
+            }
+            MainCall::PortMessage { port, data, ports } => {
+                let ports = store.data_mut().adopt_ports(ports);
+                exports
+                    .call_on_port_message(&mut store, port, &data, &ports)
+                    .await
+            }
+            MainCall::PortClosed(port) => {
+                store.data_mut().ports.mark_closed(port);
+                exports.call_on_port_close(&mut store, port).await
             }
             MainCall::Timer(id) => match store.data().timers.get(&id) {
                 // Cleared while its firing was queued: drop the firing.
@@ -252,9 +301,14 @@ async fn serve(main: Main, mut store: Store<MainState>, mut mailbox: UnboundedRe
             MainCall::WindowClosed(label) => {
                 exports.call_on_window_closed(&mut store, &label).await
             }
-            MainCall::UtilityMessage { name, payload } => {
+            MainCall::UtilityMessage {
+                name,
+                payload,
+                ports,
+            } => {
+                let ports = store.data_mut().adopt_ports(ports);
                 exports
-                    .call_on_utility_message(&mut store, &name, &payload)
+                    .call_on_utility_message(&mut store, &name, &payload, &ports)
                     .await
             }
             MainCall::ProcessGone(exit) => {

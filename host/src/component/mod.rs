@@ -7,4 +7,5 @@ mod main;
 
 pub(crate) use main::{MainCall, MainHandle, spawn_main};
 
+mod ports;
 mod processes;

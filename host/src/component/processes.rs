@@ -8,11 +8,11 @@ use wasmtime::component::Resource;
 use super::main::MainState;
 use crate::app::ForkError;
 use crate::bindings::main::wasmtron::app::{
-    processes as wit_processes, types as wit_types, utilities as wit_utilities,
+    ports as wit_ports, processes as wit_processes, types as wit_types, utilities as wit_utilities,
 };
 use crate::ipc::IpcError;
 use crate::supervisor::{ProcessKind, ProcessMetric, ProcessState, Worker, WorkerExit};
-use crate::wire::{ExitReason, HostToWorker};
+use crate::wire::ExitReason;
 use crate::worker::ipc_error_to_wit;
 
 /// Main's handle on a utility: the resource's representation is a key
@@ -59,23 +59,17 @@ impl wit_utilities::HostUtilityProcess for MainState {
         &mut self,
         this: Resource<UtilityHandle>,
         payload: Vec<u8>,
+        transfer: Vec<Resource<wit_ports::MessagePort>>,
     ) -> Result<(), wit_types::IpcError> {
-        let limit = self.shell.limits().max_message_bytes;
-        if payload.len() > limit {
-            return Err(ipc_error_to_wit(IpcError::too_large(
-                "the payload",
-                payload.len(),
-                limit,
-            )));
-        }
-        self.utility(&this)
-            .and_then(|w| {
-                w.post(HostToWorker::Push {
-                    channel: String::new(),
-                    payload,
-                })
-            })
-            .map_err(ipc_error_to_wit)
+        let transfer = self.take_transfer(transfer);
+        let posted = self.utility(&this).and_then(|worker| {
+            self.shell
+                .post_to_worker(&worker, String::new(), payload, &transfer)
+        });
+        posted.map_err(|err| {
+            self.close_all(&transfer);
+            ipc_error_to_wit(err)
+        })
     }
 
     async fn invoke(

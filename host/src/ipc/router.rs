@@ -119,8 +119,19 @@ impl Router {
     /// # Errors
     /// `target-gone` when there is no main component to receive it.
     pub fn send(&self, sender: Sender, channel: &str, payload: Vec<u8>) -> Result<(), IpcError> {
+        self.send_with_ports(sender, channel, payload, Vec::new())
+    }
+
+    /// [`Router::send`] with ports moved to main.
+    pub(crate) fn send_with_ports(
+        &self,
+        sender: Sender,
+        channel: &str,
+        payload: Vec<u8>,
+        ports: Vec<crate::ports::PortRef>,
+    ) -> Result<(), IpcError> {
         match &self.main {
-            Some(main) => main.message(sender, channel.to_owned(), payload),
+            Some(main) => main.message(sender, channel.to_owned(), payload, ports),
             None => Err(IpcError::target_gone("the main component")),
         }
     }

@@ -10,12 +10,16 @@ use tokio::sync::mpsc::UnboundedReceiver;
 
 use super::{ErrorCode, IpcError, Router, Sender};
 use crate::manifest::Limits;
+use crate::ports::{Holder, PortError, PortHub, PortRef};
 use crate::supervisor::Worker;
 use crate::window::WindowBackend;
 use crate::wire::{ByteBuf, ExitReason, HostToWorker, WorkerToHost};
 
 /// The longest log line a worker may write; longer ones are cut.
 const MAX_LOG_LINE: usize = 16 * 1024;
+
+/// Where a utility's posts to its parent go: payload and moved ports.
+pub(crate) type PostHook = Box<dyn Fn(Vec<u8>, Vec<PortRef>) + Send + Sync>;
 
 /// Everything the host knows about the worker on the other end.
 pub(crate) struct WorkerPeer {
@@ -26,8 +30,12 @@ pub(crate) struct WorkerPeer {
     pub limits: Limits,
     /// For renderers: the window whose page DOM operations go to.
     pub window: Option<(String, Arc<dyn WindowBackend>)>,
-    /// For utilities: where `parent-port.post-message` goes.
-    pub on_post: Option<Box<dyn Fn(Vec<u8>) + Send + Sync>>,
+    /// For utilities: where `parent-port.post-message` goes, with the
+    /// ports it moved to main.
+    pub on_post: Option<PostHook>,
+    /// The worker as a port holder (set by the supervisor at launch).
+    pub holder: Holder,
+    pub ports: Arc<PortHub>,
 }
 
 /// Serves one worker until it exits or its connection closes. Returns the
@@ -66,13 +74,45 @@ pub(crate) async fn serve_worker(
                     to_worker.answer(HostToWorker::Reply { id, result });
                 });
             }
-            WorkerToHost::Send { channel, payload } => {
+            WorkerToHost::Send {
+                channel,
+                payload,
+                transfer,
+            } => {
                 let outcome = peer
                     .check(&channel, payload.len())
-                    .and_then(|()| router.send(peer.sender.clone(), &channel, payload));
+                    .and_then(|()| peer.take_to_main(&transfer))
+                    .and_then(|ports| {
+                        router.send_with_ports(peer.sender.clone(), &channel, payload, ports)
+                    });
                 if let Err(err) = outcome {
                     tracing::warn!(component = %peer.name, %channel, "send dropped: {err}");
                 }
+            }
+            WorkerToHost::PortPost {
+                port,
+                data,
+                transfer,
+            } => {
+                let limit = peer.limits.max_message_bytes;
+                let posted = if data.len() > limit {
+                    Err(PortError::TooLarge(format!("{} bytes", data.len())))
+                } else {
+                    peer.ports.post(peer.holder, port, data, &transfer)
+                };
+                if let Err(err) = posted {
+                    // The worker checks what it can; what it could not know
+                    // (a peer that just closed) or lied about ends here.
+                    tracing::debug!(component = %peer.name, port, "port message dropped: {err}");
+                    for port in transfer {
+                        peer.ports.close(peer.holder, port);
+                    }
+                }
+            }
+            WorkerToHost::PortClose { port } => peer.ports.close(peer.holder, port),
+            WorkerToHost::CreateChannel { request } => {
+                let (a, b) = peer.ports.table.create(peer.holder);
+                worker.answer(HostToWorker::ChannelCreated { request, a, b });
             }
             WorkerToHost::Dom { op } => match &peer.window {
                 Some((label, backend)) => backend.apply(label, op),
@@ -104,17 +144,27 @@ pub(crate) async fn serve_worker(
                 };
                 worker.reply(id, result);
             }
-            WorkerToHost::Post { payload } => match &peer.on_post {
-                Some(post) if payload.len() <= peer.limits.max_message_bytes => post(payload),
-                Some(_) => tracing::warn!(
-                    component = %peer.name,
-                    "post-message dropped: {}",
-                    IpcError::too_large("the payload", payload.len(), peer.limits.max_message_bytes)
-                ),
-                None => {
-                    tracing::warn!(component = %peer.name, "post-message from a worker with no parent port")
+            WorkerToHost::Post { payload, transfer } => {
+                let outcome = match &peer.on_post {
+                    Some(_) if payload.len() > peer.limits.max_message_bytes => {
+                        Err(IpcError::too_large(
+                            "the payload",
+                            payload.len(),
+                            peer.limits.max_message_bytes,
+                        ))
+                    }
+                    Some(post) => peer
+                        .take_to_main(&transfer)
+                        .map(|ports| post(payload, ports)),
+                    None => Err(IpcError::new(
+                        ErrorCode::Denied,
+                        "post-message from a worker with no parent port",
+                    )),
+                };
+                if let Err(err) = outcome {
+                    tracing::warn!(component = %peer.name, "post-message dropped: {err}");
                 }
-            },
+            }
             WorkerToHost::Exited { reason } => return Some(reason),
         }
     }
@@ -171,6 +221,22 @@ fn fit_reply(result: Result<Vec<u8>, IpcError>, limit: usize) -> Result<ByteBuf,
 }
 
 impl WorkerPeer {
+    /// Moves ports the worker sent along with a message to main.
+    fn take_to_main(&self, transfer: &[u64]) -> Result<Vec<PortRef>, IpcError> {
+        if transfer.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.ports
+            .table
+            .transfer(self.holder, transfer, Holder::Main, None)
+            .map_err(|err| {
+                for port in transfer {
+                    self.ports.close(self.holder, *port);
+                }
+                IpcError::new(ErrorCode::Denied, err.to_string())
+            })
+    }
+
     /// The host's own check of a message: the channel is allowed and the
     /// payload fits.
     fn check(&self, channel: &str, size: usize) -> Result<(), IpcError> {

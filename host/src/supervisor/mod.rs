@@ -92,6 +92,8 @@ pub struct ProcessMetric {
 /// `child-process-gone`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WorkerExit {
+    /// The supervisor's id of the worker (its port holder id).
+    pub(crate) id: u64,
     pub kind: ProcessKind,
     pub name: String,
     pub pid: Option<u32>,
@@ -164,6 +166,7 @@ type Waiters = Mutex<WaiterMap>;
 /// The host's handle on one worker.
 #[derive(Debug)]
 pub(crate) struct Worker {
+    pub id: u64,
     pub kind: ProcessKind,
     pub name: String,
     pub pid: Option<u32>,
@@ -370,9 +373,11 @@ impl Supervisor {
         self: &Arc<Self>,
         kind: ProcessKind,
         spec: WorkerSpec,
-        peer: WorkerPeer,
+        mut peer: WorkerPeer,
         on_exit: ExitHook,
     ) -> Result<Arc<Worker>, LaunchError> {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        peer.holder = crate::ports::Holder::Worker(id);
         let limits = spec.limits;
         let name = spec.name.clone();
         let launched = self.transport.launch(spec, &self.runtime)?;
@@ -383,6 +388,7 @@ impl Supervisor {
             os_exit,
         } = launched;
         let worker = Arc::new(Worker {
+            id,
             kind,
             name,
             pid,
@@ -397,7 +403,6 @@ impl Supervisor {
             serving_done: std::sync::atomic::AtomicBool::new(false),
             runtime: self.runtime.clone(),
         });
-        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         {
             let mut workers = self.lock_workers();
             if self.closing.load(Ordering::Acquire) {
@@ -448,6 +453,7 @@ impl Supervisor {
                 "worker ended: {reason}"
             );
             on_exit(WorkerExit {
+                id: served.id,
                 kind: served.kind,
                 name: served.name.clone(),
                 pid: served.pid,
@@ -494,6 +500,11 @@ impl Supervisor {
             });
         }
         rows
+    }
+
+    /// The live worker with supervisor id `id`.
+    pub(crate) fn worker(&self, id: u64) -> Option<Arc<Worker>> {
+        self.lock_workers().get(&id).cloned()
     }
 
     /// Refuses every later launch and returns every live worker.

@@ -236,6 +236,7 @@ mod tests {
             let sent = WorkerToHost::Send {
                 channel: "c".into(),
                 payload: vec![7; 1000],
+                transfer: vec![3],
             };
             write(&mut a, &sent).await.expect("writes");
             write(&mut a, &HostToWorker::Stop).await.expect("writes");

@@ -9,6 +9,8 @@ pub mod frame;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::ports::PortRef;
+
 /// A DOM operation a renderer asked for. Selectors were parsed by the worker,
 /// and are parsed again by the backend: nothing from a worker is trusted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -167,11 +169,29 @@ pub enum HostToWorker {
     Load,
     /// A UI event from the window's page (renderer only).
     Ui { event: UiEvent },
-    /// Main pushed a message (renderer) or the parent posted one (utility).
+    /// Main pushed a message (renderer) or the parent posted one
+    /// (utility), with the ports it moved.
     Push {
         channel: String,
         #[serde(with = "serde_bytes")]
         payload: Vec<u8>,
+        #[serde(default)]
+        ports: Vec<PortRef>,
+    },
+    /// A message on one of the worker's ports.
+    PortMessage {
+        port: u64,
+        #[serde(with = "serde_bytes")]
+        data: Vec<u8>,
+        ports: Vec<PortRef>,
+    },
+    /// The peer of one of the worker's ports closed or died.
+    PortClosed { port: u64 },
+    /// The pair the worker asked for with `CreateChannel { request }`.
+    ChannelCreated {
+        request: u64,
+        a: PortRef,
+        b: PortRef,
     },
     /// The answer to the worker's invoke `id`.
     Reply {
@@ -208,6 +228,9 @@ pub enum WorkerToHost {
         channel: String,
         #[serde(with = "serde_bytes")]
         payload: Vec<u8>,
+        /// Ports moved to main with the message.
+        #[serde(default)]
+        transfer: Vec<u64>,
     },
     Dom {
         op: DomOp,
@@ -230,6 +253,23 @@ pub enum WorkerToHost {
     Post {
         #[serde(with = "serde_bytes")]
         payload: Vec<u8>,
+        #[serde(default)]
+        transfer: Vec<u64>,
+    },
+    /// A message on one of the worker's ports, moving `transfer` along.
+    PortPost {
+        port: u64,
+        #[serde(with = "serde_bytes")]
+        data: Vec<u8>,
+        transfer: Vec<u64>,
+    },
+    /// The worker closed (or dropped) one of its ports.
+    PortClose {
+        port: u64,
+    },
+    /// The worker wants a new pair of ports.
+    CreateChannel {
+        request: u64,
     },
     /// The worker is ending, and why.
     Exited {

@@ -10,19 +10,24 @@ use tokio::sync::oneshot;
 
 use super::state::WorkerState;
 use super::{WorkerLink, WorkerSpec};
+use crate::bindings::main::wasmtron::app::ports::MessagePort;
 use crate::bindings::main::wasmtron::app::{log as wit_log, types as wit_types};
 use crate::bindings::renderer::wasmtron::app::{bridge as wit_bridge, dom as wit_dom};
 use crate::bindings::utility::wasmtron::app::parent_port as wit_parent_port;
 use crate::ipc::{ErrorCode, IpcError};
 use crate::manifest::Limits;
+use crate::ports::PortRef;
 use crate::wire::{ByteBuf, DomOp, DomOpError, EventKind, HostToWorker, UiEvent, WorkerToHost};
+use wasmtime::component::Resource;
 
 type Pending = Arc<Mutex<HashMap<u64, oneshot::Sender<Result<Vec<u8>, IpcError>>>>>;
+type PendingChannels = Arc<Mutex<HashMap<u64, oneshot::Sender<(PortRef, PortRef)>>>>;
 
 /// The worker's client for talking to the host.
 pub(crate) struct BridgeClient {
     to_host: UnboundedSender<WorkerToHost>,
     pending: Pending,
+    channels_requested: PendingChannels,
     next_id: u64,
     channels: HashSet<String>,
     limits: Limits,
@@ -40,8 +45,10 @@ impl BridgeClient {
             mut from_host,
         } = link;
         let pending: Pending = Arc::default();
+        let channels_requested: PendingChannels = Arc::default();
         let (events_tx, events) = unbounded_channel();
         let replies = pending.clone();
+        let created = channels_requested.clone();
         tokio::spawn(async move {
             while let Some(message) = from_host.recv().await {
                 match message {
@@ -49,6 +56,12 @@ impl BridgeClient {
                         let waiter = replies.lock().ok().and_then(|mut p| p.remove(&id));
                         if let Some(waiter) = waiter {
                             let _ = waiter.send(result.map(|b| b.into_vec()));
+                        }
+                    }
+                    HostToWorker::ChannelCreated { request, a, b } => {
+                        let waiter = created.lock().ok().and_then(|mut p| p.remove(&request));
+                        if let Some(waiter) = waiter {
+                            let _ = waiter.send((a, b));
                         }
                     }
                     other => {
@@ -62,10 +75,14 @@ impl BridgeClient {
             if let Ok(mut waiting) = replies.lock() {
                 waiting.clear();
             }
+            if let Ok(mut waiting) = created.lock() {
+                waiting.clear();
+            }
         });
         let client = BridgeClient {
             to_host,
             pending,
+            channels_requested,
             next_id: 0,
             channels: spec.channels.clone(),
             limits: spec.limits,
@@ -77,19 +94,44 @@ impl BridgeClient {
         let _ = self.to_host.send(WorkerToHost::Ready);
     }
 
+    /// Sends a message that needs no answer; a gone host is noticed by the
+    /// worker's event loop, not here.
+    pub(super) fn tell(&self, message: WorkerToHost) {
+        let _ = self.to_host.send(message);
+    }
+
+    pub(super) fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    /// Asks the host for a new pair of ports; `None` when the host is gone.
+    pub(super) async fn create_channel(&mut self) -> Option<(PortRef, PortRef)> {
+        self.next_id += 1;
+        let request = self.next_id;
+        let (tx, rx) = oneshot::channel();
+        if let Ok(mut waiting) = self.channels_requested.lock() {
+            waiting.insert(request, tx);
+        }
+        self.to_host
+            .send(WorkerToHost::CreateChannel { request })
+            .ok()?;
+        let timeout = Duration::from_millis(self.limits.invoke_timeout_ms);
+        tokio::time::timeout(timeout, rx).await.ok()?.ok()
+    }
+
     /// Answers the host's invoke `id`.
     pub(super) fn reply(&self, id: u64, result: Result<ByteBuf, IpcError>) {
         let _ = self.to_host.send(WorkerToHost::Reply { id, result });
     }
 
     /// A utility's message to its parent.
-    fn post(&self, payload: Vec<u8>) -> Result<(), IpcError> {
+    fn post(&self, payload: Vec<u8>, transfer: Vec<u64>) -> Result<(), IpcError> {
         let limit = self.limits.max_message_bytes;
         if payload.len() > limit {
             return Err(IpcError::too_large("the payload", payload.len(), limit));
         }
         self.to_host
-            .send(WorkerToHost::Post { payload })
+            .send(WorkerToHost::Post { payload, transfer })
             .map_err(|_| IpcError::target_gone("the parent"))
     }
 
@@ -149,10 +191,19 @@ impl BridgeClient {
         }
     }
 
-    fn send(&mut self, channel: String, payload: Vec<u8>) -> Result<(), IpcError> {
+    fn send(
+        &mut self,
+        channel: String,
+        payload: Vec<u8>,
+        transfer: Vec<u64>,
+    ) -> Result<(), IpcError> {
         self.check(&channel, payload.len())?;
         self.to_host
-            .send(WorkerToHost::Send { channel, payload })
+            .send(WorkerToHost::Send {
+                channel,
+                payload,
+                transfer,
+            })
             .map_err(|_| IpcError::target_gone("the host"))
     }
 
@@ -223,9 +274,21 @@ impl wit_log::Host for WorkerState {
 }
 
 impl wit_parent_port::Host for WorkerState {
-    async fn post_message(&mut self, payload: Vec<u8>) -> Result<(), wit_types::IpcError> {
-        self.bridge.post(payload).map_err(ipc_error_to_wit)
+    async fn post_message(
+        &mut self,
+        payload: Vec<u8>,
+        transfer: Vec<Resource<MessagePort>>,
+    ) -> Result<(), wit_types::IpcError> {
+        let transfer = self.take_transfer(transfer, None).map_err(port_to_ipc)?;
+        self.bridge
+            .post(payload, transfer)
+            .map_err(ipc_error_to_wit)
     }
+}
+
+/// A transfer that failed before an IPC message could carry it.
+fn port_to_ipc(err: crate::ports::PortError) -> wit_types::IpcError {
+    ipc_error_to_wit(IpcError::new(ErrorCode::Denied, err.to_string()))
 }
 
 impl wit_bridge::Host for WorkerState {
@@ -241,7 +304,21 @@ impl wit_bridge::Host for WorkerState {
     }
 
     async fn send(&mut self, channel: String, payload: Vec<u8>) -> Result<(), wit_types::IpcError> {
-        self.bridge.send(channel, payload).map_err(ipc_error_to_wit)
+        self.bridge
+            .send(channel, payload, Vec::new())
+            .map_err(ipc_error_to_wit)
+    }
+
+    async fn post_message(
+        &mut self,
+        channel: String,
+        payload: Vec<u8>,
+        transfer: Vec<Resource<MessagePort>>,
+    ) -> Result<(), wit_types::IpcError> {
+        let transfer = self.take_transfer(transfer, None).map_err(port_to_ipc)?;
+        self.bridge
+            .send(channel, payload, transfer)
+            .map_err(ipc_error_to_wit)
     }
 }
 

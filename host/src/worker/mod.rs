@@ -7,6 +7,7 @@
 
 mod bridge;
 mod link;
+mod ports;
 pub(crate) mod process;
 mod run;
 mod state;
@@ -17,6 +18,7 @@ use wasmtime::component::Component;
 
 pub(crate) use bridge::{ipc_error_to_wit, level_from_wit};
 pub(crate) use link::{HostLink, WorkerLink, link_pair};
+pub(crate) use ports::port_error_to_wit;
 pub(crate) use run::{PreparedWasi, run};
 
 use crate::capabilities::{Grants, World};

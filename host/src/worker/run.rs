@@ -98,6 +98,7 @@ async fn launch(
     let state = WorkerState {
         wasi,
         stderr_tail,
+        ports: crate::ports::HeldPorts::default(),
         table: ResourceTable::new(),
         bridge,
         memory: MemoryCap {
@@ -126,7 +127,22 @@ async fn serve(
     mut store: Store<WorkerState>,
     mut events: UnboundedReceiver<HostToWorker>,
 ) -> ExitReason {
-    while let Some(message) = events.recv().await {
+    loop {
+        // Port messages released by `start` go before anything newer.
+        let message = match store.data_mut().ports.ready.pop_front() {
+            Some(message) => message,
+            None => match events.recv().await {
+                Some(HostToWorker::PortMessage { port, data, ports }) => {
+                    let message = HostToWorker::PortMessage { port, data, ports };
+                    match store.data_mut().ports.arrive(port, message) {
+                        Some(message) => message,
+                        None => continue,
+                    }
+                }
+                Some(message) => message,
+                None => break,
+            },
+        };
         let outcome = match message {
             HostToWorker::Stop => break,
             HostToWorker::Invoke {
@@ -194,6 +210,36 @@ async fn deliver(
     message: HostToWorker,
 ) -> wasmtime::Result<()> {
     match (instance, message) {
+        (_, HostToWorker::PortMessage { port, data, ports }) => {
+            let ports = adopt(store, ports);
+            match instance {
+                Instance::Renderer(r) => {
+                    r.wasmtron_app_renderer_events()
+                        .call_on_port_message(store, port, &data, &ports)
+                        .await
+                }
+                Instance::Utility(u) => {
+                    u.wasmtron_app_utility_events()
+                        .call_on_port_message(store, port, &data, &ports)
+                        .await
+                }
+            }
+        }
+        (_, HostToWorker::PortClosed { port }) => {
+            store.data_mut().ports.mark_closed(port);
+            match instance {
+                Instance::Renderer(r) => {
+                    r.wasmtron_app_renderer_events()
+                        .call_on_port_close(store, port)
+                        .await
+                }
+                Instance::Utility(u) => {
+                    u.wasmtron_app_utility_events()
+                        .call_on_port_close(store, port)
+                        .await
+                }
+            }
+        }
         (Instance::Renderer(r), HostToWorker::Load) => {
             r.wasmtron_app_renderer_events().call_on_load(store).await
         }
@@ -202,16 +248,36 @@ async fn deliver(
                 .call_on_event(store, &ui_event_to_wit(event))
                 .await
         }
-        (Instance::Renderer(r), HostToWorker::Push { channel, payload }) => {
+        (
+            Instance::Renderer(r),
+            HostToWorker::Push {
+                channel,
+                payload,
+                ports,
+            },
+        ) => {
+            let ports = adopt(store, ports);
             r.wasmtron_app_renderer_events()
-                .call_on_push(store, &channel, &payload)
+                .call_on_push(store, &channel, &payload, &ports)
                 .await
         }
-        (Instance::Utility(u), HostToWorker::Push { payload, .. }) => {
+        (Instance::Utility(u), HostToWorker::Push { payload, ports, .. }) => {
+            let ports = adopt(store, ports);
             u.wasmtron_app_utility_events()
-                .call_on_message(store, &payload)
+                .call_on_message(store, &payload, &ports)
                 .await
         }
         _ => Ok(()),
     }
+}
+
+/// Handles for ports arriving with a message.
+fn adopt(
+    store: &mut Store<WorkerState>,
+    ports: Vec<crate::ports::PortRef>,
+) -> Vec<wasmtime::component::Resource<crate::bindings::main::wasmtron::app::ports::MessagePort>> {
+    ports
+        .into_iter()
+        .map(|port| store.data_mut().adopt_port(port))
+        .collect()
 }

@@ -15,6 +15,8 @@ pub(crate) struct WorkerState {
     pub(super) memory: MemoryCap,
     /// The guest's last stderr lines, quoted when it traps.
     pub(super) stderr_tail: crate::capabilities::OutputTail,
+    /// The ports the component holds.
+    pub(super) ports: crate::ports::HeldPorts<crate::wire::HostToWorker>,
 }
 
 impl WasiView for WorkerState {

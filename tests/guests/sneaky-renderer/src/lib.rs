@@ -12,7 +12,9 @@ mod bindings {
     });
 }
 
-use bindings::exports::wasmtron::app::renderer_events::{Guest, HandlerError, UiEvent};
+use bindings::exports::wasmtron::app::renderer_events::{
+    Guest, HandlerError, MessagePort, UiEvent,
+};
 
 struct Sneaky;
 
@@ -25,7 +27,11 @@ impl Guest for Sneaky {
 
     fn on_event(_event: UiEvent) {}
 
-    fn on_push(_channel: String, _payload: Vec<u8>) {}
+    fn on_push(_channel: String, _payload: Vec<u8>, _ports: Vec<MessagePort>) {}
+
+    fn on_port_message(_port: u64, _data: Vec<u8>, _ports: Vec<MessagePort>) {}
+
+    fn on_port_close(_port: u64) {}
 
     fn handle(channel: String, _payload: Vec<u8>) -> Result<Vec<u8>, HandlerError> {
         Err(HandlerError {

@@ -5,8 +5,9 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 use wasmtron_guest::{
-    HandlerError, IpcError, Main, Payload, ProcessGone, Request, Sender, TimerId, UtilityProcess,
-    app, decode, encode, ipc, log, processes, timers, utilities, windows,
+    HandlerError, IpcError, Main, MessagePort, Payload, PortId, PortMessage, ProcessGone, Request,
+    Sender, TimerId, UtilityMessage, UtilityProcess, app, decode, encode, ipc, log, ports,
+    processes, timers, utilities, windows,
 };
 
 /// The data `fail` attaches to its error; the test checks it survives.
@@ -19,13 +20,18 @@ struct Quota {
 #[derive(Default)]
 struct TestMain {
     /// Every `send` received, as "sender|channel|payload", window closes as
-    /// "closed|label|" and utility posts as "utility|name|text".
+    /// "closed|label|" and utility posts as "utility|name|text". Messages
+    /// that carried ports are "port-from:sender" (from a renderer) or
+    /// "utility-port:name"; port traffic is "port-msg:text" and
+    /// "port-close".
     messages: Vec<String>,
     timer_fired: u32,
     /// The forked utilities, by instance name.
     utilities: HashMap<String, UtilityProcess>,
     /// Every process gone event, as "kind|name|reason".
     gone: Vec<String>,
+    /// The ports renderers and utilities sent to main, all started.
+    ports: Vec<MessagePort>,
 }
 
 fn sender_name(sender: &Sender) -> String {
@@ -120,6 +126,64 @@ impl TestMain {
         Request::reply(&describe_reply(reply))
     }
 
+    /// Makes a channel and hands its ends to two windows, on channel "port".
+    fn connect(request: &Request) -> Result<Payload, HandlerError> {
+        let [a, b] = fields(request)?;
+        let (p1, p2) = ports::create_channel();
+        let posted = windows::post_message(&a, "port", "", vec![p1])
+            .and_then(|()| windows::post_message(&b, "port", "", vec![p2]));
+        match posted {
+            Ok(()) => Request::reply("connected"),
+            Err(err) => Request::reply(&describe_ipc_error(&err)),
+        }
+    }
+
+    /// Makes a channel and hands one end to a utility (message "port") and
+    /// the other to a window (channel "port").
+    fn connect_utility(&self, request: &Request) -> Result<Payload, HandlerError> {
+        let [name, label] = fields(request)?;
+        let Some(utility) = self.utilities.get(&name) else {
+            return Request::reply("unknown");
+        };
+        let (p1, p2) = ports::create_channel();
+        let posted = utility
+            .post_message_with_ports(&"port".to_string(), vec![p1])
+            .and_then(|()| windows::post_message(&label, "port", "", vec![p2]));
+        match posted {
+            Ok(()) => Request::reply("connected"),
+            Err(err) => Request::reply(&describe_ipc_error(&err)),
+        }
+    }
+
+    /// Tries to move a port's own peer over it, which the host refuses.
+    fn self_transfer() -> Result<Payload, HandlerError> {
+        let (p1, p2) = ports::create_channel();
+        let outcome = match p1.post_message("x", vec![p2]) {
+            Ok(()) => "ok".to_owned(),
+            Err(err) => format!("err:{}", err.as_str()),
+        };
+        Request::reply(&outcome)
+    }
+
+    /// Posts the text on every port main holds; replies how many took it.
+    fn port_post(&self, request: &Request) -> Result<Payload, HandlerError> {
+        let text: String = request.decode()?;
+        let posted = self
+            .ports
+            .iter()
+            .filter(|port| port.post_message(&text, Vec::new()).is_ok())
+            .count();
+        Request::reply(&format!("posted:{posted}"))
+    }
+
+    /// Keeps ports sent to main and starts them.
+    fn keep(&mut self, ports: Vec<MessagePort>) {
+        for port in ports {
+            port.start();
+            self.ports.push(port);
+        }
+    }
+
     fn metrics() -> Result<Payload, HandlerError> {
         let lines: Vec<String> = processes::metrics()
             .into_iter()
@@ -162,6 +226,10 @@ impl Main for TestMain {
             "reload",
             "metrics",
             "gone",
+            "connect",
+            "connect-utility",
+            "self-transfer",
+            "main-port-post",
         ] {
             ipc::handle(channel);
         }
@@ -246,11 +314,21 @@ impl Main for TestMain {
             }
             "metrics" => Self::metrics(),
             "gone" => Request::reply(&self.gone),
+            "connect" => Self::connect(&request),
+            "connect-utility" => self.connect_utility(&request),
+            "self-transfer" => Self::self_transfer(),
+            "main-port-post" => self.port_post(&request),
             other => Request::reply(&format!("dynamic:{other}")),
         }
     }
 
     fn on_message(&mut self, message: Request) {
+        if !message.ports.is_empty() {
+            self.messages
+                .push(format!("port-from:{}", sender_name(&message.sender)));
+            self.keep(message.ports);
+            return;
+        }
         let payload = message
             .decode::<u32>()
             .map(|n| n.to_string())
@@ -270,9 +348,37 @@ impl Main for TestMain {
         self.messages.push(format!("closed|{label}|"));
     }
 
-    fn on_utility_message(&mut self, name: &str, payload: Payload) {
-        let text = decode::<String>(&payload).unwrap_or_else(|_| "?".into());
-        self.messages.push(format!("utility|{name}|{text}"));
+    fn on_utility_message(&mut self, message: UtilityMessage) {
+        if !message.ports.is_empty() {
+            self.messages.push(format!("utility-port:{}", message.name));
+            self.keep(message.ports);
+            return;
+        }
+        let text = message.decode::<String>().unwrap_or_else(|_| "?".into());
+        self.messages
+            .push(format!("utility|{}|{text}", message.name));
+    }
+
+    fn on_port_message(&mut self, message: PortMessage) {
+        let text = message.decode::<String>().unwrap_or_else(|_| "?".into());
+        self.messages.push(format!("port-msg:{text}"));
+        if text.starts_with("echo:") {
+            return;
+        }
+        let Some(port) = self.ports.iter().find(|port| port.id() == message.port) else {
+            log::warn(&format!(
+                "a message on port {} main does not hold",
+                message.port
+            ));
+            return;
+        };
+        if let Err(err) = port.post_message(&format!("echo:{text}"), Vec::new()) {
+            log::warn(&format!("cannot echo on port {}: {err}", message.port));
+        }
+    }
+
+    fn on_port_close(&mut self, _port: PortId) {
+        self.messages.push("port-close".into());
     }
 
     fn on_process_gone(&mut self, gone: ProcessGone) {

@@ -4,8 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 use wasmtron_guest::{
-    EventKind, HandlerError, IpcError, Payload, Push, Renderer, Request, UiEvent, bridge, dom,
-    encode, log,
+    EventKind, HandlerError, IpcError, MessagePort, Payload, PortId, PortMessage, Push, Renderer,
+    Request, UiEvent, bridge, dom, encode, log, ports,
 };
 
 #[derive(Deserialize, Serialize)]
@@ -20,6 +20,11 @@ struct Probe {
     arg: String,
     pushes: Vec<String>,
     events: Vec<String>,
+    /// The one port this window holds: the last one main pushed on channel
+    /// "port", or the kept end of a `#port-pair`.
+    port: Option<MessagePort>,
+    /// What happened to ports, shown in `#port-log` joined by `,`.
+    port_log: Vec<String>,
 }
 
 fn show(text: &str) {
@@ -115,6 +120,48 @@ impl Probe {
         }
     }
 
+    fn log_port(&mut self, entry: String) {
+        self.port_log.push(entry);
+        let _ = dom::set_text("#port-log", &self.port_log.join(","));
+    }
+
+    fn port_start(&mut self) {
+        let Some(port) = &self.port else {
+            return show("port-err:none");
+        };
+        port.start();
+        self.log_port("started".into());
+    }
+
+    fn port_post(&self) {
+        let Some(port) = &self.port else {
+            return show("port-err:none");
+        };
+        match port.post_message(&self.arg, Vec::new()) {
+            Ok(()) => show("port-ok"),
+            Err(err) => show(&format!("port-err:{}", err.as_str())),
+        }
+    }
+
+    fn port_close(&mut self) {
+        let Some(port) = self.port.take() else {
+            return show("port-err:none");
+        };
+        port.close();
+        self.log_port("closed-self".into());
+    }
+
+    /// Makes a channel here, sends one end to main and keeps the other.
+    fn port_pair(&mut self) {
+        let (kept, sent) = ports::create_channel();
+        if let Err(err) = bridge::post_message("port-from-renderer", &self.arg, vec![sent]) {
+            return show(&describe_error(&err));
+        }
+        kept.start();
+        self.port = Some(kept);
+        show("paired");
+    }
+
     fn wasi_probe(&self) {
         println!("probe says hello on stdout");
         eprintln!("probe says hello on stderr");
@@ -178,6 +225,10 @@ impl Renderer for Probe {
             }
             (EventKind::Click, "wasi") => self.wasi_probe(),
             (EventKind::Click, "crash") => panic!("renderer crashed on purpose"),
+            (EventKind::Click, "port-start") => self.port_start(),
+            (EventKind::Click, "port-post") => self.port_post(),
+            (EventKind::Click, "port-close") => self.port_close(),
+            (EventKind::Click, "port-pair") => self.port_pair(),
             _ => {}
         }
     }
@@ -186,6 +237,26 @@ impl Renderer for Probe {
         let text = push.decode::<String>().unwrap_or_else(|_| "?".into());
         self.pushes.push(format!("{}={text}", push.channel));
         let _ = dom::set_text("#pushes", &self.pushes.join(","));
+        // Main hands this window a port on "port"; it waits, unstarted, for
+        // `#port-start`.
+        if push.channel == "port"
+            && let Some(port) = push.ports.into_iter().next()
+        {
+            self.port = Some(port);
+            self.log_port("got-port".into());
+        }
+    }
+
+    fn on_port_message(&mut self, message: PortMessage) {
+        let text = message.decode::<String>().unwrap_or_else(|_| "?".into());
+        self.log_port(format!("msg:{text}"));
+        if !message.ports.is_empty() {
+            self.log_port(format!("+ports:{}", message.ports.len()));
+        }
+    }
+
+    fn on_port_close(&mut self, _port: PortId) {
+        self.log_port("peer-closed".into());
     }
 
     /// Main's invokes (`windows::invoke`), one behaviour per channel.

@@ -1,14 +1,21 @@
 //! The utility worker the integration tests fork from the test main
 //! component. Messages and channels each exercise one behaviour of the host:
-//! replies, bursts, slow handlers, traps and unbounded memory growth.
+//! replies, bursts, slow handlers, traps, unbounded memory growth and
+//! message ports.
 
-use wasmtron_guest::{HandlerError, Payload, Request, Utility, decode, log, parent_port};
+use wasmtron_guest::{
+    HandlerError, MessagePort, ParentMessage, Payload, PortId, PortMessage, Request, Utility, log,
+    parent_port, ports,
+};
 
 /// How much `grow` allocates per step.
 const CHUNK_BYTES: usize = 1 << 20;
 
 #[derive(Default)]
-struct TestUtility;
+struct TestUtility {
+    /// Ports from main or made here, all started; each echoes what it gets.
+    ports: Vec<MessagePort>,
+}
 
 /// Posts `text` to main, logging when the post fails.
 fn post(text: &str) {
@@ -37,9 +44,20 @@ fn grow() -> ! {
     }
 }
 
+impl TestUtility {
+    /// Makes a channel, keeps one end and sends the other to main.
+    fn make_port(&mut self) -> Result<Payload, HandlerError> {
+        let (kept, sent) = ports::create_channel();
+        parent_port::post_message_with_ports(&"made-port".to_string(), vec![sent])?;
+        kept.start();
+        self.ports.push(kept);
+        Request::reply("made")
+    }
+}
+
 impl Utility for TestUtility {
-    fn on_message(&mut self, payload: Payload) {
-        let text: String = match decode(&payload) {
+    fn on_message(&mut self, message: ParentMessage) {
+        let text: String = match message.decode() {
             Ok(text) => text,
             Err(err) => {
                 log::error(&format!(
@@ -48,6 +66,14 @@ impl Utility for TestUtility {
                 return;
             }
         };
+        if text == "port" && !message.ports.is_empty() {
+            for port in message.ports {
+                port.start();
+                self.ports.push(port);
+            }
+            post("echo:port-received");
+            return;
+        }
         if text == "trap" {
             panic!("utility trapped on purpose");
         }
@@ -61,6 +87,31 @@ impl Utility for TestUtility {
         post(&format!("echo:{text}"));
     }
 
+    /// Echoes on the same port, or closes it on "close".
+    fn on_port_message(&mut self, message: PortMessage) {
+        let Some(index) = self.ports.iter().position(|p| p.id() == message.port) else {
+            log::warn(&format!(
+                "a message on port {} this utility does not hold",
+                message.port
+            ));
+            return;
+        };
+        let text = message.decode::<String>().unwrap_or_else(|_| "?".into());
+        if text == "close" {
+            self.ports.swap_remove(index).close();
+            return;
+        }
+        if let Err(err) = self.ports[index].post_message(&format!("echo:{text}"), Vec::new()) {
+            log::warn(&format!("cannot echo on port {}: {err}", message.port));
+        }
+    }
+
+    fn on_port_close(&mut self, port: PortId) {
+        // A port whose other end is gone can only fail; let it go.
+        self.ports.retain(|p| p.id() != port);
+        post("port-closed");
+    }
+
     fn handle(&mut self, request: Request) -> Result<Payload, HandlerError> {
         match request.channel.as_str() {
             "echo" => Ok(request.payload),
@@ -70,6 +121,7 @@ impl Utility for TestUtility {
             }
             "trap" => panic!("utility trapped on purpose"),
             "grow" => grow(),
+            "make-port" => self.make_port(),
             // File access through WASI: only granted folders are there.
             "read" => {
                 let path: String = request.decode()?;

@@ -1,0 +1,102 @@
+//! Main's `ports` imports. Main runs in the host, so its port operations go
+//! straight to the port table and their errors come back at once.
+
+use wasmtime::component::Resource;
+
+use super::main::MainState;
+use crate::bindings::main::wasmtron::app::ports as wit_ports;
+use crate::ports::{Holder, PortError, PortId, PortRef};
+use crate::worker::port_error_to_wit;
+
+type MessagePort = wit_ports::MessagePort;
+
+impl MainState {
+    /// Handles for ports arriving with a call.
+    pub(super) fn adopt_ports(&mut self, ports: Vec<PortRef>) -> Vec<Resource<MessagePort>> {
+        ports
+            .into_iter()
+            .map(|port| Resource::new_own(self.ports.adopt(port)))
+            .collect()
+    }
+
+    /// The ports a guest moved into a message; they are main's no longer.
+    pub(super) fn take_transfer(&mut self, transfer: Vec<Resource<MessagePort>>) -> Vec<PortId> {
+        transfer
+            .into_iter()
+            .filter_map(|handle| self.ports.forget(handle.rep()))
+            .map(|port| port.id)
+            .collect()
+    }
+
+    /// Closes ports whose move failed, so that none is left open with no
+    /// handle anywhere.
+    pub(super) fn close_all(&self, ports: &[PortId]) {
+        for port in ports {
+            self.shell.ports().close(Holder::Main, *port);
+        }
+    }
+}
+
+impl wit_ports::Host for MainState {
+    async fn create_channel(&mut self) -> (Resource<MessagePort>, Resource<MessagePort>) {
+        let (a, b) = self.shell.ports().table.create(Holder::Main);
+        (
+            Resource::new_own(self.ports.adopt(a)),
+            Resource::new_own(self.ports.adopt(b)),
+        )
+    }
+}
+
+impl wit_ports::HostMessagePort for MainState {
+    async fn id(&mut self, port: Resource<MessagePort>) -> u64 {
+        self.ports.get(port.rep()).map_or(0, |p| p.id)
+    }
+
+    async fn post_message(
+        &mut self,
+        port: Resource<MessagePort>,
+        data: Vec<u8>,
+        transfer: Vec<Resource<MessagePort>>,
+    ) -> Result<(), wit_ports::PortError> {
+        let transfer = self.take_transfer(transfer);
+        let Some(this) = self.ports.get(port.rep()) else {
+            self.close_all(&transfer);
+            return Err(wit_ports::PortError::Closed);
+        };
+        let limit = self.shell.limits().max_message_bytes;
+        let posted = if data.len() > limit {
+            Err(PortError::TooLarge(format!(
+                "the message is {} bytes; the limit is {limit}",
+                data.len()
+            )))
+        } else {
+            self.shell
+                .ports()
+                .post(Holder::Main, this.id, data, &transfer)
+        };
+        posted.map_err(|err| {
+            self.close_all(&transfer);
+            port_error_to_wit(err)
+        })
+    }
+
+    async fn start(&mut self, port: Resource<MessagePort>) {
+        if let Some(this) = self.ports.get(port.rep()) {
+            self.ports.start(this.id);
+        }
+    }
+
+    async fn close(&mut self, port: Resource<MessagePort>) {
+        if let Some(this) = self.ports.get(port.rep()) {
+            self.ports.mark_closed(this.id);
+            self.shell.ports().close(Holder::Main, this.id);
+        }
+    }
+
+    async fn drop(&mut self, port: Resource<MessagePort>) -> wasmtime::Result<()> {
+        if let Some(this) = self.ports.forget(port.rep()) {
+            self.shell.ports().close(Holder::Main, this.id);
+        }
+        Ok(())
+    }
+}

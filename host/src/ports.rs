@@ -1,0 +1,469 @@
+//! Message ports: the host's table of every port, who holds it, and which
+//! port is its peer.
+//!
+//! A port is held by main or by one worker. Every move of a port (inside a
+//! port message, a push, a renderer's message to main, a message between
+//! main and a utility) goes through [`PortTable::transfer`], which checks
+//! that the sender holds each port, that it is open, and that it is not
+//! travelling over its own channel. The table never trusts a worker's word
+//! for any of this: a port id a worker does not hold is refused.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use serde::{Deserialize, Serialize};
+
+/// A port's id, unique in the host.
+pub(crate) type PortId = u64;
+
+/// A port as it travels to a new holder: its id and its peer's, so the
+/// holder can refuse at once to send a port over its own channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PortRef {
+    pub id: u64,
+    pub peer: u64,
+}
+
+/// Who holds a port.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Holder {
+    Main,
+    /// A worker, by its supervisor id.
+    Worker(u64),
+}
+
+/// Why a port operation was refused. Mirrors `port-error` in the WIT.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum PortError {
+    #[error("the port or its peer is closed")]
+    Closed,
+    #[error("cannot transfer: {0}")]
+    BadTransfer(String),
+    #[error("too large: {0}")]
+    TooLarge(String),
+}
+
+#[derive(Debug)]
+struct Entry {
+    peer: PortId,
+    holder: Holder,
+    closed: bool,
+}
+
+/// A message to deliver: to `holder`, on its port `port`.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Delivery {
+    pub holder: Holder,
+    pub port: PortId,
+    pub data: Vec<u8>,
+    pub ports: Vec<PortRef>,
+}
+
+/// Every port of the app.
+#[derive(Debug, Default)]
+pub(crate) struct PortTable {
+    entries: Mutex<HashMap<PortId, Entry>>,
+    next: AtomicU64,
+    /// Payload bytes of port messages the host carried.
+    relayed: AtomicU64,
+}
+
+impl PortTable {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<PortId, Entry>> {
+        self.entries.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// A new entangled pair, both ends held by `holder`.
+    pub(crate) fn create(&self, holder: Holder) -> (PortRef, PortRef) {
+        let a = self.next.fetch_add(2, Ordering::Relaxed) + 1;
+        let b = a + 1;
+        let mut entries = self.lock();
+        entries.insert(
+            a,
+            Entry {
+                peer: b,
+                holder,
+                closed: false,
+            },
+        );
+        entries.insert(
+            b,
+            Entry {
+                peer: a,
+                holder,
+                closed: false,
+            },
+        );
+        (PortRef { id: a, peer: b }, PortRef { id: b, peer: a })
+    }
+
+    /// Moves `ports` from `from` to `to`. `over` is the port the message
+    /// travels on, if any: neither it nor its peer may be among `ports`.
+    ///
+    /// # Errors
+    /// [`PortError::BadTransfer`] naming the first port that cannot move;
+    /// nothing moves then.
+    pub(crate) fn transfer(
+        &self,
+        from: Holder,
+        ports: &[PortId],
+        to: Holder,
+        over: Option<PortId>,
+    ) -> Result<Vec<PortRef>, PortError> {
+        let mut entries = self.lock();
+        Self::check_transfer(&entries, from, ports, over)?;
+        Ok(Self::hand_over(&mut entries, ports, to))
+    }
+
+    /// Gives checked `ports` to `to`.
+    fn hand_over(
+        entries: &mut HashMap<PortId, Entry>,
+        ports: &[PortId],
+        to: Holder,
+    ) -> Vec<PortRef> {
+        ports
+            .iter()
+            .filter_map(|id| {
+                let entry = entries.get_mut(id)?;
+                entry.holder = to;
+                Some(PortRef {
+                    id: *id,
+                    peer: entry.peer,
+                })
+            })
+            .collect()
+    }
+
+    fn check_transfer(
+        entries: &HashMap<PortId, Entry>,
+        from: Holder,
+        ports: &[PortId],
+        over: Option<PortId>,
+    ) -> Result<(), PortError> {
+        let channel = over.and_then(|p| entries.get(&p).map(|e| (p, e.peer)));
+        for (i, id) in ports.iter().enumerate() {
+            let bad = |why: &str| PortError::BadTransfer(format!("port {id} {why}"));
+            let entry = entries.get(id).ok_or_else(|| bad("does not exist"))?;
+            if entry.holder != from {
+                return Err(bad("is not held by the sender (moved already?)"));
+            }
+            if entry.closed {
+                return Err(bad("is closed"));
+            }
+            if let Some((port, peer)) = channel
+                && (*id == port || *id == peer)
+            {
+                return Err(bad("cannot travel over its own channel"));
+            }
+            if ports[..i].contains(id) {
+                return Err(bad("is listed twice"));
+            }
+        }
+        Ok(())
+    }
+
+    /// Posts `data` on `port` (held by `from`), moving `transfer` to the
+    /// peer's holder.
+    ///
+    /// # Errors
+    /// [`PortError::Closed`] when the port is not `from`'s open port or its
+    /// peer is closed (nothing is delivered), or the transfer's error.
+    pub(crate) fn post(
+        &self,
+        from: Holder,
+        port: PortId,
+        data: Vec<u8>,
+        transfer: &[PortId],
+    ) -> Result<Delivery, PortError> {
+        let mut entries = self.lock();
+        let (peer, peer_holder) = {
+            let entry = entries.get(&port).ok_or(PortError::Closed)?;
+            if entry.holder != from || entry.closed {
+                return Err(PortError::Closed);
+            }
+            let peer = entries.get(&entry.peer).ok_or(PortError::Closed)?;
+            if peer.closed {
+                return Err(PortError::Closed);
+            }
+            (entry.peer, peer.holder)
+        };
+        Self::check_transfer(&entries, from, transfer, Some(port))?;
+        let ports = Self::hand_over(&mut entries, transfer, peer_holder);
+        self.relayed.fetch_add(data.len() as u64, Ordering::Relaxed);
+        Ok(Delivery {
+            holder: peer_holder,
+            port: peer,
+            data,
+            ports,
+        })
+    }
+
+    /// Closes `port` (held by `from`) and its peer. Returns who must hear
+    /// `on-port-close`, and on which port.
+    pub(crate) fn close(&self, from: Holder, port: PortId) -> Option<(Holder, PortId)> {
+        let mut entries = self.lock();
+        let entry = entries.get(&port)?;
+        if entry.holder != from || entry.closed {
+            return None;
+        }
+        Self::close_pair(&mut entries, port)
+    }
+
+    /// Closes every port `holder` holds (it died or ended). Returns the
+    /// peers to tell.
+    pub(crate) fn holder_gone(&self, holder: Holder) -> Vec<(Holder, PortId)> {
+        let mut entries = self.lock();
+        let held: Vec<PortId> = entries
+            .iter()
+            .filter(|(_, e)| e.holder == holder && !e.closed)
+            .map(|(id, _)| *id)
+            .collect();
+        let mut notify: Vec<(Holder, PortId)> = held
+            .into_iter()
+            .filter_map(|port| Self::close_pair(&mut entries, port))
+            .filter(|(peer_holder, _)| *peer_holder != holder)
+            .collect();
+        notify.sort_by_key(|(_, port)| *port);
+        notify
+    }
+
+    /// Marks a pair closed and forgets it; returns the peer to tell, unless
+    /// it had closed already.
+    fn close_pair(entries: &mut HashMap<PortId, Entry>, port: PortId) -> Option<(Holder, PortId)> {
+        let peer = entries.remove(&port)?.peer;
+        let peer_entry = entries.remove(&peer)?;
+        (!peer_entry.closed).then_some((peer_entry.holder, peer))
+    }
+
+    /// Payload bytes of port messages the host carried so far.
+    pub(crate) fn relayed_bytes(&self) -> u64 {
+        self.relayed.load(Ordering::Relaxed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const W1: Holder = Holder::Worker(1);
+    const W2: Holder = Holder::Worker(2);
+
+    #[test]
+    fn a_message_goes_to_the_peers_holder_with_its_ports() {
+        let table = PortTable::default();
+        let (a, b) = table.create(Holder::Main);
+        table
+            .transfer(Holder::Main, &[b.id], W1, None)
+            .expect("moves");
+        let (c, d) = table.create(Holder::Main);
+        let delivery = table
+            .post(Holder::Main, a.id, b"hi".to_vec(), &[c.id])
+            .expect("delivered");
+        assert_eq!(delivery.holder, W1);
+        assert_eq!(delivery.port, b.id);
+        assert_eq!(delivery.ports, vec![c]);
+        // `c` moved: main cannot send it again, but W1 can.
+        assert!(matches!(
+            table.post(Holder::Main, a.id, Vec::new(), &[c.id]),
+            Err(PortError::BadTransfer(_))
+        ));
+        assert!(table.transfer(W1, &[c.id], W2, None).is_ok());
+        assert_eq!(table.relayed_bytes(), 2);
+        let _ = d;
+    }
+
+    #[test]
+    fn a_port_cannot_travel_over_its_own_channel() {
+        let table = PortTable::default();
+        let (a, b) = table.create(Holder::Main);
+        for port in [a.id, b.id] {
+            assert!(matches!(
+                table.post(Holder::Main, a.id, Vec::new(), &[port]),
+                Err(PortError::BadTransfer(_))
+            ));
+        }
+    }
+
+    #[test]
+    fn ports_a_holder_does_not_hold_are_refused() {
+        let table = PortTable::default();
+        let (a, b) = table.create(W1);
+        assert_eq!(
+            table.post(W2, a.id, Vec::new(), &[]),
+            Err(PortError::Closed)
+        );
+        assert!(table.transfer(W2, &[b.id], W2, None).is_err());
+        assert!(table.transfer(W1, &[999], W2, None).is_err());
+        assert!(table.transfer(W1, &[b.id, b.id], W2, None).is_err());
+        assert_eq!(table.close(W2, a.id), None);
+    }
+
+    #[test]
+    fn closing_or_dying_tells_the_peer_once() {
+        let table = PortTable::default();
+        let (a, b) = table.create(Holder::Main);
+        table
+            .transfer(Holder::Main, &[b.id], W1, None)
+            .expect("moves");
+        assert_eq!(table.close(Holder::Main, a.id), Some((W1, b.id)));
+        assert_eq!(table.close(W1, b.id), None);
+        assert_eq!(
+            table.post(W1, b.id, Vec::new(), &[]),
+            Err(PortError::Closed)
+        );
+
+        let (c, d) = table.create(Holder::Main);
+        table
+            .transfer(Holder::Main, &[d.id], W2, None)
+            .expect("moves");
+        let (e, f) = table.create(W2);
+        assert_eq!(table.holder_gone(W2), vec![(Holder::Main, c.id)]);
+        assert!(table.holder_gone(W2).is_empty());
+        let _ = (e, f);
+    }
+}
+
+/// The ports a component holds: its handles (resource representations
+/// mapped to ports), which ones it started, and messages waiting for
+/// `start`. `M` is how messages reach the component (a worker's host
+/// message, or a call into main).
+#[derive(Debug)]
+pub(crate) struct HeldPorts<M> {
+    handles: HashMap<u32, PortRef>,
+    next_rep: u32,
+    started: std::collections::HashSet<PortId>,
+    closed: std::collections::HashSet<PortId>,
+    parked: HashMap<PortId, std::collections::VecDeque<M>>,
+    /// Messages released by `start`, to deliver before anything newer.
+    pub ready: std::collections::VecDeque<M>,
+}
+
+impl<M> Default for HeldPorts<M> {
+    fn default() -> Self {
+        HeldPorts {
+            handles: HashMap::new(),
+            next_rep: 0,
+            started: Default::default(),
+            closed: Default::default(),
+            parked: HashMap::new(),
+            ready: Default::default(),
+        }
+    }
+}
+
+impl<M> HeldPorts<M> {
+    /// Takes a port the component received; returns the representation of
+    /// its new handle.
+    pub(crate) fn adopt(&mut self, port: PortRef) -> u32 {
+        self.next_rep = self.next_rep.wrapping_add(1);
+        self.handles.insert(self.next_rep, port);
+        self.next_rep
+    }
+
+    /// The port behind a handle.
+    pub(crate) fn get(&self, rep: u32) -> Option<PortRef> {
+        self.handles.get(&rep).copied()
+    }
+
+    /// Removes a handle (the port moved away, or the handle was dropped).
+    pub(crate) fn forget(&mut self, rep: u32) -> Option<PortRef> {
+        let port = self.handles.remove(&rep)?;
+        self.started.remove(&port.id);
+        self.parked.remove(&port.id);
+        Some(port)
+    }
+
+    /// Whether the port (or its peer) is known to be closed.
+    pub(crate) fn is_closed(&self, port: PortId) -> bool {
+        self.closed.contains(&port)
+    }
+
+    pub(crate) fn mark_closed(&mut self, port: PortId) {
+        self.closed.insert(port);
+    }
+
+    /// Starts delivery on `port`; what waited is released, in order.
+    pub(crate) fn start(&mut self, port: PortId) {
+        if self.started.insert(port)
+            && let Some(waiting) = self.parked.remove(&port)
+        {
+            self.ready.extend(waiting);
+        }
+    }
+
+    /// A message arrived on `port`: returns it for delivery now, or keeps
+    /// it until the port is started.
+    pub(crate) fn arrive(&mut self, port: PortId, message: M) -> Option<M> {
+        if self.started.contains(&port) {
+            Some(message)
+        } else {
+            self.parked.entry(port).or_default().push_back(message);
+            None
+        }
+    }
+}
+
+/// How the host reaches a port's holder.
+pub(crate) enum PortEvent {
+    Message(Delivery),
+    Closed { holder: Holder, port: PortId },
+}
+
+/// The table plus the way to deliver: shared by the shell, every worker's
+/// connection and main's imports.
+pub(crate) struct PortHub {
+    pub table: PortTable,
+    deliver: Box<dyn Fn(PortEvent) + Send + Sync>,
+}
+
+impl std::fmt::Debug for PortHub {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PortHub")
+            .field("table", &self.table)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PortHub {
+    pub(crate) fn new(deliver: Box<dyn Fn(PortEvent) + Send + Sync>) -> Self {
+        PortHub {
+            table: PortTable::default(),
+            deliver,
+        }
+    }
+
+    /// Posts on a port and delivers the message.
+    ///
+    /// # Errors
+    /// As [`PortTable::post`].
+    pub(crate) fn post(
+        &self,
+        from: Holder,
+        port: PortId,
+        data: Vec<u8>,
+        transfer: &[PortId],
+    ) -> Result<(), PortError> {
+        let delivery = self.table.post(from, port, data, transfer)?;
+        (self.deliver)(PortEvent::Message(delivery));
+        Ok(())
+    }
+
+    /// Closes a port and tells its peer's holder.
+    pub(crate) fn close(&self, from: Holder, port: PortId) {
+        if let Some((holder, peer)) = self.table.close(from, port) {
+            (self.deliver)(PortEvent::Closed { holder, port: peer });
+        }
+    }
+
+    /// Closes everything `holder` held and tells the peers.
+    pub(crate) fn holder_gone(&self, holder: Holder) {
+        for (peer_holder, port) in self.table.holder_gone(holder) {
+            (self.deliver)(PortEvent::Closed {
+                holder: peer_holder,
+                port,
+            });
+        }
+    }
+}

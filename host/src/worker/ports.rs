@@ -1,0 +1,133 @@
+//! The `ports` imports on the worker side: a port handle is a local
+//! representation of a host port; posting, closing and creating channels
+//! become messages to the host, which checks them again.
+
+use wasmtime::component::Resource;
+
+use super::state::WorkerState;
+use crate::bindings::main::wasmtron::app::ports as wit_ports;
+use crate::ports::{PortError, PortRef};
+use crate::wire::WorkerToHost;
+
+type MessagePort = wit_ports::MessagePort;
+
+pub(crate) fn port_error_to_wit(err: PortError) -> wit_ports::PortError {
+    match err {
+        PortError::Closed => wit_ports::PortError::Closed,
+        PortError::BadTransfer(why) => wit_ports::PortError::BadTransfer(why),
+        PortError::TooLarge(why) => wit_ports::PortError::TooLarge(why),
+    }
+}
+
+impl WorkerState {
+    /// A handle for a port the component receives.
+    pub(super) fn adopt_port(&mut self, port: PortRef) -> Resource<MessagePort> {
+        Resource::new_own(self.ports.adopt(port))
+    }
+
+    fn close_port(&mut self, port: PortRef) {
+        if !self.ports.is_closed(port.id) {
+            self.ports.mark_closed(port.id);
+            self.bridge.tell(WorkerToHost::PortClose { port: port.id });
+        }
+    }
+
+    /// Takes the ports a guest moved into a message. They are gone from the
+    /// guest either way; on an error they are closed, not leaked.
+    pub(super) fn take_transfer(
+        &mut self,
+        transfer: Vec<Resource<MessagePort>>,
+        over: Option<PortRef>,
+    ) -> Result<Vec<u64>, PortError> {
+        let taken: Vec<PortRef> = transfer
+            .into_iter()
+            .filter_map(|handle| self.ports.forget(handle.rep()))
+            .collect();
+        let bad = taken.iter().find(|p| {
+            self.ports.is_closed(p.id) || over.is_some_and(|o| p.id == o.id || p.id == o.peer)
+        });
+        if let Some(bad) = bad.copied() {
+            let why = if self.ports.is_closed(bad.id) {
+                format!("port {} is closed", bad.id)
+            } else {
+                format!("port {} cannot travel over its own channel", bad.id)
+            };
+            for port in taken {
+                self.close_port(port);
+            }
+            return Err(PortError::BadTransfer(why));
+        }
+        Ok(taken.into_iter().map(|p| p.id).collect())
+    }
+}
+
+impl wit_ports::Host for WorkerState {
+    async fn create_channel(&mut self) -> (Resource<MessagePort>, Resource<MessagePort>) {
+        match self.bridge.create_channel().await {
+            Some((a, b)) => (self.adopt_port(a), self.adopt_port(b)),
+            None => {
+                // The host is gone: a pair that is closed from the start.
+                let dead = |id| PortRef { id, peer: id };
+                let (a, b) = (self.adopt_port(dead(0)), self.adopt_port(dead(0)));
+                self.ports.mark_closed(0);
+                (a, b)
+            }
+        }
+    }
+}
+
+impl wit_ports::HostMessagePort for WorkerState {
+    async fn id(&mut self, port: Resource<MessagePort>) -> u64 {
+        self.ports.get(port.rep()).map_or(0, |p| p.id)
+    }
+
+    async fn post_message(
+        &mut self,
+        port: Resource<MessagePort>,
+        data: Vec<u8>,
+        transfer: Vec<Resource<MessagePort>>,
+    ) -> Result<(), wit_ports::PortError> {
+        let Some(this) = self.ports.get(port.rep()) else {
+            return Err(wit_ports::PortError::Closed);
+        };
+        let transfer = self
+            .take_transfer(transfer, Some(this))
+            .map_err(port_error_to_wit)?;
+        if self.ports.is_closed(this.id) {
+            return Err(wit_ports::PortError::Closed);
+        }
+        let limit = self.bridge.limits().max_message_bytes;
+        if data.len() > limit {
+            return Err(wit_ports::PortError::TooLarge(format!(
+                "the message is {} bytes; the limit is {limit}",
+                data.len()
+            )));
+        }
+        self.bridge.tell(WorkerToHost::PortPost {
+            port: this.id,
+            data,
+            transfer,
+        });
+        Ok(())
+    }
+
+    async fn start(&mut self, port: Resource<MessagePort>) {
+        if let Some(this) = self.ports.get(port.rep()) {
+            self.ports.start(this.id);
+        }
+    }
+
+    async fn close(&mut self, port: Resource<MessagePort>) {
+        if let Some(this) = self.ports.get(port.rep()) {
+            self.close_port(this);
+        }
+    }
+
+    async fn drop(&mut self, port: Resource<MessagePort>) -> wasmtime::Result<()> {
+        // A dropped handle can never be used again: its peer hears `close`.
+        if let Some(this) = self.ports.forget(port.rep()) {
+            self.close_port(this);
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,125 @@
+//! Message ports: channels made by main, by a renderer and by a utility;
+//! messages queued until the receiver starts its port; `close` and a
+//! holder's death reaching the other end; transfers that cannot happen.
+//! Every test runs in both isolation modes.
+
+use wasmtron_tests::{ALL_CHANNELS, AppDir, Running, eventually, manifest_with_windows};
+
+fn start() -> Running {
+    let manifest = format!(
+        "{}\n[[utility]]\nname = \"calc\"\ncomponent = \"dist/utility.wasm\"\n",
+        manifest_with_windows(&[("a", ALL_CHANNELS), ("b", ALL_CHANNELS)])
+    );
+    Running::start(AppDir::new(&manifest)).expect("the app starts")
+}
+
+fn port_log(app: &Running, window: &str) -> String {
+    app.windows.text(window, "#port-log").unwrap_or_default()
+}
+
+fn wait_log(app: &Running, window: &str, entry: &str) -> String {
+    app.wait_until(window, "#port-log", |log| {
+        log.split(',').any(|e| e == entry)
+    })
+}
+
+/// Clicks a port button in `window` (with `#arg` set) and returns `#result`.
+fn port_button(app: &Running, window: &str, button: &str, arg: &str) -> String {
+    app.probe(window, "", arg, button)
+}
+
+fn wait_message(app: &Running, entry: &str) -> String {
+    let mut last = String::new();
+    eventually(&format!("main recording `{entry}`"), || {
+        last = app.invoke("a", "messages", "");
+        last.contains(entry)
+    });
+    last
+}
+
+#[test]
+fn a_port_between_two_windows_queues_until_started_and_closes_both_ways() {
+    let app = start();
+    assert_eq!(app.invoke("a", "connect", "a|b"), "ok:connected");
+    wait_log(&app, "a", "got-port");
+    wait_log(&app, "b", "got-port");
+
+    // Posted before b started its end: it waits, then arrives in order.
+    assert_eq!(port_button(&app, "a", "#port-post", "one"), "port-ok");
+    assert_eq!(port_button(&app, "a", "#port-post", "two"), "port-ok");
+    app.click("b", "#port-start");
+    let log = wait_log(&app, "b", "msg:two");
+    assert_eq!(log, "got-port,started,msg:one,msg:two");
+
+    app.click("a", "#port-start");
+    assert_eq!(port_button(&app, "b", "#port-post", "back"), "port-ok");
+    wait_log(&app, "a", "msg:back");
+
+    // Closing one end reaches the other; posting there is then refused.
+    app.click("a", "#port-close");
+    wait_log(&app, "b", "peer-closed");
+    assert_eq!(
+        port_button(&app, "b", "#port-post", "late"),
+        "port-err:closed"
+    );
+    assert!(!port_log(&app, "a").contains("msg:late"));
+}
+
+#[test]
+fn main_and_a_utility_share_a_channel_and_the_utility_sends_a_port_back() {
+    let app = start();
+    assert_eq!(app.invoke("a", "fork", "calc"), "ok:calc");
+    assert_eq!(app.invoke("a", "connect-utility", "calc|a"), "ok:connected");
+    wait_message(&app, "utility|calc|echo:port-received");
+    wait_log(&app, "a", "got-port");
+    app.click("a", "#port-start");
+    assert_eq!(port_button(&app, "a", "#port-post", "hello"), "port-ok");
+    wait_log(&app, "a", "msg:echo:hello");
+
+    // Unlike Electron, a utility can hand a port to its parent.
+    assert_eq!(
+        app.invoke("a", "utility-invoke", "calc|make-port|"),
+        "ok:ok:made"
+    );
+    wait_message(&app, "utility-port:calc");
+    assert_eq!(app.invoke("a", "main-port-post", "ping"), "ok:posted:1");
+    wait_message(&app, "port-msg:echo:ping");
+}
+
+#[test]
+fn a_renderer_makes_a_channel_and_gives_main_one_end() {
+    let app = start();
+    assert_eq!(port_button(&app, "a", "#port-pair", "mine"), "paired");
+    wait_message(&app, "port-from:window:a");
+    assert_eq!(
+        app.invoke("b", "main-port-post", "from-main"),
+        "ok:posted:1"
+    );
+    wait_log(&app, "a", "msg:from-main");
+    assert_eq!(port_button(&app, "a", "#port-post", "yo"), "port-ok");
+    wait_message(&app, "port-msg:yo");
+    wait_log(&app, "a", "msg:echo:yo");
+}
+
+#[test]
+fn a_port_cannot_travel_over_its_own_channel() {
+    let app = start();
+    assert_eq!(app.invoke("a", "self-transfer", ""), "ok:err:bad-transfer");
+    // Nothing else is disturbed.
+    assert_eq!(app.invoke("a", "echo", "fine"), "ok:fine");
+}
+
+#[test]
+fn a_dead_holder_closes_its_ports_for_the_other_end() {
+    let app = start();
+    assert_eq!(app.invoke("a", "fork", "calc"), "ok:calc");
+    assert_eq!(app.invoke("a", "connect-utility", "calc|a"), "ok:connected");
+    wait_log(&app, "a", "got-port");
+    app.click("a", "#port-start");
+    assert_eq!(app.invoke("a", "utility-kill", "calc"), "ok:true");
+    wait_log(&app, "a", "peer-closed");
+    assert_eq!(
+        port_button(&app, "a", "#port-post", "anyone"),
+        "port-err:closed"
+    );
+}

@@ -25,6 +25,6 @@ step cargo test --workspace
 # The integration suites again with every component inside the host
 # process: the API and its behaviour must not depend on the isolation mode.
 step env WASMTRON_TEST_ISOLATION=in-process cargo test -p wasmtron-tests \
-    --test ipc --test windows --test capabilities --test processes --test ports
+    --test ipc --test windows --test capabilities --test processes --test ports --test utilities
 echo
 echo "test: all steps passed"

@@ -65,6 +65,18 @@ pub trait Main: Default + 'static {
         let _ = label;
     }
 
+    /// A utility instance started: after [`utilities::fork`] and after each
+    /// restart (`restarts` counts them). Electron's `spawn` event.
+    fn on_utility_spawn(&mut self, name: &str, pid: Option<u32>, restarts: u32) {
+        let _ = (name, pid, restarts);
+    }
+
+    /// A line a utility forked with [`Stdio::Pipe`](utilities::Stdio::Pipe)
+    /// wrote to `stream` (`"stdout"` or `"stderr"`).
+    fn on_utility_output(&mut self, name: &str, stream: &str, line: &str) {
+        let _ = (name, stream, line);
+    }
+
     /// A utility instance posted a message to its parent, perhaps with
     /// ports.
     fn on_utility_message(&mut self, message: UtilityMessage) {
@@ -322,6 +334,26 @@ macro_rules! export_main {
 
                 fn on_window_closed(label: ::std::string::String) {
                     APP.with_borrow_mut(|app| $crate::Main::on_window_closed(app, &label));
+                }
+
+                fn on_utility_spawn(
+                    name: ::std::string::String,
+                    pid: ::core::option::Option<u32>,
+                    restarts: u32,
+                ) {
+                    APP.with_borrow_mut(|app| {
+                        $crate::Main::on_utility_spawn(app, &name, pid, restarts)
+                    });
+                }
+
+                fn on_utility_output(
+                    name: ::std::string::String,
+                    stream: ::std::string::String,
+                    line: ::std::string::String,
+                ) {
+                    APP.with_borrow_mut(|app| {
+                        $crate::Main::on_utility_output(app, &name, &stream, &line)
+                    });
                 }
 
                 fn on_utility_message(

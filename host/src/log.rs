@@ -27,30 +27,7 @@ pub fn guest_log(component: &str, level: Level, message: &str) {
     }
 }
 
-/// In a worker process, where guest output goes instead of the local log:
-/// the connection to the host, so that it lands in the host's log as it
-/// would in-process.
-static WORKER_OUTPUT: std::sync::OnceLock<
-    tokio::sync::mpsc::UnboundedSender<crate::wire::WorkerToHost>,
-> = std::sync::OnceLock::new();
-
-/// Sends this process's guest output to the host (worker processes only).
-pub(crate) fn forward_output_to_host(
-    to_host: tokio::sync::mpsc::UnboundedSender<crate::wire::WorkerToHost>,
-) {
-    let _ = WORKER_OUTPUT.set(to_host);
-}
-
 /// Logs a line a guest wrote to stdout or stderr.
 pub fn guest_output(component: &str, stream: &str, line: &str) {
-    if let Some(to_host) = WORKER_OUTPUT.get() {
-        let forwarded = to_host.send(crate::wire::WorkerToHost::Output {
-            stream: stream.to_owned(),
-            line: line.to_owned(),
-        });
-        if forwarded.is_ok() {
-            return;
-        }
-    }
     tracing::info!(target: GUEST_TARGET, component, stream, "{line}");
 }

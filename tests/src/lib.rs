@@ -106,6 +106,7 @@ pub const ALL_CHANNELS: &[&str] = &[
     "timeout",
     "timer-count",
     "fork",
+    "fork-with",
     "utility-post",
     "utility-invoke",
     "utility-kill",

@@ -7,18 +7,78 @@ use super::wit::utilities as wit;
 use crate::ports::{self, MessagePort};
 use crate::{HandlerError, IpcError, Payload};
 
-pub use wit::ForkError;
+pub use wit::{ForkError, Stdio};
+
+/// How to start a utility (Electron's `utilityProcess.fork` options). The
+/// default is what [`fork`] uses: no arguments, an empty environment, no
+/// working directory, output to the host's log, the manifest name, the
+/// app's memory limit, and no restarts.
+#[derive(Debug, Clone)]
+pub struct ForkOptions {
+    /// The arguments the utility sees.
+    pub args: Vec<String>,
+    /// The environment it sees; nothing of the host's is passed on.
+    pub env: Vec<(String, String)>,
+    /// Its working directory: one of its granted folders, by name.
+    pub cwd: Option<String>,
+    pub stdio: Stdio,
+    /// The instance name (Electron's `serviceName`).
+    pub service_name: Option<String>,
+    /// A lower linear-memory cap for this instance, in bytes.
+    pub max_memory_bytes: Option<u64>,
+    /// Restart after a failure: `(max restarts, first backoff in ms)`; the
+    /// backoff doubles with each restart.
+    pub restart_on_failure: Option<(u32, u32)>,
+}
+
+impl Default for ForkOptions {
+    fn default() -> Self {
+        ForkOptions {
+            args: Vec::new(),
+            env: Vec::new(),
+            cwd: None,
+            stdio: Stdio::Inherit,
+            service_name: None,
+            max_memory_bytes: None,
+            restart_on_failure: None,
+        }
+    }
+}
 
 /// Starts the utility declared as `[[utility]] name = "..."` in the manifest,
-/// in a worker of its own. Forking the same name again starts another
-/// instance, named `name#2`, `name#3`, ...
+/// in a worker of its own, with default [`ForkOptions`]. Forking the same
+/// name again starts another instance, named `name#2`, `name#3`, ...
 ///
 /// # Errors
 /// [`ForkError::UnknownUtility`] when the manifest declares no such utility,
 /// [`ForkError::Failed`] when its component is refused or the worker cannot
 /// start.
 pub fn fork(name: &str) -> Result<UtilityProcess, ForkError> {
-    wit::fork(name).map(|inner| UtilityProcess { inner })
+    fork_with(name, &ForkOptions::default())
+}
+
+/// [`fork`] with options.
+///
+/// # Errors
+/// As [`fork`], and [`ForkError::BadOption`] for a `cwd` that is not a
+/// granted folder, a service name in use, or a memory cap over the app's.
+pub fn fork_with(name: &str, options: &ForkOptions) -> Result<UtilityProcess, ForkError> {
+    let options = wit::ForkOptions {
+        args: options.args.clone(),
+        env: options.env.clone(),
+        cwd: options.cwd.clone(),
+        stdio: options.stdio,
+        service_name: options.service_name.clone(),
+        max_memory_bytes: options.max_memory_bytes,
+        restart: match options.restart_on_failure {
+            None => wit::Restart::Never,
+            Some((max_restarts, backoff_ms)) => wit::Restart::OnFailure(wit::RestartLimits {
+                max_restarts,
+                backoff_ms,
+            }),
+        },
+    };
+    wit::fork(name, &options).map(|inner| UtilityProcess { inner })
 }
 
 /// Main's handle on one utility instance, running or exited. Its messages
@@ -148,13 +208,16 @@ impl ForkError {
         match self {
             ForkError::UnknownUtility(_) => "unknown-utility",
             ForkError::Failed(_) => "failed",
+            ForkError::BadOption(_) => "bad-option",
         }
     }
 
     /// What went wrong: the utility's name, or why the worker did not start.
     pub fn message(&self) -> &str {
         match self {
-            ForkError::UnknownUtility(text) | ForkError::Failed(text) => text,
+            ForkError::UnknownUtility(text)
+            | ForkError::Failed(text)
+            | ForkError::BadOption(text) => text,
         }
     }
 }

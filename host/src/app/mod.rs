@@ -9,6 +9,7 @@ use tokio::sync::watch;
 pub(crate) use shell::Shell;
 use shell::ShellParts;
 pub use shell::{ForkError, WindowControlError};
+pub(crate) use shell::{StdioMode, UtilityOptions};
 
 use crate::capabilities::{self, CapabilityError, ImportReport, World};
 use crate::component::{MainCall, MainHandle, spawn_main};

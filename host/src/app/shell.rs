@@ -17,7 +17,7 @@ use crate::engine::Engine;
 use crate::ipc::WorkerPeer;
 use crate::ipc::{IpcError, Router, Sender};
 use crate::manifest::Manifest;
-use crate::ports::{Holder, PortEvent, PortHub, PortId, PortRef};
+use crate::ports::{Holder, PortEvent, PortHub, PortId};
 use crate::supervisor::{
     ProcessKind, ProcessMetric, ProcessState, STOP_GRACE, Supervisor, Worker, WorkerExit,
 };
@@ -39,6 +39,10 @@ pub enum WindowControlError {
     Failed { label: String, reason: String },
 }
 
+mod utilities;
+
+pub(crate) use utilities::{StdioMode, UtilityOptions};
+
 /// Why main could not fork a utility.
 #[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
@@ -47,6 +51,8 @@ pub enum ForkError {
     UnknownUtility(String),
     #[error("utility `{name}` could not start: {reason}")]
     Failed { name: String, reason: String },
+    #[error("utility `{name}`: {reason}")]
+    BadOption { name: String, reason: String },
 }
 
 /// An open window: its current renderer. A window outlives a renderer that
@@ -69,8 +75,8 @@ pub(crate) struct Shell {
     /// Labels being opened or reloaded: reserved while their renderer
     /// starts, which happens outside the `windows` lock.
     opening: Mutex<HashSet<String>>,
-    /// Live utilities by instance name; `None` while one is starting.
-    utilities: Mutex<HashMap<String, Option<Arc<Worker>>>>,
+    /// Utilities by instance name, while they run or wait to restart.
+    utilities: Mutex<HashMap<String, utilities::UtilitySlot>>,
     generations: AtomicU64,
     exit: watch::Sender<Option<AppExit>>,
     ports: Arc<PortHub>,
@@ -256,6 +262,7 @@ impl Shell {
             limits: self.manifest.limits,
             window: Some((label.to_owned(), self.backend.clone())),
             on_post: None,
+            on_output: None,
             holder: Holder::Main,
             ports: self.ports.clone(),
         };
@@ -440,95 +447,9 @@ impl Shell {
         self.report_gone(exit);
     }
 
-    /// Starts the utility declared as `name`.
-    pub(crate) fn fork(&self, name: &str) -> Result<Arc<Worker>, ForkError> {
-        let declared = self
-            .manifest
-            .utility(name)
-            .ok_or_else(|| ForkError::UnknownUtility(name.to_owned()))?;
-        let failed = |reason: String| ForkError::Failed {
-            name: name.to_owned(),
-            reason,
-        };
-        if self.ending() {
-            return Err(failed("the app is ending".into()));
-        }
-        // Reserve the instance name; the worker starts outside the lock.
-        let instance = {
-            let mut utilities = lock(&self.utilities);
-            let instance = (1..)
-                .map(|n| match n {
-                    1 => name.to_owned(),
-                    n => format!("{name}#{n}"),
-                })
-                .find(|candidate| !utilities.contains_key(candidate))
-                .unwrap_or_else(|| name.to_owned());
-            utilities.insert(instance.clone(), None);
-            instance
-        };
-        let launched = self.launch_utility(&instance, &declared.component, &declared.grants);
-        let mut utilities = lock(&self.utilities);
-        match launched {
-            Ok(worker) => {
-                // The worker may have ended already; then its slot is gone.
-                if let Some(slot) = utilities.get_mut(&instance) {
-                    *slot = Some(worker.clone());
-                }
-                Ok(worker)
-            }
-            Err(reason) => {
-                utilities.remove(&instance);
-                Err(failed(reason))
-            }
-        }
-    }
-
-    fn launch_utility(
-        &self,
-        instance: &str,
-        component: &std::path::Path,
-        grants: &Grants,
-    ) -> Result<Arc<Worker>, String> {
-        let mut spec = self.prepare(instance, World::Utility, component)?;
-        spec.grants = grants.clone();
-        let main = self.main.clone();
-        let from = instance.to_owned();
-        let on_post = Box::new(move |payload: Vec<u8>, ports: Vec<PortRef>| {
-            if let Some(main) = &main {
-                let _ = main.post(MainCall::UtilityMessage {
-                    name: from.clone(),
-                    payload,
-                    ports,
-                });
-            }
-        });
-        let peer = WorkerPeer {
-            sender: Sender::Utility(instance.to_owned()),
-            name: instance.to_owned(),
-            channels: Arc::new(HashSet::new()),
-            limits: self.manifest.limits,
-            window: None,
-            on_post: Some(on_post),
-            holder: Holder::Main,
-            ports: self.ports.clone(),
-        };
-        let shell = self.me.clone();
-        let owner = instance.to_owned();
-        let on_exit = Box::new(move |exit: WorkerExit| {
-            if let Some(shell) = shell.upgrade() {
-                lock(&shell.utilities).remove(&owner);
-                shell.ports.holder_gone(Holder::Worker(exit.id));
-                shell.report_gone(exit);
-            }
-        });
-        self.supervisor
-            .launch(ProcessKind::Utility, spec, peer, on_exit)
-            .map_err(|e| e.to_string())
-    }
-
     /// Tells main a worker is gone (Electron's `render-process-gone` and
     /// `child-process-gone`), unless the app itself is ending.
-    fn report_gone(&self, exit: WorkerExit) {
+    pub(super) fn report_gone(&self, exit: WorkerExit) {
         if self.ending() {
             return;
         }

@@ -13,7 +13,7 @@ use std::fmt;
 use wasmtime::component::Component;
 use wasmtime::component::types::ComponentItem;
 
-pub use stdio::OutputTail;
+pub use stdio::{OutputSink, OutputTail};
 pub use wasi::{DirGrant, Grants, wasi_context};
 
 use crate::engine::Engine;

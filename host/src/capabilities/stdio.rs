@@ -18,6 +18,47 @@ pub(super) struct LogStream {
     component: Arc<str>,
     stream: &'static str,
     tail: Option<OutputTail>,
+    sink: OutputSink,
+}
+
+/// Where a worker's guest output goes once the worker is connected: to the
+/// host, which routes it by the utility's `stdio` option. Until it is set
+/// (and for main) lines go straight to the log.
+#[derive(Clone, Default)]
+pub struct OutputSink {
+    to_host:
+        Arc<std::sync::OnceLock<tokio::sync::mpsc::UnboundedSender<crate::wire::WorkerToHost>>>,
+}
+
+impl std::fmt::Debug for OutputSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OutputSink")
+            .field("connected", &self.to_host.get().is_some())
+            .finish()
+    }
+}
+
+impl OutputSink {
+    /// Sends every later line to the host.
+    pub(crate) fn connect(
+        &self,
+        to_host: tokio::sync::mpsc::UnboundedSender<crate::wire::WorkerToHost>,
+    ) {
+        let _ = self.to_host.set(to_host);
+    }
+
+    fn emit(&self, component: &str, stream: &str, line: &str) {
+        if let Some(to_host) = self.to_host.get() {
+            let sent = to_host.send(crate::wire::WorkerToHost::Output {
+                stream: stream.to_owned(),
+                line: line.to_owned(),
+            });
+            if sent.is_ok() {
+                return;
+            }
+        }
+        crate::log::guest_output(component, stream, line);
+    }
 }
 
 /// The last lines a component wrote to a stream: a trapped Rust guest
@@ -56,19 +97,21 @@ impl OutputTail {
 }
 
 impl LogStream {
-    pub(super) fn stdout(component: &str) -> Self {
+    pub(super) fn stdout(component: &str, sink: OutputSink) -> Self {
         LogStream {
             component: component.into(),
             stream: "stdout",
             tail: None,
+            sink,
         }
     }
 
-    pub(super) fn stderr(component: &str, tail: OutputTail) -> Self {
+    pub(super) fn stderr(component: &str, tail: OutputTail, sink: OutputSink) -> Self {
         LogStream {
             component: component.into(),
             stream: "stderr",
             tail: Some(tail),
+            sink,
         }
     }
 }
@@ -101,7 +144,9 @@ impl LineWriter {
         if let Some(tail) = &self.stream.tail {
             tail.push(text);
         }
-        crate::log::guest_output(&self.stream.component, self.stream.stream, text);
+        self.stream
+            .sink
+            .emit(&self.stream.component, self.stream.stream, text);
     }
 
     fn write_bytes(&mut self, mut bytes: &[u8]) {

@@ -3,7 +3,7 @@
 use anyhow::Context as _;
 use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder};
 
-use super::stdio::{LogStream, OutputTail};
+use super::stdio::{LogStream, OutputSink, OutputTail};
 
 /// What the manifest grants a component beyond the empty default.
 ///
@@ -50,6 +50,7 @@ pub fn wasi_context(
     name: &str,
     grants: &Grants,
     stderr_tail: &OutputTail,
+    output: &OutputSink,
 ) -> anyhow::Result<WasiCtx> {
     let mut builder = WasiCtxBuilder::new();
     for dir in &grants.dirs {
@@ -64,8 +65,8 @@ pub fn wasi_context(
             .with_context(|| format!("cannot open the granted directory {}", dir.host.display()))?;
     }
     builder
-        .stdout(LogStream::stdout(name))
-        .stderr(LogStream::stderr(name, stderr_tail.clone()))
+        .stdout(LogStream::stdout(name, output.clone()))
+        .stderr(LogStream::stderr(name, stderr_tail.clone(), output.clone()))
         .allow_ip_name_lookup(false)
         .socket_addr_check(|_, _| Box::pin(async { false }))
         .envs(&grants.env)

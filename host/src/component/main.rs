@@ -40,6 +40,18 @@ pub(crate) enum MainCall {
         payload: Vec<u8>,
         ports: Vec<PortRef>,
     },
+    /// A utility instance started (or restarted).
+    UtilitySpawn {
+        name: String,
+        pid: Option<u32>,
+        restarts: u32,
+    },
+    /// A line of output from a utility forked with `stdio: pipe`.
+    UtilityOutput {
+        name: String,
+        stream: String,
+        line: String,
+    },
     /// A message on one of main's ports.
     PortMessage {
         port: u64,
@@ -117,8 +129,8 @@ pub(crate) struct MainState {
     /// Running timers: their task and whether they repeat.
     pub(super) timers: HashMap<u64, (tokio::task::AbortHandle, bool)>,
     pub(super) next_timer: u64,
-    /// Utilities main holds `utility-process` handles to, by handle.
-    pub(super) utilities: HashMap<u32, Arc<crate::supervisor::Worker>>,
+    /// Utility instances main holds `utility-process` handles to, by handle.
+    pub(super) utilities: HashMap<u32, String>,
     pub(super) next_utility: u32,
     /// The ports main holds.
     pub(super) ports: crate::ports::HeldPorts<MainCall>,
@@ -199,6 +211,7 @@ async fn instantiate(
             &format!("{name}/main"),
             &Grants::default(),
             &capabilities::OutputTail::default(),
+            &capabilities::OutputSink::default(),
         )?,
         table: ResourceTable::new(),
         shell,
@@ -282,6 +295,20 @@ async fn serve(main: Main, mut store: Store<MainState>, mut mailbox: UnboundedRe
                 let ports = store.data_mut().adopt_ports(ports);
                 exports
                     .call_on_port_message(&mut store, port, &data, &ports)
+                    .await
+            }
+            MainCall::UtilitySpawn {
+                name,
+                pid,
+                restarts,
+            } => {
+                exports
+                    .call_on_utility_spawn(&mut store, &name, pid, restarts)
+                    .await
+            }
+            MainCall::UtilityOutput { name, stream, line } => {
+                exports
+                    .call_on_utility_output(&mut store, &name, &stream, &line)
                     .await
             }
             MainCall::PortClosed(port) => {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use wasmtime::component::Resource;
 
 use super::main::MainState;
-use crate::app::ForkError;
+use crate::app::{ForkError, StdioMode, UtilityOptions};
 use crate::bindings::main::wasmtron::app::{
     ports as wit_ports, processes as wit_processes, types as wit_types, utilities as wit_utilities,
 };
@@ -16,15 +16,44 @@ use crate::wire::ExitReason;
 use crate::worker::ipc_error_to_wit;
 
 /// Main's handle on a utility: the resource's representation is a key
-/// into `MainState::utilities`.
+/// into `MainState::utilities`, which names the instance. A handle outlives
+/// restarts: it reaches whichever worker runs the instance now.
 type UtilityHandle = wit_utilities::UtilityProcess;
 
 impl MainState {
-    fn utility(&self, handle: &Resource<UtilityHandle>) -> Result<Arc<Worker>, IpcError> {
+    fn instance(&self, handle: &Resource<UtilityHandle>) -> Result<String, IpcError> {
         self.utilities
             .get(&handle.rep())
             .cloned()
             .ok_or_else(|| IpcError::target_gone("the utility handle"))
+    }
+
+    fn utility(&self, handle: &Resource<UtilityHandle>) -> Result<Arc<Worker>, IpcError> {
+        let instance = self.instance(handle)?;
+        self.shell
+            .utility(&instance)
+            .ok_or_else(|| IpcError::target_gone(&format!("utility `{instance}`")))
+    }
+}
+
+fn options_from_wit(options: wit_utilities::ForkOptions) -> UtilityOptions {
+    UtilityOptions {
+        args: options.args,
+        env: options.env,
+        cwd: options.cwd,
+        stdio: match options.stdio {
+            wit_utilities::Stdio::Pipe => StdioMode::Pipe,
+            wit_utilities::Stdio::Inherit => StdioMode::Inherit,
+            wit_utilities::Stdio::Ignore => StdioMode::Ignore,
+        },
+        service_name: options.service_name,
+        max_memory_bytes: options.max_memory_bytes,
+        restart: match options.restart {
+            wit_utilities::Restart::Never => None,
+            wit_utilities::Restart::OnFailure(limits) => {
+                Some((limits.max_restarts, limits.backoff_ms))
+            }
+        },
     }
 }
 
@@ -32,23 +61,30 @@ impl wit_utilities::Host for MainState {
     async fn fork(
         &mut self,
         name: String,
+        options: wit_utilities::ForkOptions,
     ) -> Result<Resource<UtilityHandle>, wit_utilities::ForkError> {
-        let worker = self.shell.fork(&name).map_err(|err| match err {
-            ForkError::UnknownUtility(name) => wit_utilities::ForkError::UnknownUtility(name),
-            other => wit_utilities::ForkError::Failed(other.to_string()),
-        })?;
+        let worker =
+            self.shell
+                .fork(&name, options_from_wit(options))
+                .map_err(|err| match err {
+                    ForkError::UnknownUtility(name) => {
+                        wit_utilities::ForkError::UnknownUtility(name)
+                    }
+                    ForkError::BadOption { reason, .. } => {
+                        wit_utilities::ForkError::BadOption(reason)
+                    }
+                    other => wit_utilities::ForkError::Failed(other.to_string()),
+                })?;
         self.next_utility += 1;
         let rep = self.next_utility;
-        self.utilities.insert(rep, worker);
+        self.utilities.insert(rep, worker.name.clone());
         Ok(Resource::new_own(rep))
     }
 }
 
 impl wit_utilities::HostUtilityProcess for MainState {
     async fn name(&mut self, this: Resource<UtilityHandle>) -> String {
-        self.utility(&this)
-            .map(|w| w.name.clone())
-            .unwrap_or_default()
+        self.instance(&this).unwrap_or_default()
     }
 
     async fn pid(&mut self, this: Resource<UtilityHandle>) -> Option<u32> {
@@ -86,7 +122,8 @@ impl wit_utilities::HostUtilityProcess for MainState {
     }
 
     async fn kill(&mut self, this: Resource<UtilityHandle>) -> bool {
-        self.utility(&this).is_ok_and(|w| w.kill())
+        self.instance(&this)
+            .is_ok_and(|instance| self.shell.kill_utility(&instance))
     }
 
     async fn drop(&mut self, this: Resource<UtilityHandle>) -> wasmtime::Result<()> {

@@ -7,4 +7,4 @@ mod session;
 
 pub use error::{ErrorCode, IpcError, Sender};
 pub use router::{NativeHandler, Router};
-pub(crate) use session::{WorkerPeer, serve_worker};
+pub(crate) use session::{OutputHook, WorkerPeer, serve_worker};

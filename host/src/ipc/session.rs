@@ -21,6 +21,9 @@ const MAX_LOG_LINE: usize = 16 * 1024;
 /// Where a utility's posts to its parent go: payload and moved ports.
 pub(crate) type PostHook = Box<dyn Fn(Vec<u8>, Vec<PortRef>) + Send + Sync>;
 
+/// Where a worker's guest output goes instead of the log: `(stream, line)`.
+pub(crate) type OutputHook = Box<dyn Fn(&str, String) + Send + Sync>;
+
 /// Everything the host knows about the worker on the other end.
 pub(crate) struct WorkerPeer {
     pub sender: Sender,
@@ -33,6 +36,8 @@ pub(crate) struct WorkerPeer {
     /// For utilities: where `parent-port.post-message` goes, with the
     /// ports it moved to main.
     pub on_post: Option<PostHook>,
+    /// Where guest output goes; `None` for the host's log.
+    pub on_output: Option<OutputHook>,
     /// The worker as a port holder (set by the supervisor at launch).
     pub holder: Holder,
     pub ports: Arc<PortHub>,
@@ -131,7 +136,10 @@ pub(crate) async fn serve_worker(
                 } else {
                     "stderr"
                 };
-                crate::log::guest_output(&peer.name, stream, &line);
+                match &peer.on_output {
+                    Some(route) => route(stream, line),
+                    None => crate::log::guest_output(&peer.name, stream, &line),
+                }
             }
             WorkerToHost::Reply { id, result } => {
                 let result = result.map(ByteBuf::into_vec);

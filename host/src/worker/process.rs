@@ -170,7 +170,6 @@ async fn serve(socket: StdUnixStream, probe: Option<SandboxProbe>) -> ExitCode {
         max_open_files: MAX_OPEN_FILES,
     });
     let (host_side, worker_side) = link_pair();
-    crate::log::forward_output_to_host(worker_side.to_host.clone());
     if !report.layers().iter().any(|(_, layer)| layer.is_in_force()) {
         let _ = worker_side.to_host.send(WorkerToHost::Log {
             level: crate::log::Level::Error,

@@ -22,6 +22,7 @@ use crate::wire::{ByteBuf, ExitReason, HostToWorker, WorkerToHost};
 pub(crate) struct PreparedWasi {
     wasi: WasiCtx,
     stderr_tail: capabilities::OutputTail,
+    output: capabilities::OutputSink,
 }
 
 impl PreparedWasi {
@@ -31,8 +32,13 @@ impl PreparedWasi {
     /// When a granted directory cannot be opened.
     pub(crate) fn new(spec: &WorkerSpec) -> anyhow::Result<Self> {
         let stderr_tail = capabilities::OutputTail::default();
-        let wasi = capabilities::wasi_context(&spec.name, &spec.grants, &stderr_tail)?;
-        Ok(PreparedWasi { wasi, stderr_tail })
+        let output = capabilities::OutputSink::default();
+        let wasi = capabilities::wasi_context(&spec.name, &spec.grants, &stderr_tail, &output)?;
+        Ok(PreparedWasi {
+            wasi,
+            stderr_tail,
+            output,
+        })
     }
 }
 
@@ -78,7 +84,11 @@ async fn launch(
     link: WorkerLink,
     prepared: Option<PreparedWasi>,
 ) -> anyhow::Result<Launched> {
-    let PreparedWasi { wasi, stderr_tail } = match prepared {
+    let PreparedWasi {
+        wasi,
+        stderr_tail,
+        output,
+    } = match prepared {
         Some(prepared) => prepared,
         None => PreparedWasi::new(spec)?,
     };
@@ -94,6 +104,8 @@ async fn launch(
     }
     .map_err(anyhow::Error::from)
     .with_context(|| format!("cannot link the {} world", spec.world))?;
+    // Guest output travels to the host, which routes it (log, main, nowhere).
+    output.connect(link.to_host.clone());
     let (bridge, events) = BridgeClient::start(spec, link);
     let state = WorkerState {
         wasi,

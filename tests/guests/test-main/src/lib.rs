@@ -96,7 +96,53 @@ impl TestMain {
 
     fn fork(&mut self, request: &Request) -> Result<Payload, HandlerError> {
         let name: String = request.decode()?;
-        match utilities::fork(&name) {
+        self.fork_with(&name, &utilities::ForkOptions::default())
+    }
+
+    /// `fork-with`: "name|key=value;key=value" with keys `args` (space
+    /// separated), `env` (`K=V,K=V`), `cwd`, `stdio` (pipe, inherit,
+    /// ignore), `service`, `mem` (bytes) and `restart` (`max:backoff-ms`).
+    fn fork_options(&mut self, request: &Request) -> Result<Payload, HandlerError> {
+        let [name, spec] = fields(request)?;
+        let mut options = utilities::ForkOptions::default();
+        for setting in spec.split(';').filter(|s| !s.is_empty()) {
+            let (key, value) = setting.split_once('=').unwrap_or((setting, ""));
+            match key {
+                "args" => options.args = value.split(' ').map(str::to_owned).collect(),
+                "env" => {
+                    options.env = value
+                        .split(',')
+                        .filter_map(|kv| kv.split_once(':'))
+                        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                        .collect();
+                }
+                "cwd" => options.cwd = Some(value.to_owned()),
+                "stdio" => {
+                    options.stdio = match value {
+                        "pipe" => utilities::Stdio::Pipe,
+                        "ignore" => utilities::Stdio::Ignore,
+                        _ => utilities::Stdio::Inherit,
+                    };
+                }
+                "service" => options.service_name = Some(value.to_owned()),
+                "mem" => options.max_memory_bytes = value.parse().ok(),
+                "restart" => {
+                    let (max, backoff) = value.split_once(':').unwrap_or((value, "0"));
+                    options.restart_on_failure =
+                        Some((max.parse().unwrap_or(0), backoff.parse().unwrap_or(0)));
+                }
+                _ => {}
+            }
+        }
+        self.fork_with(&name, &options)
+    }
+
+    fn fork_with(
+        &mut self,
+        name: &str,
+        options: &utilities::ForkOptions,
+    ) -> Result<Payload, HandlerError> {
+        match utilities::fork_with(name, options) {
             Ok(utility) => {
                 let instance = utility.name();
                 self.utilities.insert(instance.clone(), utility);
@@ -218,6 +264,7 @@ impl Main for TestMain {
             "timeout",
             "timer-count",
             "fork",
+            "fork-with",
             "utility-post",
             "utility-invoke",
             "utility-kill",
@@ -293,6 +340,7 @@ impl Main for TestMain {
             }
             "timer-count" => Request::reply(&self.timer_fired),
             "fork" => self.fork(&request),
+            "fork-with" => self.fork_options(&request),
             "utility-post" => self.utility_post(&request),
             "utility-invoke" => self.utility_invoke(&request),
             "utility-kill" => match self.utility(&request)? {
@@ -346,6 +394,14 @@ impl Main for TestMain {
 
     fn on_window_closed(&mut self, label: &str) {
         self.messages.push(format!("closed|{label}|"));
+    }
+
+    fn on_utility_spawn(&mut self, name: &str, _pid: Option<u32>, restarts: u32) {
+        self.messages.push(format!("spawn|{name}|{restarts}"));
+    }
+
+    fn on_utility_output(&mut self, name: &str, stream: &str, line: &str) {
+        self.messages.push(format!("output|{name}|{stream}|{line}"));
     }
 
     fn on_utility_message(&mut self, message: UtilityMessage) {

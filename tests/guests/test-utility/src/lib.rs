@@ -122,6 +122,18 @@ impl Utility for TestUtility {
             "trap" => panic!("utility trapped on purpose"),
             "grow" => grow(),
             "make-port" => self.make_port(),
+            // What the fork options gave it.
+            "env" => {
+                let args: Vec<String> = std::env::args().collect();
+                let env: Vec<String> = std::env::vars().map(|(k, v)| format!("{k}={v}")).collect();
+                Request::reply(&format!("args={} env={}", args.join(" "), env.join(",")))
+            }
+            "print" => {
+                let text: String = request.decode()?;
+                println!("{text}");
+                eprintln!("{text}");
+                Request::reply("printed")
+            }
             // File access through WASI: only granted folders are there.
             "read" => {
                 let path: String = request.decode()?;

@@ -1,0 +1,332 @@
+//! Utility workers (Electron's `utilityProcess`): forking with options,
+//! instance names, where their output goes, and restarts after failures.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::{ForkError, Shell, lock};
+use crate::capabilities::World;
+use crate::capabilities::{DirGrant, Grants};
+use crate::component::MainCall;
+use crate::ipc::{Sender, WorkerPeer};
+use crate::ports::{Holder, PortRef};
+use crate::supervisor::{ProcessKind, Worker, WorkerExit};
+
+/// Where a utility's stdout and stderr lines go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum StdioMode {
+    /// To main's `on-utility-output`.
+    Pipe,
+    /// To the host's log.
+    #[default]
+    Inherit,
+    /// Nowhere.
+    Ignore,
+}
+
+/// How main asked for a utility to be started.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct UtilityOptions {
+    pub args: Vec<String>,
+    pub env: Vec<(String, String)>,
+    /// A granted folder's name, to resolve relative paths in.
+    pub cwd: Option<String>,
+    pub stdio: StdioMode,
+    pub service_name: Option<String>,
+    pub max_memory_bytes: Option<u64>,
+    /// `(max restarts, first backoff in ms)` for restarts after failures.
+    pub restart: Option<(u32, u32)>,
+}
+
+/// A utility instance: its current worker (none while it waits to
+/// restart), how it was asked for, and how often it restarted.
+pub(crate) struct UtilitySlot {
+    worker: Option<Arc<Worker>>,
+    declared: String,
+    options: UtilityOptions,
+    grants: Grants,
+    restarts: u32,
+    /// Main killed it: it stays down.
+    stopped: bool,
+}
+
+impl Shell {
+    /// Starts the utility declared as `name` with `options`.
+    pub(crate) fn fork(
+        &self,
+        name: &str,
+        options: UtilityOptions,
+    ) -> Result<Arc<Worker>, ForkError> {
+        let declared = self
+            .manifest
+            .utility(name)
+            .ok_or_else(|| ForkError::UnknownUtility(name.to_owned()))?;
+        let bad = |reason: String| ForkError::BadOption {
+            name: name.to_owned(),
+            reason,
+        };
+        if self.ending() {
+            return Err(ForkError::Failed {
+                name: name.to_owned(),
+                reason: "the app is ending".into(),
+            });
+        }
+        let grants = grants_for(&declared.grants, &options).map_err(bad)?;
+        if let Some(max) = options.max_memory_bytes
+            && max > self.manifest.limits.max_memory_bytes as u64
+        {
+            return Err(bad(format!(
+                "max-memory-bytes {max} is over the app's limit of {}",
+                self.manifest.limits.max_memory_bytes
+            )));
+        }
+        // Reserve the instance name; the worker starts outside the lock.
+        let instance = {
+            let mut utilities = lock(&self.utilities);
+            let instance = match &options.service_name {
+                Some(service) => {
+                    if service.is_empty()
+                        || service.contains('#')
+                        || service.chars().any(|c| c.is_whitespace() || c.is_control())
+                    {
+                        return Err(bad(format!("service name `{service}` is not usable")));
+                    }
+                    if utilities.contains_key(service) {
+                        return Err(bad(format!("service name `{service}` is in use")));
+                    }
+                    service.clone()
+                }
+                None => (1..)
+                    .map(|n| match n {
+                        1 => name.to_owned(),
+                        n => format!("{name}#{n}"),
+                    })
+                    .find(|candidate| !utilities.contains_key(candidate))
+                    .unwrap_or_else(|| name.to_owned()),
+            };
+            utilities.insert(
+                instance.clone(),
+                UtilitySlot {
+                    worker: None,
+                    declared: name.to_owned(),
+                    options,
+                    grants,
+                    restarts: 0,
+                    stopped: false,
+                },
+            );
+            instance
+        };
+        self.start_utility(&instance).map_err(|reason| {
+            lock(&self.utilities).remove(&instance);
+            ForkError::Failed {
+                name: name.to_owned(),
+                reason,
+            }
+        })
+    }
+
+    /// Starts (or restarts) the worker of a reserved instance and tells main.
+    fn start_utility(&self, instance: &str) -> Result<Arc<Worker>, String> {
+        let (declared, options, grants, restarts) = {
+            let utilities = lock(&self.utilities);
+            let slot = utilities
+                .get(instance)
+                .ok_or_else(|| format!("utility `{instance}` is gone"))?;
+            (
+                slot.declared.clone(),
+                slot.options.clone(),
+                slot.grants.clone(),
+                slot.restarts,
+            )
+        };
+        let component = self
+            .manifest
+            .utility(&declared)
+            .map(|u| u.component.clone())
+            .ok_or_else(|| format!("no utility `{declared}` is declared"))?;
+        let worker = self.launch_utility(instance, &component, grants, &options)?;
+        {
+            let mut utilities = lock(&self.utilities);
+            match utilities.get_mut(instance) {
+                Some(slot) => slot.worker = Some(worker.clone()),
+                None => {
+                    // Let go of meanwhile (the app ended).
+                    worker.kill();
+                    return Err("the app is ending".into());
+                }
+            }
+        }
+        if let Some(main) = &self.main {
+            let _ = main.post(MainCall::UtilitySpawn {
+                name: instance.to_owned(),
+                pid: worker.pid,
+                restarts,
+            });
+        }
+        Ok(worker)
+    }
+
+    fn launch_utility(
+        &self,
+        instance: &str,
+        component: &Path,
+        grants: Grants,
+        options: &UtilityOptions,
+    ) -> Result<Arc<Worker>, String> {
+        let mut spec = self.prepare(instance, World::Utility, component)?;
+        spec.grants = grants;
+        if let Some(max) = options.max_memory_bytes {
+            spec.limits.max_memory_bytes = usize::try_from(max).unwrap_or(usize::MAX);
+        }
+        let on_post = {
+            let main = self.main.clone();
+            let from = instance.to_owned();
+            Box::new(move |payload: Vec<u8>, ports: Vec<PortRef>| {
+                if let Some(main) = &main {
+                    let _ = main.post(MainCall::UtilityMessage {
+                        name: from.clone(),
+                        payload,
+                        ports,
+                    });
+                }
+            })
+        };
+        let on_output: Option<crate::ipc::OutputHook> = match options.stdio {
+            StdioMode::Inherit => None,
+            StdioMode::Ignore => Some(Box::new(|_: &str, _: String| {})),
+            StdioMode::Pipe => {
+                let main = self.main.clone();
+                let from = instance.to_owned();
+                Some(Box::new(move |stream: &str, line: String| {
+                    if let Some(main) = &main {
+                        let _ = main.post(MainCall::UtilityOutput {
+                            name: from.clone(),
+                            stream: stream.to_owned(),
+                            line,
+                        });
+                    }
+                }))
+            }
+        };
+        let peer = WorkerPeer {
+            sender: Sender::Utility(instance.to_owned()),
+            name: instance.to_owned(),
+            channels: Arc::new(Default::default()),
+            limits: spec.limits,
+            window: None,
+            on_post: Some(on_post),
+            on_output,
+            holder: Holder::Main,
+            ports: self.ports.clone(),
+        };
+        let shell = self.me.clone();
+        let owner = instance.to_owned();
+        let on_exit = Box::new(move |exit: WorkerExit| {
+            if let Some(shell) = shell.upgrade() {
+                shell.utility_exited(&owner, exit);
+            }
+        });
+        self.supervisor
+            .launch(ProcessKind::Utility, spec, peer, on_exit)
+            .map_err(|e| e.to_string())
+    }
+
+    /// A utility's worker ended: tell main, and restart it if its policy
+    /// says so.
+    fn utility_exited(&self, instance: &str, exit: WorkerExit) {
+        self.ports.holder_gone(Holder::Worker(exit.id));
+        let failed = exit.reason.is_failure();
+        self.report_gone(exit);
+        let backoff = {
+            let mut utilities = lock(&self.utilities);
+            let Some(slot) = utilities.get_mut(instance) else {
+                return;
+            };
+            slot.worker = None;
+            match slot.options.restart {
+                Some((max, backoff_ms))
+                    if failed && !slot.stopped && !self.ending() && slot.restarts < max =>
+                {
+                    let doubling = 1u64 << slot.restarts.min(16);
+                    slot.restarts += 1;
+                    Duration::from_millis(u64::from(backoff_ms).saturating_mul(doubling))
+                }
+                _ => {
+                    utilities.remove(instance);
+                    return;
+                }
+            }
+        };
+        let shell = self.me.clone();
+        let instance = instance.to_owned();
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            lock(&self.utilities).remove(&instance);
+            return;
+        };
+        runtime.spawn(async move {
+            tokio::time::sleep(backoff).await;
+            let Some(shell) = shell.upgrade() else {
+                return;
+            };
+            let waiting = lock(&shell.utilities)
+                .get(&instance)
+                .is_some_and(|slot| !slot.stopped);
+            if !waiting || shell.ending() {
+                lock(&shell.utilities).remove(&instance);
+                return;
+            }
+            if let Err(reason) = shell.start_utility(&instance) {
+                tracing::error!(utility = %instance, "restart failed: {reason}");
+                lock(&shell.utilities).remove(&instance);
+            }
+        });
+    }
+
+    /// The current worker of a utility instance, if it runs.
+    pub(crate) fn utility(&self, instance: &str) -> Option<Arc<Worker>> {
+        lock(&self.utilities)
+            .get(instance)
+            .and_then(|slot| slot.worker.clone())
+    }
+
+    /// Main kills a utility: it stops for good, restart policy or not.
+    pub(crate) fn kill_utility(&self, instance: &str) -> bool {
+        let worker = {
+            let mut utilities = lock(&self.utilities);
+            match utilities.get_mut(instance) {
+                Some(slot) => {
+                    slot.stopped = true;
+                    slot.worker.clone()
+                }
+                None => None,
+            }
+        };
+        worker.is_some_and(|w| w.kill())
+    }
+}
+
+/// The manifest's grants for a utility plus what its options add: args,
+/// env, and the working directory as a second name for a granted folder.
+fn grants_for(declared: &Grants, options: &UtilityOptions) -> Result<Grants, String> {
+    let mut grants = declared.clone();
+    grants.args = options.args.clone();
+    grants.env = options.env.clone();
+    if let Some(cwd) = &options.cwd {
+        let wanted = cwd.trim_start_matches("./").trim_end_matches('/');
+        let dir = declared
+            .dirs
+            .iter()
+            .find(|d| d.guest == wanted)
+            .ok_or_else(|| format!("cwd `{cwd}` is not one of its granted folders"))?;
+        // Relative paths resolve against a preopen named ".".
+        grants.dirs.push(DirGrant {
+            host: dir.host.clone(),
+            guest: ".".into(),
+            writable: dir.writable,
+        });
+        grants.env.push(("PWD".into(), format!("/{wanted}")));
+    }
+    Ok(grants)
+}

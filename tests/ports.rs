@@ -102,6 +102,27 @@ fn a_renderer_makes_a_channel_and_gives_main_one_end() {
 }
 
 #[test]
+fn messages_waiting_on_an_unstarted_port_move_with_it() {
+    let app = start();
+    assert_eq!(app.invoke("a", "connect", "a|b"), "ok:connected");
+    wait_log(&app, "a", "got-port");
+    wait_log(&app, "b", "got-port");
+    app.click("b", "#port-start");
+    // These wait at `a`, whose end is not started...
+    assert_eq!(port_button(&app, "b", "#port-post", "early"), "port-ok");
+    assert_eq!(port_button(&app, "b", "#port-post", "later"), "port-ok");
+    // ...and follow the port when `a` hands it to main, which starts it.
+    assert_eq!(port_button(&app, "a", "#port-forward", "x"), "forwarded");
+    wait_message(&app, "port-msg:later");
+    let messages = app.invoke("a", "messages", "");
+    let early = messages.find("port-msg:early").expect("early arrived");
+    let later = messages.find("port-msg:later").expect("later arrived");
+    assert!(early < later, "in order: {messages}");
+    wait_log(&app, "b", "msg:echo:later");
+    assert!(!port_log(&app, "a").contains("msg:"), "a delivered nothing");
+}
+
+#[test]
 fn a_port_cannot_travel_over_its_own_channel() {
     let app = start();
     assert_eq!(app.invoke("a", "self-transfer", ""), "ok:err:bad-transfer");

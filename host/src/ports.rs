@@ -50,7 +50,31 @@ struct Entry {
     peer: PortId,
     holder: Holder,
     closed: bool,
+    /// Who held it before its last move: messages it had not delivered
+    /// yet may still come back from there.
+    previous: Option<Holder>,
+    /// Messages its holder had waiting (not started) when it moved the
+    /// port away, to go to the new holder right after the move.
+    carried: Vec<(Vec<u8>, Vec<PortId>)>,
 }
+
+impl Entry {
+    fn new(peer: PortId, holder: Holder) -> Self {
+        Entry {
+            peer,
+            holder,
+            closed: false,
+            previous: None,
+            carried: Vec::new(),
+        }
+    }
+}
+
+/// Messages that travel with ports that just moved; delivered with
+/// [`PortHub::flush`] after the message that moved them.
+#[derive(Debug, Default)]
+#[must_use]
+pub(crate) struct Carried(Vec<Delivery>);
 
 /// A message to deliver: to `holder`, on its port `port`.
 #[derive(Debug, PartialEq, Eq)]
@@ -80,22 +104,8 @@ impl PortTable {
         let a = self.next.fetch_add(2, Ordering::Relaxed) + 1;
         let b = a + 1;
         let mut entries = self.lock();
-        entries.insert(
-            a,
-            Entry {
-                peer: b,
-                holder,
-                closed: false,
-            },
-        );
-        entries.insert(
-            b,
-            Entry {
-                peer: a,
-                holder,
-                closed: false,
-            },
-        );
+        entries.insert(a, Entry::new(b, holder));
+        entries.insert(b, Entry::new(a, holder));
         (PortRef { id: a, peer: b }, PortRef { id: b, peer: a })
     }
 
@@ -111,29 +121,78 @@ impl PortTable {
         ports: &[PortId],
         to: Holder,
         over: Option<PortId>,
-    ) -> Result<Vec<PortRef>, PortError> {
+    ) -> Result<(Vec<PortRef>, Carried), PortError> {
         let mut entries = self.lock();
         Self::check_transfer(&entries, from, ports, over)?;
         Ok(Self::hand_over(&mut entries, ports, to))
     }
 
-    /// Gives checked `ports` to `to`.
+    /// Gives checked `ports` to `to`, with the messages they carry.
     fn hand_over(
         entries: &mut HashMap<PortId, Entry>,
         ports: &[PortId],
         to: Holder,
-    ) -> Vec<PortRef> {
-        ports
-            .iter()
-            .filter_map(|id| {
-                let entry = entries.get_mut(id)?;
-                entry.holder = to;
-                Some(PortRef {
-                    id: *id,
-                    peer: entry.peer,
-                })
-            })
-            .collect()
+    ) -> (Vec<PortRef>, Carried) {
+        let mut moved = Vec::with_capacity(ports.len());
+        let mut carried = Vec::new();
+        for id in ports {
+            let Some(entry) = entries.get_mut(id) else {
+                continue;
+            };
+            entry.previous = Some(entry.holder);
+            entry.holder = to;
+            moved.push(PortRef {
+                id: *id,
+                peer: entry.peer,
+            });
+            let waiting = std::mem::take(&mut entry.carried);
+            for (data, nested) in waiting {
+                let (nested, more) = Self::hand_over(entries, &nested, to);
+                carried.push(Delivery {
+                    holder: to,
+                    port: *id,
+                    data,
+                    ports: nested,
+                });
+                carried.extend(more.0);
+            }
+        }
+        (moved, Carried(carried))
+    }
+
+    /// A message that came back from a port's holder: either one it had
+    /// waiting when it moves the port away (kept until the move), or one
+    /// that reached it after the move (passed on to the new holder).
+    ///
+    /// # Errors
+    /// [`PortError::Closed`] when `from` neither holds nor last held `port`.
+    pub(crate) fn requeue(
+        &self,
+        from: Holder,
+        port: PortId,
+        data: Vec<u8>,
+        ports: Vec<PortId>,
+    ) -> Result<Option<(Delivery, Carried)>, PortError> {
+        let mut entries = self.lock();
+        let entry = entries.get_mut(&port).ok_or(PortError::Closed)?;
+        if entry.holder == from {
+            entry.carried.push((data, ports));
+            return Ok(None);
+        }
+        if entry.previous != Some(from) {
+            return Err(PortError::Closed);
+        }
+        let to = entry.holder;
+        let (nested, carried) = Self::hand_over(&mut entries, &ports, to);
+        Ok(Some((
+            Delivery {
+                holder: to,
+                port,
+                data,
+                ports: nested,
+            },
+            carried,
+        )))
     }
 
     fn check_transfer(
@@ -176,7 +235,7 @@ impl PortTable {
         port: PortId,
         data: Vec<u8>,
         transfer: &[PortId],
-    ) -> Result<Delivery, PortError> {
+    ) -> Result<(Delivery, Carried), PortError> {
         let mut entries = self.lock();
         let (peer, peer_holder) = {
             let entry = entries.get(&port).ok_or(PortError::Closed)?;
@@ -190,14 +249,17 @@ impl PortTable {
             (entry.peer, peer.holder)
         };
         Self::check_transfer(&entries, from, transfer, Some(port))?;
-        let ports = Self::hand_over(&mut entries, transfer, peer_holder);
+        let (ports, carried) = Self::hand_over(&mut entries, transfer, peer_holder);
         self.relayed.fetch_add(data.len() as u64, Ordering::Relaxed);
-        Ok(Delivery {
-            holder: peer_holder,
-            port: peer,
-            data,
-            ports,
-        })
+        Ok((
+            Delivery {
+                holder: peer_holder,
+                port: peer,
+                data,
+                ports,
+            },
+            carried,
+        ))
     }
 
     /// Closes `port` (held by `from`) and its peer. Returns who must hear
@@ -254,11 +316,11 @@ mod tests {
     fn a_message_goes_to_the_peers_holder_with_its_ports() {
         let table = PortTable::default();
         let (a, b) = table.create(Holder::Main);
-        table
+        let _ = table
             .transfer(Holder::Main, &[b.id], W1, None)
             .expect("moves");
         let (c, d) = table.create(Holder::Main);
-        let delivery = table
+        let (delivery, _) = table
             .post(Holder::Main, a.id, b"hi".to_vec(), &[c.id])
             .expect("delivered");
         assert_eq!(delivery.holder, W1);
@@ -272,6 +334,36 @@ mod tests {
         assert!(table.transfer(W1, &[c.id], W2, None).is_ok());
         assert_eq!(table.relayed_bytes(), 2);
         let _ = d;
+    }
+
+    #[test]
+    fn waiting_messages_follow_a_moved_port_and_late_ones_are_passed_on() {
+        let table = PortTable::default();
+        let (a, b) = table.create(Holder::Main);
+        let (moved, _) = table
+            .transfer(Holder::Main, &[b.id], W1, None)
+            .expect("moves");
+        assert_eq!(moved, vec![b]);
+        // W1 had one message waiting on `b` when it moves `b` to W2.
+        assert!(matches!(
+            table.requeue(W1, b.id, b"waiting".to_vec(), Vec::new()),
+            Ok(None)
+        ));
+        let (_, carried) = table.transfer(W1, &[b.id], W2, None).expect("moves");
+        assert_eq!(carried.0.len(), 1);
+        assert_eq!(carried.0[0].holder, W2);
+        assert_eq!(carried.0[0].data, b"waiting");
+        // One that reached W1 after the move goes on to W2...
+        let passed = table
+            .requeue(W1, b.id, b"late".to_vec(), Vec::new())
+            .expect("W1 held it last");
+        assert!(matches!(passed, Some((Delivery { holder: W2, .. }, _))));
+        // ...but nobody else can inject messages that way.
+        assert!(matches!(
+            table.requeue(Holder::Worker(9), b.id, Vec::new(), Vec::new()),
+            Err(PortError::Closed)
+        ));
+        let _ = a;
     }
 
     #[test]
@@ -291,8 +383,8 @@ mod tests {
         let table = PortTable::default();
         let (a, b) = table.create(W1);
         assert_eq!(
-            table.post(W2, a.id, Vec::new(), &[]),
-            Err(PortError::Closed)
+            table.post(W2, a.id, Vec::new(), &[]).err(),
+            Some(PortError::Closed)
         );
         assert!(table.transfer(W2, &[b.id], W2, None).is_err());
         assert!(table.transfer(W1, &[999], W2, None).is_err());
@@ -304,18 +396,18 @@ mod tests {
     fn closing_or_dying_tells_the_peer_once() {
         let table = PortTable::default();
         let (a, b) = table.create(Holder::Main);
-        table
+        let _ = table
             .transfer(Holder::Main, &[b.id], W1, None)
             .expect("moves");
         assert_eq!(table.close(Holder::Main, a.id), Some((W1, b.id)));
         assert_eq!(table.close(W1, b.id), None);
         assert_eq!(
-            table.post(W1, b.id, Vec::new(), &[]),
-            Err(PortError::Closed)
+            table.post(W1, b.id, Vec::new(), &[]).err(),
+            Some(PortError::Closed)
         );
 
         let (c, d) = table.create(Holder::Main);
-        table
+        let _ = table
             .transfer(Holder::Main, &[d.id], W2, None)
             .expect("moves");
         let (e, f) = table.create(W2);
@@ -373,6 +465,20 @@ impl<M> HeldPorts<M> {
         self.started.remove(&port.id);
         self.parked.remove(&port.id);
         Some(port)
+    }
+
+    /// Removes a handle whose port moves away, with the messages that
+    /// waited on it: they go with the port.
+    pub(crate) fn take_for_transfer(&mut self, rep: u32) -> Option<(PortRef, Vec<M>)> {
+        let port = self.handles.remove(&rep)?;
+        self.started.remove(&port.id);
+        let waiting = self.parked.remove(&port.id).unwrap_or_default();
+        Some((port, waiting.into()))
+    }
+
+    /// Whether the component holds a handle to `port`.
+    pub(crate) fn holds(&self, port: PortId) -> bool {
+        self.handles.values().any(|p| p.id == port)
     }
 
     /// Whether the port (or its peer) is known to be closed.
@@ -445,9 +551,43 @@ impl PortHub {
         data: Vec<u8>,
         transfer: &[PortId],
     ) -> Result<(), PortError> {
-        let delivery = self.table.post(from, port, data, transfer)?;
+        let (delivery, carried) = self.table.post(from, port, data, transfer)?;
         (self.deliver)(PortEvent::Message(delivery));
+        self.flush(carried);
         Ok(())
+    }
+
+    /// Moves ports with a message the caller sends itself; call
+    /// [`PortHub::flush`] with the second value after sending it.
+    ///
+    /// # Errors
+    /// As [`PortTable::transfer`].
+    pub(crate) fn transfer(
+        &self,
+        from: Holder,
+        ports: &[PortId],
+        to: Holder,
+    ) -> Result<(Vec<PortRef>, Carried), PortError> {
+        self.table.transfer(from, ports, to, None)
+    }
+
+    /// Delivers the messages that travel with moved ports.
+    pub(crate) fn flush(&self, carried: Carried) {
+        for delivery in carried.0 {
+            (self.deliver)(PortEvent::Message(delivery));
+        }
+    }
+
+    /// See [`PortTable::requeue`]; delivers what can go now.
+    pub(crate) fn requeue(&self, from: Holder, port: PortId, data: Vec<u8>, ports: Vec<PortId>) {
+        match self.table.requeue(from, port, data, ports) {
+            Ok(Some((delivery, carried))) => {
+                (self.deliver)(PortEvent::Message(delivery));
+                self.flush(carried);
+            }
+            Ok(None) => {}
+            Err(err) => tracing::debug!(port, "requeued port message dropped: {err}"),
+        }
     }
 
     /// Closes a port and tells its peer's holder.

@@ -206,16 +206,16 @@ impl Shell {
             )));
         }
         let holder = Holder::Worker(worker.id);
-        let ports = self
+        let (ports, carried) = self
             .ports
-            .table
-            .transfer(Holder::Main, transfer, holder, None)
+            .transfer(Holder::Main, transfer, holder)
             .map_err(|err| IpcError::new(crate::ipc::ErrorCode::Denied, err.to_string()))?;
         let posted = worker.post(HostToWorker::Push {
             channel,
             payload,
             ports,
         });
+        self.ports.flush(carried);
         if posted.is_err() {
             // It died meanwhile: what it was given closes with it.
             self.ports.holder_gone(holder);

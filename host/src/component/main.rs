@@ -239,6 +239,11 @@ async fn serve(main: Main, mut store: Store<MainState>, mut mailbox: UnboundedRe
             None => match mailbox.recv().await {
                 Some(MainCall::PortMessage { port, data, ports }) => {
                     let call = MainCall::PortMessage { port, data, ports };
+                    if !store.data().ports.holds(port) {
+                        // It moved away after this was sent.
+                        store.data().requeue(call);
+                        continue;
+                    }
                     match store.data_mut().ports.arrive(port, call) {
                         Some(call) => call,
                         None => continue,

@@ -3,7 +3,7 @@
 
 use wasmtime::component::Resource;
 
-use super::main::MainState;
+use super::main::{MainCall, MainState};
 use crate::bindings::main::wasmtron::app::ports as wit_ports;
 use crate::ports::{Holder, PortError, PortId, PortRef};
 use crate::worker::port_error_to_wit;
@@ -20,12 +20,28 @@ impl MainState {
     }
 
     /// The ports a guest moved into a message; they are main's no longer.
+    /// What waited on them goes with them.
     pub(super) fn take_transfer(&mut self, transfer: Vec<Resource<MessagePort>>) -> Vec<PortId> {
-        transfer
-            .into_iter()
-            .filter_map(|handle| self.ports.forget(handle.rep()))
-            .map(|port| port.id)
-            .collect()
+        let mut taken = Vec::with_capacity(transfer.len());
+        for handle in transfer {
+            let Some((port, waiting)) = self.ports.take_for_transfer(handle.rep()) else {
+                continue;
+            };
+            for call in waiting {
+                self.requeue(call);
+            }
+            taken.push(port.id);
+        }
+        taken
+    }
+
+    /// Hands a port message main will not deliver back to the port table,
+    /// for whoever holds the port now.
+    pub(super) fn requeue(&self, call: MainCall) {
+        if let MainCall::PortMessage { port, data, ports } = call {
+            let ports = ports.into_iter().map(|p| p.id).collect();
+            self.shell.ports().requeue(Holder::Main, port, data, ports);
+        }
     }
 
     /// Closes ports whose move failed, so that none is left open with no

@@ -10,7 +10,7 @@ use tokio::sync::mpsc::UnboundedReceiver;
 
 use super::{ErrorCode, IpcError, Router, Sender};
 use crate::manifest::Limits;
-use crate::ports::{Holder, PortError, PortHub, PortRef};
+use crate::ports::{Carried, Holder, PortError, PortHub, PortRef};
 use crate::supervisor::Worker;
 use crate::window::WindowBackend;
 use crate::wire::{ByteBuf, ExitReason, HostToWorker, WorkerToHost};
@@ -87,8 +87,11 @@ pub(crate) async fn serve_worker(
                 let outcome = peer
                     .check(&channel, payload.len())
                     .and_then(|()| peer.take_to_main(&transfer))
-                    .and_then(|ports| {
-                        router.send_with_ports(peer.sender.clone(), &channel, payload, ports)
+                    .and_then(|(ports, carried)| {
+                        let sent =
+                            router.send_with_ports(peer.sender.clone(), &channel, payload, ports);
+                        peer.ports.flush(carried);
+                        sent
                     });
                 if let Err(err) = outcome {
                     tracing::warn!(component = %peer.name, %channel, "send dropped: {err}");
@@ -115,6 +118,9 @@ pub(crate) async fn serve_worker(
                 }
             }
             WorkerToHost::PortClose { port } => peer.ports.close(peer.holder, port),
+            WorkerToHost::PortRequeue { port, data, ports } => {
+                peer.ports.requeue(peer.holder, port, data, ports);
+            }
             WorkerToHost::CreateChannel { request } => {
                 let (a, b) = peer.ports.table.create(peer.holder);
                 worker.answer(HostToWorker::ChannelCreated { request, a, b });
@@ -161,9 +167,10 @@ pub(crate) async fn serve_worker(
                             peer.limits.max_message_bytes,
                         ))
                     }
-                    Some(post) => peer
-                        .take_to_main(&transfer)
-                        .map(|ports| post(payload, ports)),
+                    Some(post) => peer.take_to_main(&transfer).map(|(ports, carried)| {
+                        post(payload, ports);
+                        peer.ports.flush(carried);
+                    }),
                     None => Err(IpcError::new(
                         ErrorCode::Denied,
                         "post-message from a worker with no parent port",
@@ -230,13 +237,12 @@ fn fit_reply(result: Result<Vec<u8>, IpcError>, limit: usize) -> Result<ByteBuf,
 
 impl WorkerPeer {
     /// Moves ports the worker sent along with a message to main.
-    fn take_to_main(&self, transfer: &[u64]) -> Result<Vec<PortRef>, IpcError> {
+    fn take_to_main(&self, transfer: &[u64]) -> Result<(Vec<PortRef>, Carried), IpcError> {
         if transfer.is_empty() {
-            return Ok(Vec::new());
+            return Ok((Vec::new(), Carried::default()));
         }
         self.ports
-            .table
-            .transfer(self.holder, transfer, Holder::Main, None)
+            .transfer(self.holder, transfer, Holder::Main)
             .map_err(|err| {
                 for port in transfer {
                     self.ports.close(self.holder, *port);

@@ -267,6 +267,16 @@ pub enum WorkerToHost {
     PortClose {
         port: u64,
     },
+    /// A message on `port` the worker will not deliver: the port waited
+    /// unstarted and the worker is moving it away (sent just before the
+    /// move), or it arrived after the port moved away. The host passes it
+    /// to whoever holds the port now.
+    PortRequeue {
+        port: u64,
+        #[serde(with = "serde_bytes")]
+        data: Vec<u8>,
+        ports: Vec<u64>,
+    },
     /// The worker wants a new pair of ports.
     CreateChannel {
         request: u64,

@@ -7,7 +7,7 @@ use wasmtime::component::Resource;
 use super::state::WorkerState;
 use crate::bindings::main::wasmtron::app::ports as wit_ports;
 use crate::ports::{PortError, PortRef};
-use crate::wire::WorkerToHost;
+use crate::wire::{HostToWorker, WorkerToHost};
 
 type MessagePort = wit_ports::MessagePort;
 
@@ -39,10 +39,17 @@ impl WorkerState {
         transfer: Vec<Resource<MessagePort>>,
         over: Option<PortRef>,
     ) -> Result<Vec<u64>, PortError> {
-        let taken: Vec<PortRef> = transfer
-            .into_iter()
-            .filter_map(|handle| self.ports.forget(handle.rep()))
-            .collect();
+        let mut taken: Vec<PortRef> = Vec::with_capacity(transfer.len());
+        for handle in transfer {
+            let Some((port, waiting)) = self.ports.take_for_transfer(handle.rep()) else {
+                continue;
+            };
+            // What waited on the port goes with it, ahead of the move.
+            for message in waiting {
+                self.requeue(message);
+            }
+            taken.push(port);
+        }
         let bad = taken.iter().find(|p| {
             self.ports.is_closed(p.id) || over.is_some_and(|o| p.id == o.id || p.id == o.peer)
         });
@@ -58,6 +65,20 @@ impl WorkerState {
             return Err(PortError::BadTransfer(why));
         }
         Ok(taken.into_iter().map(|p| p.id).collect())
+    }
+}
+
+impl WorkerState {
+    /// Hands a port message this worker will not deliver back to the host,
+    /// for whoever holds the port now.
+    pub(super) fn requeue(&self, message: HostToWorker) {
+        if let HostToWorker::PortMessage { port, data, ports } = message {
+            self.bridge.tell(WorkerToHost::PortRequeue {
+                port,
+                data,
+                ports: ports.into_iter().map(|p| p.id).collect(),
+            });
+        }
     }
 }
 

@@ -146,6 +146,11 @@ async fn serve(
             None => match events.recv().await {
                 Some(HostToWorker::PortMessage { port, data, ports }) => {
                     let message = HostToWorker::PortMessage { port, data, ports };
+                    if !store.data().ports.holds(port) {
+                        // It moved away after the host sent this.
+                        store.data().requeue(message);
+                        continue;
+                    }
                     match store.data_mut().ports.arrive(port, message) {
                         Some(message) => message,
                         None => continue,

@@ -151,6 +151,17 @@ impl Probe {
         self.log_port("closed-self".into());
     }
 
+    /// Sends the held port, started or not, on to main.
+    fn port_forward(&mut self) {
+        let Some(port) = self.port.take() else {
+            return show("port-err:none");
+        };
+        match bridge::post_message("port-from-renderer", &self.arg, vec![port]) {
+            Ok(()) => show("forwarded"),
+            Err(err) => show(&describe_error(&err)),
+        }
+    }
+
     /// Makes a channel here, sends one end to main and keeps the other.
     fn port_pair(&mut self) {
         let (kept, sent) = ports::create_channel();
@@ -229,6 +240,7 @@ impl Renderer for Probe {
             (EventKind::Click, "port-post") => self.port_post(),
             (EventKind::Click, "port-close") => self.port_close(),
             (EventKind::Click, "port-pair") => self.port_pair(),
+            (EventKind::Click, "port-forward") => self.port_forward(),
             _ => {}
         }
     }

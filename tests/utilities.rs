@@ -91,6 +91,8 @@ fn a_failing_utility_restarts_up_to_its_limit_and_a_killed_one_stays_down() {
     });
     let late = app.invoke("a", "utility-post", "calc|anyone");
     assert!(late.starts_with("ok:err:target-gone:"), "{late}");
+    // Longer than any backoff it could have scheduled (20 ms doubled twice).
+    std::thread::sleep(std::time::Duration::from_millis(400));
     assert!(!app.invoke("a", "messages", "").contains("spawn|calc|3"));
 
     // Main's kill is not a failure: no restart.
@@ -103,5 +105,7 @@ fn a_failing_utility_restarts_up_to_its_limit_and_a_killed_one_stays_down() {
     eventually("the kill reported", || {
         app.invoke("a", "gone", "").contains("utility|k|killed:")
     });
+    std::thread::sleep(std::time::Duration::from_millis(400));
     assert_eq!(app.invoke("a", "utility-pid", "k"), "ok:none");
+    assert!(!app.invoke("a", "messages", "").contains("spawn|k|1"));
 }

@@ -133,31 +133,44 @@ impl PortTable {
         ports: &[PortId],
         to: Holder,
     ) -> (Vec<PortRef>, Carried) {
-        let mut moved = Vec::with_capacity(ports.len());
+        let moved = Self::move_to(entries, ports, to);
+        // Messages that waited on moved ports go too, with the ports they
+        // carry, however deep; a loop, not recursion, since a worker
+        // chooses the depth.
         let mut carried = Vec::new();
-        for id in ports {
-            let Some(entry) = entries.get_mut(id) else {
-                continue;
-            };
-            entry.previous = Some(entry.holder);
-            entry.holder = to;
-            moved.push(PortRef {
-                id: *id,
-                peer: entry.peer,
-            });
-            let waiting = std::mem::take(&mut entry.carried);
+        let mut pending: Vec<PortId> = ports.to_vec();
+        while let Some(id) = pending.pop() {
+            let waiting = entries
+                .get_mut(&id)
+                .map(|entry| std::mem::take(&mut entry.carried))
+                .unwrap_or_default();
             for (data, nested) in waiting {
-                let (nested, more) = Self::hand_over(entries, &nested, to);
+                let nested_refs = Self::move_to(entries, &nested, to);
+                pending.extend(nested.iter().copied());
                 carried.push(Delivery {
                     holder: to,
-                    port: *id,
+                    port: id,
                     data,
-                    ports: nested,
+                    ports: nested_refs,
                 });
-                carried.extend(more.0);
             }
         }
         (moved, Carried(carried))
+    }
+
+    fn move_to(entries: &mut HashMap<PortId, Entry>, ports: &[PortId], to: Holder) -> Vec<PortRef> {
+        ports
+            .iter()
+            .filter_map(|id| {
+                let entry = entries.get_mut(id)?;
+                entry.previous = Some(entry.holder);
+                entry.holder = to;
+                Some(PortRef {
+                    id: *id,
+                    peer: entry.peer,
+                })
+            })
+            .collect()
     }
 
     /// A message that came back from a port's holder: either one it had
@@ -174,16 +187,24 @@ impl PortTable {
         ports: Vec<PortId>,
     ) -> Result<Option<(Delivery, Carried)>, PortError> {
         let mut entries = self.lock();
-        let entry = entries.get_mut(&port).ok_or(PortError::Closed)?;
-        if entry.holder == from {
-            entry.carried.push((data, ports));
-            return Ok(None);
-        }
-        if entry.previous != Some(from) {
+        let (holder, previous) = entries
+            .get(&port)
+            .map(|e| (e.holder, e.previous))
+            .ok_or(PortError::Closed)?;
+        if holder != from && previous != Some(from) {
             return Err(PortError::Closed);
         }
-        let to = entry.holder;
-        let (nested, carried) = Self::hand_over(&mut entries, &ports, to);
+        // The ports a requeued message carries must be the sender's, like
+        // any transfer: a worker cannot take a port it does not hold this way.
+        Self::check_transfer(&entries, from, &ports, Some(port))?;
+        if holder == from {
+            if let Some(entry) = entries.get_mut(&port) {
+                entry.carried.push((data, ports));
+            }
+            return Ok(None);
+        }
+        let (nested, carried) = Self::hand_over(&mut entries, &ports, holder);
+        let to = holder;
         Ok(Some((
             Delivery {
                 holder: to,
@@ -358,7 +379,13 @@ mod tests {
             .requeue(W1, b.id, b"late".to_vec(), Vec::new())
             .expect("W1 held it last");
         assert!(matches!(passed, Some((Delivery { holder: W2, .. }, _))));
-        // ...but nobody else can inject messages that way.
+        // ...but nobody else can inject messages that way, nor take a port
+        // it does not hold by listing it in one.
+        let (c, _) = table.create(Holder::Main);
+        assert!(matches!(
+            table.requeue(W1, b.id, Vec::new(), vec![c.id]),
+            Err(PortError::BadTransfer(_))
+        ));
         assert!(matches!(
             table.requeue(Holder::Worker(9), b.id, Vec::new(), Vec::new()),
             Err(PortError::Closed)
@@ -430,6 +457,8 @@ pub(crate) struct HeldPorts<M> {
     parked: HashMap<PortId, std::collections::VecDeque<M>>,
     /// Messages released by `start`, to deliver before anything newer.
     pub ready: std::collections::VecDeque<M>,
+    /// Ports inside waiting messages, not adopted yet.
+    pending: std::collections::HashSet<PortId>,
 }
 
 impl<M> Default for HeldPorts<M> {
@@ -441,14 +470,23 @@ impl<M> Default for HeldPorts<M> {
             closed: Default::default(),
             parked: HashMap::new(),
             ready: Default::default(),
+            pending: Default::default(),
         }
     }
 }
 
-impl<M> HeldPorts<M> {
+/// A message as it waits at a component: which port it is on, and which
+/// ports it carries.
+pub(crate) trait Waiting {
+    fn port(&self) -> Option<PortId>;
+    fn carries(&self) -> Vec<PortId>;
+}
+
+impl<M: Waiting> HeldPorts<M> {
     /// Takes a port the component received; returns the representation of
     /// its new handle.
     pub(crate) fn adopt(&mut self, port: PortRef) -> u32 {
+        self.pending.remove(&port.id);
         self.next_rep = self.next_rep.wrapping_add(1);
         self.handles.insert(self.next_rep, port);
         self.next_rep
@@ -459,26 +497,33 @@ impl<M> HeldPorts<M> {
         self.handles.get(&rep).copied()
     }
 
-    /// Removes a handle (the port moved away, or the handle was dropped).
-    pub(crate) fn forget(&mut self, rep: u32) -> Option<PortRef> {
+    /// Removes a handle (its port moves away, or the handle was dropped),
+    /// with every message that waited on the port, and on the ports those
+    /// messages carry, oldest first. A moved port takes them along; a
+    /// dropped one closes the ports they carry.
+    pub(crate) fn take(&mut self, rep: u32) -> Option<(PortRef, Vec<M>)> {
         let port = self.handles.remove(&rep)?;
-        self.started.remove(&port.id);
-        self.parked.remove(&port.id);
-        Some(port)
+        let mut taken = Vec::new();
+        let mut ports = vec![port.id];
+        while let Some(id) = ports.pop() {
+            self.started.remove(&id);
+            self.pending.remove(&id);
+            let (released, kept): (Vec<M>, Vec<M>) =
+                self.ready.drain(..).partition(|m| m.port() == Some(id));
+            self.ready = kept.into();
+            let parked = self.parked.remove(&id).unwrap_or_default();
+            for message in released.into_iter().chain(parked) {
+                ports.extend(message.carries());
+                taken.push(message);
+            }
+        }
+        Some((port, taken))
     }
 
-    /// Removes a handle whose port moves away, with the messages that
-    /// waited on it: they go with the port.
-    pub(crate) fn take_for_transfer(&mut self, rep: u32) -> Option<(PortRef, Vec<M>)> {
-        let port = self.handles.remove(&rep)?;
-        self.started.remove(&port.id);
-        let waiting = self.parked.remove(&port.id).unwrap_or_default();
-        Some((port, waiting.into()))
-    }
-
-    /// Whether the component holds a handle to `port`.
+    /// Whether the component holds `port`: by a handle, or inside a message
+    /// waiting to be delivered.
     pub(crate) fn holds(&self, port: PortId) -> bool {
-        self.handles.values().any(|p| p.id == port)
+        self.pending.contains(&port) || self.handles.values().any(|p| p.id == port)
     }
 
     /// Whether the port (or its peer) is known to be closed.
@@ -500,11 +545,13 @@ impl<M> HeldPorts<M> {
     }
 
     /// A message arrived on `port`: returns it for delivery now, or keeps
-    /// it until the port is started.
+    /// it until the port is started. The ports it carries count as held
+    /// meanwhile, and their own messages wait for them.
     pub(crate) fn arrive(&mut self, port: PortId, message: M) -> Option<M> {
         if self.started.contains(&port) {
             Some(message)
         } else {
+            self.pending.extend(message.carries());
             self.parked.entry(port).or_default().push_back(message);
             None
         }

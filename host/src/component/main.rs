@@ -130,7 +130,7 @@ pub(crate) struct MainState {
     pub(super) timers: HashMap<u64, (tokio::task::AbortHandle, bool)>,
     pub(super) next_timer: u64,
     /// Utility instances main holds `utility-process` handles to, by handle.
-    pub(super) utilities: HashMap<u32, String>,
+    pub(super) utilities: HashMap<u32, (String, u64)>,
     pub(super) next_utility: u32,
     /// The ports main holds.
     pub(super) ports: crate::ports::HeldPorts<MainCall>,
@@ -254,7 +254,11 @@ async fn serve(main: Main, mut store: Store<MainState>, mut mailbox: UnboundedRe
             },
         };
         let outcome = match call {
-            MainCall::Ready => exports.call_on_ready(&mut store).await,
+            MainCall::Ready => {
+                let outcome = exports.call_on_ready(&mut store).await;
+                store.data().shell.router().main_ready();
+                outcome
+            }
             MainCall::Handle {
                 sender,
                 channel,
@@ -359,7 +363,9 @@ async fn serve(main: Main, mut store: Store<MainState>, mut mailbox: UnboundedRe
             break;
         }
     }
-    // Dropping the mailbox fails every queued invoke with `target-gone`.
+    // Dropping the mailbox fails every queued invoke with `target-gone`;
+    // invokes waiting for `on-ready` stop waiting.
+    store.data().shell.router().main_ready();
     mailbox.close();
     while let Some(call) = mailbox.recv().await {
         if let MainCall::Handle { reply, .. } = call {
@@ -376,5 +382,21 @@ fn sender_to_wit(sender: Sender) -> wit_types::Sender {
         Sender::Main => wit_types::Sender::Main,
         Sender::Window(label) => wit_types::Sender::Window(label),
         Sender::Utility(name) => wit_types::Sender::Utility(name),
+    }
+}
+
+impl crate::ports::Waiting for MainCall {
+    fn port(&self) -> Option<u64> {
+        match self {
+            MainCall::PortMessage { port, .. } => Some(*port),
+            _ => None,
+        }
+    }
+
+    fn carries(&self) -> Vec<u64> {
+        match self {
+            MainCall::PortMessage { ports, .. } => ports.iter().map(|p| p.id).collect(),
+            _ => Vec::new(),
+        }
     }
 }

@@ -24,7 +24,7 @@ impl MainState {
     pub(super) fn take_transfer(&mut self, transfer: Vec<Resource<MessagePort>>) -> Vec<PortId> {
         let mut taken = Vec::with_capacity(transfer.len());
         for handle in transfer {
-            let Some((port, waiting)) = self.ports.take_for_transfer(handle.rep()) else {
+            let Some((port, waiting)) = self.ports.take(handle.rep()) else {
                 continue;
             };
             for call in waiting {
@@ -110,8 +110,13 @@ impl wit_ports::HostMessagePort for MainState {
     }
 
     async fn drop(&mut self, port: Resource<MessagePort>) -> wasmtime::Result<()> {
-        if let Some(this) = self.ports.forget(port.rep()) {
+        if let Some((this, waiting)) = self.ports.take(port.rep()) {
             self.shell.ports().close(Holder::Main, this.id);
+            for call in waiting {
+                for carried in crate::ports::Waiting::carries(&call) {
+                    self.shell.ports().close(Holder::Main, carried);
+                }
+            }
         }
         Ok(())
     }

@@ -21,7 +21,7 @@ use crate::worker::ipc_error_to_wit;
 type UtilityHandle = wit_utilities::UtilityProcess;
 
 impl MainState {
-    fn instance(&self, handle: &Resource<UtilityHandle>) -> Result<String, IpcError> {
+    fn instance(&self, handle: &Resource<UtilityHandle>) -> Result<(String, u64), IpcError> {
         self.utilities
             .get(&handle.rep())
             .cloned()
@@ -29,9 +29,9 @@ impl MainState {
     }
 
     fn utility(&self, handle: &Resource<UtilityHandle>) -> Result<Arc<Worker>, IpcError> {
-        let instance = self.instance(handle)?;
+        let (instance, id) = self.instance(handle)?;
         self.shell
-            .utility(&instance)
+            .utility(&instance, id)
             .ok_or_else(|| IpcError::target_gone(&format!("utility `{instance}`")))
     }
 }
@@ -63,28 +63,26 @@ impl wit_utilities::Host for MainState {
         name: String,
         options: wit_utilities::ForkOptions,
     ) -> Result<Resource<UtilityHandle>, wit_utilities::ForkError> {
-        let worker =
-            self.shell
-                .fork(&name, options_from_wit(options))
-                .map_err(|err| match err {
-                    ForkError::UnknownUtility(name) => {
-                        wit_utilities::ForkError::UnknownUtility(name)
-                    }
-                    ForkError::BadOption { reason, .. } => {
-                        wit_utilities::ForkError::BadOption(reason)
-                    }
-                    other => wit_utilities::ForkError::Failed(other.to_string()),
-                })?;
+        let (worker, id) = self
+            .shell
+            .fork(&name, options_from_wit(options))
+            .map_err(|err| match err {
+                ForkError::UnknownUtility(name) => wit_utilities::ForkError::UnknownUtility(name),
+                ForkError::BadOption { reason, .. } => wit_utilities::ForkError::BadOption(reason),
+                other => wit_utilities::ForkError::Failed(other.to_string()),
+            })?;
         self.next_utility += 1;
         let rep = self.next_utility;
-        self.utilities.insert(rep, worker.name.clone());
+        self.utilities.insert(rep, (worker.name.clone(), id));
         Ok(Resource::new_own(rep))
     }
 }
 
 impl wit_utilities::HostUtilityProcess for MainState {
     async fn name(&mut self, this: Resource<UtilityHandle>) -> String {
-        self.instance(&this).unwrap_or_default()
+        self.instance(&this)
+            .map(|(instance, _)| instance)
+            .unwrap_or_default()
     }
 
     async fn pid(&mut self, this: Resource<UtilityHandle>) -> Option<u32> {
@@ -123,7 +121,7 @@ impl wit_utilities::HostUtilityProcess for MainState {
 
     async fn kill(&mut self, this: Resource<UtilityHandle>) -> bool {
         self.instance(&this)
-            .is_ok_and(|instance| self.shell.kill_utility(&instance))
+            .is_ok_and(|(instance, id)| self.shell.kill_utility(&instance, id))
     }
 
     async fn drop(&mut self, this: Resource<UtilityHandle>) -> wasmtime::Result<()> {

@@ -29,6 +29,10 @@ enum Handler {
 pub struct Router {
     handlers: RwLock<HashMap<String, Handler>>,
     main: Option<MainHandle>,
+    /// Set once main's `on-ready` has run (or main is gone): until then an
+    /// invoke waits instead of failing with `no-handler`, because main
+    /// registers its handlers in `on-ready`.
+    main_ready: tokio::sync::watch::Sender<bool>,
 }
 
 impl fmt::Debug for Router {
@@ -49,7 +53,13 @@ impl Router {
         Router {
             handlers: RwLock::default(),
             main,
+            main_ready: tokio::sync::watch::Sender::new(false),
         }
+    }
+
+    /// Main's `on-ready` has returned, or main will never run it.
+    pub(crate) fn main_ready(&self) {
+        self.main_ready.send_replace(true);
     }
 
     /// Registers a native handler for `channel`, replacing any other.
@@ -100,6 +110,10 @@ impl Router {
         channel: &str,
         payload: Vec<u8>,
     ) -> Result<Vec<u8>, IpcError> {
+        if self.main.is_some() && self.lookup(channel).is_none() {
+            let mut ready = self.main_ready.subscribe();
+            let _ = ready.wait_for(|ready| *ready).await;
+        }
         match self.lookup(channel) {
             None => Err(IpcError::new(
                 ErrorCode::NoHandler,

@@ -84,15 +84,27 @@ pub(crate) async fn serve_worker(
                 payload,
                 transfer,
             } => {
-                let outcome = peer
-                    .check(&channel, payload.len())
-                    .and_then(|()| peer.take_to_main(&transfer))
-                    .and_then(|(ports, carried)| {
+                let outcome = match peer.check(&channel, payload.len()) {
+                    Err(err) => {
+                        // Ports in a refused message close rather than leak.
+                        for port in &transfer {
+                            peer.ports.close(peer.holder, *port);
+                        }
+                        Err(err)
+                    }
+                    Ok(()) => peer.take_to_main(&transfer).and_then(|(ports, carried)| {
+                        let ids: Vec<u64> = ports.iter().map(|p| p.id).collect();
                         let sent =
                             router.send_with_ports(peer.sender.clone(), &channel, payload, ports);
                         peer.ports.flush(carried);
+                        if sent.is_err() {
+                            for port in ids {
+                                peer.ports.close(Holder::Main, port);
+                            }
+                        }
                         sent
-                    });
+                    }),
+                };
                 if let Err(err) = outcome {
                     tracing::warn!(component = %peer.name, %channel, "send dropped: {err}");
                 }

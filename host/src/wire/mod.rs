@@ -425,3 +425,19 @@ mod tests {
         }
     }
 }
+
+impl crate::ports::Waiting for HostToWorker {
+    fn port(&self) -> Option<u64> {
+        match self {
+            HostToWorker::PortMessage { port, .. } => Some(*port),
+            _ => None,
+        }
+    }
+
+    fn carries(&self) -> Vec<u64> {
+        match self {
+            HostToWorker::PortMessage { ports, .. } => ports.iter().map(|p| p.id).collect(),
+            _ => Vec::new(),
+        }
+    }
+}

@@ -279,6 +279,15 @@ impl wit_parent_port::Host for WorkerState {
         payload: Vec<u8>,
         transfer: Vec<Resource<MessagePort>>,
     ) -> Result<(), wit_types::IpcError> {
+        let limit = self.bridge.limits.max_message_bytes;
+        if payload.len() > limit {
+            self.discard_transfer(transfer);
+            return Err(ipc_error_to_wit(IpcError::too_large(
+                "the payload",
+                payload.len(),
+                limit,
+            )));
+        }
         let transfer = self.take_transfer(transfer, None).map_err(port_to_ipc)?;
         self.bridge
             .post(payload, transfer)
@@ -315,6 +324,10 @@ impl wit_bridge::Host for WorkerState {
         payload: Vec<u8>,
         transfer: Vec<Resource<MessagePort>>,
     ) -> Result<(), wit_types::IpcError> {
+        if let Err(err) = self.bridge.check(&channel, payload.len()) {
+            self.discard_transfer(transfer);
+            return Err(ipc_error_to_wit(err));
+        }
         let transfer = self.take_transfer(transfer, None).map_err(port_to_ipc)?;
         self.bridge
             .send(channel, payload, transfer)

@@ -39,32 +39,53 @@ impl WorkerState {
         transfer: Vec<Resource<MessagePort>>,
         over: Option<PortRef>,
     ) -> Result<Vec<u64>, PortError> {
-        let mut taken: Vec<PortRef> = Vec::with_capacity(transfer.len());
-        for handle in transfer {
-            let Some((port, waiting)) = self.ports.take_for_transfer(handle.rep()) else {
-                continue;
-            };
-            // What waited on the port goes with it, ahead of the move.
-            for message in waiting {
-                self.requeue(message);
-            }
-            taken.push(port);
-        }
-        let bad = taken.iter().find(|p| {
+        let taken: Vec<(PortRef, Vec<HostToWorker>)> = transfer
+            .into_iter()
+            .filter_map(|handle| self.ports.take(handle.rep()))
+            .collect();
+        let bad = taken.iter().map(|(p, _)| *p).find(|p| {
             self.ports.is_closed(p.id) || over.is_some_and(|o| p.id == o.id || p.id == o.peer)
         });
-        if let Some(bad) = bad.copied() {
+        if let Some(bad) = bad {
             let why = if self.ports.is_closed(bad.id) {
                 format!("port {} is closed", bad.id)
             } else {
                 format!("port {} cannot travel over its own channel", bad.id)
             };
-            for port in taken {
-                self.close_port(port);
+            for (port, waiting) in taken {
+                self.discard(port, waiting);
             }
             return Err(PortError::BadTransfer(why));
         }
-        Ok(taken.into_iter().map(|p| p.id).collect())
+        let mut ids = Vec::with_capacity(taken.len());
+        for (port, waiting) in taken {
+            // What waited on the port goes with it, ahead of the move.
+            for message in waiting {
+                self.requeue(message);
+            }
+            ids.push(port.id);
+        }
+        Ok(ids)
+    }
+
+    /// Closes ports a guest gave up in a message that will not be sent.
+    pub(super) fn discard_transfer(&mut self, transfer: Vec<Resource<MessagePort>>) {
+        for handle in transfer {
+            if let Some((port, waiting)) = self.ports.take(handle.rep()) {
+                self.discard(port, waiting);
+            }
+        }
+    }
+
+    /// Closes a port nobody will hold, and the ports inside the messages
+    /// that waited on it.
+    fn discard(&mut self, port: PortRef, waiting: Vec<HostToWorker>) {
+        self.close_port(port);
+        for message in waiting {
+            for carried in crate::ports::Waiting::carries(&message) {
+                self.bridge.tell(WorkerToHost::PortClose { port: carried });
+            }
+        }
     }
 }
 
@@ -108,22 +129,24 @@ impl wit_ports::HostMessagePort for WorkerState {
         data: Vec<u8>,
         transfer: Vec<Resource<MessagePort>>,
     ) -> Result<(), wit_ports::PortError> {
-        let Some(this) = self.ports.get(port.rep()) else {
-            return Err(wit_ports::PortError::Closed);
-        };
-        let transfer = self
-            .take_transfer(transfer, Some(this))
-            .map_err(port_error_to_wit)?;
-        if self.ports.is_closed(this.id) {
-            return Err(wit_ports::PortError::Closed);
-        }
         let limit = self.bridge.limits().max_message_bytes;
+        let this = match self.ports.get(port.rep()) {
+            Some(this) if !self.ports.is_closed(this.id) => this,
+            _ => {
+                self.discard_transfer(transfer);
+                return Err(wit_ports::PortError::Closed);
+            }
+        };
         if data.len() > limit {
+            self.discard_transfer(transfer);
             return Err(wit_ports::PortError::TooLarge(format!(
                 "the message is {} bytes; the limit is {limit}",
                 data.len()
             )));
         }
+        let transfer = self
+            .take_transfer(transfer, Some(this))
+            .map_err(port_error_to_wit)?;
         self.bridge.tell(WorkerToHost::PortPost {
             port: this.id,
             data,
@@ -146,8 +169,8 @@ impl wit_ports::HostMessagePort for WorkerState {
 
     async fn drop(&mut self, port: Resource<MessagePort>) -> wasmtime::Result<()> {
         // A dropped handle can never be used again: its peer hears `close`.
-        if let Some(this) = self.ports.forget(port.rep()) {
-            self.close_port(this);
+        if let Some((this, waiting)) = self.ports.take(port.rep()) {
+            self.discard(this, waiting);
         }
         Ok(())
     }

@@ -42,6 +42,8 @@ pub(crate) struct UtilityOptions {
 /// A utility instance: its current worker (none while it waits to
 /// restart), how it was asked for, and how often it restarted.
 pub(crate) struct UtilitySlot {
+    /// Tells this instance from a later one that reuses its name.
+    id: u64,
     worker: Option<Arc<Worker>>,
     declared: String,
     options: UtilityOptions,
@@ -53,11 +55,13 @@ pub(crate) struct UtilitySlot {
 
 impl Shell {
     /// Starts the utility declared as `name` with `options`.
+    /// Returns the worker and the instance's id, which main's handle keeps
+    /// so that it never reaches a later instance of the same name.
     pub(crate) fn fork(
         &self,
         name: &str,
         options: UtilityOptions,
-    ) -> Result<Arc<Worker>, ForkError> {
+    ) -> Result<(Arc<Worker>, u64), ForkError> {
         let declared = self
             .manifest
             .utility(name)
@@ -82,6 +86,9 @@ impl Shell {
             )));
         }
         // Reserve the instance name; the worker starts outside the lock.
+        let slot_id = self
+            .generations
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let instance = {
             let mut utilities = lock(&self.utilities);
             let instance = match &options.service_name {
@@ -108,6 +115,7 @@ impl Shell {
             utilities.insert(
                 instance.clone(),
                 UtilitySlot {
+                    id: slot_id,
                     worker: None,
                     declared: name.to_owned(),
                     options,
@@ -118,13 +126,21 @@ impl Shell {
             );
             instance
         };
-        self.start_utility(&instance).map_err(|reason| {
-            lock(&self.utilities).remove(&instance);
-            ForkError::Failed {
-                name: name.to_owned(),
-                reason,
-            }
-        })
+        self.start_utility(&instance)
+            .map(|worker| (worker, slot_id))
+            .map_err(|reason| {
+                let mut utilities = lock(&self.utilities);
+                if utilities
+                    .get(&instance)
+                    .is_some_and(|slot| slot.id == slot_id)
+                {
+                    utilities.remove(&instance);
+                }
+                ForkError::Failed {
+                    name: name.to_owned(),
+                    reason,
+                }
+            })
     }
 
     /// Starts (or restarts) the worker of a reserved instance and tells main.
@@ -150,12 +166,21 @@ impl Shell {
         {
             let mut utilities = lock(&self.utilities);
             match utilities.get_mut(instance) {
-                Some(slot) => slot.worker = Some(worker.clone()),
-                None => {
-                    // Let go of meanwhile (the app ended).
+                // Killed by main while it started: it stays down.
+                Some(slot) if slot.stopped => {
+                    worker.kill();
+                    return Err("killed while starting".into());
+                }
+                // It may have ended already; then its exit has been handled.
+                Some(slot) if worker.state() != crate::supervisor::ProcessState::Exited => {
+                    slot.worker = Some(worker.clone());
+                }
+                Some(_) => {}
+                None if self.ending() => {
                     worker.kill();
                     return Err("the app is ending".into());
                 }
+                None => return Err("it ended as it started; see on-process-gone".into()),
             }
         }
         if let Some(main) = &self.main {
@@ -284,26 +309,32 @@ impl Shell {
         });
     }
 
-    /// The current worker of a utility instance, if it runs.
-    pub(crate) fn utility(&self, instance: &str) -> Option<Arc<Worker>> {
+    /// The current worker of utility instance `id`, if it runs.
+    pub(crate) fn utility(&self, instance: &str, id: u64) -> Option<Arc<Worker>> {
         lock(&self.utilities)
             .get(instance)
+            .filter(|slot| slot.id == id)
             .and_then(|slot| slot.worker.clone())
     }
 
     /// Main kills a utility: it stops for good, restart policy or not.
-    pub(crate) fn kill_utility(&self, instance: &str) -> bool {
-        let worker = {
+    /// False when it had already ended for good.
+    pub(crate) fn kill_utility(&self, instance: &str, id: u64) -> bool {
+        let (worker, was_waiting) = {
             let mut utilities = lock(&self.utilities);
             match utilities.get_mut(instance) {
-                Some(slot) => {
+                Some(slot) if slot.id == id && !slot.stopped => {
                     slot.stopped = true;
-                    slot.worker.clone()
+                    (slot.worker.clone(), slot.worker.is_none())
                 }
-                None => None,
+                _ => (None, false),
             }
         };
-        worker.is_some_and(|w| w.kill())
+        match worker {
+            Some(worker) => worker.kill(),
+            // Waiting to restart: the restart is off, which is the kill.
+            None => was_waiting,
+        }
     }
 }
 

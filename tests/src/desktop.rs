@@ -1,0 +1,357 @@
+//! Driving an app through real windows, for the end-to-end tests: an X
+//! display (the caller's, or an Xvfb of its own), the `wasmtron` binary run
+//! with `--automation`, real X11 input from `xdotool`, and screenshots.
+//!
+//! The automation protocol (see host/src/automation.rs) is used only to read
+//! the page (`text`) and find elements on screen (`rect`, `window-id`); every
+//! click and key goes through the X server, so the path under test is the
+//! one a user's input takes: X11 → GTK → WebKit → the renderer component →
+//! the main component and back to the DOM.
+//!
+//! Needs `Xvfb`, `xdotool` and ImageMagick (`scripts/install-deps.sh`).
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+/// Bound on the app's start: launching WebKit and compiling both components
+/// (a debug build, maybe on a loaded machine). Bounds a hang; not a timing
+/// assertion.
+pub const START_BOUND: Duration = Duration::from_secs(120);
+/// Bound on every later step: an answer, a reply shown, the process exiting.
+pub const STEP_BOUND: Duration = Duration::from_secs(20);
+/// Pause between two reads of an element that has not changed yet.
+const POLL: Duration = Duration::from_millis(100);
+
+/// `<target>/e2e/<file>`: a stable place to look at a screenshot after a run.
+pub fn screenshot_path(file: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("the test binary has a path");
+    // <target>/<profile>/deps/<test>-<hash>
+    let target = exe
+        .ancestors()
+        .nth(3)
+        .expect("the test binary is inside a target folder");
+    let dir = target.join("e2e");
+    std::fs::create_dir_all(&dir).expect("cannot create <target>/e2e");
+    dir.join(file)
+}
+
+/// The number of distinct colours in an image, by ImageMagick.
+pub fn unique_colours(image: &Path) -> u64 {
+    let output = Command::new("identify")
+        .args(["-format", "%k"])
+        .arg(image)
+        .output()
+        .expect("cannot run identify (install imagemagick: scripts/install-deps.sh)");
+    assert!(
+        output.status.success(),
+        "identify failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout)
+        .trim()
+        .parse()
+        .expect("identify prints a number of colours")
+}
+
+/// The X display the test draws on: `$DISPLAY` when set, else an Xvfb of
+/// its own, stopped on drop.
+#[derive(Debug)]
+pub struct Display {
+    name: String,
+    xvfb: Option<Child>,
+}
+
+impl Display {
+    pub fn acquire() -> Self {
+        match std::env::var("DISPLAY") {
+            Ok(name) if !name.is_empty() => Display { name, xvfb: None },
+            _ => Self::start_xvfb(),
+        }
+    }
+
+    /// Starts Xvfb on a free display. With `-displayfd 1` the server picks
+    /// the number itself and writes it to its stdout once it accepts
+    /// connections, so there is neither a race for a number nor a guess at
+    /// when it is ready.
+    fn start_xvfb() -> Self {
+        let mut xvfb = Command::new("Xvfb")
+            .args([
+                "-displayfd",
+                "1",
+                "-screen",
+                "0",
+                "1280x1024x24",
+                "-nolisten",
+                "tcp",
+            ])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("cannot start Xvfb (install it: scripts/install-deps.sh)");
+        let mut stdout = BufReader::new(xvfb.stdout.take().expect("Xvfb's stdout is piped"));
+        let (sender, reported) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = stdout.read_line(&mut line);
+            let _ = sender.send(line);
+            drain(stdout);
+        });
+        let number = match reported.recv_timeout(STEP_BOUND) {
+            Ok(line) if !line.trim().is_empty() => line.trim().to_owned(),
+            _ => {
+                let _ = xvfb.kill();
+                let mut log = String::new();
+                if let Some(mut stderr) = xvfb.stderr.take() {
+                    let _ = stderr.read_to_string(&mut log);
+                }
+                let _ = xvfb.wait();
+                panic!("Xvfb did not report a display:\n{log}");
+            }
+        };
+        // Xvfb's stderr is only shown on failure; from now on it is drained
+        // so that a chatty server neither blocks on a full pipe nor dies
+        // writing to a closed one.
+        if let Some(stderr) = xvfb.stderr.take() {
+            std::thread::spawn(move || drain(stderr));
+        }
+        Display {
+            name: format!(":{number}"),
+            xvfb: Some(xvfb),
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn xdotool(&self, args: &[&str]) {
+        let status = Command::new("xdotool")
+            .args(args)
+            .env("DISPLAY", &self.name)
+            .status()
+            .expect("cannot run xdotool (install it: scripts/install-deps.sh)");
+        assert!(status.success(), "xdotool {args:?} failed with {status}");
+    }
+
+    pub fn screenshot(&self, path: &Path) {
+        let output = Command::new("import")
+            .args(["-display", &self.name, "-window", "root"])
+            .arg(path)
+            .output()
+            .expect("cannot run import (install imagemagick: scripts/install-deps.sh)");
+        assert!(
+            output.status.success(),
+            "import failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}
+
+impl Drop for Display {
+    fn drop(&mut self) {
+        if let Some(xvfb) = &mut self.xvfb {
+            let _ = xvfb.kill();
+            let _ = xvfb.wait();
+        }
+    }
+}
+
+/// `wasmtron run --automation` as a child: commands on its stdin, one answer
+/// line each on its stdout. Killed on drop if it is still running.
+#[derive(Debug)]
+pub struct AutomatedApp {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    answers: Receiver<String>,
+    next_id: u64,
+}
+
+impl AutomatedApp {
+    pub fn spawn(binary: &Path, app_dir: &Path, display: &str) -> Self {
+        let mut child = Command::new(binary)
+            .arg("run")
+            .arg(app_dir)
+            .arg("--automation")
+            .env("DISPLAY", display)
+            // xdotool speaks X11; keep GTK off Wayland even if one is around.
+            .env("GDK_BACKEND", "x11")
+            // WebKitGTK's GPU paths do not work on Xvfb's software display.
+            .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
+            .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
+            // The log is read through a pipe, as plain text.
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("cannot start wasmtron");
+        let stdin = child.stdin.take();
+        let answers = read_lines(child.stdout.take().expect("stdout is piped"));
+        // The app's log goes to the test's output: captured by the harness
+        // (shown when the test fails), live with --nocapture.
+        let log = read_lines(child.stderr.take().expect("stderr is piped"));
+        std::thread::spawn(move || {
+            for line in log {
+                eprintln!("wasmtron: {line}");
+            }
+        });
+        AutomatedApp {
+            child,
+            stdin,
+            answers,
+            next_id: 0,
+        }
+    }
+
+    fn send(&mut self, command: Value) -> u64 {
+        self.next_id += 1;
+        let mut request = command;
+        request["id"] = self.next_id.into();
+        let stdin = self.stdin.as_mut().expect("stdin is open until quit");
+        writeln!(stdin, "{request}")
+            .and_then(|()| stdin.flush())
+            .expect("cannot write to wasmtron (has it exited?)");
+        self.next_id
+    }
+
+    /// Sends a command and returns its answer: `Ok(ok)` or `Err(error)`.
+    pub fn ask(&mut self, command: Value) -> Result<Value, String> {
+        let shown = command.to_string();
+        let id = self.send(command);
+        let deadline = Instant::now() + STEP_BOUND;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let line = match self.answers.recv_timeout(left) {
+                Ok(line) => line,
+                Err(RecvTimeoutError::Timeout) => panic!("no answer to {shown}"),
+                Err(RecvTimeoutError::Disconnected) => {
+                    panic!("wasmtron closed its output before answering {shown}")
+                }
+            };
+            let mut answer: Value = serde_json::from_str(&line)
+                .unwrap_or_else(|err| panic!("bad answer line {line:?}: {err}"));
+            // Answers come in order; one for an earlier request whose wait
+            // ended is skipped.
+            if answer["id"] != id {
+                continue;
+            }
+            return match answer.get_mut("ok") {
+                Some(ok) => Ok(ok.take()),
+                None => Err(answer["error"].to_string()),
+            };
+        }
+    }
+
+    /// Reads an element's text until `done` accepts it, and returns it.
+    ///
+    /// # Panics
+    /// When `bound` passes first, with the last value seen.
+    pub fn wait_text(
+        &mut self,
+        selector: &str,
+        bound: Duration,
+        done: impl Fn(&str) -> bool,
+    ) -> String {
+        let deadline = Instant::now() + bound;
+        loop {
+            // Errors are expected while the window is still opening.
+            let last = self.ask(json!({"cmd": "text", "window": "main", "selector": selector}));
+            if let Ok(Value::String(text)) = &last
+                && done(text)
+            {
+                return text.clone();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{selector} never reached the expected state within {bound:?}; last: {last:?}"
+            );
+            std::thread::sleep(POLL);
+        }
+    }
+
+    pub fn window_id(&mut self) -> u64 {
+        self.ask(json!({"cmd": "window-id", "window": "main"}))
+            .expect("the main window has an X11 id")
+            .as_u64()
+            .expect("the window id is a number")
+    }
+
+    /// Clicks the centre of an element with the real pointer.
+    pub fn click(&mut self, display: &Display, window_id: u64, selector: &str) {
+        let rect = self
+            .ask(json!({"cmd": "rect", "window": "main", "selector": selector}))
+            .unwrap_or_else(|err| panic!("rect {selector}: {err}"));
+        let centre = |start: &str, length: &str| {
+            let start = rect[start].as_f64().expect("rect has numbers");
+            let length = rect[length].as_f64().expect("rect has numbers");
+            format!("{:.0}", start + length / 2.0)
+        };
+        let (x, y) = (centre("x", "width"), centre("y", "height"));
+        display.xdotool(&[
+            "mousemove",
+            "--window",
+            &window_id.to_string(),
+            &x,
+            &y,
+            "click",
+            "1",
+        ]);
+    }
+
+    /// Asks the app to close its windows and returns its exit status.
+    ///
+    /// # Panics
+    /// When it has not exited after [`STEP_BOUND`].
+    pub fn quit(&mut self) -> ExitStatus {
+        // The process may end before its answer is written, so none is
+        // awaited; the exit status is the answer.
+        self.send(json!({"cmd": "quit"}));
+        self.stdin = None;
+        let deadline = Instant::now() + STEP_BOUND;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("cannot wait for wasmtron") {
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "wasmtron did not exit within {STEP_BOUND:?} of quit"
+            );
+            std::thread::sleep(POLL);
+        }
+    }
+}
+
+impl Drop for AutomatedApp {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// The lines of a child's output, read on a thread of their own so that
+/// waits on them can be bounded.
+fn read_lines(output: impl Read + Send + 'static) -> Receiver<String> {
+    let (sender, receiver) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(output).lines() {
+            let Ok(line) = line else { break };
+            if sender.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    receiver
+}
+
+/// Reads a child's output to its end and drops it.
+fn drain(mut output: impl Read) {
+    let _ = std::io::copy(&mut output, &mut std::io::sink());
+}

@@ -25,6 +25,7 @@ step cargo test --workspace
 # The integration suites again with every component inside the host
 # process: the API and its behaviour must not depend on the isolation mode.
 step env WASMTRON_TEST_ISOLATION=in-process cargo test -p wasmtron-tests \
-    --test ipc --test windows --test capabilities --test processes --test ports --test utilities
+    --test ipc --test windows --test capabilities --test processes --test ports --test utilities \
+    --test example_utility_parse
 echo
 echo "test: all steps passed"

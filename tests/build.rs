@@ -15,6 +15,9 @@ const GUESTS: &[(&str, &str)] = &[
     ("sneaky-renderer", "SNEAKY_RENDERER"),
     ("hello-main", "HELLO_MAIN"),
     ("hello-renderer", "HELLO_RENDERER"),
+    ("utility-parse-main", "UTILITY_PARSE_MAIN"),
+    ("utility-parse-parser", "UTILITY_PARSE_PARSER"),
+    ("utility-parse-renderer", "UTILITY_PARSE_RENDERER"),
 ];
 
 fn main() {
@@ -39,6 +42,9 @@ fn main() {
         "tests/guests",
         "examples/hello/main",
         "examples/hello/renderer",
+        "examples/utility-parse/main",
+        "examples/utility-parse/parser",
+        "examples/utility-parse/renderer",
         "Cargo.lock",
     ] {
         println!("cargo:rerun-if-changed={}", root.join(dir).display());

@@ -14,6 +14,8 @@ pub mod guests {
     include!(concat!(env!("OUT_DIR"), "/guests.rs"));
 }
 
+pub mod desktop;
+
 /// The probe page the test renderer drives.
 pub const PROBE_PAGE: &str = include_str!("../fixtures/probe.html");
 
@@ -300,4 +302,66 @@ pub fn wasmtron_binary() -> PathBuf {
         binary.display()
     );
     binary
+}
+
+/// A temporary copy of the example app `examples/<name>`: its manifest, its
+/// `ui/` folder, and its components as built for this test run, each copied
+/// to `dist/<file>` for every `(component, file)`. Nothing else of the
+/// example (generated data, a `dist/` of its own) is copied.
+pub fn example_app(name: &str, components: &[(&str, &str)]) -> AppDir {
+    let example = workspace_root().join("examples").join(name);
+    let manifest = std::fs::read_to_string(example.join("wasmtron.toml"))
+        .expect("the example has a wasmtron.toml");
+    let dir = AppDir::new(&manifest);
+    copy_folder(&example.join("ui"), &dir.path().join("ui"));
+    for (component, file) in components {
+        dir.copy(component, &format!("dist/{file}"));
+    }
+    dir
+}
+
+/// Copies the folder `from`, with everything beneath it, to `to`.
+pub fn copy_folder(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("cannot create a folder");
+    for entry in std::fs::read_dir(from).expect("cannot read a folder") {
+        let entry = entry.expect("cannot read a folder entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("cannot stat an entry").is_dir() {
+            copy_folder(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).expect("cannot copy a file");
+        }
+    }
+}
+
+/// The utility-parse example in a temporary folder, with its components as
+/// built for this test run and a `data/records.json` of `records` records
+/// written by the example's own `setup.py` (Python 3).
+pub fn utility_parse_app(records: u32) -> AppDir {
+    let dir = example_app(
+        "utility-parse",
+        &[
+            (guests::UTILITY_PARSE_MAIN, "utility_parse_main.wasm"),
+            (guests::UTILITY_PARSE_PARSER, "utility_parse_parser.wasm"),
+            (
+                guests::UTILITY_PARSE_RENDERER,
+                "utility_parse_renderer.wasm",
+            ),
+        ],
+    );
+    let setup = workspace_root().join("examples/utility-parse/setup.py");
+    let output = std::process::Command::new("python3")
+        .arg(&setup)
+        .args(["--records", &records.to_string(), "--out"])
+        .arg(dir.path().join("data/records.json"))
+        .output()
+        .expect("cannot run python3, which the example's setup.py needs");
+    assert!(
+        output.status.success(),
+        "{} failed with {}: {}",
+        setup.display(),
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    dir
 }

@@ -334,6 +334,22 @@ impl std::fmt::Display for ExitReason {
 /// Bytes that serialize as one MessagePack binary.
 pub type ByteBuf = serde_bytes::ByteBuf;
 
+impl crate::ports::Waiting for HostToWorker {
+    fn port(&self) -> Option<u64> {
+        match self {
+            HostToWorker::PortMessage { port, .. } => Some(*port),
+            _ => None,
+        }
+    }
+
+    fn carries(&self) -> Vec<u64> {
+        match self {
+            HostToWorker::PortMessage { ports, .. } => ports.iter().map(|p| p.id).collect(),
+            _ => Vec::new(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -422,22 +438,6 @@ mod tests {
         ] {
             assert!(rmp_serde::from_slice::<WorkerToHost>(bytes).is_err());
             assert!(rmp_serde::from_slice::<HostToWorker>(bytes).is_err());
-        }
-    }
-}
-
-impl crate::ports::Waiting for HostToWorker {
-    fn port(&self) -> Option<u64> {
-        match self {
-            HostToWorker::PortMessage { port, .. } => Some(*port),
-            _ => None,
-        }
-    }
-
-    fn carries(&self) -> Vec<u64> {
-        match self {
-            HostToWorker::PortMessage { ports, .. } => ports.iter().map(|p| p.id).collect(),
-            _ => Vec::new(),
         }
     }
 }

@@ -40,6 +40,26 @@ pub fn screenshot_path(file: &str) -> PathBuf {
     dir.join(file)
 }
 
+/// Takes a screenshot of the whole display as `<target>/e2e/<file>` and
+/// checks that something was painted.
+///
+/// # Panics
+/// When the screenshot looks blank (ten colours or fewer).
+pub fn assert_painted(display: &Display, file: &str) -> PathBuf {
+    let screenshot = screenshot_path(file);
+    display.screenshot(&screenshot);
+    println!("screenshot: {}", screenshot.display());
+    let colours = unique_colours(&screenshot);
+    // A blank or black screen has one or two colours; the rendered page has
+    // hundreds (text is anti-aliased).
+    assert!(
+        colours > 10,
+        "the screenshot {} looks blank ({colours} colours)",
+        screenshot.display()
+    );
+    screenshot
+}
+
 /// The number of distinct colours in an image, by ImageMagick.
 pub fn unique_colours(image: &Path) -> u64 {
     let output = Command::new("identify")

@@ -123,6 +123,39 @@ fn messages_waiting_on_an_unstarted_port_move_with_it() {
 }
 
 #[test]
+fn a_worker_cannot_touch_ports_it_was_never_given() {
+    if wasmtron_tests::isolation() != wasmtron::Isolation::Process {
+        return;
+    }
+    let manifest = format!(
+        "{}\n[[window]]\nlabel = \"hostile-ports\"\nrenderer = \"dist/renderer.wasm\"\nopen = false\n",
+        manifest_with_windows(&[("a", ALL_CHANNELS), ("b", ALL_CHANNELS)])
+    );
+    let app = Running::start(AppDir::new(&manifest)).expect("the app starts");
+    assert_eq!(app.invoke("a", "connect", "a|b"), "ok:connected");
+    wait_log(&app, "a", "got-port");
+    wait_log(&app, "b", "got-port");
+    app.click("a", "#port-start");
+    app.click("b", "#port-start");
+    // A worker whose native code sends well-formed frames closing, posting
+    // on, moving and requeueing every low port id (see test_worker.rs).
+    assert_eq!(app.invoke("a", "open", "hostile-ports"), "ok:Ok(())");
+    app.wait_text("hostile-ports", "#status", "loaded");
+    // The channel between a and b is untouched.
+    assert_eq!(port_button(&app, "a", "#port-post", "after"), "port-ok");
+    wait_log(&app, "b", "msg:after");
+    assert_eq!(port_button(&app, "b", "#port-post", "back"), "port-ok");
+    wait_log(&app, "a", "msg:back");
+    for window in ["a", "b"] {
+        let log = port_log(&app, window);
+        assert!(
+            !log.contains("peer-closed") && !log.contains("forged"),
+            "{window}: {log}"
+        );
+    }
+}
+
+#[test]
 fn a_port_cannot_travel_over_its_own_channel() {
     let app = start();
     assert_eq!(app.invoke("a", "self-transfer", ""), "ok:err:bad-transfer");

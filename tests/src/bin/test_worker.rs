@@ -29,7 +29,47 @@ fn probe(name: &str) {
         "escape-probe" => std::process::exit(100 + escape_attempts()),
         "hostile-oversized" => hostile_frame(&u32::MAX.to_le_bytes()),
         "hostile-malformed" => hostile_frame(&[3, 0, 0, 0, 0xc1, 0xc1, 0xc1]),
+        "hostile-ports" => forge_port_frames(),
         _ => {}
+    }
+}
+
+/// Well-formed frames about ports this worker was never given: closing,
+/// posting on, moving and requeueing on every low port id. The host must
+/// refuse them all; afterwards the worker runs normally.
+fn forge_port_frames() {
+    use wasmtron::wire::WorkerToHost;
+    use wasmtron::wire::frame::encode;
+    let Ok(mut socket) = std::io::stdin()
+        .as_fd()
+        .try_clone_to_owned()
+        .map(UnixStream::from)
+    else {
+        return;
+    };
+    let ids: Vec<u64> = (1..=64).collect();
+    let mut frames = Vec::new();
+    for &port in &ids {
+        frames.push(WorkerToHost::PortPost {
+            port,
+            data: b"forged".to_vec(),
+            transfer: ids.clone(),
+        });
+        frames.push(WorkerToHost::PortRequeue {
+            port,
+            data: b"forged".to_vec(),
+            ports: ids.clone(),
+        });
+        frames.push(WorkerToHost::PortClose { port });
+    }
+    frames.push(WorkerToHost::Post {
+        payload: Vec::new(),
+        transfer: ids.clone(),
+    });
+    for frame in frames {
+        if let Ok(bytes) = encode(&frame) {
+            let _ = socket.write_all(&bytes);
+        }
     }
 }
 

@@ -3,7 +3,7 @@
 //! holder's death reaching the other end; transfers that cannot happen.
 //! Every test runs in both isolation modes.
 
-use wasmtron_tests::{ALL_CHANNELS, AppDir, Running, eventually, manifest_with_windows};
+use wasmtron_tests::{ALL_CHANNELS, AppDir, Running, manifest_with_windows};
 
 fn start() -> Running {
     let manifest = format!(
@@ -29,12 +29,7 @@ fn port_button(app: &Running, window: &str, button: &str, arg: &str) -> String {
 }
 
 fn wait_message(app: &Running, entry: &str) -> String {
-    let mut last = String::new();
-    eventually(&format!("main recording `{entry}`"), || {
-        last = app.invoke("a", "messages", "");
-        last.contains(entry)
-    });
-    last
+    app.wait_invoke("a", "messages", entry)
 }
 
 #[test]

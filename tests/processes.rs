@@ -28,18 +28,10 @@ fn process_isolation() -> bool {
     isolation() == Isolation::Process
 }
 
-/// What main heard through `on-process-gone`, as `kind|name|reason` lines.
-fn gone(app: &Running) -> String {
-    app.invoke("a", "gone", "")
-}
-
+/// Waits until main has heard `what` through `on-process-gone` (its
+/// `gone` channel lists `kind|name|reason` lines).
 fn wait_gone(app: &Running, what: &str) -> String {
-    let mut last = String::new();
-    eventually(&format!("main hearing `{what}`"), || {
-        last = gone(app);
-        last.contains(what)
-    });
-    last
+    app.wait_invoke("a", "gone", what)
 }
 
 /// Starts an invoke from window `a` without waiting for its result.

@@ -16,12 +16,7 @@ fn start() -> (Running, std::path::PathBuf) {
 }
 
 fn wait_message(app: &Running, entry: &str) -> String {
-    let mut last = String::new();
-    eventually(&format!("main recording `{entry}`"), || {
-        last = app.invoke("a", "messages", "");
-        last.contains(entry)
-    });
-    last
+    app.wait_invoke("a", "messages", entry)
 }
 
 #[test]

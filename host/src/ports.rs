@@ -45,6 +45,19 @@ pub enum PortError {
     TooLarge(String),
 }
 
+impl PortError {
+    /// A port message of `size` bytes fits the message limit, or is
+    /// [`PortError::TooLarge`].
+    pub(crate) fn check_size(size: usize, limit: usize) -> Result<(), PortError> {
+        if size > limit {
+            return Err(PortError::TooLarge(format!(
+                "the message is {size} bytes; the limit is {limit}"
+            )));
+        }
+        Ok(())
+    }
+}
+
 #[derive(Debug)]
 struct Entry {
     peer: PortId,

@@ -202,6 +202,21 @@ impl Running {
         self.wait_until(window, selector, |text| text == expected);
     }
 
+    /// Invokes `channel` from `window` until the reply contains `entry`, and
+    /// returns that reply: for state main builds up, such as its message
+    /// log.
+    ///
+    /// # Panics
+    /// After 20 s without it (a bound on a hang, not a timing assertion).
+    pub fn wait_invoke(&self, window: &str, channel: &str, entry: &str) -> String {
+        let mut last = String::new();
+        eventually(&format!("`{channel}` showing `{entry}`"), || {
+            last = self.invoke(window, channel, "");
+            last.contains(entry)
+        });
+        last
+    }
+
     /// Waits until the element's text satisfies `done`, and returns it.
     ///
     /// # Panics

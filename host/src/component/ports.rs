@@ -80,16 +80,11 @@ impl wit_ports::HostMessagePort for MainState {
             return Err(wit_ports::PortError::Closed);
         };
         let limit = self.shell.limits().max_message_bytes;
-        let posted = if data.len() > limit {
-            Err(PortError::TooLarge(format!(
-                "the message is {} bytes; the limit is {limit}",
-                data.len()
-            )))
-        } else {
+        let posted = PortError::check_size(data.len(), limit).and_then(|()| {
             self.shell
                 .ports()
                 .post(Holder::Main, this.id, data, &transfer)
-        };
+        });
         posted.map_err(|err| {
             self.close_all(&transfer);
             port_error_to_wit(err)

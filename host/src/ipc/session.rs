@@ -115,11 +115,8 @@ pub(crate) async fn serve_worker(
                 transfer,
             } => {
                 let limit = peer.limits.max_message_bytes;
-                let posted = if data.len() > limit {
-                    Err(PortError::TooLarge(format!("{} bytes", data.len())))
-                } else {
-                    peer.ports.post(peer.holder, port, data, &transfer)
-                };
+                let posted = PortError::check_size(data.len(), limit)
+                    .and_then(|()| peer.ports.post(peer.holder, port, data, &transfer));
                 if let Err(err) = posted {
                     // The worker checks what it can; what it could not know
                     // (a peer that just closed) or lied about ends here.

@@ -137,12 +137,9 @@ impl wit_ports::HostMessagePort for WorkerState {
                 return Err(wit_ports::PortError::Closed);
             }
         };
-        if data.len() > limit {
+        if let Err(err) = PortError::check_size(data.len(), limit) {
             self.discard_transfer(transfer);
-            return Err(wit_ports::PortError::TooLarge(format!(
-                "the message is {} bytes; the limit is {limit}",
-                data.len()
-            )));
+            return Err(port_error_to_wit(err));
         }
         let transfer = self
             .take_transfer(transfer, Some(this))

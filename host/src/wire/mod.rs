@@ -5,6 +5,7 @@
 //! ([`frame`]). Keeping one set of types for both is what lets the isolation
 //! mode change without touching the WIT or the SDK.
 
+pub mod fds;
 pub mod frame;
 
 use serde::{Deserialize, Serialize};

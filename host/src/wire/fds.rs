@@ -1,0 +1,209 @@
+//! Frames that carry a file descriptor (SCM_RIGHTS), for handing socket
+//! ends to workers: the groundwork of the direct port path.
+//!
+//! The descriptor rides on the first byte of its frame. The reader keeps
+//! every descriptor it receives in arrival order, so the frame that expects
+//! one takes the oldest when it is complete: by then its first byte, and
+//! with it its descriptor, has arrived.
+
+use std::collections::VecDeque;
+use std::io::{self, IoSlice, IoSliceMut};
+use std::mem::MaybeUninit;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+
+use rustix::net::{
+    RecvAncillaryBuffer, RecvAncillaryMessage, RecvFlags, SendAncillaryBuffer,
+    SendAncillaryMessage, SendFlags,
+};
+use tokio::io::Interest;
+use tokio::net::UnixStream;
+
+use super::frame::{FrameError, HEADER_BYTES};
+
+/// Most descriptors taken from one read: more than this in a row is a
+/// hostile peer, and the surplus is closed by the kernel's truncation.
+const MAX_FDS_PER_READ: usize = 4;
+
+/// Sends one encoded frame with `fd` attached.
+///
+/// # Errors
+/// The socket's error.
+pub async fn send_with_fd(stream: &UnixStream, frame: &[u8], fd: BorrowedFd<'_>) -> io::Result<()> {
+    let Some((first, rest)) = frame.split_first() else {
+        return Ok(());
+    };
+    loop {
+        stream.writable().await?;
+        let sent = stream.try_io(Interest::WRITABLE, || {
+            let mut space = [MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(1))];
+            let mut control = SendAncillaryBuffer::new(&mut space);
+            let fds = [fd];
+            if !control.push(SendAncillaryMessage::ScmRights(&fds)) {
+                return Err(io::Error::other("no room for the descriptor"));
+            }
+            rustix::net::sendmsg(
+                stream.as_fd(),
+                &[IoSlice::new(std::slice::from_ref(first))],
+                &mut control,
+                SendFlags::NOSIGNAL,
+            )
+            .map_err(io::Error::from)
+        });
+        match sent {
+            Ok(_) => break,
+            Err(err) if err.kind() == io::ErrorKind::WouldBlock => continue,
+            Err(err) => return Err(err),
+        }
+    }
+    write_all(stream, rest).await
+}
+
+/// Writes bytes on a shared stream.
+///
+/// # Errors
+/// The socket's error.
+pub async fn write_all(stream: &UnixStream, mut bytes: &[u8]) -> io::Result<()> {
+    while !bytes.is_empty() {
+        stream.writable().await?;
+        match stream.try_write(bytes) {
+            Ok(n) => bytes = &bytes[n..],
+            Err(err) if err.kind() == io::ErrorKind::WouldBlock => continue,
+            Err(err) => return Err(err),
+        }
+    }
+    Ok(())
+}
+
+/// Reads frames and the descriptors that come with them.
+#[derive(Debug, Default)]
+pub struct FdReader {
+    buffer: Vec<u8>,
+    fds: VecDeque<OwnedFd>,
+}
+
+impl FdReader {
+    /// The next whole frame body of at most `max` bytes; `Ok(None)` when
+    /// the peer closed between frames.
+    ///
+    /// # Errors
+    /// As [`super::frame::read_body`].
+    pub async fn next_body(
+        &mut self,
+        stream: &UnixStream,
+        max: usize,
+    ) -> Result<Option<Vec<u8>>, FrameError> {
+        loop {
+            if self.buffer.len() >= HEADER_BYTES {
+                let mut prefix = [0u8; HEADER_BYTES];
+                prefix.copy_from_slice(&self.buffer[..HEADER_BYTES]);
+                let size = u32::from_le_bytes(prefix) as usize;
+                if size > max {
+                    return Err(FrameError::TooLarge { size, max });
+                }
+                if self.buffer.len() >= HEADER_BYTES + size {
+                    let body = self.buffer[HEADER_BYTES..HEADER_BYTES + size].to_vec();
+                    self.buffer.drain(..HEADER_BYTES + size);
+                    return Ok(Some(body));
+                }
+            }
+            if self.fill(stream).await? == 0 {
+                return if self.buffer.is_empty() {
+                    Ok(None)
+                } else {
+                    Err(FrameError::Truncated)
+                };
+            }
+        }
+    }
+
+    /// The oldest descriptor received and not yet taken.
+    pub fn take_fd(&mut self) -> Option<OwnedFd> {
+        self.fds.pop_front()
+    }
+
+    /// Bytes read beyond the frames taken so far.
+    pub fn leftover(&self) -> &[u8] {
+        &self.buffer
+    }
+
+    async fn fill(&mut self, stream: &UnixStream) -> io::Result<usize> {
+        let mut chunk = [0u8; 64 * 1024];
+        loop {
+            stream.readable().await?;
+            let read = stream.try_io(Interest::READABLE, || {
+                let mut space =
+                    [MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(MAX_FDS_PER_READ))];
+                let mut control = RecvAncillaryBuffer::new(&mut space);
+                let received = rustix::net::recvmsg(
+                    stream.as_fd(),
+                    &mut [IoSliceMut::new(&mut chunk)],
+                    &mut control,
+                    RecvFlags::CMSG_CLOEXEC,
+                )
+                .map_err(io::Error::from)?;
+                let mut fds = Vec::new();
+                for message in control.drain() {
+                    if let RecvAncillaryMessage::ScmRights(rights) = message {
+                        fds.extend(rights);
+                    }
+                }
+                Ok((received.bytes, fds))
+            });
+            match read {
+                Ok((bytes, fds)) => {
+                    self.fds.extend(fds);
+                    self.buffer.extend_from_slice(&chunk[..bytes]);
+                    return Ok(bytes);
+                }
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => continue,
+                Err(err) => return Err(err),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Read as _, Write as _};
+
+    use super::*;
+    use crate::wire::WorkerToHost;
+    use crate::wire::frame::{decode, encode};
+
+    #[test]
+    fn a_descriptor_travels_with_its_frame() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        runtime.block_on(async {
+            let (a, b) = UnixStream::pair().expect("a socket pair");
+            // The descriptor handed over: one end of another socket pair.
+            let (mut kept, given) = std::os::unix::net::UnixStream::pair().expect("a pair");
+            let plain = encode(&WorkerToHost::Ready).expect("encodes");
+            let with_fd = encode(&WorkerToHost::PortClose { port: 7 }).expect("encodes");
+            write_all(&a, &plain).await.expect("writes");
+            send_with_fd(&a, &with_fd, given.as_fd())
+                .await
+                .expect("sends");
+            drop(given);
+
+            let mut reader = FdReader::default();
+            let first = reader.next_body(&b, 1024).await.expect("reads");
+            let first: WorkerToHost = decode(&first.expect("a frame")).expect("decodes");
+            assert_eq!(first, WorkerToHost::Ready);
+            let second = reader.next_body(&b, 1024).await.expect("reads");
+            let second: WorkerToHost = decode(&second.expect("a frame")).expect("decodes");
+            assert_eq!(second, WorkerToHost::PortClose { port: 7 });
+
+            // The received descriptor is a live socket end: bytes cross it.
+            let received = reader.take_fd().expect("a descriptor came along");
+            let mut received = std::os::unix::net::UnixStream::from(received);
+            received.write_all(b"direct").expect("writes");
+            let mut got = [0u8; 6];
+            kept.read_exact(&mut got).expect("reads");
+            assert_eq!(&got, b"direct");
+            assert!(reader.take_fd().is_none());
+        });
+    }
+}

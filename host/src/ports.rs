@@ -9,10 +9,12 @@
 //! for any of this: a port id a worker does not hold is refused.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
+
+pub(crate) mod link;
 
 /// A port's id, unique in the host.
 pub(crate) type PortId = u64;
@@ -68,7 +70,22 @@ struct Entry {
     previous: Option<Holder>,
     /// Messages its holder had waiting (not started) when it moved the
     /// port away, to go to the new holder right after the move.
-    carried: Vec<(Vec<u8>, Vec<PortId>)>,
+    carried: Vec<(Vec<u8>, Vec<PortId>, bool)>,
+    /// The pair is linked directly (a socket between the two holders).
+    linked: bool,
+    /// Who has this end's socket, or will once a link message reaches it.
+    fd_with: Option<Holder>,
+    /// The socket end its holder gave up ahead of moving the port.
+    handover: Option<Handover>,
+    /// The peer's holder went direct: this end may deliver from its link.
+    ready_sent: bool,
+}
+
+/// A link end given back by its holder, with what it had not delivered.
+#[derive(Debug)]
+pub(crate) struct Handover {
+    pub fd: std::os::fd::OwnedFd,
+    pub state: link::LinkState,
 }
 
 impl Entry {
@@ -79,15 +96,23 @@ impl Entry {
             closed: false,
             previous: None,
             carried: Vec::new(),
+            linked: false,
+            fd_with: None,
+            handover: None,
+            ready_sent: false,
         }
     }
 }
 
-/// Messages that travel with ports that just moved; delivered with
-/// [`PortHub::flush`] after the message that moved them.
+/// What goes with ports that just moved: links, delivered before the
+/// message that moves them, then the messages that waited on them,
+/// delivered after it with [`PortHub::flush`].
 #[derive(Debug, Default)]
 #[must_use]
-pub(crate) struct Carried(Vec<Delivery>);
+pub(crate) struct Carried {
+    before: Vec<PortEvent>,
+    after: Vec<PortEvent>,
+}
 
 /// A message to deliver: to `holder`, on its port `port`.
 #[derive(Debug, PartialEq, Eq)]
@@ -96,6 +121,8 @@ pub(crate) struct Delivery {
     pub port: PortId,
     pub data: Vec<u8>,
     pub ports: Vec<PortRef>,
+    /// Sent on a linked port: it waits for its marker there.
+    pub marked: bool,
 }
 
 /// Every port of the app.
@@ -105,6 +132,9 @@ pub(crate) struct PortTable {
     next: AtomicU64,
     /// Payload bytes of port messages the host carried.
     relayed: AtomicU64,
+    /// Workers are processes: a pair whose ends are held by two of them
+    /// is linked directly.
+    direct: std::sync::atomic::AtomicBool,
 }
 
 impl PortTable {
@@ -137,53 +167,270 @@ impl PortTable {
     ) -> Result<(Vec<PortRef>, Carried), PortError> {
         let mut entries = self.lock();
         Self::check_transfer(&entries, from, ports, over)?;
-        Ok(Self::hand_over(&mut entries, ports, to))
+        Ok(self.hand_over(&mut entries, ports, to))
     }
 
-    /// Gives checked `ports` to `to`, with the messages they carry.
+    /// Links pairs whose ends are held by two worker processes from now on.
+    pub(crate) fn link_workers(&self) {
+        self.direct.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether a new pair held by `holder` and another is linked.
+    fn linkable(&self, holder: Holder) -> bool {
+        matches!(holder, Holder::Worker(_)) && self.direct.load(Ordering::Relaxed)
+    }
+
+    /// Whether a linked port's link can follow it wherever it moves: to
+    /// any worker process, and to main (the host reads and writes main's
+    /// end).
+    fn links_follow(&self) -> bool {
+        self.direct.load(Ordering::Relaxed)
+    }
+
+    /// Gives checked `ports` to `to`, with the messages and links they
+    /// carry.
     fn hand_over(
+        &self,
         entries: &mut HashMap<PortId, Entry>,
         ports: &[PortId],
         to: Holder,
     ) -> (Vec<PortRef>, Carried) {
-        let moved = Self::move_to(entries, ports, to);
+        let mut out = Carried::default();
+        let mut ready = Vec::new();
+        let moved = self.move_to(entries, ports, to, &mut out, &mut ready);
         // Messages that waited on moved ports go too, with the ports they
         // carry, however deep; a loop, not recursion, since a worker
         // chooses the depth.
-        let mut carried = Vec::new();
         let mut pending: Vec<PortId> = ports.to_vec();
         while let Some(id) = pending.pop() {
             let waiting = entries
                 .get_mut(&id)
                 .map(|entry| std::mem::take(&mut entry.carried))
                 .unwrap_or_default();
-            for (data, nested) in waiting {
-                let nested_refs = Self::move_to(entries, &nested, to);
+            for (data, nested, marked) in waiting {
+                let nested_refs = self.move_to(entries, &nested, to, &mut out, &mut ready);
                 pending.extend(nested.iter().copied());
-                carried.push(Delivery {
+                out.after.push(PortEvent::Message(Delivery {
                     holder: to,
                     port: id,
                     data,
                     ports: nested_refs,
-                });
+                    marked,
+                }));
             }
         }
-        (moved, Carried(carried))
+        out.after.extend(ready);
+        (moved, out)
     }
 
-    fn move_to(entries: &mut HashMap<PortId, Entry>, ports: &[PortId], to: Holder) -> Vec<PortRef> {
-        ports
-            .iter()
-            .filter_map(|id| {
-                let entry = entries.get_mut(id)?;
-                entry.previous = Some(entry.holder);
-                entry.holder = to;
-                Some(PortRef {
-                    id: *id,
-                    peer: entry.peer,
-                })
-            })
-            .collect()
+    fn move_to(
+        &self,
+        entries: &mut HashMap<PortId, Entry>,
+        ports: &[PortId],
+        to: Holder,
+        out: &mut Carried,
+        ready: &mut Vec<PortEvent>,
+    ) -> Vec<PortRef> {
+        let mut refs = Vec::with_capacity(ports.len());
+        for id in ports {
+            let Some(entry) = entries.get_mut(id) else {
+                continue;
+            };
+            let from = entry.holder;
+            entry.previous = Some(from);
+            entry.holder = to;
+            refs.push(PortRef {
+                id: *id,
+                peer: entry.peer,
+            });
+            self.relink(entries, *id, from, to, out, ready);
+        }
+        refs
+    }
+
+    /// After `id` moved from `from` to `to`: its link follows it, or the
+    /// pair is linked now that both ends are in worker processes.
+    fn relink(
+        &self,
+        entries: &mut HashMap<PortId, Entry>,
+        id: PortId,
+        from: Holder,
+        to: Holder,
+        out: &mut Carried,
+        ready: &mut Vec<PortEvent>,
+    ) {
+        let Some(entry) = entries.get_mut(&id) else {
+            return;
+        };
+        if entry.linked {
+            let handover = entry.handover.take();
+            let on_its_way = handover.is_none() && entry.fd_with == Some(from);
+            if self.links_follow() && (handover.is_some() || on_its_way) {
+                if let Some(handover) = handover {
+                    entry.fd_with = Some(to);
+                    out.before.push(PortEvent::Link {
+                        holder: to,
+                        port: id,
+                        fd: handover.fd,
+                        state: handover.state,
+                        incoming: true,
+                    });
+                }
+                // Messages sent to `from` before the move come back from
+                // there; `ready` follows the same way, behind them.
+                if entry.ready_sent && from != to {
+                    ready.push(PortEvent::LinkReady {
+                        holder: from,
+                        port: id,
+                    });
+                } else if entry.ready_sent {
+                    ready.push(PortEvent::LinkReady {
+                        holder: to,
+                        port: id,
+                    });
+                }
+                // Otherwise the link reached `from` after the port left:
+                // `from` hands it back.
+                return;
+            }
+            // A holder that gave no link up broke the protocol: the pair
+            // closes rather than lose order.
+            tracing::warn!(
+                port = id,
+                "a port linked between two workers moved where its link cannot follow; the pair is closed"
+            );
+            if let Some((peer_holder, peer)) = Self::close_pair(entries, id) {
+                out.after.push(PortEvent::Closed {
+                    holder: peer_holder,
+                    port: peer,
+                });
+            }
+            out.after.push(PortEvent::Closed {
+                holder: to,
+                port: id,
+            });
+            return;
+        }
+        let (peer, closed) = (entry.peer, entry.closed);
+        let peer_holder = match entries.get(&peer) {
+            Some(peer) if !peer.closed => peer.holder,
+            _ => return,
+        };
+        if closed || peer_holder == to || !self.linkable(to) || !self.linkable(peer_holder) {
+            return;
+        }
+        let (mine, theirs) = match std::os::unix::net::UnixStream::pair() {
+            Ok(pair) => pair,
+            Err(err) => {
+                tracing::warn!(port = id, "cannot link a port directly, relaying it: {err}");
+                return;
+            }
+        };
+        for (end, holder) in [(id, to), (peer, peer_holder)] {
+            if let Some(entry) = entries.get_mut(&end) {
+                entry.linked = true;
+                entry.fd_with = Some(holder);
+            }
+        }
+        out.before.push(PortEvent::Link {
+            holder: to,
+            port: id,
+            fd: mine.into(),
+            state: link::LinkState::default(),
+            incoming: true,
+        });
+        out.before.push(PortEvent::Link {
+            holder: peer_holder,
+            port: peer,
+            fd: theirs.into(),
+            state: link::LinkState::default(),
+            incoming: false,
+        });
+    }
+
+    /// `from` took the link of `port` and sends on it: once it is the
+    /// holder, everything it relayed before is on its way, and the peer
+    /// may deliver from its own end.
+    pub(crate) fn link_taken(&self, from: Holder, port: PortId) -> Option<PortEvent> {
+        let mut entries = self.lock();
+        let entry = entries.get(&port)?;
+        if entry.holder != from || !entry.linked {
+            return None;
+        }
+        let peer_id = entry.peer;
+        let peer = entries.get_mut(&peer_id)?;
+        peer.ready_sent = true;
+        Some(PortEvent::LinkReady {
+            holder: Self::ready_route(peer),
+            port: peer_id,
+        })
+    }
+
+    /// Where a `LinkReady` goes: through the holder before the last move,
+    /// if any, so that it arrives behind the messages that come back from
+    /// there.
+    fn ready_route(entry: &Entry) -> Holder {
+        match entry.previous {
+            Some(previous) if previous != entry.holder => previous,
+            _ => entry.holder,
+        }
+    }
+
+    /// A link end given back by `from`: kept for the move that follows, or
+    /// (when the port left `from` before the link reached it) passed on.
+    pub(crate) fn link_handed_over(
+        &self,
+        from: Holder,
+        port: PortId,
+        handover: Handover,
+    ) -> Vec<PortEvent> {
+        let mut entries = self.lock();
+        let Some(entry) = entries.get_mut(&port) else {
+            return Vec::new();
+        };
+        if !entry.linked {
+            return Vec::new();
+        }
+        if entry.holder == from {
+            entry.handover = Some(handover);
+            entry.fd_with = None;
+            return Vec::new();
+        }
+        if entry.previous != Some(from) || entry.fd_with != Some(from) {
+            return Vec::new();
+        }
+        let holder = entry.holder;
+        if self.links_follow() {
+            entry.fd_with = Some(holder);
+            return vec![PortEvent::Link {
+                holder,
+                port,
+                fd: handover.fd,
+                state: handover.state,
+                incoming: false,
+            }];
+        }
+        let mut events = vec![PortEvent::Closed { holder, port }];
+        if let Some((peer_holder, peer)) = Self::close_pair(&mut entries, port) {
+            events.push(PortEvent::Closed {
+                holder: peer_holder,
+                port: peer,
+            });
+        }
+        events
+    }
+
+    /// A `LinkReady` that reached `from` after `port` left it: on to the
+    /// holder.
+    pub(crate) fn ready_requeued(&self, from: Holder, port: PortId) -> Option<PortEvent> {
+        let entries = self.lock();
+        let entry = entries.get(&port)?;
+        (entry.linked && entry.previous == Some(from) && entry.holder != from).then_some(
+            PortEvent::LinkReady {
+                holder: entry.holder,
+                port,
+            },
+        )
     }
 
     /// A message that came back from a port's holder: either one it had
@@ -198,6 +445,7 @@ impl PortTable {
         port: PortId,
         data: Vec<u8>,
         ports: Vec<PortId>,
+        marked: bool,
     ) -> Result<Option<(Delivery, Carried)>, PortError> {
         let mut entries = self.lock();
         let (holder, previous) = entries
@@ -210,20 +458,21 @@ impl PortTable {
         // The ports a requeued message carries must be the sender's, like
         // any transfer: a worker cannot take a port it does not hold this way.
         Self::check_transfer(&entries, from, &ports, Some(port))?;
+        self.relayed.fetch_add(data.len() as u64, Ordering::Relaxed);
         if holder == from {
             if let Some(entry) = entries.get_mut(&port) {
-                entry.carried.push((data, ports));
+                entry.carried.push((data, ports, marked));
             }
             return Ok(None);
         }
-        let (nested, carried) = Self::hand_over(&mut entries, &ports, holder);
-        let to = holder;
+        let (nested, carried) = self.hand_over(&mut entries, &ports, holder);
         Ok(Some((
             Delivery {
-                holder: to,
+                holder,
                 port,
                 data,
                 ports: nested,
+                marked,
             },
             carried,
         )))
@@ -263,12 +512,27 @@ impl PortTable {
     /// # Errors
     /// [`PortError::Closed`] when the port is not `from`'s open port or its
     /// peer is closed (nothing is delivered), or the transfer's error.
+    /// Checks that `from` may post on `port` now: it holds it, and the
+    /// pair is open.
+    ///
+    /// # Errors
+    /// [`PortError::Closed`] otherwise.
+    pub(crate) fn check_post(&self, from: Holder, port: PortId) -> Result<(), PortError> {
+        let entries = self.lock();
+        let entry = entries.get(&port).ok_or(PortError::Closed)?;
+        let open = entry.holder == from
+            && !entry.closed
+            && entries.get(&entry.peer).is_some_and(|peer| !peer.closed);
+        if open { Ok(()) } else { Err(PortError::Closed) }
+    }
+
     pub(crate) fn post(
         &self,
         from: Holder,
         port: PortId,
         data: Vec<u8>,
         transfer: &[PortId],
+        marked: bool,
     ) -> Result<(Delivery, Carried), PortError> {
         let mut entries = self.lock();
         let (peer, peer_holder) = {
@@ -283,7 +547,7 @@ impl PortTable {
             (entry.peer, peer.holder)
         };
         Self::check_transfer(&entries, from, transfer, Some(port))?;
-        let (ports, carried) = Self::hand_over(&mut entries, transfer, peer_holder);
+        let (ports, carried) = self.hand_over(&mut entries, transfer, peer_holder);
         self.relayed.fetch_add(data.len() as u64, Ordering::Relaxed);
         Ok((
             Delivery {
@@ -291,6 +555,7 @@ impl PortTable {
                 port: peer,
                 data,
                 ports,
+                marked,
             },
             carried,
         ))
@@ -325,6 +590,22 @@ impl PortTable {
         notify
     }
 
+    /// `LinkReady`s that were routed through `holder`, which is gone and
+    /// will not pass them on: they go to the ports' holders directly.
+    pub(crate) fn ready_stranded(&self, holder: Holder) -> Vec<PortEvent> {
+        let entries = self.lock();
+        entries
+            .iter()
+            .filter(|(_, e)| {
+                e.linked && e.ready_sent && e.previous == Some(holder) && e.holder != holder
+            })
+            .map(|(port, e)| PortEvent::LinkReady {
+                holder: e.holder,
+                port: *port,
+            })
+            .collect()
+    }
+
     /// Marks a pair closed and forgets it; returns the peer to tell, unless
     /// it had closed already.
     fn close_pair(entries: &mut HashMap<PortId, Entry>, port: PortId) -> Option<(Holder, PortId)> {
@@ -355,14 +636,14 @@ mod tests {
             .expect("moves");
         let (c, d) = table.create(Holder::Main);
         let (delivery, _) = table
-            .post(Holder::Main, a.id, b"hi".to_vec(), &[c.id])
+            .post(Holder::Main, a.id, b"hi".to_vec(), &[c.id], false)
             .expect("delivered");
         assert_eq!(delivery.holder, W1);
         assert_eq!(delivery.port, b.id);
         assert_eq!(delivery.ports, vec![c]);
         // `c` moved: main cannot send it again, but W1 can.
         assert!(matches!(
-            table.post(Holder::Main, a.id, Vec::new(), &[c.id]),
+            table.post(Holder::Main, a.id, Vec::new(), &[c.id], false),
             Err(PortError::BadTransfer(_))
         ));
         assert!(table.transfer(W1, &[c.id], W2, None).is_ok());
@@ -380,27 +661,28 @@ mod tests {
         assert_eq!(moved, vec![b]);
         // W1 had one message waiting on `b` when it moves `b` to W2.
         assert!(matches!(
-            table.requeue(W1, b.id, b"waiting".to_vec(), Vec::new()),
+            table.requeue(W1, b.id, b"waiting".to_vec(), Vec::new(), false),
             Ok(None)
         ));
         let (_, carried) = table.transfer(W1, &[b.id], W2, None).expect("moves");
-        assert_eq!(carried.0.len(), 1);
-        assert_eq!(carried.0[0].holder, W2);
-        assert_eq!(carried.0[0].data, b"waiting");
+        assert!(matches!(
+            carried.after.as_slice(),
+            [PortEvent::Message(Delivery { holder: W2, data, .. })] if data == b"waiting"
+        ));
         // One that reached W1 after the move goes on to W2...
         let passed = table
-            .requeue(W1, b.id, b"late".to_vec(), Vec::new())
+            .requeue(W1, b.id, b"late".to_vec(), Vec::new(), false)
             .expect("W1 held it last");
         assert!(matches!(passed, Some((Delivery { holder: W2, .. }, _))));
         // ...but nobody else can inject messages that way, nor take a port
         // it does not hold by listing it in one.
         let (c, _) = table.create(Holder::Main);
         assert!(matches!(
-            table.requeue(W1, b.id, Vec::new(), vec![c.id]),
+            table.requeue(W1, b.id, Vec::new(), vec![c.id], false),
             Err(PortError::BadTransfer(_))
         ));
         assert!(matches!(
-            table.requeue(Holder::Worker(9), b.id, Vec::new(), Vec::new()),
+            table.requeue(Holder::Worker(9), b.id, Vec::new(), Vec::new(), false),
             Err(PortError::Closed)
         ));
         let _ = a;
@@ -412,7 +694,7 @@ mod tests {
         let (a, b) = table.create(Holder::Main);
         for port in [a.id, b.id] {
             assert!(matches!(
-                table.post(Holder::Main, a.id, Vec::new(), &[port]),
+                table.post(Holder::Main, a.id, Vec::new(), &[port], false),
                 Err(PortError::BadTransfer(_))
             ));
         }
@@ -423,7 +705,7 @@ mod tests {
         let table = PortTable::default();
         let (a, b) = table.create(W1);
         assert_eq!(
-            table.post(W2, a.id, Vec::new(), &[]).err(),
+            table.post(W2, a.id, Vec::new(), &[], false).err(),
             Some(PortError::Closed)
         );
         assert!(table.transfer(W2, &[b.id], W2, None).is_err());
@@ -442,7 +724,7 @@ mod tests {
         assert_eq!(table.close(Holder::Main, a.id), Some((W1, b.id)));
         assert_eq!(table.close(W1, b.id), None);
         assert_eq!(
-            table.post(W1, b.id, Vec::new(), &[]).err(),
+            table.post(W1, b.id, Vec::new(), &[], false).err(),
             Some(PortError::Closed)
         );
 
@@ -572,9 +854,26 @@ impl<M: Waiting> HeldPorts<M> {
 }
 
 /// How the host reaches a port's holder.
+#[derive(Debug)]
 pub(crate) enum PortEvent {
     Message(Delivery),
-    Closed { holder: Holder, port: PortId },
+    Closed {
+        holder: Holder,
+        port: PortId,
+    },
+    /// The holder's end of a direct link for `port`.
+    Link {
+        holder: Holder,
+        port: PortId,
+        fd: std::os::fd::OwnedFd,
+        state: link::LinkState,
+        incoming: bool,
+    },
+    /// The holder may deliver what the link of `port` brings.
+    LinkReady {
+        holder: Holder,
+        port: PortId,
+    },
 }
 
 /// The table plus the way to deliver: shared by the shell, every worker's
@@ -582,6 +881,11 @@ pub(crate) enum PortEvent {
 pub(crate) struct PortHub {
     pub table: PortTable,
     deliver: Box<dyn Fn(PortEvent) + Send + Sync>,
+    /// Link ends of ports main holds: main runs in the host, so the host
+    /// reads and writes them for it.
+    main_links: Mutex<HashMap<PortId, link::LinkEnd<Delivery>>>,
+    /// The largest message main takes.
+    main_max: usize,
 }
 
 impl std::fmt::Debug for PortHub {
@@ -593,10 +897,152 @@ impl std::fmt::Debug for PortHub {
 }
 
 impl PortHub {
-    pub(crate) fn new(deliver: Box<dyn Fn(PortEvent) + Send + Sync>) -> Self {
+    pub(crate) fn new(deliver: Box<dyn Fn(PortEvent) + Send + Sync>, main_max: usize) -> Self {
         PortHub {
             table: PortTable::default(),
             deliver,
+            main_links: Mutex::default(),
+            main_max,
+        }
+    }
+
+    fn main_links(&self) -> std::sync::MutexGuard<'_, HashMap<PortId, link::LinkEnd<Delivery>>> {
+        self.main_links.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Main takes a link end: the host reads it for main from now on.
+    /// Returns false (and main gets nothing) when the socket is unusable.
+    pub(crate) fn adopt_main_link(
+        self: &Arc<Self>,
+        port: PortId,
+        fd: std::os::fd::OwnedFd,
+        state: link::LinkState,
+    ) {
+        let (wake, mut woken) = tokio::sync::mpsc::unbounded_channel();
+        match link::LinkEnd::start(port, fd, state, self.main_max, wake) {
+            Ok(end) => {
+                self.main_links().insert(port, end);
+            }
+            Err(err) => {
+                tracing::warn!(port, "cannot use a port's link for main: {err}");
+                self.close(Holder::Main, port);
+                return;
+            }
+        }
+        self.link_taken(Holder::Main, port);
+        let hub = Arc::downgrade(self);
+        tokio::spawn(async move {
+            while woken.recv().await.is_some() {
+                match hub.upgrade() {
+                    Some(hub) if hub.pump_main(port) => {}
+                    _ => return,
+                }
+            }
+        });
+    }
+
+    /// Delivers to main what its link of `port` brought, as far as the
+    /// order allows; false once the link is gone.
+    fn pump_main(&self, port: PortId) -> bool {
+        loop {
+            let next = match self.main_links().get_mut(&port) {
+                Some(end) => end.next(),
+                None => return false,
+            };
+            let delivery = match next {
+                None => return true,
+                Some(link::Next::Data(data)) => Delivery {
+                    holder: Holder::Main,
+                    port,
+                    data,
+                    ports: Vec::new(),
+                    marked: false,
+                },
+                Some(link::Next::Relayed(delivery)) => Delivery {
+                    marked: false,
+                    ..delivery
+                },
+                Some(link::Next::Ended(error)) => {
+                    self.main_links().remove(&port);
+                    if let Some(error) = error {
+                        tracing::warn!(port, "closing main's port whose link failed: {error}");
+                        self.close(Holder::Main, port);
+                    }
+                    (self.deliver)(PortEvent::Closed {
+                        holder: Holder::Main,
+                        port,
+                    });
+                    return false;
+                }
+            };
+            (self.deliver)(PortEvent::Message(delivery));
+        }
+    }
+
+    /// Routes an event for main through its link end, if the port has one.
+    /// Returns the event when main should get it as it is.
+    pub(crate) fn to_main_link(&self, event: PortEvent) -> Option<PortEvent> {
+        let port = match &event {
+            PortEvent::Message(d) if d.holder == Holder::Main => d.port,
+            PortEvent::Closed { holder, port } | PortEvent::LinkReady { holder, port }
+                if *holder == Holder::Main =>
+            {
+                *port
+            }
+            _ => return Some(event),
+        };
+        let mut links = self.main_links();
+        let Some(end) = links.get_mut(&port) else {
+            return Some(event);
+        };
+        match event {
+            PortEvent::Message(delivery) if delivery.marked => end.relayed(delivery),
+            PortEvent::LinkReady { .. } => end.ready = true,
+            PortEvent::Closed { .. } if end.ready => end.close_pending = true,
+            PortEvent::Closed { .. } => {
+                links.remove(&port);
+                return Some(event);
+            }
+            other => return Some(other),
+        }
+        drop(links);
+        self.pump_main(port);
+        None
+    }
+
+    /// Gives up main's link ends of `ports`, which are moving away: what
+    /// they brought in order goes back ahead of the move.
+    pub(crate) async fn release_main_links(&self, ports: &[PortId]) {
+        for port in ports {
+            let Some(end) = self.main_links().remove(port) else {
+                continue;
+            };
+            let ready = end.ready;
+            let (fd, state, relayed) = match end.hand_over().await {
+                Ok(given) => given,
+                Err(err) => {
+                    tracing::warn!(port, "cannot hand main's port link over: {err}");
+                    continue;
+                }
+            };
+            let (settled, state) = link::settle(ready, state, relayed);
+            for message in settled {
+                let (data, ports, marked) = match message {
+                    link::Settled::Data(data) => (data, Vec::new(), false),
+                    link::Settled::InOrder(d) => (d.data, d.ports, false),
+                    link::Settled::Marked(d) => (d.data, d.ports, true),
+                };
+                let ports = ports.into_iter().map(|p| p.id).collect();
+                self.requeue(Holder::Main, *port, data, ports, marked);
+            }
+            let handover = Handover { fd, state };
+            self.link_handed_over(Holder::Main, *port, handover);
+        }
+    }
+
+    fn deliver_all(&self, events: Vec<PortEvent>) {
+        for event in events {
+            (self.deliver)(event);
         }
     }
 
@@ -610,15 +1056,29 @@ impl PortHub {
         port: PortId,
         data: Vec<u8>,
         transfer: &[PortId],
+        marked: bool,
     ) -> Result<(), PortError> {
-        let (delivery, carried) = self.table.post(from, port, data, transfer)?;
+        let mut marked = marked;
+        if from == Holder::Main
+            && let Some(end) = self.main_links().get(&port)
+        {
+            if transfer.is_empty() && !end.close_pending {
+                self.table.check_post(from, port)?;
+                end.send(data);
+                return Ok(());
+            }
+            end.send_marker();
+            marked = true;
+        }
+        let (delivery, mut carried) = self.table.post(from, port, data, transfer, marked)?;
+        self.deliver_all(std::mem::take(&mut carried.before));
         (self.deliver)(PortEvent::Message(delivery));
         self.flush(carried);
         Ok(())
     }
 
-    /// Moves ports with a message the caller sends itself; call
-    /// [`PortHub::flush`] with the second value after sending it.
+    /// Moves ports with a message the caller sends itself (their links go
+    /// now); call [`PortHub::flush`] with the second value after sending it.
     ///
     /// # Errors
     /// As [`PortTable::transfer`].
@@ -628,20 +1088,49 @@ impl PortHub {
         ports: &[PortId],
         to: Holder,
     ) -> Result<(Vec<PortRef>, Carried), PortError> {
-        self.table.transfer(from, ports, to, None)
+        let (refs, mut carried) = self.table.transfer(from, ports, to, None)?;
+        self.deliver_all(std::mem::take(&mut carried.before));
+        Ok((refs, carried))
     }
 
     /// Delivers the messages that travel with moved ports.
     pub(crate) fn flush(&self, carried: Carried) {
-        for delivery in carried.0 {
-            (self.deliver)(PortEvent::Message(delivery));
+        self.deliver_all(carried.before);
+        self.deliver_all(carried.after);
+    }
+
+    /// See [`PortTable::link_taken`].
+    pub(crate) fn link_taken(&self, from: Holder, port: PortId) {
+        if let Some(event) = self.table.link_taken(from, port) {
+            (self.deliver)(event);
+        }
+    }
+
+    /// See [`PortTable::link_handed_over`].
+    pub(crate) fn link_handed_over(&self, from: Holder, port: PortId, handover: Handover) {
+        let events = self.table.link_handed_over(from, port, handover);
+        self.deliver_all(events);
+    }
+
+    /// See [`PortTable::ready_requeued`].
+    pub(crate) fn ready_requeued(&self, from: Holder, port: PortId) {
+        if let Some(event) = self.table.ready_requeued(from, port) {
+            (self.deliver)(event);
         }
     }
 
     /// See [`PortTable::requeue`]; delivers what can go now.
-    pub(crate) fn requeue(&self, from: Holder, port: PortId, data: Vec<u8>, ports: Vec<PortId>) {
-        match self.table.requeue(from, port, data, ports) {
-            Ok(Some((delivery, carried))) => {
+    pub(crate) fn requeue(
+        &self,
+        from: Holder,
+        port: PortId,
+        data: Vec<u8>,
+        ports: Vec<PortId>,
+        marked: bool,
+    ) {
+        match self.table.requeue(from, port, data, ports, marked) {
+            Ok(Some((delivery, mut carried))) => {
+                self.deliver_all(std::mem::take(&mut carried.before));
                 (self.deliver)(PortEvent::Message(delivery));
                 self.flush(carried);
             }
@@ -652,6 +1141,9 @@ impl PortHub {
 
     /// Closes a port and tells its peer's holder.
     pub(crate) fn close(&self, from: Holder, port: PortId) {
+        if from == Holder::Main {
+            self.main_links().remove(&port);
+        }
         if let Some((holder, peer)) = self.table.close(from, port) {
             (self.deliver)(PortEvent::Closed { holder, port: peer });
         }
@@ -665,5 +1157,7 @@ impl PortHub {
                 port,
             });
         }
+        let stranded = self.table.ready_stranded(holder);
+        self.deliver_all(stranded);
     }
 }

@@ -104,11 +104,18 @@ impl Shell {
         Arc::new_cyclic(|me: &Weak<Shell>| Shell {
             ports: {
                 let shell = me.clone();
-                Arc::new(PortHub::new(Box::new(move |event| {
-                    if let Some(shell) = shell.upgrade() {
-                        shell.deliver_port_event(event);
-                    }
-                })))
+                let hub = PortHub::new(
+                    Box::new(move |event| {
+                        if let Some(shell) = shell.upgrade() {
+                            shell.deliver_port_event(event);
+                        }
+                    }),
+                    parts.manifest.limits.max_message_bytes,
+                );
+                if parts.supervisor.separate_processes() {
+                    hub.table.link_workers();
+                }
+                Arc::new(hub)
             },
             me: me.clone(),
             manifest: parts.manifest,
@@ -150,6 +157,22 @@ impl Shell {
     /// Delivers a port message or close to the port's holder. A holder
     /// that is gone takes its ports with it: their peers hear `close`.
     fn deliver_port_event(&self, event: PortEvent) {
+        let Some(event) = self.ports.to_main_link(event) else {
+            return;
+        };
+        let event = match event {
+            PortEvent::Link {
+                holder: Holder::Main,
+                port,
+                fd,
+                state,
+                ..
+            } => {
+                self.ports.adopt_main_link(port, fd, state);
+                return;
+            }
+            other => other,
+        };
         let (holder, message, call) = match event {
             PortEvent::Message(delivery) => (
                 delivery.holder,
@@ -157,24 +180,47 @@ impl Shell {
                     port: delivery.port,
                     data: delivery.data.clone(),
                     ports: delivery.ports.clone(),
+                    marked: delivery.marked,
                 },
-                MainCall::PortMessage {
+                Some(MainCall::PortMessage {
                     port: delivery.port,
                     data: delivery.data,
                     ports: delivery.ports,
-                },
+                }),
             ),
             PortEvent::Closed { holder, port } => (
                 holder,
                 HostToWorker::PortClosed { port },
-                MainCall::PortClosed(port),
+                Some(MainCall::PortClosed(port)),
+            ),
+            PortEvent::Link {
+                holder,
+                port,
+                fd,
+                state,
+                incoming,
+            } => (
+                holder,
+                HostToWorker::PortLink {
+                    port,
+                    fd: crate::wire::Attached::new(fd),
+                    state,
+                    incoming,
+                },
+                None,
+            ),
+            PortEvent::LinkReady { holder, port } => (
+                holder,
+                HostToWorker::LinkReady { port },
+                Some(MainCall::LinkReady(port)),
             ),
         };
         let delivered = match holder {
             Holder::Main => self
                 .main
                 .as_ref()
-                .is_some_and(|main| main.post(call).is_ok()),
+                .zip(call)
+                .is_some_and(|(main, call)| main.post(call).is_ok()),
             Holder::Worker(id) => self
                 .supervisor
                 .worker(id)

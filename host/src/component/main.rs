@@ -60,6 +60,10 @@ pub(crate) enum MainCall {
     },
     /// The peer of one of main's ports closed or died.
     PortClosed(u64),
+    /// A link's `ready` that reached main after the port left it (main
+    /// never holds a linked port): main sends it back behind the messages
+    /// it sends back.
+    LinkReady(u64),
     /// A worker ended.
     ProcessGone(crate::supervisor::WorkerExit),
     /// The app is ending: finish the current call and stop.
@@ -249,6 +253,14 @@ async fn serve(main: Main, mut store: Store<MainState>, mut mailbox: UnboundedRe
                         None => continue,
                     }
                 }
+                Some(MainCall::LinkReady(port)) => {
+                    store
+                        .data()
+                        .shell
+                        .ports()
+                        .ready_requeued(crate::ports::Holder::Main, port);
+                    continue;
+                }
                 Some(call) => call,
                 None => break,
             },
@@ -320,6 +332,8 @@ async fn serve(main: Main, mut store: Store<MainState>, mut mailbox: UnboundedRe
                     .call_on_utility_output(&mut store, &name, &stream, &line)
                     .await
             }
+            // Handled as it arrives.
+            MainCall::LinkReady(_) => Ok(()),
             MainCall::PortClosed(port) => {
                 store.data_mut().ports.mark_closed(port);
                 exports.call_on_port_close(&mut store, port).await

@@ -21,17 +21,24 @@ impl MainState {
 
     /// The ports a guest moved into a message; they are main's no longer.
     /// What waited on them goes with them.
-    pub(super) fn take_transfer(&mut self, transfer: Vec<Resource<MessagePort>>) -> Vec<PortId> {
+    pub(super) async fn take_transfer(
+        &mut self,
+        transfer: Vec<Resource<MessagePort>>,
+    ) -> Vec<PortId> {
         let mut taken = Vec::with_capacity(transfer.len());
+        let mut leaving = Vec::new();
         for handle in transfer {
             let Some((port, waiting)) = self.ports.take(handle.rep()) else {
                 continue;
             };
             for call in waiting {
+                leaving.extend(crate::ports::Waiting::carries(&call));
                 self.requeue(call);
             }
             taken.push(port.id);
+            leaving.push(port.id);
         }
+        self.shell.ports().release_main_links(&leaving).await;
         taken
     }
 
@@ -40,7 +47,9 @@ impl MainState {
     pub(super) fn requeue(&self, call: MainCall) {
         if let MainCall::PortMessage { port, data, ports } = call {
             let ports = ports.into_iter().map(|p| p.id).collect();
-            self.shell.ports().requeue(Holder::Main, port, data, ports);
+            self.shell
+                .ports()
+                .requeue(Holder::Main, port, data, ports, false);
         }
     }
 
@@ -74,7 +83,7 @@ impl wit_ports::HostMessagePort for MainState {
         data: Vec<u8>,
         transfer: Vec<Resource<MessagePort>>,
     ) -> Result<(), wit_ports::PortError> {
-        let transfer = self.take_transfer(transfer);
+        let transfer = self.take_transfer(transfer).await;
         let Some(this) = self.ports.get(port.rep()) else {
             self.close_all(&transfer);
             return Err(wit_ports::PortError::Closed);
@@ -83,7 +92,7 @@ impl wit_ports::HostMessagePort for MainState {
         let posted = PortError::check_size(data.len(), limit).and_then(|()| {
             self.shell
                 .ports()
-                .post(Holder::Main, this.id, data, &transfer)
+                .post(Holder::Main, this.id, data, &transfer, false)
         });
         posted.map_err(|err| {
             self.close_all(&transfer);

@@ -113,10 +113,11 @@ pub(crate) async fn serve_worker(
                 port,
                 data,
                 transfer,
+                marked,
             } => {
                 let limit = peer.limits.max_message_bytes;
                 let posted = PortError::check_size(data.len(), limit)
-                    .and_then(|()| peer.ports.post(peer.holder, port, data, &transfer));
+                    .and_then(|()| peer.ports.post(peer.holder, port, data, &transfer, marked));
                 if let Err(err) = posted {
                     // The worker checks what it can; what it could not know
                     // (a peer that just closed) or lied about ends here.
@@ -127,9 +128,25 @@ pub(crate) async fn serve_worker(
                 }
             }
             WorkerToHost::PortClose { port } => peer.ports.close(peer.holder, port),
-            WorkerToHost::PortRequeue { port, data, ports } => {
-                peer.ports.requeue(peer.holder, port, data, ports);
+            WorkerToHost::PortRequeue {
+                port,
+                data,
+                ports,
+                marked,
+            } => {
+                peer.ports.requeue(peer.holder, port, data, ports, marked);
             }
+            WorkerToHost::PortLinked { port } => peer.ports.link_taken(peer.holder, port),
+            WorkerToHost::LinkHandover { port, fd, state } => match fd.take() {
+                Some(fd) => {
+                    let handover = crate::ports::Handover { fd, state };
+                    peer.ports.link_handed_over(peer.holder, port, handover);
+                }
+                None => {
+                    tracing::warn!(component = %peer.name, port, "a link handed over without its socket")
+                }
+            },
+            WorkerToHost::LinkReadyRequeue { port } => peer.ports.ready_requeued(peer.holder, port),
             WorkerToHost::CreateChannel { request } => {
                 let (a, b) = peer.ports.table.create(peer.holder);
                 worker.answer(HostToWorker::ChannelCreated { request, a, b });

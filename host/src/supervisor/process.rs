@@ -22,6 +22,7 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 use tokio::sync::oneshot;
 
 use super::{LaunchError, Launched, OsExit, ProcessEnd, Transport, WorkerControl};
+use crate::wire::fds::{self, FdReader};
 use crate::wire::frame::{self, FRAME_OVERHEAD, FrameError, Hello, Start, WorkerHello};
 use crate::wire::{ByteBuf, HostToWorker, WorkerToHost};
 use crate::worker::{HostLink, WorkerSpec, link_pair, process::WORKER_ROLE};
@@ -82,6 +83,10 @@ impl Process {
 }
 
 impl Transport for Process {
+    fn separate_processes(&self) -> bool {
+        true
+    }
+
     fn launch(
         &self,
         spec: WorkerSpec,
@@ -210,14 +215,26 @@ async fn handshake(
 /// Forwards the worker's frames to the host's link. A bad frame ends the
 /// worker: it is killed and the host hears a protocol error.
 async fn read_frames(
-    mut reader: OwnedReadHalf,
+    reader: OwnedReadHalf,
     max_frame: usize,
     to_host: &UnboundedSender<WorkerToHost>,
     watch: &ChildWatch,
 ) {
+    let mut fds = FdReader::default();
     loop {
-        match frame::read::<_, WorkerToHost>(&mut reader, max_frame).await {
+        let read = fds
+            .next_body(reader.as_ref(), max_frame)
+            .await
+            .and_then(|body| {
+                body.map(|body| frame::decode::<WorkerToHost>(&body))
+                    .transpose()
+            });
+        match read {
             Ok(Some(message)) => {
+                if let Err(err) = fds.attach(message.attached()) {
+                    drop_worker(watch, err.to_string());
+                    return;
+                }
                 if to_host.send(message).is_err() {
                     return;
                 }
@@ -237,7 +254,7 @@ async fn read_frames(
 
 async fn write_frames(mut writer: OwnedWriteHalf, mut from_host: UnboundedReceiver<HostToWorker>) {
     while let Some(message) = from_host.recv().await {
-        if let Err(err) = frame::write(&mut writer, &message).await {
+        if let Err(err) = fds::write(&mut writer, &message, message.attached()).await {
             tracing::debug!("cannot write to a worker: {err}");
             return;
         }

@@ -18,6 +18,7 @@ use rustix::net::{
 use tokio::io::Interest;
 use tokio::net::UnixStream;
 
+use super::Attached;
 use super::frame::{FrameError, HEADER_BYTES};
 
 /// Most descriptors taken from one read: more than this in a row is a
@@ -56,6 +57,30 @@ pub async fn send_with_fd(stream: &UnixStream, frame: &[u8], fd: BorrowedFd<'_>)
         }
     }
     write_all(stream, rest).await
+}
+
+/// Writes one message as a frame, with the descriptor in `slot` attached
+/// when there is one.
+///
+/// # Errors
+/// As [`super::frame::write`].
+pub(crate) async fn write<W, T>(
+    writer: &mut W,
+    message: &T,
+    slot: Option<&Attached>,
+) -> Result<(), FrameError>
+where
+    W: tokio::io::AsyncWrite + Unpin + AsRef<UnixStream>,
+    T: serde::Serialize,
+{
+    match slot.and_then(Attached::take) {
+        Some(fd) => {
+            let bytes = super::frame::encode(message)?;
+            send_with_fd(writer.as_ref(), &bytes, fd.as_fd()).await?;
+            Ok(())
+        }
+        None => super::frame::write(writer, message).await,
+    }
 }
 
 /// Writes bytes on a shared stream.
@@ -119,6 +144,26 @@ impl FdReader {
     /// The oldest descriptor received and not yet taken.
     pub fn take_fd(&mut self) -> Option<OwnedFd> {
         self.fds.pop_front()
+    }
+
+    /// Gives a frame that carries a descriptor the one that came with it.
+    ///
+    /// # Errors
+    /// [`FrameError::Malformed`] when the frame came without one, or when
+    /// descriptors pile up that no frame claims.
+    pub(crate) fn attach(&mut self, slot: Option<&Attached>) -> Result<(), FrameError> {
+        if let Some(slot) = slot {
+            let fd = self.take_fd().ok_or_else(|| {
+                FrameError::Malformed("a frame that carries a descriptor came without one".into())
+            })?;
+            slot.put(fd);
+        }
+        if self.fds.len() > MAX_FDS_PER_READ {
+            return Err(FrameError::Malformed(
+                "descriptors arrived that no frame carries".into(),
+            ));
+        }
+        Ok(())
     }
 
     /// Bytes read beyond the frames taken so far.

@@ -8,6 +8,9 @@
 pub mod fds;
 pub mod frame;
 
+use std::os::fd::OwnedFd;
+use std::sync::{Arc, Mutex};
+
 use serde::{Deserialize, Serialize};
 
 pub use crate::ports::PortRef;
@@ -179,13 +182,30 @@ pub enum HostToWorker {
         #[serde(default)]
         ports: Vec<PortRef>,
     },
-    /// A message on one of the worker's ports.
+    /// A message on one of the worker's ports. `marked` when it was sent
+    /// on a directly linked port and waits there for its marker.
     PortMessage {
         port: u64,
         #[serde(with = "serde_bytes")]
         data: Vec<u8>,
         ports: Vec<PortRef>,
+        #[serde(default)]
+        marked: bool,
     },
+    /// `port` is now linked directly to its peer's holder through the
+    /// socket end attached to this frame. `incoming`: the port arrives in a
+    /// message that follows; otherwise the worker holds it already (or
+    /// moved it away, and hands the link back).
+    PortLink {
+        port: u64,
+        #[serde(default)]
+        fd: Attached,
+        state: crate::ports::link::LinkState,
+        incoming: bool,
+    },
+    /// Every message relayed to `port` before its peer went direct has
+    /// been sent: the worker may now deliver what the link brings.
+    LinkReady { port: u64 },
     /// The peer of one of the worker's ports closed or died.
     PortClosed { port: u64 },
     /// The pair the worker asked for with `CreateChannel { request }`.
@@ -258,11 +278,15 @@ pub enum WorkerToHost {
         transfer: Vec<u64>,
     },
     /// A message on one of the worker's ports, moving `transfer` along.
+    /// `marked`: the port is linked, and a marker in the link says where
+    /// this message goes in the order.
     PortPost {
         port: u64,
         #[serde(with = "serde_bytes")]
         data: Vec<u8>,
         transfer: Vec<u64>,
+        #[serde(default)]
+        marked: bool,
     },
     /// The worker closed (or dropped) one of its ports.
     PortClose {
@@ -277,6 +301,26 @@ pub enum WorkerToHost {
         #[serde(with = "serde_bytes")]
         data: Vec<u8>,
         ports: Vec<u64>,
+        #[serde(default)]
+        marked: bool,
+    },
+    /// The worker took `PortLink` for `port` and sends on the link from
+    /// now on.
+    PortLinked {
+        port: u64,
+    },
+    /// The link of `port`, given up: sent just before the message that
+    /// moves the port away, or at once for a `PortLink` that came after
+    /// the port left.
+    LinkHandover {
+        port: u64,
+        #[serde(default)]
+        fd: Attached,
+        state: crate::ports::link::LinkState,
+    },
+    /// A `LinkReady` for a port that had moved away.
+    LinkReadyRequeue {
+        port: u64,
     },
     /// The worker wants a new pair of ports.
     CreateChannel {
@@ -334,6 +378,70 @@ impl std::fmt::Display for ExitReason {
 
 /// Bytes that serialize as one MessagePack binary.
 pub type ByteBuf = serde_bytes::ByteBuf;
+
+/// A file descriptor that rides beside a frame (SCM_RIGHTS), not in it.
+///
+/// In the frame it is a placeholder; the socket writer takes the
+/// descriptor out and attaches it, and the reader puts the received one
+/// back. Clones share the one descriptor.
+#[derive(Debug, Clone, Default)]
+pub struct Attached(Arc<Mutex<Option<OwnedFd>>>);
+
+impl Attached {
+    pub(crate) fn new(fd: OwnedFd) -> Self {
+        Attached(Arc::new(Mutex::new(Some(fd))))
+    }
+
+    /// Takes the descriptor out; `None` if there was none or it was taken.
+    pub(crate) fn take(&self) -> Option<OwnedFd> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).take()
+    }
+
+    pub(crate) fn put(&self, fd: OwnedFd) {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(fd);
+    }
+}
+
+impl PartialEq for Attached {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for Attached {}
+
+impl Serialize for Attached {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_unit()
+    }
+}
+
+impl<'de> Deserialize<'de> for Attached {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        <()>::deserialize(deserializer)?;
+        Ok(Attached::default())
+    }
+}
+
+impl HostToWorker {
+    /// The descriptor slot of a frame that carries one.
+    pub(crate) fn attached(&self) -> Option<&Attached> {
+        match self {
+            HostToWorker::PortLink { fd, .. } => Some(fd),
+            _ => None,
+        }
+    }
+}
+
+impl WorkerToHost {
+    /// The descriptor slot of a frame that carries one.
+    pub(crate) fn attached(&self) -> Option<&Attached> {
+        match self {
+            WorkerToHost::LinkHandover { fd, .. } => Some(fd),
+            _ => None,
+        }
+    }
+}
 
 impl crate::ports::Waiting for HostToWorker {
     fn port(&self) -> Option<u64> {

@@ -288,7 +288,10 @@ impl wit_parent_port::Host for WorkerState {
                 limit,
             )));
         }
-        let transfer = self.take_transfer(transfer, None).map_err(port_to_ipc)?;
+        let transfer = self
+            .take_transfer(transfer, None)
+            .await
+            .map_err(port_to_ipc)?;
         self.bridge
             .post(payload, transfer)
             .map_err(ipc_error_to_wit)
@@ -328,7 +331,10 @@ impl wit_bridge::Host for WorkerState {
             self.discard_transfer(transfer);
             return Err(ipc_error_to_wit(err));
         }
-        let transfer = self.take_transfer(transfer, None).map_err(port_to_ipc)?;
+        let transfer = self
+            .take_transfer(transfer, None)
+            .await
+            .map_err(port_to_ipc)?;
         self.bridge
             .send(channel, payload, transfer)
             .map_err(ipc_error_to_wit)

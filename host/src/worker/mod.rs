@@ -7,6 +7,7 @@
 
 mod bridge;
 mod link;
+mod links;
 mod ports;
 pub(crate) mod process;
 mod run;

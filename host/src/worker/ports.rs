@@ -6,8 +6,9 @@ use wasmtime::component::Resource;
 
 use super::state::WorkerState;
 use crate::bindings::main::wasmtron::app::ports as wit_ports;
+use crate::ports::link::{Settled, settle};
 use crate::ports::{PortError, PortRef};
-use crate::wire::{HostToWorker, WorkerToHost};
+use crate::wire::{Attached, HostToWorker, WorkerToHost};
 
 type MessagePort = wit_ports::MessagePort;
 
@@ -26,6 +27,8 @@ impl WorkerState {
     }
 
     fn close_port(&mut self, port: PortRef) {
+        // Dropping the link end writes what was queued, then closes it.
+        self.links.remove(&port.id);
         if !self.ports.is_closed(port.id) {
             self.ports.mark_closed(port.id);
             self.bridge.tell(WorkerToHost::PortClose { port: port.id });
@@ -34,7 +37,7 @@ impl WorkerState {
 
     /// Takes the ports a guest moved into a message. They are gone from the
     /// guest either way; on an error they are closed, not leaked.
-    pub(super) fn take_transfer(
+    pub(super) async fn take_transfer(
         &mut self,
         transfer: Vec<Resource<MessagePort>>,
         over: Option<PortRef>,
@@ -58,14 +61,56 @@ impl WorkerState {
             return Err(PortError::BadTransfer(why));
         }
         let mut ids = Vec::with_capacity(taken.len());
+        let mut leaving = Vec::new();
         for (port, waiting) in taken {
             // What waited on the port goes with it, ahead of the move.
             for message in waiting {
+                leaving.extend(crate::ports::Waiting::carries(&message));
                 self.requeue(message);
             }
             ids.push(port.id);
+            leaving.push(port.id);
+        }
+        for port in leaving {
+            self.hand_over_link(port).await;
         }
         Ok(ids)
+    }
+
+    /// Gives up the link of a port that is moving away: what it brought
+    /// and can be put in order goes back as plain messages, ahead of the
+    /// move; the socket end and the rest go with the port.
+    async fn hand_over_link(&mut self, port: u64) {
+        let Some(link) = self.links.remove(&port) else {
+            return;
+        };
+        let ready = link.ready;
+        let (fd, state, relayed) = match link.hand_over().await {
+            Ok(given) => given,
+            Err(err) => {
+                // The host closes a pair whose link does not follow it.
+                tracing::warn!(port, "cannot hand a port's link over: {err}");
+                return;
+            }
+        };
+        let (settled, state) = settle(ready, state, relayed);
+        for message in settled {
+            match message {
+                Settled::Data(data) => self.bridge.tell(WorkerToHost::PortRequeue {
+                    port,
+                    data,
+                    ports: Vec::new(),
+                    marked: false,
+                }),
+                Settled::InOrder(message) => self.requeue_as(message, false),
+                Settled::Marked(message) => self.requeue_as(message, true),
+            }
+        }
+        self.bridge.tell(WorkerToHost::LinkHandover {
+            port,
+            fd: Attached::new(fd),
+            state,
+        });
     }
 
     /// Closes ports a guest gave up in a message that will not be sent.
@@ -83,6 +128,7 @@ impl WorkerState {
         self.close_port(port);
         for message in waiting {
             for carried in crate::ports::Waiting::carries(&message) {
+                self.links.remove(&carried);
                 self.bridge.tell(WorkerToHost::PortClose { port: carried });
             }
         }
@@ -93,11 +139,22 @@ impl WorkerState {
     /// Hands a port message this worker will not deliver back to the host,
     /// for whoever holds the port now.
     pub(super) fn requeue(&self, message: HostToWorker) {
-        if let HostToWorker::PortMessage { port, data, ports } = message {
+        if let HostToWorker::PortMessage { marked, .. } = &message {
+            let marked = *marked;
+            self.requeue_as(message, marked);
+        }
+    }
+
+    fn requeue_as(&self, message: HostToWorker, marked: bool) {
+        if let HostToWorker::PortMessage {
+            port, data, ports, ..
+        } = message
+        {
             self.bridge.tell(WorkerToHost::PortRequeue {
                 port,
                 data,
                 ports: ports.into_iter().map(|p| p.id).collect(),
+                marked,
             });
         }
     }
@@ -141,13 +198,31 @@ impl wit_ports::HostMessagePort for WorkerState {
             self.discard_transfer(transfer);
             return Err(port_error_to_wit(err));
         }
+        if transfer.is_empty()
+            && let Some(link) = self.links.get(&this.id)
+        {
+            // Straight to the peer's worker: the host never sees it.
+            link.send(data);
+            return Ok(());
+        }
         let transfer = self
             .take_transfer(transfer, Some(this))
+            .await
             .map_err(port_error_to_wit)?;
+        // Ports move through the host; a marker keeps the message's place
+        // among the direct ones.
+        let marked = match self.links.get(&this.id) {
+            Some(link) => {
+                link.send_marker();
+                true
+            }
+            None => false,
+        };
         self.bridge.tell(WorkerToHost::PortPost {
             port: this.id,
             data,
             transfer,
+            marked,
         });
         Ok(())
     }

@@ -20,6 +20,7 @@ use super::{WorkerSpec, link_pair};
 use crate::capabilities::World;
 use crate::engine::Engine;
 use crate::sandbox;
+use crate::wire::fds::{self, FdReader};
 use crate::wire::frame::{
     self, FRAME_OVERHEAD, FrameError, Hello, MAX_START_FRAME, Start, WorkerHello,
 };
@@ -255,12 +256,21 @@ fn deserialize(engine: &Engine, bytes: &[u8]) -> anyhow::Result<Component> {
 /// decode ends the worker: the host is the only peer, and it does not send
 /// those.
 async fn read_frames(
-    mut reader: OwnedReadHalf,
+    reader: OwnedReadHalf,
     max_frame: usize,
     to_worker: UnboundedSender<HostToWorker>,
 ) {
+    let mut fds = FdReader::default();
     loop {
-        match frame::read::<_, HostToWorker>(&mut reader, max_frame).await {
+        let read = fds
+            .next_body(reader.as_ref(), max_frame)
+            .await
+            .and_then(|body| body.map(|b| frame::decode::<HostToWorker>(&b)).transpose())
+            .and_then(|message| match message {
+                Some(message) => fds.attach(message.attached()).map(|()| Some(message)),
+                None => Ok(None),
+            });
+        match read {
             Ok(Some(message)) => {
                 if to_worker.send(message).is_err() {
                     return;
@@ -285,7 +295,8 @@ async fn write_frames(
 ) {
     while let Some(message) = from_worker.recv().await {
         let last = matches!(message, WorkerToHost::Exited { .. });
-        if frame::write(&mut writer, &message).await.is_err() || last {
+        let written = fds::write(&mut writer, &message, message.attached()).await;
+        if written.is_err() || last {
             return;
         }
     }

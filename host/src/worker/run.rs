@@ -53,7 +53,7 @@ pub(crate) async fn run(
 ) -> ExitReason {
     let to_host = link.to_host.clone();
     let reason = match launch(&spec, link, prepared).await {
-        Ok((instance, store, events)) => serve(instance, store, events).await,
+        Ok((instance, store, events, woken)) => serve(instance, store, events, woken).await,
         Err(err) => ExitReason::LaunchFailed {
             message: format!("{err:#}"),
         },
@@ -77,6 +77,7 @@ type Launched = (
     Instance,
     Store<WorkerState>,
     UnboundedReceiver<HostToWorker>,
+    UnboundedReceiver<u64>,
 );
 
 async fn launch(
@@ -107,10 +108,13 @@ async fn launch(
     // Guest output travels to the host, which routes it (log, main, nowhere).
     output.connect(link.to_host.clone());
     let (bridge, events) = BridgeClient::start(spec, link);
+    let (link_wake, woken) = tokio::sync::mpsc::unbounded_channel();
     let state = WorkerState {
         wasi,
         stderr_tail,
         ports: crate::ports::HeldPorts::default(),
+        links: std::collections::HashMap::new(),
+        link_wake,
         table: ResourceTable::new(),
         bridge,
         memory: MemoryCap {
@@ -131,33 +135,31 @@ async fn launch(
     .map_err(anyhow::Error::from)
     .with_context(|| format!("cannot instantiate {} `{}`", spec.world, spec.name))?;
     store.data().bridge.ready();
-    Ok((instance, store, events))
+    Ok((instance, store, events, woken))
 }
 
 async fn serve(
     instance: Instance,
     mut store: Store<WorkerState>,
     mut events: UnboundedReceiver<HostToWorker>,
+    mut woken: UnboundedReceiver<u64>,
 ) -> ExitReason {
     loop {
-        // Port messages released by `start` go before anything newer.
+        store.data_mut().pump_links();
+        // Port messages released by `start`, or brought by a link, go
+        // before anything newer.
         let message = match store.data_mut().ports.ready.pop_front() {
             Some(message) => message,
-            None => match events.recv().await {
-                Some(HostToWorker::PortMessage { port, data, ports }) => {
-                    let message = HostToWorker::PortMessage { port, data, ports };
-                    if !store.data().ports.holds(port) {
-                        // It moved away after the host sent this.
-                        store.data().requeue(message);
-                        continue;
-                    }
-                    match store.data_mut().ports.arrive(port, message) {
+            None => tokio::select! {
+                event = events.recv() => match event {
+                    Some(message) => match store.data_mut().take_in(message) {
                         Some(message) => message,
                         None => continue,
-                    }
-                }
-                Some(message) => message,
-                None => break,
+                    },
+                    None => break,
+                },
+                // A link brought something: the next turn pumps it.
+                Some(_) = woken.recv() => continue,
             },
         };
         let outcome = match message {
@@ -227,7 +229,12 @@ async fn deliver(
     message: HostToWorker,
 ) -> wasmtime::Result<()> {
     match (instance, message) {
-        (_, HostToWorker::PortMessage { port, data, ports }) => {
+        (
+            _,
+            HostToWorker::PortMessage {
+                port, data, ports, ..
+            },
+        ) => {
             let ports = adopt(store, ports);
             match instance {
                 Instance::Renderer(r) => {

@@ -5,6 +5,7 @@ use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use super::bridge::BridgeClient;
+use crate::ports::link::LinkEnd;
 
 /// A worker component's store data: its (empty unless granted) WASI
 /// context, its link to the host, and its memory cap.
@@ -17,6 +18,10 @@ pub(crate) struct WorkerState {
     pub(super) stderr_tail: crate::capabilities::OutputTail,
     /// The ports the component holds.
     pub(super) ports: crate::ports::HeldPorts<crate::wire::HostToWorker>,
+    /// The ports linked straight to their peer's worker, by port id.
+    pub(super) links: std::collections::HashMap<u64, LinkEnd<crate::wire::HostToWorker>>,
+    /// Told a port's id when its link brings something.
+    pub(super) link_wake: tokio::sync::mpsc::UnboundedSender<u64>,
 }
 
 impl WasiView for WorkerState {

@@ -54,12 +54,16 @@ fn forge_port_frames() {
             port,
             data: b"forged".to_vec(),
             transfer: ids.clone(),
+            marked: true,
         });
         frames.push(WorkerToHost::PortRequeue {
             port,
             data: b"forged".to_vec(),
             ports: ids.clone(),
+            marked: true,
         });
+        frames.push(WorkerToHost::PortLinked { port });
+        frames.push(WorkerToHost::LinkReadyRequeue { port });
         frames.push(WorkerToHost::PortClose { port });
     }
     frames.push(WorkerToHost::Post {

@@ -1,0 +1,566 @@
+//! One end of a directly linked port: a socket shared with the worker that
+//! holds the peer, so that port messages between two worker processes
+//! never pass through the host.
+//!
+//! On the socket, a frame is a 1-byte kind, a 4-byte little-endian length
+//! and the payload. `DATA` carries a message; `MARKER` stands where a
+//! message that moves ports went instead: that one travels through the
+//! host (which must move the ports) and is delivered when the reader gets
+//! to its marker, so the order the sender posted in holds.
+//!
+//! The reader task always drains the socket into the end's inbox, so a
+//! writer is never stuck on a full socket; the holder takes messages out
+//! with [`LinkEnd::next`] only once the end is ready, that is once every
+//! message relayed by the host before the peer went direct has arrived.
+
+use std::collections::VecDeque;
+use std::io;
+use std::os::fd::{AsFd as _, OwnedFd};
+use std::sync::{Arc, Mutex};
+
+use serde::{Deserialize, Serialize};
+use tokio::net::UnixStream;
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use super::PortId;
+use crate::wire::ByteBuf;
+
+const DATA: u8 = 0;
+const MARKER: u8 = 1;
+const HEADER: usize = 5;
+
+/// Reads of at most this many bytes while looking for frame boundaries;
+/// a large payload is read straight into its own buffer.
+const CHUNK: usize = 64 * 1024;
+
+/// What a link brought in and was not delivered yet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LinkItem {
+    Data(ByteBuf),
+    Marker,
+}
+
+/// A link end's undelivered input, as it travels with a moving port: whole
+/// frames, then the bytes of one frame read in part.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkState {
+    pub items: Vec<LinkItem>,
+    #[serde(with = "serde_bytes")]
+    pub partial: Vec<u8>,
+}
+
+/// Why a link stopped bringing messages.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LinkError {
+    #[error("the peer sent a {size}-byte message over the {max}-byte limit")]
+    TooLarge { size: usize, max: usize },
+    #[error("the peer sent a frame of unknown kind {0}")]
+    Malformed(u8),
+    #[error("socket error: {0}")]
+    Io(String),
+}
+
+#[derive(Debug, Default)]
+struct Inbox {
+    items: VecDeque<LinkItem>,
+    /// The frame being read: header and payload so far.
+    current: Vec<u8>,
+    ended: bool,
+    error: Option<LinkError>,
+}
+
+impl Inbox {
+    /// Takes in bytes read from the socket; returns whether a whole item
+    /// (or the end) arrived.
+    fn feed(&mut self, mut bytes: &[u8], max: usize) -> bool {
+        let mut whole = false;
+        while !bytes.is_empty() && self.error.is_none() {
+            let want = self.wanted(max);
+            let take = want.min(bytes.len());
+            self.current.extend_from_slice(&bytes[..take]);
+            bytes = &bytes[take..];
+            whole |= self.complete(max);
+        }
+        whole
+    }
+
+    /// Bytes still missing from the current frame (its header first).
+    fn wanted(&self, max: usize) -> usize {
+        if self.current.len() < HEADER {
+            return HEADER - self.current.len();
+        }
+        let size = payload_size(&self.current);
+        (HEADER + size.min(max)).saturating_sub(self.current.len())
+    }
+
+    /// Checks the current frame; moves it to `items` when it is whole.
+    fn complete(&mut self, max: usize) -> bool {
+        if self.current.len() < HEADER {
+            return false;
+        }
+        let kind = self.current[0];
+        let size = payload_size(&self.current);
+        if kind != DATA && kind != MARKER {
+            self.error = Some(LinkError::Malformed(kind));
+            return true;
+        }
+        if size > max {
+            self.error = Some(LinkError::TooLarge { size, max });
+            return true;
+        }
+        if self.current.len() == HEADER && size > 0 {
+            self.current.reserve_exact(size);
+        }
+        if self.current.len() < HEADER + size {
+            return false;
+        }
+        let mut frame = std::mem::take(&mut self.current);
+        let item = if kind == MARKER {
+            LinkItem::Marker
+        } else {
+            frame.drain(..HEADER);
+            LinkItem::Data(ByteBuf::from(frame))
+        };
+        self.items.push_back(item);
+        true
+    }
+
+    /// Reads what the socket has; `Ok(true)` when something whole arrived.
+    fn read_from(&mut self, stream: &UnixStream, max: usize) -> io::Result<bool> {
+        let in_payload = self.current.len() >= HEADER;
+        if in_payload && self.wanted(max) >= CHUNK {
+            // A large payload: straight into its buffer, no copy.
+            let want = self.wanted(max);
+            self.current.reserve(want);
+            let read = stream.try_read_buf(&mut LimitedVec(&mut self.current, want))?;
+            if read == 0 {
+                self.ended = true;
+                return Ok(true);
+            }
+            return Ok(self.complete(max));
+        }
+        let mut chunk = [0u8; CHUNK];
+        let read = stream.try_read(&mut chunk)?;
+        if read == 0 {
+            self.ended = true;
+            return Ok(true);
+        }
+        Ok(self.feed(&chunk[..read], max))
+    }
+}
+
+fn payload_size(header: &[u8]) -> usize {
+    let mut size = [0u8; 4];
+    size.copy_from_slice(&header[1..HEADER]);
+    u32::from_le_bytes(size) as usize
+}
+
+/// A `Vec` that takes at most `limit` more bytes from a read.
+struct LimitedVec<'a>(&'a mut Vec<u8>, usize);
+
+// SAFETY: delegates to `Vec<u8>`'s `BufMut`, only shortening the chunk it
+// offers; `advance_mut` is called with at most what that chunk holds.
+#[allow(unsafe_code)]
+unsafe impl bytes::BufMut for LimitedVec<'_> {
+    fn remaining_mut(&self) -> usize {
+        self.1
+    }
+
+    unsafe fn advance_mut(&mut self, cnt: usize) {
+        // SAFETY: the caller initialised `cnt` bytes of `chunk_mut`.
+        unsafe { self.0.advance_mut(cnt) };
+        self.1 -= cnt;
+    }
+
+    fn chunk_mut(&mut self) -> &mut bytes::buf::UninitSlice {
+        let limit = self.1;
+        let chunk = self.0.chunk_mut();
+        let len = chunk.len().min(limit);
+        &mut chunk[..len]
+    }
+}
+
+enum Write {
+    Frame {
+        header: [u8; HEADER],
+        payload: Vec<u8>,
+    },
+    Finish(oneshot::Sender<()>),
+}
+
+/// What [`LinkEnd::next`] gives the holder, in the order posted.
+#[derive(Debug)]
+pub(crate) enum Next<M> {
+    /// A message that came over the socket.
+    Data(Vec<u8>),
+    /// A message that came through the host, at its marker.
+    Relayed(M),
+    /// The peer's side is closed and everything before it was delivered.
+    Ended(Option<LinkError>),
+}
+
+/// One end of a link, held by the holder of its port. `M` is how a
+/// relayed message looks to that holder.
+pub(crate) struct LinkEnd<M> {
+    pub port: PortId,
+    stream: Arc<UnixStream>,
+    inbox: Arc<Mutex<Inbox>>,
+    reader: JoinHandle<()>,
+    writer: UnboundedSender<Write>,
+    /// Every message relayed before the peer went direct has arrived.
+    pub ready: bool,
+    /// Messages that came through the host ahead of their markers.
+    relayed: VecDeque<M>,
+    /// The peer closed: deliver what the socket still has, then `close`.
+    pub close_pending: bool,
+}
+
+impl<M> std::fmt::Debug for LinkEnd<M> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LinkEnd")
+            .field("port", &self.port)
+            .field("ready", &self.ready)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<M> LinkEnd<M> {
+    /// Starts using a socket end for `port`, with what an earlier holder
+    /// left undelivered. `wake` hears the port's id whenever something
+    /// arrives; `max` is the largest message this holder takes.
+    ///
+    /// # Errors
+    /// When the descriptor is not a usable socket.
+    pub(crate) fn start(
+        port: PortId,
+        fd: OwnedFd,
+        state: LinkState,
+        max: usize,
+        wake: UnboundedSender<PortId>,
+    ) -> io::Result<Self> {
+        let std = std::os::unix::net::UnixStream::from(fd);
+        std.set_nonblocking(true)?;
+        let stream = Arc::new(UnixStream::from_std(std)?);
+        let mut inbox = Inbox {
+            items: state.items.into(),
+            ..Inbox::default()
+        };
+        inbox.feed(&state.partial, max);
+        let inbox = Arc::new(Mutex::new(inbox));
+        let reader = tokio::spawn(read(port, stream.clone(), inbox.clone(), max, wake));
+        let (writer, writes) = unbounded_channel();
+        tokio::spawn(write(stream.clone(), writes));
+        Ok(LinkEnd {
+            port,
+            stream,
+            inbox,
+            reader,
+            writer,
+            ready: false,
+            relayed: VecDeque::new(),
+            close_pending: false,
+        })
+    }
+
+    /// Sends a message straight to the peer.
+    pub(crate) fn send(&self, payload: Vec<u8>) {
+        let _ = self.writer.send(Write::Frame {
+            header: header(DATA, payload.len()),
+            payload,
+        });
+    }
+
+    /// Marks where a message sent through the host goes.
+    pub(crate) fn send_marker(&self) {
+        let _ = self.writer.send(Write::Frame {
+            header: header(MARKER, 0),
+            payload: Vec::new(),
+        });
+    }
+
+    /// A marked message relayed by the host.
+    pub(crate) fn relayed(&mut self, message: M) {
+        self.relayed.push_back(message);
+    }
+
+    /// The next message to deliver, if one can go now.
+    pub(crate) fn next(&mut self) -> Option<Next<M>> {
+        if !self.ready {
+            return None;
+        }
+        let mut inbox = self.inbox.lock().unwrap_or_else(|p| p.into_inner());
+        match inbox.items.front() {
+            Some(LinkItem::Data(_)) => match inbox.items.pop_front() {
+                Some(LinkItem::Data(data)) => Some(Next::Data(data.into_vec())),
+                _ => None,
+            },
+            Some(LinkItem::Marker) => {
+                let message = self.relayed.pop_front()?;
+                inbox.items.pop_front();
+                Some(Next::Relayed(message))
+            }
+            None if inbox.error.is_some() => Some(Next::Ended(inbox.error.take())),
+            None if inbox.ended && self.close_pending => {
+                self.close_pending = false;
+                Some(Next::Ended(None))
+            }
+            None => None,
+        }
+    }
+
+    /// Gives the end up so that its port can move: what was queued to send
+    /// is written first, then the reader stops. Returns the socket end,
+    /// what came in undelivered, and the marked messages still waiting for
+    /// their markers.
+    ///
+    /// # Errors
+    /// When the descriptor cannot be duplicated.
+    pub(crate) async fn hand_over(mut self) -> io::Result<(OwnedFd, LinkState, VecDeque<M>)> {
+        let (done, finished) = oneshot::channel();
+        if self.writer.send(Write::Finish(done)).is_ok() {
+            let _ = finished.await;
+        }
+        self.reader.abort();
+        let fd = self.stream.as_fd().try_clone_to_owned()?;
+        let state = {
+            let mut inbox = self.inbox.lock().unwrap_or_else(|p| p.into_inner());
+            LinkState {
+                items: inbox.items.drain(..).collect(),
+                partial: std::mem::take(&mut inbox.current),
+            }
+        };
+        Ok((fd, state, std::mem::take(&mut self.relayed)))
+    }
+}
+
+impl<M> Drop for LinkEnd<M> {
+    fn drop(&mut self) {
+        // The writer finishes what was queued, then lets go of the socket.
+        self.reader.abort();
+    }
+}
+
+/// A message an end had not delivered when it was handed over.
+#[derive(Debug)]
+pub(crate) enum Settled<M> {
+    /// Came over the socket; goes back ahead of the move, in order.
+    Data(Vec<u8>),
+    /// Came through the host and its marker was read: in order too.
+    InOrder(M),
+    /// Came through the host; its marker is still to be read.
+    Marked(M),
+}
+
+/// Splits what a handed-over end had not delivered: what can be put in
+/// order now (only when the end was ready: before that, relayed messages
+/// may still be on their way to it), and the state that travels with the
+/// socket, from the first marker with no message yet.
+pub(crate) fn settle<M>(
+    ready: bool,
+    state: LinkState,
+    mut relayed: VecDeque<M>,
+) -> (Vec<Settled<M>>, LinkState) {
+    let mut settled = Vec::new();
+    let mut items: VecDeque<LinkItem> = state.items.into();
+    while ready {
+        match items.front() {
+            Some(LinkItem::Data(_)) => {
+                if let Some(LinkItem::Data(data)) = items.pop_front() {
+                    settled.push(Settled::Data(data.into_vec()));
+                }
+            }
+            Some(LinkItem::Marker) => match relayed.pop_front() {
+                Some(message) => {
+                    items.pop_front();
+                    settled.push(Settled::InOrder(message));
+                }
+                None => break,
+            },
+            None => break,
+        }
+    }
+    settled.extend(relayed.into_iter().map(Settled::Marked));
+    let state = LinkState {
+        items: items.into(),
+        partial: state.partial,
+    };
+    (settled, state)
+}
+
+fn header(kind: u8, size: usize) -> [u8; HEADER] {
+    let size = u32::try_from(size).unwrap_or(u32::MAX).to_le_bytes();
+    [kind, size[0], size[1], size[2], size[3]]
+}
+
+async fn read(
+    port: PortId,
+    stream: Arc<UnixStream>,
+    inbox: Arc<Mutex<Inbox>>,
+    max: usize,
+    wake: UnboundedSender<PortId>,
+) {
+    loop {
+        if let Err(err) = stream.readable().await {
+            let mut inbox = inbox.lock().unwrap_or_else(|p| p.into_inner());
+            inbox.error = Some(LinkError::Io(err.to_string()));
+            let _ = wake.send(port);
+            return;
+        }
+        let (arrived, stop) = {
+            let mut inbox = inbox.lock().unwrap_or_else(|p| p.into_inner());
+            match inbox.read_from(&stream, max) {
+                Ok(arrived) => (arrived, inbox.ended || inbox.error.is_some()),
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => (false, false),
+                Err(err) if err.kind() == io::ErrorKind::ConnectionReset => {
+                    inbox.ended = true;
+                    (true, true)
+                }
+                Err(err) => {
+                    inbox.error = Some(LinkError::Io(err.to_string()));
+                    (true, true)
+                }
+            }
+        };
+        if arrived && wake.send(port).is_err() {
+            return;
+        }
+        if stop {
+            return;
+        }
+    }
+}
+
+async fn write(stream: Arc<UnixStream>, mut writes: UnboundedReceiver<Write>) {
+    let mut broken = false;
+    while let Some(write) = writes.recv().await {
+        match write {
+            Write::Frame { header, payload } if !broken => {
+                let written = async {
+                    crate::wire::fds::write_all(&stream, &header).await?;
+                    crate::wire::fds::write_all(&stream, &payload).await
+                }
+                .await;
+                // A gone peer is heard of through the host; what is still
+                // queued is dropped.
+                broken = written.is_err();
+            }
+            Write::Frame { .. } => {}
+            Write::Finish(done) => {
+                let _ = done.send(());
+                return;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime")
+    }
+
+    async fn next_ready<M>(end: &mut LinkEnd<M>, wake: &mut UnboundedReceiver<PortId>) -> Next<M> {
+        loop {
+            if let Some(next) = end.next() {
+                return next;
+            }
+            wake.recv().await.expect("the reader is alive");
+        }
+    }
+
+    #[test]
+    fn messages_and_markers_keep_the_senders_order() {
+        runtime().block_on(async {
+            let (a, b) = std::os::unix::net::UnixStream::pair().expect("a pair");
+            let (wake_a, _wa) = unbounded_channel();
+            let (wake_b, mut wb) = unbounded_channel();
+            let sender: LinkEnd<&str> =
+                LinkEnd::start(1, a.into(), LinkState::default(), 1 << 20, wake_a)
+                    .expect("starts");
+            let mut receiver: LinkEnd<&str> =
+                LinkEnd::start(2, b.into(), LinkState::default(), 1 << 20, wake_b)
+                    .expect("starts");
+            sender.send(b"one".to_vec());
+            sender.send_marker();
+            sender.send(vec![7; 300_000]);
+            // Nothing goes out before the end is ready.
+            tokio::task::yield_now().await;
+            assert!(receiver.next().is_none());
+            receiver.ready = true;
+            assert!(matches!(next_ready(&mut receiver, &mut wb).await, Next::Data(d) if d == b"one"));
+            // The big message waits behind the marker until the relayed one
+            // comes.
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            assert!(receiver.next().is_none());
+            receiver.relayed("two");
+            assert!(matches!(receiver.next(), Some(Next::Relayed("two"))));
+            assert!(
+                matches!(next_ready(&mut receiver, &mut wb).await, Next::Data(d) if d.len() == 300_000)
+            );
+            drop(sender);
+            receiver.close_pending = true;
+            assert!(matches!(next_ready(&mut receiver, &mut wb).await, Next::Ended(None)));
+        });
+    }
+
+    #[test]
+    fn a_handed_over_end_carries_on_where_it_stopped() {
+        runtime().block_on(async {
+            let (a, b) = std::os::unix::net::UnixStream::pair().expect("a pair");
+            let (wake, mut woken) = unbounded_channel();
+            let peer: LinkEnd<()> =
+                LinkEnd::start(1, a.into(), LinkState::default(), 1 << 20, wake.clone())
+                    .expect("starts");
+            let first: LinkEnd<()> =
+                LinkEnd::start(2, b.into(), LinkState::default(), 1 << 20, wake.clone())
+                    .expect("starts");
+            peer.send(b"early".to_vec());
+            first.send(b"from the first holder".to_vec());
+            woken.recv().await.expect("woken");
+            let (fd, state, relayed) = first.hand_over().await.expect("hands over");
+            assert!(relayed.is_empty());
+            assert_eq!(
+                state.items,
+                vec![LinkItem::Data(ByteBuf::from(b"early".to_vec()))]
+            );
+            peer.send(b"late".to_vec());
+            let mut second: LinkEnd<()> =
+                LinkEnd::start(2, fd, state, 1 << 20, wake).expect("starts");
+            second.ready = true;
+            let mut got = Vec::new();
+            while got.len() < 2 {
+                match second.next() {
+                    Some(Next::Data(d)) => got.push(d),
+                    Some(other) => panic!("unexpected {other:?}"),
+                    None => {
+                        woken.recv().await.expect("woken");
+                    }
+                }
+            }
+            assert_eq!(got, vec![b"early".to_vec(), b"late".to_vec()]);
+        });
+    }
+
+    #[test]
+    fn a_hostile_frame_ends_the_link_with_a_named_error() {
+        let mut inbox = Inbox::default();
+        assert!(inbox.feed(&[9, 0, 0, 0, 0], 16));
+        assert_eq!(inbox.error, Some(LinkError::Malformed(9)));
+        let mut inbox = Inbox::default();
+        assert!(inbox.feed(&header(DATA, 1000), 16));
+        assert_eq!(
+            inbox.error,
+            Some(LinkError::TooLarge {
+                size: 1000,
+                max: 16
+            })
+        );
+    }
+}

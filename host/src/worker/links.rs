@@ -1,0 +1,135 @@
+//! The worker's side of direct port links: taking link frames from the
+//! host, handing back what reached it after a port left, and moving what
+//! links bring into the component's port queues in order.
+
+use super::state::WorkerState;
+use crate::ports::link::{LinkEnd, Next};
+use crate::wire::{HostToWorker, WorkerToHost};
+
+impl WorkerState {
+    /// Takes one message from the host. Returns it when it is for the
+    /// component now; link business and messages that must wait are
+    /// handled here.
+    pub(super) fn take_in(&mut self, message: HostToWorker) -> Option<HostToWorker> {
+        match message {
+            HostToWorker::PortMessage { port, marked, .. } => {
+                if !self.ports.holds(port) {
+                    // It moved away after the host sent this.
+                    self.requeue(message);
+                    return None;
+                }
+                match self.links.get_mut(&port) {
+                    // It waits for its marker in the link.
+                    Some(link) if marked => {
+                        link.relayed(message);
+                        None
+                    }
+                    _ => self.ports.arrive(port, message),
+                }
+            }
+            HostToWorker::PortLink {
+                port,
+                fd,
+                state,
+                incoming,
+            } => {
+                let Some(fd) = fd.take() else {
+                    tracing::warn!(port, "a port link came without its socket");
+                    return None;
+                };
+                if !incoming && !self.ports.holds(port) {
+                    // The port left before its link came: back it goes.
+                    self.bridge.tell(WorkerToHost::LinkHandover {
+                        port,
+                        fd: crate::wire::Attached::new(fd),
+                        state,
+                    });
+                    return None;
+                }
+                let max = self.bridge.limits().max_message_bytes;
+                match LinkEnd::start(port, fd, state, max, self.link_wake.clone()) {
+                    Ok(link) => {
+                        self.links.insert(port, link);
+                        self.bridge.tell(WorkerToHost::PortLinked { port });
+                    }
+                    Err(err) => tracing::warn!(port, "cannot use a port's link: {err}"),
+                }
+                None
+            }
+            HostToWorker::LinkReady { port } => {
+                match self.links.get_mut(&port) {
+                    Some(link) => link.ready = true,
+                    None if !self.ports.holds(port) => {
+                        self.bridge.tell(WorkerToHost::LinkReadyRequeue { port });
+                    }
+                    None => {}
+                }
+                None
+            }
+            HostToWorker::PortClosed { port } => match self.links.get_mut(&port) {
+                // What the peer sent before it closed is delivered first.
+                Some(link) if link.ready => {
+                    link.close_pending = true;
+                    self.ports.mark_closed(port);
+                    None
+                }
+                Some(_) => {
+                    self.links.remove(&port);
+                    Some(message)
+                }
+                None => Some(message),
+            },
+            other => Some(other),
+        }
+    }
+
+    /// Moves what the links brought into the port queues, as far as the
+    /// order allows.
+    pub(super) fn pump_links(&mut self) {
+        if self.links.is_empty() {
+            return;
+        }
+        let ports: Vec<u64> = self.links.keys().copied().collect();
+        for port in ports {
+            if !self.ports.holds(port) {
+                // Its message has not come yet.
+                continue;
+            }
+            while let Some(next) = self.links.get_mut(&port).and_then(LinkEnd::next) {
+                let message = match next {
+                    Next::Data(data) => HostToWorker::PortMessage {
+                        port,
+                        data,
+                        ports: Vec::new(),
+                        marked: false,
+                    },
+                    Next::Relayed(HostToWorker::PortMessage {
+                        port, data, ports, ..
+                    }) => HostToWorker::PortMessage {
+                        port,
+                        data,
+                        ports,
+                        marked: false,
+                    },
+                    Next::Relayed(_) => continue,
+                    Next::Ended(error) => {
+                        self.links.remove(&port);
+                        if let Some(error) = error {
+                            // The peer broke the link: the pair closes.
+                            tracing::warn!(port, "closing a port whose link failed: {error}");
+                            self.bridge.tell(WorkerToHost::PortClose { port });
+                        }
+                        self.ports.mark_closed(port);
+                        self.ports
+                            .ready
+                            .push_back(HostToWorker::PortClosed { port });
+                        break;
+                    }
+                };
+                if let Some(message) = self.ports.arrive(port, message) {
+                    self.ports.ready.push_back(message);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,137 @@
+//! Utility components written in JavaScript, Python and C, built from source
+//! with their languages' own toolchains (`scripts/build-polyglot.sh`), run
+//! through the real host like the Rust test utility: main forks each, posts
+//! to it, invokes it and hands it a port to a window. Both isolation modes.
+//!
+//! Each guest tags what it sends with its language ("js:", "py:", "c:"), so
+//! a reply can only have come from that guest.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use wasmtron_tests::{ALL_CHANNELS, AppDir, Running, manifest_with_windows, workspace_root};
+
+/// `<target>`: the test binary is `<target>/<profile>/deps/polyglot-<hash>`.
+fn target_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("the test binary has a path");
+    exe.ancestors()
+        .nth(3)
+        .map(Path::to_path_buf)
+        .expect("the test binary is inside a target dir")
+}
+
+/// Builds the guests once per test binary (the script skips guests whose
+/// inputs did not change) and returns the folder holding them.
+fn polyglot_guests() -> &'static Path {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let target = target_dir();
+        let out = target.join("polyglot-guests");
+        let script = workspace_root().join("scripts/build-polyglot.sh");
+        let status = Command::new("bash")
+            .arg(&script)
+            .arg(&out)
+            // The toolchains live under the same target dir.
+            .env("CARGO_TARGET_DIR", &target)
+            .status()
+            .expect("cannot run bash");
+        assert!(status.success(), "{} failed: {status}", script.display());
+        out
+    })
+}
+
+/// An app with one window `a` and the utility `name` built from `guest`.
+fn start(guest: &str, name: &str) -> Running {
+    let component = polyglot_guests().join(format!("{guest}.wasm"));
+    let manifest = format!(
+        "{}\n[[utility]]\nname = \"{name}\"\ncomponent = \"dist/{guest}.wasm\"\n",
+        manifest_with_windows(&[("a", ALL_CHANNELS)])
+    );
+    let dir = AppDir::new(&manifest);
+    dir.copy(
+        component.to_str().expect("the target dir is UTF-8"),
+        &format!("dist/{guest}.wasm"),
+    );
+    Running::start(dir).expect("the app starts")
+}
+
+fn wait_message(app: &Running, entry: &str) -> String {
+    app.wait_invoke("a", "messages", entry)
+}
+
+fn wait_port_log(app: &Running, entry: &str) -> String {
+    app.wait_until("a", "#port-log", |log| log.split(',').any(|e| e == entry))
+}
+
+/// Runs the utility `name` (tagging its replies with `tag`) through every
+/// path a utility has: its parent port, handlers and a message port. Returns
+/// its reply to `lang`, for the caller to check.
+fn exercise(guest: &str, name: &str, tag: &str) -> String {
+    let app = start(guest, name);
+    assert_eq!(app.invoke("a", "fork", name), format!("ok:{name}"));
+    wait_message(&app, &format!("spawn|{name}|0"));
+
+    // on-message: the reply comes back through the parent port.
+    assert_eq!(
+        app.invoke("a", "utility-post", &format!("{name}|hello")),
+        "ok:posted"
+    );
+    wait_message(&app, &format!("utility|{name}|{tag}:hello"));
+
+    // handle: echo returns the payload unchanged; errors are structured.
+    assert_eq!(
+        app.invoke("a", "utility-invoke", &format!("{name}|echo|back")),
+        "ok:ok:back"
+    );
+    let missing = app.invoke("a", "utility-invoke", &format!("{name}|nope|"));
+    assert!(
+        missing.starts_with("ok:err:handler-failed:") && missing.contains("no handler for `nope`"),
+        "{missing}"
+    );
+    let lang = app.invoke("a", "utility-invoke", &format!("{name}|lang|"));
+
+    // A port from main: the utility starts it, says so to its parent, greets
+    // the window on it and answers what the window posts.
+    assert_eq!(
+        app.invoke("a", "connect-utility", &format!("{name}|a")),
+        "ok:connected"
+    );
+    wait_message(&app, &format!("utility|{name}|{tag}:port-received"));
+    wait_port_log(&app, "got-port");
+    app.click("a", "#port-start");
+    wait_port_log(&app, &format!("msg:{tag}:port-ready"));
+    assert_eq!(app.probe("a", "", "over", "#port-post"), "port-ok");
+    let log = wait_port_log(&app, &format!("msg:{tag}:over"));
+    assert_eq!(
+        log,
+        format!("got-port,started,msg:{tag}:port-ready,msg:{tag}:over")
+    );
+
+    // Nothing above crashed it.
+    let gone = app.invoke("a", "gone", "");
+    assert!(!gone.contains(name), "{gone}");
+    lang
+}
+
+#[test]
+fn a_javascript_utility_answers_through_every_path() {
+    let lang = exercise("js-utility", "js", "js");
+    // `typeof TextEncoder` and a sort, evaluated by SpiderMonkey.
+    assert_eq!(lang, "ok:ok:js:function 123");
+}
+
+#[test]
+fn a_python_utility_answers_through_every_path() {
+    let lang = exercise("py-utility", "py", "py");
+    assert!(lang.starts_with("ok:ok:py:cpython 3."), "{lang}");
+    assert!(lang.ends_with(" on wasi"), "{lang}");
+}
+
+#[test]
+fn a_c_utility_answers_through_every_path() {
+    let lang = exercise("c-utility", "c", "c");
+    // clang's `__VERSION__`, compiled in.
+    assert!(lang.starts_with("ok:ok:c:"), "{lang}");
+    assert!(lang.contains("Clang"), "{lang}");
+}

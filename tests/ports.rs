@@ -172,3 +172,70 @@ fn a_dead_holder_closes_its_ports_for_the_other_end() {
         "port-err:closed"
     );
 }
+
+#[test]
+fn two_worker_processes_talk_over_their_own_socket() {
+    let app = start();
+    assert_eq!(app.invoke("a", "connect", "a|b"), "ok:connected");
+    wait_log(&app, "a", "got-port");
+    wait_log(&app, "b", "got-port");
+    app.click("a", "#port-start");
+    app.click("b", "#port-start");
+    let before = app.app.port_bytes_relayed();
+    for round in 0..20 {
+        let there = format!("there-{round}");
+        assert_eq!(port_button(&app, "a", "#port-post", &there), "port-ok");
+        let back = format!("back-{round}");
+        assert_eq!(port_button(&app, "b", "#port-post", &back), "port-ok");
+    }
+    let log_b = wait_log(&app, "b", "msg:there-19");
+    let log_a = wait_log(&app, "a", "msg:back-19");
+    // All of them, in the order posted.
+    let expected = |prefix: &str| -> String {
+        (0..20)
+            .map(|i| format!("msg:{prefix}-{i}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    assert!(log_b.ends_with(&expected("there")), "{log_b}");
+    assert!(log_a.ends_with(&expected("back")), "{log_a}");
+    let relayed = app.app.port_bytes_relayed() - before;
+    if wasmtron_tests::isolation() == wasmtron::Isolation::Process {
+        assert_eq!(relayed, 0, "the host relayed port payload bytes");
+    } else {
+        assert!(relayed > 0, "in-process ports go through the host");
+    }
+}
+
+#[test]
+fn a_linked_peer_killed_with_sigkill_closes_the_other_end() {
+    let app = start();
+    assert_eq!(app.invoke("a", "fork", "calc"), "ok:calc");
+    assert_eq!(app.invoke("a", "connect-utility", "calc|a"), "ok:connected");
+    wait_log(&app, "a", "got-port");
+    app.click("a", "#port-start");
+    // The pair works (the utility echoes) before its holder dies.
+    assert_eq!(port_button(&app, "a", "#port-post", "ping"), "port-ok");
+    wait_log(&app, "a", "msg:echo:ping");
+    if wasmtron_tests::isolation() == wasmtron::Isolation::Process {
+        let pid = app.invoke("a", "utility-pid", "calc");
+        let pid: i32 = pid
+            .strip_prefix("ok:")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("a pid: {pid}"));
+        let killed = std::process::Command::new("kill")
+            .args(["-9", &pid.to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(killed.success());
+    } else {
+        assert_eq!(app.invoke("a", "utility-kill", "calc"), "ok:true");
+    }
+    wait_log(&app, "a", "peer-closed");
+    assert_eq!(
+        port_button(&app, "a", "#port-post", "anyone"),
+        "port-err:closed"
+    );
+    // The host and the window go on.
+    assert_eq!(app.invoke("a", "echo", "still"), "ok:still");
+}

@@ -364,21 +364,23 @@ pub(crate) fn settle<M>(
 ) -> (Vec<Settled<M>>, LinkState) {
     let mut settled = Vec::new();
     let mut items: VecDeque<LinkItem> = state.items.into();
-    while ready {
-        match items.front() {
-            Some(LinkItem::Data(_)) => {
-                if let Some(LinkItem::Data(data)) = items.pop_front() {
-                    settled.push(Settled::Data(data.into_vec()));
+    if ready {
+        loop {
+            match items.front() {
+                Some(LinkItem::Data(_)) => {
+                    if let Some(LinkItem::Data(data)) = items.pop_front() {
+                        settled.push(Settled::Data(data.into_vec()));
+                    }
                 }
-            }
-            Some(LinkItem::Marker) => match relayed.pop_front() {
-                Some(message) => {
-                    items.pop_front();
-                    settled.push(Settled::InOrder(message));
-                }
+                Some(LinkItem::Marker) => match relayed.pop_front() {
+                    Some(message) => {
+                        items.pop_front();
+                        settled.push(Settled::InOrder(message));
+                    }
+                    None => break,
+                },
                 None => break,
-            },
-            None => break,
+            }
         }
     }
     settled.extend(relayed.into_iter().map(Settled::Marked));

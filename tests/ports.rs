@@ -239,3 +239,76 @@ fn a_linked_peer_killed_with_sigkill_closes_the_other_end() {
     // The host and the window go on.
     assert_eq!(app.invoke("a", "echo", "still"), "ok:still");
 }
+
+#[test]
+fn a_linked_end_moves_through_main_to_a_third_window_and_order_holds() {
+    let manifest = manifest_with_windows(&[
+        ("a", ALL_CHANNELS),
+        ("b", ALL_CHANNELS),
+        ("c", ALL_CHANNELS),
+    ]);
+    let app = Running::start(AppDir::new(&manifest)).expect("the app starts");
+    assert_eq!(app.invoke("a", "connect", "a|b"), "ok:connected");
+    wait_log(&app, "a", "got-port");
+    wait_log(&app, "b", "got-port");
+    app.click("a", "#port-start");
+    app.click("b", "#port-start");
+    assert_eq!(port_button(&app, "b", "#port-post", "x1"), "port-ok");
+    wait_log(&app, "a", "msg:x1");
+    // b keeps posting while a gives its end to main, which holds it (the
+    // host reads that end for main) and passes it on to c.
+    for i in 0..5 {
+        let text = format!("m{i}");
+        assert_eq!(port_button(&app, "b", "#port-post", &text), "port-ok");
+    }
+    assert_eq!(port_button(&app, "a", "#port-forward", "x"), "forwarded");
+    for i in 5..10 {
+        let text = format!("m{i}");
+        assert_eq!(port_button(&app, "b", "#port-post", &text), "port-ok");
+    }
+    wait_message(&app, "port-from:window:a");
+    assert_eq!(app.invoke("a", "port-pass", "c"), "ok:passed");
+    wait_log(&app, "c", "got-port");
+    app.click("c", "#port-start");
+    for i in 10..15 {
+        let text = format!("m{i}");
+        assert_eq!(port_button(&app, "b", "#port-post", &text), "port-ok");
+    }
+    wait_log(&app, "c", "msg:m14");
+    // Every message reached exactly one holder, and together they are in
+    // the order b posted them: a's share, then main's, then c's.
+    let mut seen = Vec::new();
+    for entry in port_log(&app, "a").split(',') {
+        if let Some(text) = entry.strip_prefix("msg:") {
+            seen.push(text.to_owned());
+        }
+    }
+    let main_log = app.invoke("a", "messages", "");
+    for entry in main_log
+        .trim_start_matches("ok:[")
+        .trim_end_matches(']')
+        .split(',')
+    {
+        if let Some(text) = entry.strip_prefix("port-msg:") {
+            seen.push(text.to_owned());
+        }
+    }
+    for entry in port_log(&app, "c").split(',') {
+        if let Some(text) = entry.strip_prefix("msg:") {
+            seen.push(text.to_owned());
+        }
+    }
+    let expected: Vec<String> = std::iter::once("x1".to_owned())
+        .chain((0..15).map(|i| format!("m{i}")))
+        .collect();
+    assert_eq!(
+        seen,
+        expected,
+        "a: {}, main: {main_log}, c: {}",
+        port_log(&app, "a"),
+        port_log(&app, "c")
+    );
+    // And back the other way, from the new holder.
+    assert_eq!(port_button(&app, "c", "#port-post", "from-c"), "port-ok");
+    wait_log(&app, "b", "msg:from-c");
+}

@@ -79,6 +79,16 @@ struct Entry {
     handover: Option<Handover>,
     /// The peer's holder went direct: this end may deliver from its link.
     ready_sent: bool,
+    /// A message was delivered to this end since it last moved.
+    delivered: bool,
+    /// The holder before the last move, if messages delivered there may
+    /// still come back from it.
+    bounce_from: Option<Holder>,
+    /// This end's link, and everything sent with the move that gave it,
+    /// has been posted to its holder: a `LinkReady` cannot overtake it.
+    link_posted: bool,
+    /// A `LinkReady` is owed as soon as the link is posted.
+    ready_waiting: bool,
 }
 
 /// A link end given back by its holder, with what it had not delivered.
@@ -100,6 +110,10 @@ impl Entry {
             fd_with: None,
             handover: None,
             ready_sent: false,
+            delivered: false,
+            bounce_from: None,
+            link_posted: false,
+            ready_waiting: false,
         }
     }
 }
@@ -112,6 +126,8 @@ impl Entry {
 pub(crate) struct Carried {
     before: Vec<PortEvent>,
     after: Vec<PortEvent>,
+    /// Ends whose links are in `before`: posted once `after` is sent.
+    linked: Vec<PortId>,
 }
 
 /// A message to deliver: to `holder`, on its port `port`.
@@ -207,6 +223,11 @@ impl PortTable {
                 .get_mut(&id)
                 .map(|entry| std::mem::take(&mut entry.carried))
                 .unwrap_or_default();
+            if let Some(entry) = entries.get_mut(&id)
+                && !waiting.is_empty()
+            {
+                entry.delivered = true;
+            }
             for (data, nested, marked) in waiting {
                 let nested_refs = self.move_to(entries, &nested, to, &mut out, &mut ready);
                 pending.extend(nested.iter().copied());
@@ -239,6 +260,8 @@ impl PortTable {
             let from = entry.holder;
             entry.previous = Some(from);
             entry.holder = to;
+            entry.bounce_from = entry.delivered.then_some(from);
+            entry.delivered = false;
             refs.push(PortRef {
                 id: *id,
                 peer: entry.peer,
@@ -268,6 +291,8 @@ impl PortTable {
             if self.links_follow() && (handover.is_some() || on_its_way) {
                 if let Some(handover) = handover {
                     entry.fd_with = Some(to);
+                    entry.link_posted = false;
+                    out.linked.push(id);
                     out.before.push(PortEvent::Link {
                         holder: to,
                         port: id,
@@ -278,14 +303,9 @@ impl PortTable {
                 }
                 // Messages sent to `from` before the move come back from
                 // there; `ready` follows the same way, behind them.
-                if entry.ready_sent && from != to {
+                if entry.ready_sent {
                     ready.push(PortEvent::LinkReady {
-                        holder: from,
-                        port: id,
-                    });
-                } else if entry.ready_sent {
-                    ready.push(PortEvent::LinkReady {
-                        holder: to,
+                        holder: Self::ready_route(entry),
                         port: id,
                     });
                 }
@@ -299,15 +319,17 @@ impl PortTable {
                 port = id,
                 "a port linked between two workers moved where its link cannot follow; the pair is closed"
             );
-            if let Some((peer_holder, peer)) = Self::close_pair(entries, id) {
+            if let Some((peer_holder, peer, drain)) = Self::close_pair(entries, id) {
                 out.after.push(PortEvent::Closed {
                     holder: peer_holder,
                     port: peer,
+                    drain,
                 });
             }
             out.after.push(PortEvent::Closed {
                 holder: to,
                 port: id,
+                drain: false,
             });
             return;
         }
@@ -330,7 +352,9 @@ impl PortTable {
             if let Some(entry) = entries.get_mut(&end) {
                 entry.linked = true;
                 entry.fd_with = Some(holder);
+                entry.link_posted = false;
             }
+            out.linked.push(end);
         }
         out.before.push(PortEvent::Link {
             holder: to,
@@ -353,6 +377,7 @@ impl PortTable {
     /// may deliver from its own end.
     pub(crate) fn link_taken(&self, from: Holder, port: PortId) -> Option<PortEvent> {
         let mut entries = self.lock();
+        tracing::debug!(?from, port, "host: link taken");
         let entry = entries.get(&port)?;
         if entry.holder != from || !entry.linked {
             return None;
@@ -360,9 +385,33 @@ impl PortTable {
         let peer_id = entry.peer;
         let peer = entries.get_mut(&peer_id)?;
         peer.ready_sent = true;
+        Self::ready_when_posted(peer, peer_id)
+    }
+
+    /// A `LinkReady` for `port` now, or once its link is posted.
+    fn ready_when_posted(entry: &mut Entry, port: PortId) -> Option<PortEvent> {
+        if !entry.link_posted {
+            entry.ready_waiting = true;
+            return None;
+        }
         Some(PortEvent::LinkReady {
-            holder: Self::ready_route(peer),
-            port: peer_id,
+            holder: Self::ready_route(entry),
+            port,
+        })
+    }
+
+    /// The link of `port` and what came with it were posted to its holder;
+    /// returns the `LinkReady` that waited for that, if any.
+    pub(crate) fn link_posted(&self, port: PortId) -> Option<PortEvent> {
+        let mut entries = self.lock();
+        let entry = entries.get_mut(&port)?;
+        entry.link_posted = true;
+        if !std::mem::take(&mut entry.ready_waiting) {
+            return None;
+        }
+        Some(PortEvent::LinkReady {
+            holder: Self::ready_route(entry),
+            port,
         })
     }
 
@@ -370,7 +419,7 @@ impl PortTable {
     /// if any, so that it arrives behind the messages that come back from
     /// there.
     fn ready_route(entry: &Entry) -> Holder {
-        match entry.previous {
+        match entry.bounce_from {
             Some(previous) if previous != entry.holder => previous,
             _ => entry.holder,
         }
@@ -402,6 +451,7 @@ impl PortTable {
         let holder = entry.holder;
         if self.links_follow() {
             entry.fd_with = Some(holder);
+            entry.link_posted = false;
             return vec![PortEvent::Link {
                 holder,
                 port,
@@ -410,11 +460,16 @@ impl PortTable {
                 incoming: false,
             }];
         }
-        let mut events = vec![PortEvent::Closed { holder, port }];
-        if let Some((peer_holder, peer)) = Self::close_pair(&mut entries, port) {
+        let mut events = vec![PortEvent::Closed {
+            holder,
+            port,
+            drain: false,
+        }];
+        if let Some((peer_holder, peer, drain)) = Self::close_pair(&mut entries, port) {
             events.push(PortEvent::Closed {
                 holder: peer_holder,
                 port: peer,
+                drain,
             });
         }
         events
@@ -423,14 +478,14 @@ impl PortTable {
     /// A `LinkReady` that reached `from` after `port` left it: on to the
     /// holder.
     pub(crate) fn ready_requeued(&self, from: Holder, port: PortId) -> Option<PortEvent> {
-        let entries = self.lock();
-        let entry = entries.get(&port)?;
-        (entry.linked && entry.previous == Some(from) && entry.holder != from).then_some(
-            PortEvent::LinkReady {
-                holder: entry.holder,
-                port,
-            },
-        )
+        let mut entries = self.lock();
+        let entry = entries.get_mut(&port)?;
+        if !entry.linked || entry.previous != Some(from) || entry.holder == from {
+            return None;
+        }
+        // Past the detour: straight to the holder.
+        entry.bounce_from = None;
+        Self::ready_when_posted(entry, port)
     }
 
     /// A message that came back from a port's holder: either one it had
@@ -466,6 +521,9 @@ impl PortTable {
             return Ok(None);
         }
         let (nested, carried) = self.hand_over(&mut entries, &ports, holder);
+        if let Some(entry) = entries.get_mut(&port) {
+            entry.delivered = true;
+        }
         Ok(Some((
             Delivery {
                 holder,
@@ -549,6 +607,9 @@ impl PortTable {
         Self::check_transfer(&entries, from, transfer, Some(port))?;
         let (ports, carried) = self.hand_over(&mut entries, transfer, peer_holder);
         self.relayed.fetch_add(data.len() as u64, Ordering::Relaxed);
+        if let Some(entry) = entries.get_mut(&peer) {
+            entry.delivered = true;
+        }
         Ok((
             Delivery {
                 holder: peer_holder,
@@ -563,7 +624,7 @@ impl PortTable {
 
     /// Closes `port` (held by `from`) and its peer. Returns who must hear
     /// `on-port-close`, and on which port.
-    pub(crate) fn close(&self, from: Holder, port: PortId) -> Option<(Holder, PortId)> {
+    pub(crate) fn close(&self, from: Holder, port: PortId) -> Option<(Holder, PortId, bool)> {
         let mut entries = self.lock();
         let entry = entries.get(&port)?;
         if entry.holder != from || entry.closed {
@@ -574,19 +635,19 @@ impl PortTable {
 
     /// Closes every port `holder` holds (it died or ended). Returns the
     /// peers to tell.
-    pub(crate) fn holder_gone(&self, holder: Holder) -> Vec<(Holder, PortId)> {
+    pub(crate) fn holder_gone(&self, holder: Holder) -> Vec<(Holder, PortId, bool)> {
         let mut entries = self.lock();
         let held: Vec<PortId> = entries
             .iter()
             .filter(|(_, e)| e.holder == holder && !e.closed)
             .map(|(id, _)| *id)
             .collect();
-        let mut notify: Vec<(Holder, PortId)> = held
+        let mut notify: Vec<(Holder, PortId, bool)> = held
             .into_iter()
             .filter_map(|port| Self::close_pair(&mut entries, port))
-            .filter(|(peer_holder, _)| *peer_holder != holder)
+            .filter(|(peer_holder, _, _)| *peer_holder != holder)
             .collect();
-        notify.sort_by_key(|(_, port)| *port);
+        notify.sort_by_key(|(_, port, _)| *port);
         notify
     }
 
@@ -597,7 +658,7 @@ impl PortTable {
         entries
             .iter()
             .filter(|(_, e)| {
-                e.linked && e.ready_sent && e.previous == Some(holder) && e.holder != holder
+                e.linked && e.ready_sent && e.bounce_from == Some(holder) && e.holder != holder
             })
             .map(|(port, e)| PortEvent::LinkReady {
                 holder: e.holder,
@@ -607,11 +668,15 @@ impl PortTable {
     }
 
     /// Marks a pair closed and forgets it; returns the peer to tell, unless
-    /// it had closed already.
-    fn close_pair(entries: &mut HashMap<PortId, Entry>, port: PortId) -> Option<(Holder, PortId)> {
+    /// it had closed already, and whether it must first drain its link:
+    /// it was told `LinkReady`, so the closing side may have sent on it.
+    fn close_pair(
+        entries: &mut HashMap<PortId, Entry>,
+        port: PortId,
+    ) -> Option<(Holder, PortId, bool)> {
         let peer = entries.remove(&port)?.peer;
         let peer_entry = entries.remove(&peer)?;
-        (!peer_entry.closed).then_some((peer_entry.holder, peer))
+        (!peer_entry.closed).then_some((peer_entry.holder, peer, peer_entry.ready_sent))
     }
 
     /// Payload bytes of port messages the host carried so far.
@@ -721,7 +786,7 @@ mod tests {
         let _ = table
             .transfer(Holder::Main, &[b.id], W1, None)
             .expect("moves");
-        assert_eq!(table.close(Holder::Main, a.id), Some((W1, b.id)));
+        assert_eq!(table.close(Holder::Main, a.id), Some((W1, b.id, false)));
         assert_eq!(table.close(W1, b.id), None);
         assert_eq!(
             table.post(W1, b.id, Vec::new(), &[], false).err(),
@@ -733,7 +798,7 @@ mod tests {
             .transfer(Holder::Main, &[d.id], W2, None)
             .expect("moves");
         let (e, f) = table.create(W2);
-        assert_eq!(table.holder_gone(W2), vec![(Holder::Main, c.id)]);
+        assert_eq!(table.holder_gone(W2), vec![(Holder::Main, c.id, false)]);
         assert!(table.holder_gone(W2).is_empty());
         let _ = (e, f);
     }
@@ -857,9 +922,12 @@ impl<M: Waiting> HeldPorts<M> {
 #[derive(Debug)]
 pub(crate) enum PortEvent {
     Message(Delivery),
+    /// The peer of `port` closed. `drain`: the peer may have sent on the
+    /// pair's link, so what the link brings goes first.
     Closed {
         holder: Holder,
         port: PortId,
+        drain: bool,
     },
     /// The holder's end of a direct link for `port`.
     Link {
@@ -971,6 +1039,7 @@ impl PortHub {
                     (self.deliver)(PortEvent::Closed {
                         holder: Holder::Main,
                         port,
+                        drain: false,
                     });
                     return false;
                 }
@@ -984,7 +1053,7 @@ impl PortHub {
     pub(crate) fn to_main_link(&self, event: PortEvent) -> Option<PortEvent> {
         let port = match &event {
             PortEvent::Message(d) if d.holder == Holder::Main => d.port,
-            PortEvent::Closed { holder, port } | PortEvent::LinkReady { holder, port }
+            PortEvent::Closed { holder, port, .. } | PortEvent::LinkReady { holder, port }
                 if *holder == Holder::Main =>
             {
                 *port
@@ -998,7 +1067,7 @@ impl PortHub {
         match event {
             PortEvent::Message(delivery) if delivery.marked => end.relayed(delivery),
             PortEvent::LinkReady { .. } => end.ready = true,
-            PortEvent::Closed { .. } if end.ready => end.close_pending = true,
+            PortEvent::Closed { drain: true, .. } => end.close_pending = true,
             PortEvent::Closed { .. } => {
                 links.remove(&port);
                 return Some(event);
@@ -1058,19 +1127,22 @@ impl PortHub {
         transfer: &[PortId],
         marked: bool,
     ) -> Result<(), PortError> {
-        let mut marked = marked;
-        if from == Holder::Main
-            && let Some(end) = self.main_links().get(&port)
-        {
-            if transfer.is_empty() && !end.close_pending {
-                self.table.check_post(from, port)?;
+        let linked = from == Holder::Main && self.main_links().contains_key(&port);
+        if linked && transfer.is_empty() {
+            self.table.check_post(from, port)?;
+            if let Some(end) = self.main_links().get(&port) {
                 end.send(data);
-                return Ok(());
             }
-            end.send_marker();
-            marked = true;
+            return Ok(());
         }
-        let (delivery, mut carried) = self.table.post(from, port, data, transfer, marked)?;
+        let (delivery, mut carried) =
+            self.table
+                .post(from, port, data, transfer, marked || linked)?;
+        // The message moves ports, so it goes through the host; its marker
+        // keeps its place among main's direct ones.
+        if linked && let Some(end) = self.main_links().get(&port) {
+            end.send_marker();
+        }
         self.deliver_all(std::mem::take(&mut carried.before));
         (self.deliver)(PortEvent::Message(delivery));
         self.flush(carried);
@@ -1097,6 +1169,11 @@ impl PortHub {
     pub(crate) fn flush(&self, carried: Carried) {
         self.deliver_all(carried.before);
         self.deliver_all(carried.after);
+        for port in carried.linked {
+            if let Some(ready) = self.table.link_posted(port) {
+                (self.deliver)(ready);
+            }
+        }
     }
 
     /// See [`PortTable::link_taken`].
@@ -1109,7 +1186,13 @@ impl PortHub {
     /// See [`PortTable::link_handed_over`].
     pub(crate) fn link_handed_over(&self, from: Holder, port: PortId, handover: Handover) {
         let events = self.table.link_handed_over(from, port, handover);
+        let passed_on = events
+            .iter()
+            .any(|event| matches!(event, PortEvent::Link { .. }));
         self.deliver_all(events);
+        if passed_on && let Some(ready) = self.table.link_posted(port) {
+            (self.deliver)(ready);
+        }
     }
 
     /// See [`PortTable::ready_requeued`].
@@ -1144,17 +1227,22 @@ impl PortHub {
         if from == Holder::Main {
             self.main_links().remove(&port);
         }
-        if let Some((holder, peer)) = self.table.close(from, port) {
-            (self.deliver)(PortEvent::Closed { holder, port: peer });
+        if let Some((holder, peer, drain)) = self.table.close(from, port) {
+            (self.deliver)(PortEvent::Closed {
+                holder,
+                port: peer,
+                drain,
+            });
         }
     }
 
     /// Closes everything `holder` held and tells the peers.
     pub(crate) fn holder_gone(&self, holder: Holder) {
-        for (peer_holder, port) in self.table.holder_gone(holder) {
+        for (peer_holder, port, drain) in self.table.holder_gone(holder) {
             (self.deliver)(PortEvent::Closed {
                 holder: peer_holder,
                 port,
+                drain,
             });
         }
         let stranded = self.table.ready_stranded(holder);

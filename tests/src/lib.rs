@@ -121,6 +121,7 @@ pub const ALL_CHANNELS: &[&str] = &[
     "connect-utility",
     "self-transfer",
     "main-port-post",
+    "port-pass",
     "port-from-renderer",
     "seq",
     "nobody",

@@ -188,9 +188,13 @@ impl Shell {
                     ports: delivery.ports,
                 }),
             ),
-            PortEvent::Closed { holder, port } => (
+            PortEvent::Closed {
                 holder,
-                HostToWorker::PortClosed { port },
+                port,
+                drain,
+            } => (
+                holder,
+                HostToWorker::PortClosed { port, drain },
                 Some(MainCall::PortClosed(port)),
             ),
             PortEvent::Link {

@@ -18,7 +18,7 @@ use crate::capabilities::Grants;
 use crate::manifest::Limits;
 
 /// The wire protocol's version. Both ends must speak the same one.
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;
 
 /// Marks a wasmtron connection, so a stray peer fails the handshake clearly.
 pub const MAGIC: &str = "wasmtron-wire";

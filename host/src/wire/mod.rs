@@ -206,8 +206,14 @@ pub enum HostToWorker {
     /// Every message relayed to `port` before its peer went direct has
     /// been sent: the worker may now deliver what the link brings.
     LinkReady { port: u64 },
-    /// The peer of one of the worker's ports closed or died.
-    PortClosed { port: u64 },
+    /// The peer of one of the worker's ports closed or died. `drain`: the
+    /// port is linked and the peer may have sent on the link; what it
+    /// brings is delivered before the close.
+    PortClosed {
+        port: u64,
+        #[serde(default)]
+        drain: bool,
+    },
     /// The pair the worker asked for with `CreateChannel { request }`.
     ChannelCreated {
         request: u64,

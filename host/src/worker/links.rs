@@ -47,6 +47,7 @@ impl WorkerState {
                     return None;
                 }
                 let max = self.bridge.limits().max_message_bytes;
+                tracing::debug!(port, incoming, "worker: link taken");
                 match LinkEnd::start(port, fd, state, max, self.link_wake.clone()) {
                     Ok(link) => {
                         self.links.insert(port, link);
@@ -57,6 +58,11 @@ impl WorkerState {
                 None
             }
             HostToWorker::LinkReady { port } => {
+                tracing::debug!(
+                    port,
+                    linked = self.links.contains_key(&port),
+                    "worker: link ready"
+                );
                 match self.links.get_mut(&port) {
                     Some(link) => link.ready = true,
                     None if !self.ports.holds(port) => {
@@ -66,9 +72,10 @@ impl WorkerState {
                 }
                 None
             }
-            HostToWorker::PortClosed { port } => match self.links.get_mut(&port) {
-                // What the peer sent before it closed is delivered first.
-                Some(link) if link.ready => {
+            HostToWorker::PortClosed { port, drain } => match self.links.get_mut(&port) {
+                // What the peer sent before it closed is delivered first,
+                // once the link is ready.
+                Some(link) if drain => {
                     link.close_pending = true;
                     self.ports.mark_closed(port);
                     None
@@ -122,7 +129,7 @@ impl WorkerState {
                         self.ports.mark_closed(port);
                         self.ports
                             .ready
-                            .push_back(HostToWorker::PortClosed { port });
+                            .push_back(HostToWorker::PortClosed { port, drain: false });
                         break;
                     }
                 };

@@ -249,7 +249,7 @@ async fn deliver(
                 }
             }
         }
-        (_, HostToWorker::PortClosed { port }) => {
+        (_, HostToWorker::PortClosed { port, .. }) => {
             store.data_mut().ports.mark_closed(port);
             match instance {
                 Instance::Renderer(r) => {

@@ -277,6 +277,7 @@ impl Main for TestMain {
             "connect-utility",
             "self-transfer",
             "main-port-post",
+            "port-pass",
         ] {
             ipc::handle(channel);
         }
@@ -366,6 +367,17 @@ impl Main for TestMain {
             "connect-utility" => self.connect_utility(&request),
             "self-transfer" => Self::self_transfer(),
             "main-port-post" => self.port_post(&request),
+            "port-pass" => {
+                // Hands the port main got last to the window named.
+                let label = request.decode::<String>().unwrap_or_default();
+                let Some(port) = self.ports.pop() else {
+                    return Request::reply("none");
+                };
+                match windows::post_message(&label, "port", "", vec![port]) {
+                    Ok(()) => Request::reply("passed"),
+                    Err(err) => Request::reply(&describe_ipc_error(&err)),
+                }
+            }
             other => Request::reply(&format!("dynamic:{other}")),
         }
     }

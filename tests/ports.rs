@@ -312,3 +312,27 @@ fn a_linked_end_moves_through_main_to_a_third_window_and_order_holds() {
     assert_eq!(port_button(&app, "c", "#port-post", "from-c"), "port-ok");
     wait_log(&app, "b", "msg:from-c");
 }
+
+#[test]
+fn a_message_that_moves_a_port_keeps_its_place_among_direct_ones() {
+    let app = start();
+    assert_eq!(app.invoke("a", "connect", "a|b"), "ok:connected");
+    wait_log(&app, "a", "got-port");
+    wait_log(&app, "b", "got-port");
+    app.click("b", "#port-start");
+    // Between two worker processes, `m1` and `m3` go over the pair's own
+    // socket; `m2` moves a port, so it goes through the host.
+    assert_eq!(port_button(&app, "a", "#port-post", "m1"), "port-ok");
+    assert_eq!(port_button(&app, "a", "#port-post-port", "m2"), "port-ok");
+    assert_eq!(port_button(&app, "a", "#port-post", "m3"), "port-ok");
+    let log = wait_log(&app, "b", "msg:m3");
+    let messages: Vec<&str> = log
+        .split(',')
+        .filter(|e| e.starts_with("msg:") || e.starts_with("+ports"))
+        .collect();
+    assert_eq!(
+        messages,
+        ["msg:m1", "msg:m2", "+ports:1", "msg:m3"],
+        "{log}"
+    );
+}

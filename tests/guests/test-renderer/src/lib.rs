@@ -162,6 +162,19 @@ impl Probe {
         }
     }
 
+    /// Posts `#arg` on the held port with one end of a new channel in it;
+    /// the other end is dropped (so the receiver's end closes).
+    fn port_post_port(&self) {
+        let Some(port) = &self.port else {
+            return show("port-err:none");
+        };
+        let (_kept, sent) = ports::create_channel();
+        match port.post_message(&self.arg, vec![sent]) {
+            Ok(()) => show("port-ok"),
+            Err(err) => show(&format!("port-err:{}", err.as_str())),
+        }
+    }
+
     /// Makes a channel here, sends one end to main and keeps the other.
     fn port_pair(&mut self) {
         let (kept, sent) = ports::create_channel();
@@ -241,6 +254,7 @@ impl Renderer for Probe {
             (EventKind::Click, "port-close") => self.port_close(),
             (EventKind::Click, "port-pair") => self.port_pair(),
             (EventKind::Click, "port-forward") => self.port_forward(),
+            (EventKind::Click, "port-post-port") => self.port_post_port(),
             _ => {}
         }
     }

@@ -5,6 +5,7 @@
 #   js-utility.wasm   JavaScript, componentize-js (no wasi:http)
 #   py-utility.wasm   Python, componentize-py
 #   c-utility.wasm    C, wit-bindgen c + clang + the preview1 reactor adapter
+#   js-renderer.wasm  JavaScript, a renderer for the test probe page
 #
 # Usage: scripts/build-polyglot.sh OUT_DIR
 #
@@ -43,8 +44,10 @@ CLANG="${CLANG:-clang-19}"
 # A digest of everything a guest's build reads.
 inputs_digest() { # guest-dir
     {
-        find "$1" "$WIT" -type f -print0 | sort -z | xargs -0 sha256sum
-        sha256sum "$0" "$ROOT/scripts/install-polyglot.sh"
+        # Paths relative to the checkout, so a moved checkout is no change.
+        cd "$ROOT"
+        find "${1#"$ROOT/"}" wit -type f -not -path "*/__pycache__/*" -print0 | sort -z | xargs -0 sha256sum
+        sha256sum scripts/build-polyglot.sh scripts/install-polyglot.sh
         cat "$TOOLS/js/.installed" "$TOOLS/venv/.installed" "$ADAPTER.version"
         "$WIT_BINDGEN" --version
         "$WASM_TOOLS" --version
@@ -80,16 +83,27 @@ build_js_utility() { # src work out
         --out "$3"
 }
 
+build_js_renderer() { # src work out
+    node "$COMPONENTIZE_JS" "$1/renderer.js" \
+        --wit "$WIT" --world-name renderer \
+        --disable http fetch-event \
+        --out "$3"
+}
+
 build_py_utility() { # src work out
-    # componentize-py generates the `wit_world` bindings while it builds;
-    # run it from the work folder so nothing lands beside the sources.
-    (cd "$2" && "$COMPONENTIZE_PY" --wit-path "$WIT" --world utility \
-        componentize app --python-path "$1" --output "$3")
+    # componentize-py generates the `wit_world` bindings while it builds and
+    # leaves `__pycache__` beside the modules it compiles: build from a copy
+    # in the work folder, so nothing lands beside the sources.
+    mkdir -p "$2/src"
+    cp "$1"/*.py "$2/src/"
+    (cd "$2" && "$COMPONENTIZE_PY" --quiet --wit-path "$WIT" --world utility \
+        componentize app --python-path "$2/src" --output "$3")
 }
 
 build_c_utility() { # src work out
-    "$WIT_BINDGEN" c "$WIT" --world utility --out-dir "$2/bindings" > /dev/null
-    "$CLANG" --target=wasm32-wasi -mexec-model=reactor -O2 -Wall -Wextra -Werror \
+    "$WIT_BINDGEN" c "$WIT" --world utility --out-dir "$2/bindings" 2>&1 | grep -v '^Generating' >&2 || true
+    [ -s "$2/bindings/utility.h" ]
+    "$CLANG" --target=wasm32-wasi -mexec-model=reactor -O2 -Wall -Wextra -Werror -Wl,--strip-debug \
         -I "$2/bindings" \
         -o "$2/utility.core.wasm" \
         "$1/utility.c" "$2/bindings/utility.c" "$2/bindings/utility_component_type.o"
@@ -98,6 +112,6 @@ build_c_utility() { # src work out
         -o "$3"
 }
 
-for guest in js-utility py-utility c-utility; do
+for guest in js-utility py-utility c-utility js-renderer; do
     build "$guest"
 done

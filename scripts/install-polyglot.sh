@@ -142,7 +142,7 @@ fn main() {
 EOF
     cargo run --quiet --manifest-path "$writer/Cargo.toml" \
         --target-dir "$writer/target" -- "$ADAPTER"
-    rm -rf "$writer/target"
+    rm -rf "$writer"
     echo "$ADAPTER_PROVIDER_VERSION" > "$ADAPTER.version"
 fi
 

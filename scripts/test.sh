@@ -14,6 +14,8 @@ step() {
 }
 
 step bash scripts/install-deps.sh
+# The JavaScript, Python and C toolchains of the polyglot guests.
+step bash scripts/install-polyglot.sh
 step cargo fmt --all -- --check
 step cargo clippy --workspace --all-targets -- -D warnings
 # `cargo test` builds a package's binary only for that package's own
@@ -26,6 +28,13 @@ step cargo test --workspace
 # process: the API and its behaviour must not depend on the isolation mode.
 step env WASMTRON_TEST_ISOLATION=in-process cargo test -p wasmtron-tests \
     --test ipc --test windows --test capabilities --test processes --test ports --test utilities \
-    --test example_utility_parse
+    --test example_utility_parse --test polyglot
+# The benchmark in quick mode (tiny counts, dev build): proves it still runs
+# against the peers; it asserts nothing about time.
+target="${CARGO_TARGET_DIR:-target}"
+step cargo build --release --target wasm32-wasip2 \
+    -p bench-main -p bench-renderer -p bench-utility
+step cargo run -p wasmtron-bench -- --quick \
+    --guests "$target/wasm32-wasip2/release" --json "$target/bench/quick.json"
 echo
 echo "test: all steps passed"

@@ -1,0 +1,215 @@
+//! The benchmark's window: runs each measurement the driver asks for (a
+//! `run` push) from inside a renderer worker, timing with the guest's own
+//! monotonic clock, and hands the samples to the driver's native `report`
+//! handler.
+
+use std::time::Instant;
+
+use serde::Deserialize;
+use serde_json::json;
+use wasmtron_guest::{MessagePort, PortMessage, Push, Renderer, bridge, dom, log};
+
+/// What the driver asks for.
+#[derive(Deserialize)]
+struct Run {
+    scenario: String,
+    #[serde(default)]
+    size: usize,
+    #[serde(default)]
+    iterations: u32,
+}
+
+/// A round trip or a stream in flight on the port.
+#[derive(Default)]
+enum OnPort {
+    #[default]
+    Idle,
+    RoundTrips {
+        payload: Vec<u8>,
+        left: u32,
+        started: Instant,
+        samples: Vec<f64>,
+    },
+    Stream {
+        started: Instant,
+        bytes: usize,
+    },
+}
+
+#[derive(Default)]
+struct BenchWindow {
+    port: Option<MessagePort>,
+    on_port: OnPort,
+}
+
+fn micros(since: Instant) -> f64 {
+    since.elapsed().as_secs_f64() * 1e6
+}
+
+fn report(value: &serde_json::Value) {
+    let bytes = value.to_string().into_bytes();
+    if let Err(err) = bridge::invoke_raw("report", &bytes) {
+        log::error(&format!("cannot report: {}", err.message));
+    }
+}
+
+fn fail(scenario: &str, message: &str) {
+    report(&json!({ "scenario": scenario, "error": message }));
+}
+
+impl BenchWindow {
+    fn invoke(run: &Run) {
+        let payload = vec![7u8; run.size];
+        let mut samples = Vec::with_capacity(run.iterations as usize);
+        for _ in 0..run.iterations {
+            let started = Instant::now();
+            match bridge::invoke_raw("echo", &payload) {
+                Ok(reply) if reply.len() == payload.len() => samples.push(micros(started)),
+                Ok(reply) => return fail("invoke", &format!("{} bytes came back", reply.len())),
+                Err(err) => return fail("invoke", &err.message),
+            }
+        }
+        report(&json!({ "scenario": "invoke", "size": run.size, "samples_us": samples }));
+    }
+
+    fn send(run: &Run) {
+        let payload = vec![7u8; run.size];
+        let started = Instant::now();
+        for _ in 0..run.iterations {
+            if let Err(err) = bridge::send_raw("sink", &payload) {
+                return fail("send", &err.message);
+            }
+        }
+        // Main answers after it took every message sent before.
+        let counted = bridge::invoke::<_, u64>("sink-count", &());
+        let elapsed = micros(started);
+        match counted {
+            Ok(count) => report(&json!({
+                "scenario": "send", "size": run.size, "count": count, "elapsed_us": elapsed
+            })),
+            Err(err) => fail("send", &err.message),
+        }
+    }
+
+    fn ask_main(scenario: &str, channel: &str, run: &Run) {
+        if let Err(err) = bridge::invoke::<_, String>(channel, &run.iterations) {
+            fail(scenario, &err.message);
+        }
+    }
+
+    fn port_round_trips(&mut self, run: &Run) {
+        let Some(port) = &self.port else {
+            return fail("port-rtt", "no port");
+        };
+        let mut payload = vec![7u8; run.size.max(1)];
+        payload[0] = b'E';
+        let started = Instant::now();
+        if let Err(err) = port.post_raw(&payload, Vec::new()) {
+            return fail("port-rtt", &err.to_string());
+        }
+        self.on_port = OnPort::RoundTrips {
+            payload,
+            left: run.iterations,
+            started,
+            samples: Vec::with_capacity(run.iterations as usize),
+        };
+    }
+
+    fn port_stream(&mut self, run: &Run) {
+        let Some(port) = &self.port else {
+            return fail("port-stream", "no port");
+        };
+        let mut ask = vec![b'S'];
+        ask.extend_from_slice(&run.iterations.to_le_bytes());
+        let started = Instant::now();
+        if let Err(err) = port.post_raw(&ask, Vec::new()) {
+            return fail("port-stream", &err.to_string());
+        }
+        self.on_port = OnPort::Stream { started, bytes: 0 };
+    }
+}
+
+impl Renderer for BenchWindow {
+    fn on_load(&mut self) {
+        let _ = dom::set_text("#status", "loaded");
+    }
+
+    fn on_push(&mut self, push: Push) {
+        match push.channel.as_str() {
+            "port" => {
+                if let Some(port) = push.ports.into_iter().next() {
+                    port.start();
+                    self.port = Some(port);
+                    report(&json!({ "scenario": "connect" }));
+                }
+            }
+            // Main's results, passed on to the driver.
+            "report" => {
+                if let Err(err) = bridge::invoke_raw("report", &push.payload) {
+                    log::error(&format!("cannot report: {}", err.message));
+                }
+            }
+            "run" => {
+                let run: Run = match serde_json::from_slice(&push.payload) {
+                    Ok(run) => run,
+                    Err(err) => return fail("run", &err.to_string()),
+                };
+                match run.scenario.as_str() {
+                    "invoke" => Self::invoke(&run),
+                    "send" => Self::send(&run),
+                    "connect" => Self::ask_main("connect", "connect", &run),
+                    "fork" => Self::ask_main("fork", "fork-bench", &run),
+                    "idle" => Self::ask_main("idle", "idle", &run),
+                    "port-rtt" => self.port_round_trips(&run),
+                    "port-stream" => self.port_stream(&run),
+                    other => fail(other, "unknown scenario"),
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn on_port_message(&mut self, message: PortMessage) {
+        match std::mem::take(&mut self.on_port) {
+            OnPort::RoundTrips {
+                payload,
+                left,
+                started,
+                mut samples,
+            } => {
+                samples.push(micros(started));
+                if left <= 1 {
+                    report(&json!({
+                        "scenario": "port-rtt", "size": payload.len(), "samples_us": samples
+                    }));
+                    return;
+                }
+                let started = Instant::now();
+                if let Some(port) = &self.port
+                    && let Err(err) = port.post_raw(&payload, Vec::new())
+                {
+                    return fail("port-rtt", &err.to_string());
+                }
+                self.on_port = OnPort::RoundTrips {
+                    payload,
+                    left: left - 1,
+                    started,
+                    samples,
+                };
+            }
+            OnPort::Stream { started, bytes } => {
+                let bytes = bytes + message.data.len();
+                if message.data.first() == Some(&b'F') {
+                    report(&json!({
+                        "scenario": "port-stream", "bytes": bytes, "elapsed_us": micros(started)
+                    }));
+                } else {
+                    self.on_port = OnPort::Stream { started, bytes };
+                }
+            }
+            OnPort::Idle => log::warn("a port message nobody waited for"),
+        }
+    }
+}
+
+wasmtron_guest::export_renderer!(BenchWindow);

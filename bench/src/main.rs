@@ -1,0 +1,178 @@
+//! `wasmtron-bench`: measures what users feel (invoke round trips, send and
+//! port throughput, fork → first message, idle memory) through real worker
+//! processes, and the same shapes for the reference peers in the same run:
+//! a raw Unix socket pair between two processes (the floor), and Node's
+//! `child_process.fork` IPC and `worker_threads` ports. Prints a table and
+//! writes the figures as JSON.
+//!
+//! Run it with `scripts/bench.sh` (which builds the guests first);
+//! `--quick` uses tiny iteration counts and proves only that it works.
+
+mod app;
+mod peers;
+mod report;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use serde_json::json;
+use wasmtron::Isolation;
+
+use report::{Row, Stats, Table};
+
+const SIZES: [usize; 3] = [16, 64 * 1024, 1024 * 1024];
+
+/// How much of each measurement to do.
+#[derive(Debug, Clone, Copy)]
+struct Counts {
+    round_trips: [u32; 3],
+    sends: u32,
+    stream_mib: u32,
+    forks: u32,
+}
+
+const FULL: Counts = Counts {
+    round_trips: [2000, 1000, 200],
+    sends: 20_000,
+    stream_mib: 512,
+    forks: 20,
+};
+
+const QUICK: Counts = Counts {
+    round_trips: [20, 10, 5],
+    sends: 200,
+    stream_mib: 4,
+    forks: 2,
+};
+
+struct Options {
+    quick: bool,
+    guests: PathBuf,
+    json: PathBuf,
+}
+
+fn options() -> anyhow::Result<Options> {
+    let mut quick = false;
+    let mut guests = None;
+    let mut json = None;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--quick" => quick = true,
+            "--guests" => guests = args.next().map(PathBuf::from),
+            "--json" => json = args.next().map(PathBuf::from),
+            other => anyhow::bail!(
+                "unknown argument `{other}`; usage: wasmtron-bench --guests DIR [--json FILE] [--quick]"
+            ),
+        }
+    }
+    Ok(Options {
+        quick,
+        guests: guests.context("--guests DIR (the built bench guests) is required")?,
+        json: json.unwrap_or_else(|| PathBuf::from("target/bench/results.json")),
+    })
+}
+
+fn main() -> ExitCode {
+    if let Some(code) = wasmtron::worker_main() {
+        return code;
+    }
+    if peers::raw_child_if_requested() {
+        return ExitCode::SUCCESS;
+    }
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("wasmtron-bench: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> anyhow::Result<()> {
+    let options = options()?;
+    let counts = if options.quick { QUICK } else { FULL };
+    let mut table = Table::default();
+
+    eprintln!("wasmtron: worker processes…");
+    let bench = app::BenchApp::start(&options.guests, Isolation::Process)?;
+    for (size, iterations) in SIZES.iter().zip(counts.round_trips) {
+        let report = bench.run(&json!({
+            "scenario": "invoke", "size": size, "iterations": iterations
+        }))?;
+        table.round_trip(
+            "invoke",
+            *size,
+            Stats::of(&report::samples(&report, "samples_us")?),
+        );
+    }
+    let report = bench.run(&json!({
+        "scenario": "send", "size": 1024, "iterations": counts.sends
+    }))?;
+    table.rate("send 1 KiB", report::per_second(&report, counts.sends)?);
+
+    bench.run(&json!({ "scenario": "connect" }))?;
+    for (size, iterations) in SIZES.iter().zip(counts.round_trips) {
+        let report = bench.run(&json!({
+            "scenario": "port-rtt", "size": size, "iterations": iterations
+        }))?;
+        table.round_trip(
+            "port",
+            *size,
+            Stats::of(&report::samples(&report, "samples_us")?),
+        );
+    }
+    let report = bench.run(&json!({
+        "scenario": "port-stream", "iterations": counts.stream_mib
+    }))?;
+    table.throughput(
+        "port stream, 1 MiB chunks",
+        report::megabytes_per_second(&report)?,
+    );
+
+    let report = bench.run(&json!({ "scenario": "fork", "iterations": counts.forks }))?;
+    table.latency_ms(
+        "fork → first message",
+        Stats::of(&report::samples(&report, "samples_ms")?).p50,
+    );
+    let report = bench.run(&json!({ "scenario": "idle" }))?;
+    let pid: u32 = report["pid"]
+        .as_str()
+        .and_then(|p| p.parse().ok())
+        .context("the idle utility has no pid")?;
+    // Let it settle into idleness.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let resident = bench
+        .resident_bytes(pid)
+        .context("no metrics for the idle utility")?;
+    table.memory("idle utility, resident", resident);
+    drop(bench);
+
+    eprintln!("wasmtron: in-process…");
+    let in_process = app::BenchApp::start(&options.guests, Isolation::InProcess)?;
+    let report = in_process.run(&json!({ "scenario": "fork", "iterations": counts.forks }))?;
+    table.latency_ms(
+        "fork → first message, in-process",
+        Stats::of(&report::samples(&report, "samples_ms")?).p50,
+    );
+    drop(in_process);
+
+    eprintln!("peers…");
+    peers::measure(&mut table, options.quick)?;
+
+    print!("{}", table.render());
+    let rows: Vec<&Row> = table.rows().collect();
+    if let Some(parent) = options.json.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    let json = json!({
+        "quick": options.quick,
+        "machine": report::machine(),
+        "rows": rows,
+    });
+    std::fs::write(&options.json, serde_json::to_string_pretty(&json)?)
+        .with_context(|| format!("cannot write {}", options.json.display()))?;
+    eprintln!("wrote {}", options.json.display());
+    Ok(())
+}

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Runs wasmtron's benchmarks beside the reference peers and prints the
+# table; the figures also go to target/bench/results.json. Pass --quick for
+# tiny counts (a check that it works, not a measurement).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+bash scripts/install-deps.sh
+target="${CARGO_TARGET_DIR:-target}"
+cargo build --release --target wasm32-wasip2 \
+    -p bench-main -p bench-renderer -p bench-utility
+cargo build --release -p wasmtron-bench
+exec "$target/release/wasmtron-bench" \
+    --guests "$target/wasm32-wasip2/release" \
+    --json "$target/bench/results.json" "$@"

@@ -9,7 +9,9 @@ bash scripts/install-deps.sh
 target="${CARGO_TARGET_DIR:-target}"
 cargo build --release --target wasm32-wasip2 \
     -p bench-main -p bench-renderer -p bench-utility
-cargo build --release -p wasmtron-bench
+cargo build --release -p wasmtron-bench -p wasmtron
+bash scripts/build-examples.sh
 exec "$target/release/wasmtron-bench" \
     --guests "$target/wasm32-wasip2/release" \
-    --json "$target/bench/results.json" "$@"
+    --json "$target/bench/results.json" \
+    --paint "$target/release/wasmtron" examples/hello "$@"

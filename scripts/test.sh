@@ -34,7 +34,9 @@ step env WASMTRON_TEST_ISOLATION=in-process cargo test -p wasmtron-tests \
 target="${CARGO_TARGET_DIR:-target}"
 step cargo build --release --target wasm32-wasip2 \
     -p bench-main -p bench-renderer -p bench-utility
+step bash scripts/build-examples.sh
 step cargo run -p wasmtron-bench -- --quick \
-    --guests "$target/wasm32-wasip2/release" --json "$target/bench/quick.json"
+    --guests "$target/wasm32-wasip2/release" --json "$target/bench/quick.json" \
+    --paint "$target/debug/wasmtron" examples/hello
 echo
 echo "test: all steps passed"

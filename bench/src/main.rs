@@ -9,6 +9,7 @@
 //! `--quick` uses tiny iteration counts and proves only that it works.
 
 mod app;
+mod paint;
 mod peers;
 mod report;
 
@@ -50,20 +51,28 @@ struct Options {
     quick: bool,
     guests: PathBuf,
     json: PathBuf,
+    /// The `wasmtron` binary and the app whose first paint is timed.
+    paint: Option<(PathBuf, PathBuf)>,
 }
 
 fn options() -> anyhow::Result<Options> {
     let mut quick = false;
     let mut guests = None;
     let mut json = None;
+    let mut paint = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--quick" => quick = true,
             "--guests" => guests = args.next().map(PathBuf::from),
             "--json" => json = args.next().map(PathBuf::from),
+            "--paint" => {
+                let binary = args.next().context("--paint WASMTRON APP")?;
+                let app = args.next().context("--paint WASMTRON APP")?;
+                paint = Some((PathBuf::from(binary), PathBuf::from(app)));
+            }
             other => anyhow::bail!(
-                "unknown argument `{other}`; usage: wasmtron-bench --guests DIR [--json FILE] [--quick]"
+                "unknown argument `{other}`; usage: wasmtron-bench --guests DIR [--json FILE] [--paint WASMTRON APP] [--quick]"
             ),
         }
     }
@@ -71,6 +80,7 @@ fn options() -> anyhow::Result<Options> {
         quick,
         guests: guests.context("--guests DIR (the built bench guests) is required")?,
         json: json.unwrap_or_else(|| PathBuf::from("target/bench/results.json")),
+        paint,
     })
 }
 
@@ -151,12 +161,29 @@ fn run() -> anyhow::Result<()> {
 
     eprintln!("wasmtron: in-process…");
     let in_process = app::BenchApp::start(&options.guests, Isolation::InProcess)?;
+    // The same invoke with no socket on the way: what the host's own path
+    // costs.
+    let report = in_process.run(&json!({
+        "scenario": "invoke", "size": 16, "iterations": counts.round_trips[0]
+    }))?;
+    table.round_trip(
+        "in-process invoke",
+        16,
+        Stats::of(&report::samples(&report, "samples_us")?),
+    );
     let report = in_process.run(&json!({ "scenario": "fork", "iterations": counts.forks }))?;
     table.latency_ms(
         "fork → first message, in-process",
         Stats::of(&report::samples(&report, "samples_ms")?).p50,
     );
     drop(in_process);
+
+    if let Some((binary, app)) = &options.paint {
+        eprintln!("wasmtron: first paint…");
+        let launches = if options.quick { 1 } else { 5 };
+        let samples = paint::first_paint(binary, app, launches)?;
+        table.first_paint(Stats::of(&samples).p50);
+    }
 
     eprintln!("peers…");
     peers::measure(&mut table, options.quick)?;

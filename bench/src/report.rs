@@ -223,6 +223,18 @@ impl Table {
         }
     }
 
+    pub fn first_paint(&mut self, ms: f64) {
+        let row = self.put(
+            "launch → first window painted",
+            "ms",
+            Better::Lower,
+            Column::Wasmtron,
+            ms,
+        );
+        row.target = Some("≤ 250 ms".into());
+        row.target_bound = Some(250.0);
+    }
+
     pub fn memory(&mut self, metric: &str, bytes: u64) {
         let row = self.put(
             metric,

@@ -98,6 +98,17 @@ pub fn check(manifest: &Manifest, engine: &Engine) -> Result<Vec<ImportReport>, 
     }
 }
 
+/// When the first app of this process started.
+static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+
+/// Time since the first app of this process started.
+pub(crate) fn since_start() -> std::time::Duration {
+    STARTED
+        .get()
+        .map(std::time::Instant::elapsed)
+        .unwrap_or_default()
+}
+
 /// Configures an app before it starts.
 pub struct AppBuilder {
     manifest: Manifest,
@@ -156,6 +167,7 @@ impl AppBuilder {
     /// # Errors
     /// [`AppError`] when a component is refused or cannot start.
     pub fn start(self) -> Result<App, AppError> {
+        STARTED.get_or_init(std::time::Instant::now);
         if crate::worker::process::started_as_worker() {
             // Starting an app here would start workers of workers without end.
             return Err(AppError::Start(anyhow::anyhow!(

@@ -572,6 +572,11 @@ impl Shell {
         while let Some((label, event)) = events.recv().await {
             match event {
                 PageEvent::Loaded => self.to_renderer(&label, HostToWorker::Load),
+                PageEvent::Painted => tracing::info!(
+                    window = %label,
+                    since_app_start_ms = crate::app::since_start().as_millis(),
+                    "page painted"
+                ),
                 PageEvent::Ui(event) => self.to_renderer(&label, HostToWorker::Ui { event }),
                 PageEvent::Closed => self.window_closed(&label),
             }

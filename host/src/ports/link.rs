@@ -65,43 +65,48 @@ pub enum LinkError {
 #[derive(Debug, Default)]
 struct Inbox {
     items: VecDeque<LinkItem>,
-    /// The frame being read: header and payload so far.
-    current: Vec<u8>,
+    /// The header of the frame being read, as far as it came.
+    head: Vec<u8>,
+    /// Its payload so far, in a buffer of the payload's size.
+    body: Vec<u8>,
     ended: bool,
     error: Option<LinkError>,
 }
 
 impl Inbox {
     /// Takes in bytes read from the socket; returns whether a whole item
-    /// (or the end) arrived.
+    /// (or an error) came of them.
     fn feed(&mut self, mut bytes: &[u8], max: usize) -> bool {
         let mut whole = false;
         while !bytes.is_empty() && self.error.is_none() {
-            let want = self.wanted(max);
-            let take = want.min(bytes.len());
-            self.current.extend_from_slice(&bytes[..take]);
-            bytes = &bytes[take..];
+            let take = self.wanted().min(bytes.len());
+            let (now, rest) = bytes.split_at(take);
+            if self.head.len() < HEADER {
+                self.head.extend_from_slice(now);
+            } else {
+                self.body.extend_from_slice(now);
+            }
+            bytes = rest;
             whole |= self.complete(max);
         }
         whole
     }
 
     /// Bytes still missing from the current frame (its header first).
-    fn wanted(&self, max: usize) -> usize {
-        if self.current.len() < HEADER {
-            return HEADER - self.current.len();
+    fn wanted(&self) -> usize {
+        if self.head.len() < HEADER {
+            return HEADER - self.head.len();
         }
-        let size = payload_size(&self.current);
-        (HEADER + size.min(max)).saturating_sub(self.current.len())
+        payload_size(&self.head).saturating_sub(self.body.len())
     }
 
     /// Checks the current frame; moves it to `items` when it is whole.
     fn complete(&mut self, max: usize) -> bool {
-        if self.current.len() < HEADER {
+        if self.head.len() < HEADER {
             return false;
         }
-        let kind = self.current[0];
-        let size = payload_size(&self.current);
+        let kind = self.head[0];
+        let size = payload_size(&self.head);
         if kind != DATA && kind != MARKER {
             self.error = Some(LinkError::Malformed(kind));
             return true;
@@ -110,31 +115,35 @@ impl Inbox {
             self.error = Some(LinkError::TooLarge { size, max });
             return true;
         }
-        if self.current.len() == HEADER && size > 0 {
-            self.current.reserve_exact(size);
+        if self.body.capacity() < size {
+            self.body.reserve_exact(size - self.body.len());
         }
-        if self.current.len() < HEADER + size {
+        if self.body.len() < size {
             return false;
         }
-        let mut frame = std::mem::take(&mut self.current);
-        let item = if kind == MARKER {
+        self.head.clear();
+        let body = std::mem::take(&mut self.body);
+        self.items.push_back(if kind == MARKER {
             LinkItem::Marker
         } else {
-            frame.drain(..HEADER);
-            LinkItem::Data(ByteBuf::from(frame))
-        };
-        self.items.push_back(item);
+            LinkItem::Data(ByteBuf::from(body))
+        });
         true
+    }
+
+    /// The frame read in part, as the bytes that came.
+    fn partial(&mut self) -> Vec<u8> {
+        let mut partial = std::mem::take(&mut self.head);
+        partial.append(&mut self.body);
+        partial
     }
 
     /// Reads what the socket has; `Ok(true)` when something whole arrived.
     fn read_from(&mut self, stream: &UnixStream, max: usize) -> io::Result<bool> {
-        let in_payload = self.current.len() >= HEADER;
-        if in_payload && self.wanted(max) >= CHUNK {
-            // A large payload: straight into its buffer, no copy.
-            let want = self.wanted(max);
-            self.current.reserve(want);
-            let read = stream.try_read_buf(&mut LimitedVec(&mut self.current, want))?;
+        if self.head.len() == HEADER && self.wanted() >= CHUNK {
+            // A large payload: straight into its own buffer.
+            let want = self.wanted();
+            let read = stream.try_read_buf(&mut LimitedVec(&mut self.body, want))?;
             if read == 0 {
                 self.ended = true;
                 return Ok(true);
@@ -328,7 +337,7 @@ impl<M> LinkEnd<M> {
             let mut inbox = self.inbox.lock().unwrap_or_else(|p| p.into_inner());
             LinkState {
                 items: inbox.items.drain(..).collect(),
-                partial: std::mem::take(&mut inbox.current),
+                partial: inbox.partial(),
             }
         };
         Ok((fd, state, std::mem::take(&mut self.relayed)))

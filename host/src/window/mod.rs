@@ -36,6 +36,8 @@ pub struct WindowSpec {
 pub enum PageEvent {
     /// The page finished loading; DOM operations apply from now on.
     Loaded,
+    /// The first frame with the loaded page in it was drawn.
+    Painted,
     /// A UI event the page declared with `data-on`.
     Ui(UiEvent),
     /// The window was closed (by the user or by the host).

@@ -91,6 +91,13 @@
   // own set-up has run when the renderer starts changing it.
   function loaded() {
     send({ type: 'loaded' });
+    // The second animation frame after loading runs once the first frame
+    // with the page in it was drawn.
+    requestAnimationFrame(function () {
+      requestAnimationFrame(function () {
+        send({ type: 'painted' });
+      });
+    });
   }
   if (document.readyState === 'loading') {
     document.addEventListener('DOMContentLoaded', loaded, { once: true });

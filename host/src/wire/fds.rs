@@ -21,6 +21,9 @@ use tokio::net::UnixStream;
 use super::Attached;
 use super::frame::{FrameError, HEADER_BYTES};
 
+/// Frames at least this large are read into their own buffer.
+const LARGE_FRAME: usize = 256 * 1024;
+
 /// Most descriptors taken from one read: more than this in a row is a
 /// hostile peer, and the surplus is closed by the kernel's truncation.
 const MAX_FDS_PER_READ: usize = 4;
@@ -130,6 +133,9 @@ impl FdReader {
                     self.buffer.drain(..HEADER_BYTES + size);
                     return Ok(Some(body));
                 }
+                if size >= LARGE_FRAME {
+                    return self.read_large(stream, size).await.map(Some);
+                }
             }
             if self.fill(stream).await? == 0 {
                 return if self.buffer.is_empty() {
@@ -171,8 +177,39 @@ impl FdReader {
         &self.buffer
     }
 
+    /// Reads the rest of a large frame straight into its own buffer,
+    /// rather than through the shared one.
+    async fn read_large(
+        &mut self,
+        stream: &UnixStream,
+        size: usize,
+    ) -> Result<Vec<u8>, FrameError> {
+        // Zeroed, as `recvmsg` wants; for a large size that is fresh pages,
+        // not a fill.
+        let mut body = vec![0u8; size];
+        let have = self.buffer.len() - HEADER_BYTES;
+        body[..have].copy_from_slice(&self.buffer[HEADER_BYTES..]);
+        self.buffer.clear();
+        let mut filled = have;
+        while filled < size {
+            let read = self.receive(stream, &mut body[filled..]).await?;
+            if read == 0 {
+                return Err(FrameError::Truncated);
+            }
+            filled += read;
+        }
+        Ok(body)
+    }
+
     async fn fill(&mut self, stream: &UnixStream) -> io::Result<usize> {
         let mut chunk = [0u8; 64 * 1024];
+        let read = self.receive(stream, &mut chunk).await?;
+        self.buffer.extend_from_slice(&chunk[..read]);
+        Ok(read)
+    }
+
+    /// One `recvmsg` into `into`, keeping the descriptors that came.
+    async fn receive(&mut self, stream: &UnixStream, into: &mut [u8]) -> io::Result<usize> {
         loop {
             stream.readable().await?;
             let read = stream.try_io(Interest::READABLE, || {
@@ -181,7 +218,7 @@ impl FdReader {
                 let mut control = RecvAncillaryBuffer::new(&mut space);
                 let received = rustix::net::recvmsg(
                     stream.as_fd(),
-                    &mut [IoSliceMut::new(&mut chunk)],
+                    &mut [IoSliceMut::new(into)],
                     &mut control,
                     RecvFlags::CMSG_CLOEXEC,
                 )
@@ -197,7 +234,6 @@ impl FdReader {
             match read {
                 Ok((bytes, fds)) => {
                     self.fds.extend(fds);
-                    self.buffer.extend_from_slice(&chunk[..bytes]);
                     return Ok(bytes);
                 }
                 Err(err) if err.kind() == io::ErrorKind::WouldBlock => continue,
@@ -249,6 +285,49 @@ mod tests {
             kept.read_exact(&mut got).expect("reads");
             assert_eq!(&got, b"direct");
             assert!(reader.take_fd().is_none());
+        });
+    }
+
+    #[test]
+    fn a_large_frame_is_read_whole_between_small_ones() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        runtime.block_on(async {
+            let (a, b) = UnixStream::pair().expect("a socket pair");
+            let big = WorkerToHost::PortPost {
+                port: 3,
+                data: (0..700_000u32).map(|i| i as u8).collect(),
+                transfer: Vec::new(),
+                marked: false,
+            };
+            let frames: Vec<Vec<u8>> = [WorkerToHost::Ready, big.clone(), WorkerToHost::Ready]
+                .iter()
+                .map(|m| encode(m).expect("encodes"))
+                .collect();
+            let writer = tokio::spawn(async move {
+                for frame in frames {
+                    write_all(&a, &frame).await.expect("writes");
+                }
+                a
+            });
+            let mut reader = FdReader::default();
+            let mut got = Vec::new();
+            for _ in 0..3 {
+                let body = reader.next_body(&b, 1 << 20).await.expect("reads");
+                let message: WorkerToHost = decode(&body.expect("a frame")).expect("decodes");
+                got.push(message);
+            }
+            assert_eq!(got, vec![WorkerToHost::Ready, big, WorkerToHost::Ready]);
+            drop(writer.await.expect("the writer ends"));
+            assert!(
+                reader
+                    .next_body(&b, 1 << 20)
+                    .await
+                    .expect("reads")
+                    .is_none()
+            );
         });
     }
 }

@@ -38,6 +38,7 @@ const MAX_ERROR_CHARS: usize = 200;
 enum PageMessage {
     // A struct variant: serde ignores `deny_unknown_fields` on unit variants.
     Loaded {},
+    Painted {},
     Ui {
         kind: EventKind,
         target: String,
@@ -59,6 +60,7 @@ pub(super) fn parse_message(body: &str) -> Result<PageEvent, MessageError> {
     })?;
     Ok(match message {
         PageMessage::Loaded {} => PageEvent::Loaded,
+        PageMessage::Painted {} => PageEvent::Painted,
         PageMessage::Ui {
             kind,
             target,
@@ -138,6 +140,10 @@ mod tests {
         assert_eq!(
             parse_message(r#"{"type":"loaded"}"#).unwrap(),
             PageEvent::Loaded
+        );
+        assert_eq!(
+            parse_message(r#"{"type":"painted"}"#).unwrap(),
+            PageEvent::Painted
         );
         assert_eq!(
             parse_message(

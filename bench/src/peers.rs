@@ -43,7 +43,7 @@ fn raw(table: &mut Table, quick: bool) {
             table.round_trip_in(Column::Raw, what, size, stats);
         }
     }
-    let total = if quick { 4 << 20 } else { 512 << 20 };
+    let total = if quick { 4 << 20 } else { 256 << 20 };
     let stream = wasmtron_raw_floor::socketpair_stream(1 << 20, total);
     table.put(
         "port stream, 1 MiB chunks",

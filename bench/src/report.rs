@@ -312,6 +312,19 @@ fn format_figure(value: f64) -> String {
     }
 }
 
+/// The memory only process `pid` has (private clean and dirty pages), from
+/// `/proc/<pid>/smaps_rollup`: what one more such process costs, where the
+/// resident set also counts pages it shares with the host and other workers.
+pub fn private_bytes(pid: u32) -> Option<u64> {
+    let rollup = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).ok()?;
+    let kilobytes: u64 = rollup
+        .lines()
+        .filter(|l| l.starts_with("Private_Clean:") || l.starts_with("Private_Dirty:"))
+        .filter_map(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+        .sum();
+    Some(kilobytes * 1024)
+}
+
 /// What the figures were measured on.
 pub fn machine() -> Value {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")

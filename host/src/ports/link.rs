@@ -14,13 +14,14 @@
 //! message relayed by the host before the peer went direct has arrived.
 
 use std::collections::VecDeque;
-use std::io;
-use std::os::fd::{AsFd as _, OwnedFd};
+use std::io::{self, IoSlice};
+use std::os::fd::{AsFd as _, BorrowedFd, OwnedFd};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
 use tokio::net::UnixStream;
-use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+use tokio::sync::mpsc::UnboundedSender;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -30,6 +31,13 @@ use crate::wire::ByteBuf;
 const DATA: u8 = 0;
 const MARKER: u8 = 1;
 const HEADER: usize = 5;
+
+/// Payloads up to this size are written at once by the sender when the
+/// writer thread is idle.
+const INLINE_WRITE: usize = 64 * 1024;
+
+/// The writer thread's stack: it only moves bytes.
+const WRITER_STACK: usize = 128 * 1024;
 
 /// Reads of at most this many bytes while looking for frame boundaries;
 /// a large payload is read straight into its own buffer.
@@ -192,9 +200,11 @@ unsafe impl bytes::BufMut for LimitedVec<'_> {
 }
 
 enum Write {
+    /// A frame, of which the first `sent` bytes are written already.
     Frame {
         header: [u8; HEADER],
         payload: Vec<u8>,
+        sent: usize,
     },
     Finish(oneshot::Sender<()>),
 }
@@ -217,7 +227,9 @@ pub(crate) struct LinkEnd<M> {
     stream: Arc<UnixStream>,
     inbox: Arc<Mutex<Inbox>>,
     reader: JoinHandle<()>,
-    writer: UnboundedSender<Write>,
+    writer: std::sync::mpsc::Sender<Write>,
+    /// Frames handed to the writer thread and not yet written.
+    queued: Arc<AtomicUsize>,
     /// Every message relayed before the peer went direct has arrived.
     pub ready: bool,
     /// Messages that came through the host ahead of their markers.
@@ -258,15 +270,25 @@ impl<M> LinkEnd<M> {
         };
         inbox.feed(&state.partial, max);
         let inbox = Arc::new(Mutex::new(inbox));
+        // The writer is a thread of its own: a component that posts many
+        // messages in one call sees them leave while it runs, rather than
+        // after, and a slow reader holds up no one else.
+        let socket = stream.as_fd().try_clone_to_owned()?;
+        let (writer, writes) = std::sync::mpsc::channel();
+        let queued = Arc::new(AtomicUsize::new(0));
+        let unqueued = queued.clone();
+        std::thread::Builder::new()
+            .name(format!("wasmtron-link-{port}"))
+            .stack_size(WRITER_STACK)
+            .spawn(move || write(&socket, &writes, &unqueued))?;
         let reader = tokio::spawn(read(port, stream.clone(), inbox.clone(), max, wake));
-        let (writer, writes) = unbounded_channel();
-        tokio::spawn(write(stream.clone(), writes));
         Ok(LinkEnd {
             port,
             stream,
             inbox,
             reader,
             writer,
+            queued,
             ready: false,
             relayed: VecDeque::new(),
             close_pending: false,
@@ -275,17 +297,35 @@ impl<M> LinkEnd<M> {
 
     /// Sends a message straight to the peer.
     pub(crate) fn send(&self, payload: Vec<u8>) {
-        let _ = self.writer.send(Write::Frame {
-            header: header(DATA, payload.len()),
-            payload,
-        });
+        self.queue(header(DATA, payload.len()), payload);
     }
 
     /// Marks where a message sent through the host goes.
     pub(crate) fn send_marker(&self) {
+        self.queue(header(MARKER, 0), Vec::new());
+    }
+
+    /// Writes a small frame at once when the writer has nothing queued and
+    /// the socket has room (no hand-off to the writer thread), and queues
+    /// what is left otherwise.
+    fn queue(&self, header: [u8; HEADER], payload: Vec<u8>) {
+        let mut sent = 0;
+        // A large payload goes to the writer thread whole, so that the
+        // component goes on while it is written.
+        if payload.len() <= INLINE_WRITE && self.queued.load(Ordering::Acquire) == 0 {
+            match write_some(self.stream.as_fd(), &header, &payload, 0) {
+                Ok(Some(all)) if all == header.len() + payload.len() => return,
+                Ok(Some(some)) => sent = some,
+                Ok(None) => {}
+                // A gone peer is heard of through the host.
+                Err(_) => return,
+            }
+        }
+        self.queued.fetch_add(1, Ordering::AcqRel);
         let _ = self.writer.send(Write::Frame {
-            header: header(MARKER, 0),
-            payload: Vec::new(),
+            header,
+            payload,
+            sent,
         });
     }
 
@@ -443,21 +483,23 @@ async fn read(
     }
 }
 
-async fn write(stream: Arc<UnixStream>, mut writes: UnboundedReceiver<Write>) {
+/// Writes queued frames in order until told to finish or the link is
+/// dropped. After a failed write (the peer is gone, which the holder hears
+/// of through the host) the rest is dropped.
+fn write(socket: &OwnedFd, writes: &std::sync::mpsc::Receiver<Write>, queued: &AtomicUsize) {
     let mut broken = false;
-    while let Some(write) = writes.recv().await {
+    while let Ok(write) = writes.recv() {
         match write {
-            Write::Frame { header, payload } if !broken => {
-                let written = async {
-                    crate::wire::fds::write_all(&stream, &header).await?;
-                    crate::wire::fds::write_all(&stream, &payload).await
+            Write::Frame {
+                header,
+                payload,
+                sent,
+            } => {
+                if !broken {
+                    broken = write_frame(socket, &header, &payload, sent).is_err();
                 }
-                .await;
-                // A gone peer is heard of through the host; what is still
-                // queued is dropped.
-                broken = written.is_err();
+                queued.fetch_sub(1, Ordering::AcqRel);
             }
-            Write::Frame { .. } => {}
             Write::Finish(done) => {
                 let _ = done.send(());
                 return;
@@ -466,8 +508,60 @@ async fn write(stream: Arc<UnixStream>, mut writes: UnboundedReceiver<Write>) {
     }
 }
 
+/// Writes the rest of a frame (from byte `sent`) on the non-blocking
+/// socket, waiting for room when it is full.
+fn write_frame(socket: &OwnedFd, header: &[u8], payload: &[u8], sent: usize) -> io::Result<()> {
+    use rustix::event::{PollFd, PollFlags, poll};
+    let total = header.len() + payload.len();
+    let mut written = sent;
+    while written < total {
+        match write_some(socket.as_fd(), header, payload, written)? {
+            Some(now) => written = now,
+            None => {
+                let mut fds = [PollFd::new(socket, PollFlags::OUT)];
+                poll(&mut fds, None)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// One non-blocking write of the frame from byte `from` on: the new count
+/// of bytes written, or `None` when the socket is full.
+fn write_some(
+    socket: BorrowedFd<'_>,
+    header: &[u8],
+    payload: &[u8],
+    from: usize,
+) -> io::Result<Option<usize>> {
+    use rustix::net::{SendAncillaryBuffer, SendFlags, sendmsg};
+    let parts = if from < header.len() {
+        [IoSlice::new(&header[from..]), IoSlice::new(payload)]
+    } else {
+        [
+            IoSlice::new(&payload[from - header.len()..]),
+            IoSlice::new(&[]),
+        ]
+    };
+    loop {
+        match sendmsg(
+            socket,
+            &parts,
+            &mut SendAncillaryBuffer::default(),
+            SendFlags::NOSIGNAL | SendFlags::DONTWAIT,
+        ) {
+            Ok(sent) => return Ok(Some(from + sent)),
+            Err(rustix::io::Errno::AGAIN) => return Ok(None),
+            Err(rustix::io::Errno::INTR) => {}
+            Err(err) => return Err(err.into()),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
+
     use super::*;
 
     fn runtime() -> tokio::runtime::Runtime {

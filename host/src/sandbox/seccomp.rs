@@ -172,6 +172,8 @@ fn allow_list(policy: &Policy) -> Result<BTreeMap<i64, Vec<SeccompRule>>, Backen
 
     // The tokio reactor waits; it was created before the sandbox.
     list.any(&[libc::SYS_epoll_ctl, libc::SYS_epoll_pwait]);
+    // A port link's writer thread waits for room on its socket.
+    list.any(&[libc::SYS_ppoll]);
     #[cfg(target_arch = "x86_64")]
     list.any(&[libc::SYS_epoll_wait]);
 

@@ -89,6 +89,8 @@ struct Entry {
     link_posted: bool,
     /// A `LinkReady` is owed as soon as the link is posted.
     ready_waiting: bool,
+    /// The holder that said it took this end's link (`PortLinked`).
+    taken_by: Option<Holder>,
 }
 
 /// A link end given back by its holder, with what it had not delivered.
@@ -114,6 +116,7 @@ impl Entry {
             bounce_from: None,
             link_posted: false,
             ready_waiting: false,
+            taken_by: None,
         }
     }
 }
@@ -287,10 +290,14 @@ impl PortTable {
         };
         if entry.linked {
             let handover = entry.handover.take();
-            let on_its_way = handover.is_none() && entry.fd_with == Some(from);
+            // No link given up: either it is still on its way to `from`
+            // (which will send it back), or `from` took it and kept it.
+            let on_its_way =
+                handover.is_none() && entry.fd_with == Some(from) && entry.taken_by != Some(from);
             if self.links_follow() && (handover.is_some() || on_its_way) {
                 if let Some(handover) = handover {
                     entry.fd_with = Some(to);
+                    entry.taken_by = None;
                     entry.link_posted = false;
                     out.linked.push(id);
                     out.before.push(PortEvent::Link {
@@ -301,6 +308,13 @@ impl PortTable {
                         incoming: true,
                     });
                 }
+                if on_its_way {
+                    // The link reaches `from` after the port left it, and
+                    // comes back to be passed on; `ready` waits for that.
+                    entry.link_posted = false;
+                    entry.ready_waiting |= entry.ready_sent;
+                    return;
+                }
                 // Messages sent to `from` before the move come back from
                 // there; `ready` follows the same way, behind them.
                 if entry.ready_sent {
@@ -309,8 +323,6 @@ impl PortTable {
                         port: id,
                     });
                 }
-                // Otherwise the link reached `from` after the port left:
-                // `from` hands it back.
                 return;
             }
             // A holder that gave no link up broke the protocol: the pair
@@ -378,10 +390,11 @@ impl PortTable {
     pub(crate) fn link_taken(&self, from: Holder, port: PortId) -> Option<PortEvent> {
         let mut entries = self.lock();
         tracing::debug!(?from, port, "host: link taken");
-        let entry = entries.get(&port)?;
+        let entry = entries.get_mut(&port)?;
         if entry.holder != from || !entry.linked {
             return None;
         }
+        entry.taken_by = Some(from);
         let peer_id = entry.peer;
         let peer = entries.get_mut(&peer_id)?;
         peer.ready_sent = true;
@@ -451,6 +464,7 @@ impl PortTable {
         let holder = entry.holder;
         if self.links_follow() {
             entry.fd_with = Some(holder);
+            entry.taken_by = None;
             entry.link_posted = false;
             return vec![PortEvent::Link {
                 holder,
@@ -637,14 +651,29 @@ impl PortTable {
     /// peers to tell.
     pub(crate) fn holder_gone(&self, holder: Holder) -> Vec<(Holder, PortId, bool)> {
         let mut entries = self.lock();
+        // Its ports, and ports whose link was on its way to it or back from
+        // it (that socket end dies with it).
         let held: Vec<PortId> = entries
             .iter()
-            .filter(|(_, e)| e.holder == holder && !e.closed)
+            .filter(|(_, e)| {
+                !e.closed && (e.holder == holder || (e.linked && e.fd_with == Some(holder)))
+            })
             .map(|(id, _)| *id)
             .collect();
         let mut notify: Vec<(Holder, PortId, bool)> = held
             .into_iter()
-            .filter_map(|port| Self::close_pair(&mut entries, port))
+            .flat_map(|port| {
+                let moved_to = entries
+                    .get(&port)
+                    .map(|e| e.holder)
+                    .filter(|h| *h != holder);
+                let peer = Self::close_pair(&mut entries, port);
+                // A port that had moved on, whose link died here: its new
+                // holder hears the close too.
+                peer.into_iter()
+                    .chain(moved_to.map(|h| (h, port, false)))
+                    .collect::<Vec<_>>()
+            })
             .filter(|(peer_holder, _, _)| *peer_holder != holder)
             .collect();
         notify.sort_by_key(|(_, port, _)| *port);
@@ -677,6 +706,13 @@ impl PortTable {
         let peer = entries.remove(&port)?.peer;
         let peer_entry = entries.remove(&peer)?;
         (!peer_entry.closed).then_some((peer_entry.holder, peer, peer_entry.ready_sent))
+    }
+
+    /// A message was delivered to `port`'s holder outside [`PortTable::post`].
+    pub(crate) fn mark_delivered(&self, port: PortId) {
+        if let Some(entry) = self.lock().get_mut(&port) {
+            entry.delivered = true;
+        }
     }
 
     /// Payload bytes of port messages the host carried so far.
@@ -952,6 +988,9 @@ pub(crate) struct PortHub {
     /// Link ends of ports main holds: main runs in the host, so the host
     /// reads and writes them for it.
     main_links: Mutex<HashMap<PortId, link::LinkEnd<Delivery>>>,
+    /// Each main link's pump task, woken by port id: only it delivers what
+    /// the link brings, so deliveries keep their order.
+    main_wakes: Mutex<HashMap<PortId, tokio::sync::mpsc::UnboundedSender<PortId>>>,
     /// The largest message main takes.
     main_max: usize,
 }
@@ -970,12 +1009,33 @@ impl PortHub {
             table: PortTable::default(),
             deliver,
             main_links: Mutex::default(),
+            main_wakes: Mutex::default(),
             main_max,
         }
     }
 
     fn main_links(&self) -> std::sync::MutexGuard<'_, HashMap<PortId, link::LinkEnd<Delivery>>> {
         self.main_links.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Forgets main's link of `port`, if any, and stops its pump.
+    fn drop_main_link(&self, port: PortId) -> Option<link::LinkEnd<Delivery>> {
+        self.main_wakes
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&port);
+        self.main_links().remove(&port)
+    }
+
+    fn wake_main_pump(&self, port: PortId) {
+        if let Some(wake) = self
+            .main_wakes
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&port)
+        {
+            let _ = wake.send(port);
+        }
     }
 
     /// Main takes a link end: the host reads it for main from now on.
@@ -987,9 +1047,13 @@ impl PortHub {
         state: link::LinkState,
     ) {
         let (wake, mut woken) = tokio::sync::mpsc::unbounded_channel();
-        match link::LinkEnd::start(port, fd, state, self.main_max, wake) {
+        match link::LinkEnd::start(port, fd, state, self.main_max, wake.clone()) {
             Ok(end) => {
                 self.main_links().insert(port, end);
+                self.main_wakes
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(port, wake);
             }
             Err(err) => {
                 tracing::warn!(port, "cannot use a port's link for main: {err}");
@@ -1031,7 +1095,7 @@ impl PortHub {
                     ..delivery
                 },
                 Some(link::Next::Ended(error)) => {
-                    self.main_links().remove(&port);
+                    self.drop_main_link(port);
                     if let Some(error) = error {
                         tracing::warn!(port, "closing main's port whose link failed: {error}");
                         self.close(Holder::Main, port);
@@ -1044,6 +1108,9 @@ impl PortHub {
                     return false;
                 }
             };
+            // Messages reached main through here: ones still in its
+            // mailbox when it moves the port come back from it.
+            self.table.mark_delivered(port);
             (self.deliver)(PortEvent::Message(delivery));
         }
     }
@@ -1069,21 +1136,23 @@ impl PortHub {
             PortEvent::LinkReady { .. } => end.ready = true,
             PortEvent::Closed { drain: true, .. } => end.close_pending = true,
             PortEvent::Closed { .. } => {
-                links.remove(&port);
+                drop(links);
+                self.drop_main_link(port);
                 return Some(event);
             }
             other => return Some(other),
         }
         drop(links);
-        self.pump_main(port);
+        self.wake_main_pump(port);
         None
     }
 
-    /// Gives up main's link ends of `ports`, which are moving away: what
-    /// they brought in order goes back ahead of the move.
+    /// Gives up main's link ends of `ports`, which are moving away. What
+    /// they brought and can be put in order goes to main's mailbox behind
+    /// what is already there, so that main sends it all back in order.
     pub(crate) async fn release_main_links(&self, ports: &[PortId]) {
         for port in ports {
-            let Some(end) = self.main_links().remove(port) else {
+            let Some(end) = self.drop_main_link(*port) else {
                 continue;
             };
             let ready = end.ready;
@@ -1101,8 +1170,14 @@ impl PortHub {
                     link::Settled::InOrder(d) => (d.data, d.ports, false),
                     link::Settled::Marked(d) => (d.data, d.ports, true),
                 };
-                let ports = ports.into_iter().map(|p| p.id).collect();
-                self.requeue(Holder::Main, *port, data, ports, marked);
+                self.table.mark_delivered(*port);
+                (self.deliver)(PortEvent::Message(Delivery {
+                    holder: Holder::Main,
+                    port: *port,
+                    data,
+                    ports,
+                    marked,
+                }));
             }
             let handover = Handover { fd, state };
             self.link_handed_over(Holder::Main, *port, handover);
@@ -1225,7 +1300,7 @@ impl PortHub {
     /// Closes a port and tells its peer's holder.
     pub(crate) fn close(&self, from: Holder, port: PortId) {
         if from == Holder::Main {
-            self.main_links().remove(&port);
+            self.drop_main_link(port);
         }
         if let Some((holder, peer, drain)) = self.table.close(from, port) {
             (self.deliver)(PortEvent::Closed {

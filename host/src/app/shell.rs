@@ -186,6 +186,7 @@ impl Shell {
                     port: delivery.port,
                     data: delivery.data,
                     ports: delivery.ports,
+                    marked: delivery.marked,
                 }),
             ),
             PortEvent::Closed {

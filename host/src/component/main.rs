@@ -52,11 +52,14 @@ pub(crate) enum MainCall {
         stream: String,
         line: String,
     },
-    /// A message on one of main's ports.
+    /// A message on one of main's ports. `marked`: it waits for its marker
+    /// on a linked port (it reaches main only to be sent back, after main
+    /// moved the port).
     PortMessage {
         port: u64,
         data: Vec<u8>,
         ports: Vec<PortRef>,
+        marked: bool,
     },
     /// The peer of one of main's ports closed or died.
     PortClosed(u64),
@@ -241,11 +244,17 @@ async fn serve(main: Main, mut store: Store<MainState>, mut mailbox: UnboundedRe
         let call = match store.data_mut().ports.ready.pop_front() {
             Some(call) => call,
             None => match mailbox.recv().await {
-                Some(MainCall::PortMessage { port, data, ports }) => {
-                    let call = MainCall::PortMessage { port, data, ports };
+                Some(call @ MainCall::PortMessage { .. }) => {
+                    let Some(port) = crate::ports::Waiting::port(&call) else {
+                        continue;
+                    };
                     if !store.data().ports.holds(port) {
-                        // It moved away after this was sent.
+                        // It moved away after this was sent; so do the
+                        // ports it carries, and their links.
+                        let carried = crate::ports::Waiting::carries(&call);
                         store.data().requeue(call);
+                        let hub = store.data().shell.ports().clone();
+                        hub.release_main_links(&carried).await;
                         continue;
                     }
                     match store.data_mut().ports.arrive(port, call) {
@@ -312,7 +321,9 @@ async fn serve(main: Main, mut store: Store<MainState>, mut mailbox: UnboundedRe
                     )
                     .await
             }
-            MainCall::PortMessage { port, data, ports } => {
+            MainCall::PortMessage {
+                port, data, ports, ..
+            } => {
                 let ports = store.data_mut().adopt_ports(ports);
                 exports
                     .call_on_port_message(&mut store, port, &data, &ports)

@@ -45,11 +45,17 @@ impl MainState {
     /// Hands a port message main will not deliver back to the port table,
     /// for whoever holds the port now.
     pub(super) fn requeue(&self, call: MainCall) {
-        if let MainCall::PortMessage { port, data, ports } = call {
+        if let MainCall::PortMessage {
+            port,
+            data,
+            ports,
+            marked,
+        } = call
+        {
             let ports = ports.into_iter().map(|p| p.id).collect();
             self.shell
                 .ports()
-                .requeue(Holder::Main, port, data, ports, false);
+                .requeue(Holder::Main, port, data, ports, marked);
         }
     }
 

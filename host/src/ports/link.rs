@@ -16,7 +16,7 @@
 use std::collections::VecDeque;
 use std::io::{self, IoSlice};
 use std::os::fd::{AsFd as _, BorrowedFd, OwnedFd};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
@@ -35,6 +35,9 @@ const HEADER: usize = 5;
 /// Payloads up to this size are written at once by the sender when the
 /// writer thread is idle.
 const INLINE_WRITE: usize = 64 * 1024;
+
+/// How long handing an end over waits for its queued writes.
+const HANDOVER_PATIENCE: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// The writer thread's stack: it only moves bytes.
 const WRITER_STACK: usize = 128 * 1024;
@@ -59,6 +62,21 @@ pub struct LinkState {
     pub partial: Vec<u8>,
 }
 
+impl LinkState {
+    /// Payload bytes it holds.
+    pub fn size(&self) -> usize {
+        let items: usize = self
+            .items
+            .iter()
+            .map(|item| match item {
+                LinkItem::Data(data) => data.len(),
+                LinkItem::Marker => 0,
+            })
+            .sum();
+        items + self.partial.len()
+    }
+}
+
 /// Why a link stopped bringing messages.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LinkError {
@@ -79,6 +97,8 @@ struct Inbox {
     body: Vec<u8>,
     ended: bool,
     error: Option<LinkError>,
+    /// Handed over: the reader must not read again.
+    stopped: bool,
 }
 
 impl Inbox {
@@ -230,6 +250,8 @@ pub(crate) struct LinkEnd<M> {
     writer: std::sync::mpsc::Sender<Write>,
     /// Frames handed to the writer thread and not yet written.
     queued: Arc<AtomicUsize>,
+    /// The writer stops waiting for room and drops what is left.
+    abandoned: Arc<AtomicBool>,
     /// Every message relayed before the peer went direct has arrived.
     pub ready: bool,
     /// Messages that came through the host ahead of their markers.
@@ -276,11 +298,12 @@ impl<M> LinkEnd<M> {
         let socket = stream.as_fd().try_clone_to_owned()?;
         let (writer, writes) = std::sync::mpsc::channel();
         let queued = Arc::new(AtomicUsize::new(0));
-        let unqueued = queued.clone();
+        let abandoned = Arc::new(AtomicBool::new(false));
+        let (unqueued, give_up) = (queued.clone(), abandoned.clone());
         std::thread::Builder::new()
             .name(format!("wasmtron-link-{port}"))
             .stack_size(WRITER_STACK)
-            .spawn(move || write(&socket, &writes, &unqueued))?;
+            .spawn(move || write(&socket, &writes, &unqueued, &give_up))?;
         let reader = tokio::spawn(read(port, stream.clone(), inbox.clone(), max, wake));
         Ok(LinkEnd {
             port,
@@ -289,6 +312,7 @@ impl<M> LinkEnd<M> {
             reader,
             writer,
             queued,
+            abandoned,
             ready: false,
             relayed: VecDeque::new(),
             close_pending: false,
@@ -366,20 +390,48 @@ impl<M> LinkEnd<M> {
     ///
     /// # Errors
     /// When the descriptor cannot be duplicated.
-    pub(crate) async fn hand_over(mut self) -> io::Result<(OwnedFd, LinkState, VecDeque<M>)> {
-        let (done, finished) = oneshot::channel();
-        if self.writer.send(Write::Finish(done)).is_ok() {
-            let _ = finished.await;
+    pub(crate) async fn hand_over(self) -> io::Result<(OwnedFd, LinkState, VecDeque<M>)> {
+        if self.queued.load(Ordering::Acquire) > 0 {
+            let (done, finished) = oneshot::channel();
+            if self.writer.send(Write::Finish(done)).is_ok() {
+                // A peer that does not read would hold the mover up for
+                // ever; after a while the pair is given up instead.
+                if tokio::time::timeout(HANDOVER_PATIENCE, finished)
+                    .await
+                    .is_err()
+                {
+                    self.abandoned.store(true, Ordering::Release);
+                    return Err(io::Error::other(
+                        "the peer did not take what was sent to it in time",
+                    ));
+                }
+            }
         }
-        self.reader.abort();
+        self.hand_over_idle()
+    }
+
+    /// [`LinkEnd::hand_over`] for an end with nothing left to write (one
+    /// whose port the component never used): at once.
+    ///
+    /// # Errors
+    /// When something is still queued, or the descriptor cannot be
+    /// duplicated.
+    pub(crate) fn hand_over_idle(mut self) -> io::Result<(OwnedFd, LinkState, VecDeque<M>)> {
+        if self.queued.load(Ordering::Acquire) > 0 {
+            return Err(io::Error::other("the link still has messages to write"));
+        }
         let fd = self.stream.as_fd().try_clone_to_owned()?;
         let state = {
             let mut inbox = self.inbox.lock().unwrap_or_else(|p| p.into_inner());
+            // The reader may be past its last await on another thread: it
+            // checks this under the lock before it reads again.
+            inbox.stopped = true;
             LinkState {
                 items: inbox.items.drain(..).collect(),
                 partial: inbox.partial(),
             }
         };
+        self.reader.abort();
         Ok((fd, state, std::mem::take(&mut self.relayed)))
     }
 }
@@ -461,6 +513,9 @@ async fn read(
         }
         let (arrived, stop) = {
             let mut inbox = inbox.lock().unwrap_or_else(|p| p.into_inner());
+            if inbox.stopped {
+                return;
+            }
             match inbox.read_from(&stream, max) {
                 Ok(arrived) => (arrived, inbox.ended || inbox.error.is_some()),
                 Err(err) if err.kind() == io::ErrorKind::WouldBlock => (false, false),
@@ -486,7 +541,12 @@ async fn read(
 /// Writes queued frames in order until told to finish or the link is
 /// dropped. After a failed write (the peer is gone, which the holder hears
 /// of through the host) the rest is dropped.
-fn write(socket: &OwnedFd, writes: &std::sync::mpsc::Receiver<Write>, queued: &AtomicUsize) {
+fn write(
+    socket: &OwnedFd,
+    writes: &std::sync::mpsc::Receiver<Write>,
+    queued: &AtomicUsize,
+    abandoned: &AtomicBool,
+) {
     let mut broken = false;
     while let Ok(write) = writes.recv() {
         match write {
@@ -496,7 +556,7 @@ fn write(socket: &OwnedFd, writes: &std::sync::mpsc::Receiver<Write>, queued: &A
                 sent,
             } => {
                 if !broken {
-                    broken = write_frame(socket, &header, &payload, sent).is_err();
+                    broken = write_frame(socket, &header, &payload, sent, abandoned).is_err();
                 }
                 queued.fetch_sub(1, Ordering::AcqRel);
             }
@@ -510,16 +570,29 @@ fn write(socket: &OwnedFd, writes: &std::sync::mpsc::Receiver<Write>, queued: &A
 
 /// Writes the rest of a frame (from byte `sent`) on the non-blocking
 /// socket, waiting for room when it is full.
-fn write_frame(socket: &OwnedFd, header: &[u8], payload: &[u8], sent: usize) -> io::Result<()> {
-    use rustix::event::{PollFd, PollFlags, poll};
+fn write_frame(
+    socket: &OwnedFd,
+    header: &[u8],
+    payload: &[u8],
+    sent: usize,
+    abandoned: &AtomicBool,
+) -> io::Result<()> {
+    use rustix::event::{PollFd, PollFlags, Timespec, poll};
     let total = header.len() + payload.len();
     let mut written = sent;
+    let tick = Timespec {
+        tv_sec: 0,
+        tv_nsec: 100_000_000,
+    };
     while written < total {
         match write_some(socket.as_fd(), header, payload, written)? {
             Some(now) => written = now,
+            None if abandoned.load(Ordering::Acquire) => {
+                return Err(io::Error::other("abandoned"));
+            }
             None => {
                 let mut fds = [PollFd::new(socket, PollFlags::OUT)];
-                poll(&mut fds, None)?;
+                poll(&mut fds, Some(&tick))?;
             }
         }
     }

@@ -234,6 +234,13 @@ impl FdReader {
             match read {
                 Ok((bytes, fds)) => {
                     self.fds.extend(fds);
+                    // Only a frame's first byte carries one; more waiting
+                    // than that is a peer piling descriptors on the host.
+                    if self.fds.len() > MAX_FDS_PER_READ {
+                        return Err(io::Error::other(
+                            "descriptors arrived that no frame carries",
+                        ));
+                    }
                     return Ok(bytes);
                 }
                 Err(err) if err.kind() == io::ErrorKind::WouldBlock => continue,

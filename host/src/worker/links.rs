@@ -14,8 +14,17 @@ impl WorkerState {
         match message {
             HostToWorker::PortMessage { port, marked, .. } => {
                 if !self.ports.holds(port) {
-                    // It moved away after the host sent this.
+                    // It moved away after the host sent this; so do the
+                    // ports it carries, and their links, which the component
+                    // never saw.
+                    let mut carried = crate::ports::Waiting::carries(&message);
                     self.requeue(message);
+                    while let Some(port) = carried.pop() {
+                        if let Some(link) = self.links.remove(&port) {
+                            let ready = link.ready;
+                            carried.extend(self.give_back(port, ready, link.hand_over_idle()));
+                        }
+                    }
                     return None;
                 }
                 match self.links.get_mut(&port) {
@@ -53,7 +62,10 @@ impl WorkerState {
                         self.links.insert(port, link);
                         self.bridge.tell(WorkerToHost::PortLinked { port });
                     }
-                    Err(err) => tracing::warn!(port, "cannot use a port's link: {err}"),
+                    Err(err) => {
+                        tracing::warn!(port, "cannot use a port's link; closing it: {err}");
+                        self.bridge.tell(WorkerToHost::PortClose { port });
+                    }
                 }
                 None
             }
@@ -68,6 +80,8 @@ impl WorkerState {
                     None if !self.ports.holds(port) => {
                         self.bridge.tell(WorkerToHost::LinkReadyRequeue { port });
                     }
+                    // Held but not linked yet: the host sends `ready` only
+                    // after the link, so this is stale; nothing to do.
                     None => {}
                 }
                 None

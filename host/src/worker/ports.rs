@@ -6,7 +6,9 @@ use wasmtime::component::Resource;
 
 use super::state::WorkerState;
 use crate::bindings::main::wasmtron::app::ports as wit_ports;
-use crate::ports::link::{Settled, settle};
+use std::collections::VecDeque;
+
+use crate::ports::link::{LinkState, Settled, settle};
 use crate::ports::{PortError, PortRef};
 use crate::wire::{Attached, HostToWorker, WorkerToHost};
 
@@ -71,8 +73,10 @@ impl WorkerState {
             ids.push(port.id);
             leaving.push(port.id);
         }
-        for port in leaving {
-            self.hand_over_link(port).await;
+        // Ports inside messages that go back with them leave too, however
+        // deep.
+        while let Some(port) = leaving.pop() {
+            leaving.extend(self.hand_over_link(port).await);
         }
         Ok(ids)
     }
@@ -80,21 +84,48 @@ impl WorkerState {
     /// Gives up the link of a port that is moving away: what it brought
     /// and can be put in order goes back as plain messages, ahead of the
     /// move; the socket end and the rest go with the port.
-    async fn hand_over_link(&mut self, port: u64) {
+    /// Returns the ports inside the messages it sent back, which leave too.
+    async fn hand_over_link(&mut self, port: u64) -> Vec<u64> {
         let Some(link) = self.links.remove(&port) else {
-            return;
+            return Vec::new();
         };
         let ready = link.ready;
-        let (fd, state, relayed) = match link.hand_over().await {
+        let given = link.hand_over().await;
+        self.give_back(port, ready, given)
+    }
+
+    /// Sends back what a handed-over link held, then the link itself. A
+    /// link that could not be handed over, or holds more than a message may
+    /// carry, is dropped instead: the host then closes the pair, with a
+    /// warning, rather than lose order.
+    pub(super) fn give_back(
+        &mut self,
+        port: u64,
+        ready: bool,
+        given: std::io::Result<(std::os::fd::OwnedFd, LinkState, VecDeque<HostToWorker>)>,
+    ) -> Vec<u64> {
+        let (fd, state, relayed) = match given {
             Ok(given) => given,
             Err(err) => {
-                // The host closes a pair whose link does not follow it.
                 tracing::warn!(port, "cannot hand a port's link over: {err}");
-                return;
+                return Vec::new();
             }
         };
         let (settled, state) = settle(ready, state, relayed);
+        let limit = self.bridge.limits().max_message_bytes;
+        if state.size() > limit {
+            tracing::warn!(
+                port,
+                "a moving port's link holds {} bytes not yet deliverable, over the {limit}-byte limit; the pair closes",
+                state.size()
+            );
+            return Vec::new();
+        }
+        let mut nested = Vec::new();
         for message in settled {
+            if let Settled::InOrder(m) | Settled::Marked(m) = &message {
+                nested.extend(crate::ports::Waiting::carries(m));
+            }
             match message {
                 Settled::Data(data) => self.bridge.tell(WorkerToHost::PortRequeue {
                     port,
@@ -111,6 +142,7 @@ impl WorkerState {
             fd: Attached::new(fd),
             state,
         });
+        nested
     }
 
     /// Closes ports a guest gave up in a message that will not be sent.

@@ -28,6 +28,14 @@ fn port_button(app: &Running, window: &str, button: &str, arg: &str) -> String {
     app.probe(window, "", arg, button)
 }
 
+/// Main makes a channel and gives its ends to windows `a` and `b`, which
+/// hold them unstarted.
+fn connect_a_and_b(app: &Running) {
+    assert_eq!(app.invoke("a", "connect", "a|b"), "ok:connected");
+    wait_log(app, "a", "got-port");
+    wait_log(app, "b", "got-port");
+}
+
 fn wait_message(app: &Running, entry: &str) -> String {
     app.wait_invoke("a", "messages", entry)
 }
@@ -35,9 +43,7 @@ fn wait_message(app: &Running, entry: &str) -> String {
 #[test]
 fn a_port_between_two_windows_queues_until_started_and_closes_both_ways() {
     let app = start();
-    assert_eq!(app.invoke("a", "connect", "a|b"), "ok:connected");
-    wait_log(&app, "a", "got-port");
-    wait_log(&app, "b", "got-port");
+    connect_a_and_b(&app);
 
     // Posted before b started its end: it waits, then arrives in order.
     assert_eq!(port_button(&app, "a", "#port-post", "one"), "port-ok");
@@ -99,9 +105,7 @@ fn a_renderer_makes_a_channel_and_gives_main_one_end() {
 #[test]
 fn messages_waiting_on_an_unstarted_port_move_with_it() {
     let app = start();
-    assert_eq!(app.invoke("a", "connect", "a|b"), "ok:connected");
-    wait_log(&app, "a", "got-port");
-    wait_log(&app, "b", "got-port");
+    connect_a_and_b(&app);
     app.click("b", "#port-start");
     // These wait at `a`, whose end is not started...
     assert_eq!(port_button(&app, "b", "#port-post", "early"), "port-ok");
@@ -127,9 +131,7 @@ fn a_worker_cannot_touch_ports_it_was_never_given() {
         manifest_with_windows(&[("a", ALL_CHANNELS), ("b", ALL_CHANNELS)])
     );
     let app = Running::start(AppDir::new(&manifest)).expect("the app starts");
-    assert_eq!(app.invoke("a", "connect", "a|b"), "ok:connected");
-    wait_log(&app, "a", "got-port");
-    wait_log(&app, "b", "got-port");
+    connect_a_and_b(&app);
     app.click("a", "#port-start");
     app.click("b", "#port-start");
     // A worker whose native code sends well-formed frames closing, posting
@@ -176,9 +178,7 @@ fn a_dead_holder_closes_its_ports_for_the_other_end() {
 #[test]
 fn two_worker_processes_talk_over_their_own_socket() {
     let app = start();
-    assert_eq!(app.invoke("a", "connect", "a|b"), "ok:connected");
-    wait_log(&app, "a", "got-port");
-    wait_log(&app, "b", "got-port");
+    connect_a_and_b(&app);
     app.click("a", "#port-start");
     app.click("b", "#port-start");
     let before = app.app.port_bytes_relayed();
@@ -248,9 +248,7 @@ fn a_linked_end_moves_through_main_to_a_third_window_and_order_holds() {
         ("c", ALL_CHANNELS),
     ]);
     let app = Running::start(AppDir::new(&manifest)).expect("the app starts");
-    assert_eq!(app.invoke("a", "connect", "a|b"), "ok:connected");
-    wait_log(&app, "a", "got-port");
-    wait_log(&app, "b", "got-port");
+    connect_a_and_b(&app);
     app.click("a", "#port-start");
     app.click("b", "#port-start");
     assert_eq!(port_button(&app, "b", "#port-post", "x1"), "port-ok");
@@ -316,9 +314,7 @@ fn a_linked_end_moves_through_main_to_a_third_window_and_order_holds() {
 #[test]
 fn a_message_that_moves_a_port_keeps_its_place_among_direct_ones() {
     let app = start();
-    assert_eq!(app.invoke("a", "connect", "a|b"), "ok:connected");
-    wait_log(&app, "a", "got-port");
-    wait_log(&app, "b", "got-port");
+    connect_a_and_b(&app);
     app.click("b", "#port-start");
     // Between two worker processes, `m1` and `m3` go over the pair's own
     // socket; `m2` moves a port, so it goes through the host.

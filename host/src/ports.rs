@@ -331,18 +331,7 @@ impl PortTable {
                 port = id,
                 "a port linked between two workers moved where its link cannot follow; the pair is closed"
             );
-            if let Some((peer_holder, peer, drain)) = Self::close_pair(entries, id) {
-                out.after.push(PortEvent::Closed {
-                    holder: peer_holder,
-                    port: peer,
-                    drain,
-                });
-            }
-            out.after.push(PortEvent::Closed {
-                holder: to,
-                port: id,
-                drain: false,
-            });
+            out.after.extend(Self::close_moved(entries, id, to));
             return;
         }
         let (peer, closed) = (entry.peer, entry.closed);
@@ -474,19 +463,29 @@ impl PortTable {
                 incoming: false,
             }];
         }
-        let mut events = vec![PortEvent::Closed {
-            holder,
-            port,
-            drain: false,
-        }];
-        if let Some((peer_holder, peer, drain)) = Self::close_pair(&mut entries, port) {
-            events.push(PortEvent::Closed {
+        Self::close_moved(&mut entries, port, holder)
+    }
+
+    /// Closes the pair of `port`, which just moved to `holder` and whose
+    /// link cannot follow it: both holders hear `close`.
+    fn close_moved(
+        entries: &mut HashMap<PortId, Entry>,
+        port: PortId,
+        holder: Holder,
+    ) -> Vec<PortEvent> {
+        let peer =
+            Self::close_pair(entries, port).map(|(peer_holder, peer, drain)| PortEvent::Closed {
                 holder: peer_holder,
                 port: peer,
                 drain,
             });
-        }
-        events
+        peer.into_iter()
+            .chain(std::iter::once(PortEvent::Closed {
+                holder,
+                port,
+                drain: false,
+            }))
+            .collect()
     }
 
     /// A `LinkReady` that reached `from` after `port` left it: on to the
@@ -1210,17 +1209,15 @@ impl PortHub {
             }
             return Ok(());
         }
-        let (delivery, mut carried) =
-            self.table
-                .post(from, port, data, transfer, marked || linked)?;
+        let (delivery, carried) = self
+            .table
+            .post(from, port, data, transfer, marked || linked)?;
         // The message moves ports, so it goes through the host; its marker
         // keeps its place among main's direct ones.
         if linked && let Some(end) = self.main_links().get(&port) {
             end.send_marker();
         }
-        self.deliver_all(std::mem::take(&mut carried.before));
-        (self.deliver)(PortEvent::Message(delivery));
-        self.flush(carried);
+        self.deliver_with(delivery, carried);
         Ok(())
     }
 
@@ -1238,6 +1235,14 @@ impl PortHub {
         let (refs, mut carried) = self.table.transfer(from, ports, to, None)?;
         self.deliver_all(std::mem::take(&mut carried.before));
         Ok((refs, carried))
+    }
+
+    /// Delivers a message that moved ports: their links first, then the
+    /// message, then what travels with them.
+    fn deliver_with(&self, delivery: Delivery, mut carried: Carried) {
+        self.deliver_all(std::mem::take(&mut carried.before));
+        (self.deliver)(PortEvent::Message(delivery));
+        self.flush(carried);
     }
 
     /// Delivers the messages that travel with moved ports.
@@ -1287,11 +1292,7 @@ impl PortHub {
         marked: bool,
     ) {
         match self.table.requeue(from, port, data, ports, marked) {
-            Ok(Some((delivery, mut carried))) => {
-                self.deliver_all(std::mem::take(&mut carried.before));
-                (self.deliver)(PortEvent::Message(delivery));
-                self.flush(carried);
-            }
+            Ok(Some((delivery, carried))) => self.deliver_with(delivery, carried),
             Ok(None) => {}
             Err(err) => tracing::debug!(port, "requeued port message dropped: {err}"),
         }

@@ -107,16 +107,14 @@ impl WorkerState {
     /// Moves what the links brought into the port queues, as far as the
     /// order allows.
     pub(super) fn pump_links(&mut self) {
-        if self.links.is_empty() {
-            return;
-        }
-        let ports: Vec<u64> = self.links.keys().copied().collect();
-        for port in ports {
+        // Runs before every event: no allocation unless a link ended.
+        let mut ended = Vec::new();
+        for (&port, link) in &mut self.links {
             if !self.ports.holds(port) {
                 // Its message has not come yet.
                 continue;
             }
-            while let Some(next) = self.links.get_mut(&port).and_then(LinkEnd::next) {
+            while let Some(next) = link.next() {
                 let message = match next {
                     Next::Data(data) => HostToWorker::PortMessage {
                         port,
@@ -134,7 +132,6 @@ impl WorkerState {
                     },
                     Next::Relayed(_) => continue,
                     Next::Ended(error) => {
-                        self.links.remove(&port);
                         if let Some(error) = error {
                             // The peer broke the link: the pair closes.
                             tracing::warn!(port, "closing a port whose link failed: {error}");
@@ -144,6 +141,7 @@ impl WorkerState {
                         self.ports
                             .ready
                             .push_back(HostToWorker::PortClosed { port, drain: false });
+                        ended.push(port);
                         break;
                     }
                 };
@@ -151,6 +149,9 @@ impl WorkerState {
                     self.ports.ready.push_back(message);
                 }
             }
+        }
+        for port in ended {
+            self.links.remove(&port);
         }
     }
 }

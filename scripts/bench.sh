@@ -11,7 +11,11 @@ cargo build --release --target wasm32-wasip2 \
     -p bench-main -p bench-renderer -p bench-utility
 cargo build --release -p wasmtron-bench -p wasmtron
 bash scripts/build-examples.sh
+# The JavaScript and Python guests, for the compile and compile-cache rows.
+bash scripts/build-polyglot.sh "$target/polyglot-guests"
 exec "$target/release/wasmtron-bench" \
     --guests "$target/wasm32-wasip2/release" \
     --json "$target/bench/results.json" \
-    --paint "$target/release/wasmtron" examples/hello "$@"
+    --paint "$target/release/wasmtron" examples/hello \
+    --compile "$target/polyglot-guests/js-renderer.wasm" \
+    --compile "$target/polyglot-guests/py-utility.wasm" "$@"

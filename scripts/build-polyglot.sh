@@ -6,6 +6,7 @@
 #   py-utility.wasm   Python, componentize-py
 #   c-utility.wasm    C, wit-bindgen c + clang + the preview1 reactor adapter
 #   js-renderer.wasm  JavaScript, a renderer for the test probe page
+#   py-renderer.wasm  Python, the same renderer
 #
 # Usage: scripts/build-polyglot.sh OUT_DIR
 #
@@ -28,6 +29,7 @@ mkdir -p "$1"
 OUT="$(cd "$1" && pwd)"
 WORK="$OUT/work"
 GUESTS="$ROOT/tests/guests/polyglot"
+PY_SDK="$ROOT/guest-sdk/python"
 WIT="$ROOT/wit"
 
 say() { printf '[build-polyglot] %s\n' "$*" >&2; }
@@ -46,7 +48,7 @@ inputs_digest() { # guest-dir
     {
         # Paths relative to the checkout, so a moved checkout is no change.
         cd "$ROOT"
-        find "${1#"$ROOT/"}" wit -type f -not -path "*/__pycache__/*" -print0 | sort -z | xargs -0 sha256sum
+        find "${1#"$ROOT/"}" wit guest-sdk/python -type f -not -path "*/__pycache__/*" -print0 | sort -z | xargs -0 sha256sum
         sha256sum scripts/build-polyglot.sh scripts/install-polyglot.sh
         cat "$TOOLS/js/.installed" "$TOOLS/venv/.installed" "$ADAPTER.version"
         "$WIT_BINDGEN" --version
@@ -90,14 +92,24 @@ build_js_renderer() { # src work out
         --out "$3"
 }
 
-build_py_utility() { # src work out
+# A Python guest of `world`, its module `app` in src, with the SDK's
+# MessagePack module beside it.
+componentize_py() { # world src work out
     # componentize-py generates the `wit_world` bindings while it builds and
     # leaves `__pycache__` beside the modules it compiles: build from a copy
     # in the work folder, so nothing lands beside the sources.
-    mkdir -p "$2/src"
-    cp "$1"/*.py "$2/src/"
-    (cd "$2" && "$COMPONENTIZE_PY" --quiet --wit-path "$WIT" --world utility \
-        componentize app --python-path "$2/src" --output "$3")
+    mkdir -p "$3/src"
+    cp "$2"/*.py "$PY_SDK"/*.py "$3/src/"
+    (cd "$3" && "$COMPONENTIZE_PY" --quiet --wit-path "$WIT" --world "$1" \
+        componentize app --python-path "$3/src" --output "$4")
+}
+
+build_py_utility() { # src work out
+    componentize_py utility "$@"
+}
+
+build_py_renderer() { # src work out
+    componentize_py renderer "$@"
 }
 
 build_c_utility() { # src work out
@@ -112,6 +124,6 @@ build_c_utility() { # src work out
         -o "$3"
 }
 
-for guest in js-utility py-utility c-utility js-renderer; do
+for guest in js-utility py-utility c-utility js-renderer py-renderer; do
     build "$guest"
 done

@@ -37,6 +37,7 @@ step cargo build --release --target wasm32-wasip2 \
 step bash scripts/build-examples.sh
 step cargo run -p wasmtron-bench -- --quick \
     --guests "$target/wasm32-wasip2/release" --json "$target/bench/quick.json" \
-    --paint "$target/debug/wasmtron" examples/hello
+    --paint "$target/debug/wasmtron" examples/hello \
+    --compile "$target/polyglot-guests/c-utility.wasm"
 echo
 echo "test: all steps passed"

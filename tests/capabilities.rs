@@ -75,10 +75,11 @@ fn check_reports_each_components_world_and_imports() {
     let dir = AppDir::new(&manifest_with_windows(&[("main", ALL_CHANNELS)]));
     let engine = Engine::new().expect("an engine");
     let reports = wasmtron::check(&dir.manifest(), &engine).expect("every component passes");
-    let renderer = reports
+    let renderer = &reports
         .iter()
-        .find(|r| r.world == World::Renderer)
-        .expect("the renderer is reported");
+        .find(|r| r.imports.world == World::Renderer)
+        .expect("the renderer is reported")
+        .imports;
     let app_imports: Vec<&str> = renderer
         .imports
         .iter()
@@ -113,18 +114,56 @@ fn the_check_command_exits_non_zero_and_names_the_imports() {
     assert!(stderr.contains("test:sneaky/raw-net"), "{stderr}");
 
     let good = AppDir::new(&manifest_with_windows(&[("main", ALL_CHANNELS)]));
-    let output = std::process::Command::new(wasmtron_tests::wasmtron_binary())
-        .arg("check")
-        .arg(good.path())
-        .output()
-        .expect("wasmtron runs");
-    assert!(output.status.success(), "{output:?}");
-    let stdout = String::from_utf8_lossy(&output.stdout);
+    let cache = tempfile::tempdir().expect("a cache folder");
+    let check = || {
+        let output = std::process::Command::new(wasmtron_tests::wasmtron_binary())
+            .arg("check")
+            .arg(good.path())
+            .env(wasmtron::CACHE_ENV, cache.path())
+            .output()
+            .expect("wasmtron runs");
+        assert!(output.status.success(), "{output:?}");
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let stdout = check();
     assert!(
-        stdout.contains("import wasmtron:app/bridge@0.1.0"),
+        stdout.contains("import wasmtron:app/bridge@0.1.0 [wasmtron]"),
         "{stdout}"
     );
     assert!(stdout.contains("grants: none"), "{stdout}");
+    // What each WASI import holds under no grants.
+    assert!(
+        stdout.contains("import wasi:cli/environment@0.2.6 [wasi: empty: no env, no args]"),
+        "{stdout}"
+    );
+    // The first check compiles and fills the cache; the second loads.
+    assert!(
+        stdout.contains("(renderer world, 0.") && stdout.contains(", compiled in "),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("loaded from the compile cache"),
+        "{stdout}"
+    );
+    let again = check();
+    assert!(!again.contains(", compiled in "), "{again}");
+    assert!(again.contains("loaded from the compile cache"), "{again}");
+
+    // An entry altered on disk is compiled again, never loaded.
+    let entries = cache.path().join("components");
+    for entry in std::fs::read_dir(&entries).expect("the cache has entries") {
+        let path = entry.expect("an entry").path();
+        let mut data = std::fs::read(&path).expect("readable");
+        let last = data.len() - 1;
+        data[last] ^= 0xff;
+        std::fs::write(&path, data).expect("writable");
+    }
+    let altered = check();
+    assert!(altered.contains(", compiled in "), "{altered}");
+    assert!(
+        !altered.contains("loaded from the compile cache"),
+        "{altered}"
+    );
 }
 
 /// Collects everything the host logs, so a test can look for guest output.

@@ -136,38 +136,57 @@ fn a_c_utility_answers_through_every_path() {
     assert!(lang.contains("Clang"), "{lang}");
 }
 
-#[test]
-fn a_javascript_renderer_drives_its_page_and_answers_main() {
-    // Window `a` runs the JavaScript renderer, `b` the Rust test renderer
-    // (to invoke main while `a` answers main's invoke).
+/// Runs the renderer built from `guest` (tagging what it writes with `tag`)
+/// in window `a`, with the Rust test renderer in `b` to invoke main while `a`
+/// answers main's invoke.
+fn drive_renderer(guest: &str, tag: &str) {
     let manifest = manifest_with_windows(&[("a", ALL_CHANNELS), ("b", ALL_CHANNELS)]).replacen(
         "dist/renderer.wasm",
-        "dist/js-renderer.wasm",
+        &format!("dist/{guest}.wasm"),
         1,
     );
     let dir = AppDir::new(&manifest);
-    let component = polyglot_guests().join("js-renderer.wasm");
+    let component = polyglot_guests().join(format!("{guest}.wasm"));
     dir.copy(
         component.to_str().expect("the target dir is UTF-8"),
-        "dist/js-renderer.wasm",
+        &format!("dist/{guest}.wasm"),
     );
     // `start` waits for each page's `#status` to read "loaded", which only
-    // the JavaScript renderer's `on-load` writes in `a`.
+    // the guest's `on-load` writes in `a`.
     let app = Running::start(dir).expect("the app starts");
 
     // DOM events in, an invoke of main, the reply into the page.
-    assert_eq!(app.invoke("a", "echo", "hi"), "js:ok:hi");
+    assert_eq!(app.invoke("a", "echo", "hi"), format!("{tag}:ok:hi"));
     let refused = app.invoke("a", "nobody", "");
-    assert!(refused.starts_with("js:err:no-handler:"), "{refused}");
+    assert!(
+        refused.starts_with(&format!("{tag}:err:no-handler:")),
+        "{refused}"
+    );
     // A push from main.
-    assert_eq!(app.invoke("a", "push-back", "yo"), "js:ok:pushed");
-    app.wait_text("a", "#pushes", "js:pushed:yo");
-    // Main invokes the JavaScript renderer's handlers.
-    assert_eq!(app.invoke("b", "window-invoke", "a|echo|x"), "ok:ok:js:x");
+    assert_eq!(
+        app.invoke("a", "push-back", "yo"),
+        format!("{tag}:ok:pushed")
+    );
+    app.wait_text("a", "#pushes", &format!("{tag}:pushed:yo"));
+    // Main invokes the guest's handlers.
+    assert_eq!(
+        app.invoke("b", "window-invoke", "a|echo|x"),
+        format!("ok:ok:{tag}:x")
+    );
     let missing = app.invoke("b", "window-invoke", "a|nope|");
     assert!(
         missing.starts_with("ok:err:handler-failed:")
-            && missing.contains("js-renderer has no handler for `nope`"),
+            && missing.contains(&format!("{guest} has no handler for `nope`")),
         "{missing}"
     );
+}
+
+#[test]
+fn a_javascript_renderer_drives_its_page_and_answers_main() {
+    drive_renderer("js-renderer", "js");
+}
+
+#[test]
+fn a_python_renderer_drives_its_page_and_answers_main() {
+    drive_renderer("py-renderer", "py");
 }

@@ -13,7 +13,7 @@ mod paint;
 mod peers;
 mod report;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context as _;
@@ -56,6 +56,8 @@ struct Options {
     json: PathBuf,
     /// The `wasmtron` binary and the app whose first paint is timed.
     paint: Option<(PathBuf, PathBuf)>,
+    /// Components whose compile and cache load are timed.
+    compile: Vec<PathBuf>,
 }
 
 fn options() -> anyhow::Result<Options> {
@@ -63,6 +65,7 @@ fn options() -> anyhow::Result<Options> {
     let mut guests = None;
     let mut json = None;
     let mut paint = None;
+    let mut compile = Vec::new();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -74,8 +77,9 @@ fn options() -> anyhow::Result<Options> {
                 let app = args.next().context("--paint WASMTRON APP")?;
                 paint = Some((PathBuf::from(binary), PathBuf::from(app)));
             }
+            "--compile" => compile.push(PathBuf::from(args.next().context("--compile COMPONENT")?)),
             other => anyhow::bail!(
-                "unknown argument `{other}`; usage: wasmtron-bench --guests DIR [--json FILE] [--paint WASMTRON APP] [--quick]"
+                "unknown argument `{other}`; usage: wasmtron-bench --guests DIR [--json FILE] [--paint WASMTRON APP] [--compile COMPONENT]... [--quick]"
             ),
         }
     }
@@ -84,7 +88,48 @@ fn options() -> anyhow::Result<Options> {
         guests: guests.context("--guests DIR (the built bench guests) is required")?,
         json: json.unwrap_or_else(|| PathBuf::from("target/bench/results.json")),
         paint,
+        compile,
     })
+}
+
+/// Compiling `component` with a fresh engine each time, against loading it
+/// from a compile cache (also with a fresh engine, so nothing is in memory).
+fn compile_rows(table: &mut Table, component: &Path, times: u32) -> anyhow::Result<()> {
+    let name = component
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let size = std::fs::metadata(component)
+        .with_context(|| format!("cannot read {}", component.display()))?
+        .len();
+    let cache = tempfile::tempdir()?;
+    let mut compiled = Vec::new();
+    let mut loaded = Vec::new();
+    for _ in 0..times {
+        let engine = wasmtron::Engine::new()?;
+        let (_, report) = engine.load_traced(component)?;
+        compiled.push(report.elapsed.as_secs_f64() * 1e3);
+    }
+    // The first load through the cache compiles and stores it.
+    wasmtron::Engine::new()?
+        .with_cache(cache.path())?
+        .load_traced(component)?;
+    for _ in 0..times {
+        let engine = wasmtron::Engine::new()?.with_cache(cache.path())?;
+        let (_, report) = engine.load_traced(component)?;
+        anyhow::ensure!(
+            report.compiled == wasmtron::Compiled::FromCache,
+            "{name} did not come from the cache"
+        );
+        loaded.push(report.elapsed.as_secs_f64() * 1e3);
+    }
+    let label = format!("{name} ({:.1} MB)", size as f64 / 1e6);
+    table.latency_ms(&format!("compile {label}"), Stats::of(&compiled).p50);
+    table.latency_ms(
+        &format!("load {label} from the compile cache"),
+        Stats::of(&loaded).p50,
+    );
+    Ok(())
 }
 
 fn main() -> ExitCode {
@@ -195,8 +240,17 @@ fn run() -> anyhow::Result<()> {
     if let Some((binary, app)) = &options.paint {
         eprintln!("wasmtron: first paint…");
         let launches = if options.quick { 1 } else { 5 };
-        let samples = paint::first_paint(binary, app, launches)?;
-        table.first_paint(Stats::of(&samples).p50);
+        let paint = paint::first_paint(binary, app, launches)?;
+        table.latency_ms(
+            "launch → first window painted (compile cache empty)",
+            paint.cold,
+        );
+        table.first_paint(Stats::of(&paint.warm).p50);
+    }
+
+    for component in &options.compile {
+        eprintln!("wasmtron: compiling {}…", component.display());
+        compile_rows(&mut table, component, if options.quick { 1 } else { 3 })?;
     }
 
     eprintln!("peers…");

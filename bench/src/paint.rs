@@ -65,22 +65,34 @@ impl Drop for Display {
 }
 
 /// Milliseconds from spawning `wasmtron run <app>` to its first painted
-/// frame, once per launch.
-pub fn first_paint(wasmtron: &Path, app: &Path, launches: u32) -> anyhow::Result<Vec<f64>> {
-    let display = Display::get()?;
-    let mut samples = Vec::new();
-    for _ in 0..launches {
-        samples.push(launch(wasmtron, app, &display.name)?);
-    }
-    Ok(samples)
+/// frame: the first launch with an empty compile cache (every component
+/// compiled), then `warm` launches that load them from the cache it filled.
+pub struct Paint {
+    pub cold: f64,
+    pub warm: Vec<f64>,
 }
 
-fn launch(wasmtron: &Path, app: &Path, display: &str) -> anyhow::Result<f64> {
+pub fn first_paint(wasmtron: &Path, app: &Path, warm: u32) -> anyhow::Result<Paint> {
+    let display = Display::get()?;
+    let cache = tempfile::tempdir().context("cannot make a compile cache folder")?;
+    let cold = launch(wasmtron, app, &display.name, cache.path())?;
+    let mut samples = Vec::new();
+    for _ in 0..warm {
+        samples.push(launch(wasmtron, app, &display.name, cache.path())?);
+    }
+    Ok(Paint {
+        cold,
+        warm: samples,
+    })
+}
+
+fn launch(wasmtron: &Path, app: &Path, display: &str, cache: &Path) -> anyhow::Result<f64> {
     let started = Instant::now();
     let mut child = Command::new(wasmtron)
         .arg("run")
         .arg(app)
         .env("DISPLAY", display)
+        .env(wasmtron::CACHE_ENV, cache)
         .env("WASMTRON_LOG", "info")
         .env("NO_COLOR", "1")
         .stdin(Stdio::null())

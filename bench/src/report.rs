@@ -225,7 +225,7 @@ impl Table {
 
     pub fn first_paint(&mut self, ms: f64) {
         let row = self.put(
-            "launch → first window painted",
+            "launch → first window painted (compile cache warm)",
             "ms",
             Better::Lower,
             Column::Wasmtron,

@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand};
 
 use crate::capabilities::ImportSource;
 use crate::window::{DesktopEventLoop, HeadlessBackend};
-use crate::{App, AppExit, Engine, Manifest};
+use crate::{App, AppExit, Compiled, Engine, Manifest};
 
 /// Exit code for a manifest or component that is refused.
 const EXIT_REFUSED: u8 = 2;
@@ -132,48 +132,21 @@ fn check(app_dir: &std::path::Path) -> ExitCode {
         Err(code) => return code,
     };
     let engine = match Engine::new() {
-        Ok(engine) => engine,
+        Ok(engine) => engine.with_default_cache(),
         Err(err) => {
             eprintln!("error: {err:#}");
             return ExitCode::FAILURE;
         }
     };
     println!("app `{}` ({})", manifest.name, manifest.root.display());
+    match engine.cache_dir() {
+        Some(dir) => println!("compile cache: {}", dir.display()),
+        None => println!("compile cache: off (every launch compiles)"),
+    }
     match crate::check(&manifest, &engine) {
-        Ok(reports) => {
-            for report in reports {
-                println!(
-                    "\ncomponent `{}` ({} world)",
-                    report.component, report.world
-                );
-                let dirs = manifest
-                    .utility(&report.component)
-                    .map(|u| u.grants.dirs.as_slice())
-                    .unwrap_or_default();
-                if dirs.is_empty() {
-                    println!(
-                        "  grants: none (WASI linked empty: no directories, env, args or sockets)"
-                    );
-                }
-                for dir in dirs {
-                    let access = if dir.writable {
-                        "read-write"
-                    } else {
-                        "read-only"
-                    };
-                    println!(
-                        "  grant: {access} folder {} as `{}`",
-                        dir.host.display(),
-                        dir.guest
-                    );
-                }
-                for import in report.imports {
-                    let source = match import.source {
-                        ImportSource::App => "wasmtron",
-                        ImportSource::Wasi => "wasi, empty",
-                    };
-                    println!("  import {} [{source}]", import.name);
-                }
+        Ok(checked) => {
+            for component in checked {
+                print_component(&manifest, &component);
             }
             for window in &manifest.windows {
                 println!(
@@ -192,5 +165,81 @@ fn check(app_dir: &std::path::Path) -> ExitCode {
             eprintln!("{} component(s) would be refused", errors.len());
             ExitCode::from(EXIT_REFUSED)
         }
+    }
+}
+
+/// One component of `wasmtron check`: how it was compiled, what it imports,
+/// and what each import gives it.
+fn print_component(manifest: &Manifest, checked: &crate::app::Checked) {
+    let report = &checked.imports;
+    let load = &checked.load;
+    let how = match load.compiled {
+        Compiled::Now => "compiled",
+        Compiled::FromCache => "loaded from the compile cache",
+        Compiled::InMemory => "already loaded",
+    };
+    println!(
+        "\ncomponent `{}` ({} world, {:.1} MB, {how} in {:.0} ms)",
+        report.component,
+        report.world,
+        load.bytes as f64 / 1_048_576.0,
+        load.elapsed.as_secs_f64() * 1000.0
+    );
+    let utility = manifest.utility(&report.component);
+    let dirs = utility
+        .map(|u| u.grants.dirs.as_slice())
+        .unwrap_or_default();
+    if dirs.is_empty() {
+        println!("  grants: none");
+    }
+    for dir in dirs {
+        let access = if dir.writable {
+            "read-write"
+        } else {
+            "read-only"
+        };
+        println!(
+            "  grant: {access} folder {} as `{}`",
+            dir.host.display(),
+            dir.guest
+        );
+    }
+    for import in &report.imports {
+        let holds = match import.source {
+            ImportSource::App => "wasmtron".to_owned(),
+            ImportSource::Wasi => {
+                format!(
+                    "wasi: {}",
+                    wasi_holds(&import.name, !dirs.is_empty(), utility.is_some())
+                )
+            }
+        };
+        println!("  import {} [{holds}]", import.name);
+    }
+}
+
+/// What a WASI import gives a component under its grants (see
+/// `capabilities::wasi_context`).
+fn wasi_holds(import: &str, has_dirs: bool, utility: bool) -> &'static str {
+    let interface = import.split('@').next().unwrap_or(import);
+    match interface {
+        "wasi:filesystem/preopens" | "wasi:filesystem/types" if has_dirs => {
+            "only the granted folders"
+        }
+        "wasi:filesystem/preopens" | "wasi:filesystem/types" => "empty: no folders",
+        "wasi:cli/environment" if utility => {
+            "only the args and env main passes to fork, none otherwise"
+        }
+        "wasi:cli/environment" => "empty: no env, no args",
+        "wasi:cli/stdin" => "empty: end of input",
+        "wasi:cli/stdout" | "wasi:cli/stderr" => "written to the host log",
+        "wasi:cli/exit" => "ends this component only",
+        "wasi:sockets/ip-name-lookup" => "empty: every lookup refused",
+        i if i.starts_with("wasi:sockets/") => "empty: every address refused",
+        i if i.starts_with("wasi:clocks/") => "the clock",
+        i if i.starts_with("wasi:random/") => "random bytes",
+        i if i.starts_with("wasi:io/") => "streams and polling, nothing to reach by them",
+        i if i.starts_with("wasi:cli/terminal") => "empty: no terminal",
+        _ => "linked empty",
     }
 }

@@ -34,8 +34,8 @@ pub mod manifest;
 pub mod window;
 pub mod wire;
 
-pub use app::{App, AppBuilder, AppError, AppExit, ForkError, WindowControlError, check};
-pub use engine::{Engine, LoadError};
+pub use app::{App, AppBuilder, AppError, AppExit, Checked, ForkError, WindowControlError, check};
+pub use engine::{CACHE_ENV, CacheError, CompileCache, Compiled, Engine, LoadError, LoadReport};
 pub use ipc::{ErrorCode, IpcError, NativeHandler, Router, Sender};
 pub use manifest::{Isolation, Manifest, ManifestError};
 pub use ports::PortError;

@@ -13,7 +13,7 @@ pub(crate) use shell::{StdioMode, UtilityOptions};
 
 use crate::capabilities::{self, CapabilityError, ImportReport, World};
 use crate::component::{MainCall, MainHandle, spawn_main};
-use crate::engine::{Engine, LoadError};
+use crate::engine::{Engine, LoadError, LoadReport};
 use crate::ipc::{NativeHandler, Router};
 use crate::manifest::{Isolation, Manifest};
 use crate::supervisor::{InProcess, Process, ProcessMetric, Supervisor, Transport};
@@ -62,7 +62,7 @@ pub enum AppError {
 /// # Errors
 /// Every component that would be refused, with its reasons. All components
 /// are checked even when an early one fails.
-pub fn check(manifest: &Manifest, engine: &Engine) -> Result<Vec<ImportReport>, Vec<AppError>> {
+pub fn check(manifest: &Manifest, engine: &Engine) -> Result<Vec<Checked>, Vec<AppError>> {
     let mut targets = Vec::new();
     if let Some(main) = &manifest.main {
         targets.push((
@@ -80,12 +80,15 @@ pub fn check(manifest: &Manifest, engine: &Engine) -> Result<Vec<ImportReport>, 
     let mut reports = Vec::new();
     let mut errors = Vec::new();
     for (name, world, path) in targets {
-        let checked = engine
-            .load(path)
-            .map_err(AppError::from)
-            .and_then(|component| {
-                capabilities::check(engine, &component, world, &name).map_err(AppError::from)
-            });
+        let checked =
+            engine
+                .load_traced(path)
+                .map_err(AppError::from)
+                .and_then(|(component, load)| {
+                    capabilities::check(engine, &component, world, &name)
+                        .map(|imports| Checked { imports, load })
+                        .map_err(AppError::from)
+                });
         match checked {
             Ok(report) => reports.push(report),
             Err(err) => errors.push(err),
@@ -96,6 +99,14 @@ pub fn check(manifest: &Manifest, engine: &Engine) -> Result<Vec<ImportReport>, 
     } else {
         Err(errors)
     }
+}
+
+/// A component that [`check`] accepted: what it imports, and how it was
+/// compiled (or loaded from the compile cache).
+#[derive(Debug, Clone)]
+pub struct Checked {
+    pub imports: ImportReport,
+    pub load: LoadReport,
 }
 
 /// When the first app of this process started.
@@ -176,7 +187,7 @@ impl AppBuilder {
         }
         let engine = match self.engine {
             Some(engine) => engine,
-            None => Engine::new().map_err(AppError::Start)?,
+            None => Engine::new().map_err(AppError::Start)?.with_default_cache(),
         };
         if let Err(mut errors) = check(&self.manifest, &engine) {
             return Err(errors.remove(0));

@@ -1,0 +1,404 @@
+//! The compile cache on disk: components compiled ahead of time by this
+//! host, keyed by their content and by the engine that compiled them.
+//!
+//! Compiling a JavaScript or Python component (tens of megabytes) takes
+//! seconds; loading its compiled form takes milliseconds. Loading compiled
+//! code means trusting it completely (`Component::deserialize` runs no
+//! validation), so an entry is only ever loaded when it carries a tag that
+//! only this host could have made: an HMAC-SHA256 of the entry under a key
+//! the cache created for itself (`key`, mode 0600, in a 0700 folder). A file
+//! copied in from elsewhere, cut short or altered fails the tag and is
+//! compiled again, never loaded.
+//!
+//! Layout of `<dir>/components/<key>.cwasm`: [`MAGIC`], the 32-byte tag,
+//! then wasmtime's serialized component. The entry's name is the SHA-256 of
+//! the component's bytes, the engine's compatibility hash (wasmtime's
+//! version and every setting that changes code) and this crate's version.
+
+use std::fs::{self, File, OpenOptions};
+use std::hash::{Hash, Hasher};
+use std::io::{self, Read, Write};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use hmac::{Hmac, Mac};
+use sha2::{Digest, Sha256};
+
+type Tag = Hmac<Sha256>;
+
+/// First bytes of every entry; a new layout gets a new magic.
+const MAGIC: &[u8; 8] = b"wtcwasm1";
+const TAG_LEN: usize = 32;
+const KEY_LEN: usize = 32;
+
+/// The cache keeps its entries under this many bytes, dropping those used
+/// longest ago first (a JavaScript or Python component compiles to ~35 MB).
+const MAX_BYTES: u64 = 1 << 30;
+
+/// Environment variable naming the cache folder; `off` turns the cache off.
+pub const CACHE_ENV: &str = "WASMTRON_CACHE_DIR";
+
+/// Why the cache could not be opened (the host then compiles every time).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CacheError {
+    #[error("cannot use the compile cache at {}: {source}", path.display())]
+    Io { path: PathBuf, source: io::Error },
+    #[error(
+        "the compile cache key {} is not private to this user (owner or mode); \
+         compiled code from it would not be trustworthy",
+        path.display()
+    )]
+    NotPrivate { path: PathBuf },
+}
+
+/// An open compile cache.
+pub struct CompileCache {
+    dir: PathBuf,
+    key: [u8; KEY_LEN],
+}
+
+impl std::fmt::Debug for CompileCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the key.
+        f.debug_struct("CompileCache")
+            .field("dir", &self.dir)
+            .finish_non_exhaustive()
+    }
+}
+
+impl CompileCache {
+    /// The folder the cache uses by default: `$WASMTRON_CACHE_DIR`, else
+    /// `$XDG_CACHE_HOME/wasmtron`, else `~/.cache/wasmtron`. `None` when
+    /// `WASMTRON_CACHE_DIR=off` or no home is known.
+    pub fn default_dir() -> Option<PathBuf> {
+        if let Some(dir) = std::env::var_os(CACHE_ENV) {
+            return (dir != "off" && !dir.is_empty()).then(|| PathBuf::from(dir));
+        }
+        if let Some(xdg) = std::env::var_os("XDG_CACHE_HOME").filter(|d| !d.is_empty()) {
+            return Some(PathBuf::from(xdg).join("wasmtron"));
+        }
+        std::env::var_os("HOME")
+            .filter(|h| !h.is_empty())
+            .map(|home| PathBuf::from(home).join(".cache/wasmtron"))
+    }
+
+    /// Opens (creating when missing) the cache in `dir`.
+    ///
+    /// # Errors
+    /// [`CacheError`] when the folder or its key cannot be made, or the key
+    /// is readable or writable by anyone but this user.
+    pub fn open(dir: &Path) -> Result<Self, CacheError> {
+        let io_at = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| CacheError::Io { path, source }
+        };
+        let entries = dir.join("components");
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&entries)
+            .map_err(io_at(&entries))?;
+        let key_path = dir.join("key");
+        let key = read_or_make_key(&key_path)?;
+        Ok(CompileCache { dir: entries, key })
+    }
+
+    /// The folder holding the entries.
+    pub fn entries(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Where the entry for `bytes` compiled by an engine with
+    /// `compatibility` lives.
+    pub fn entry_path(&self, bytes: &[u8], compatibility: impl Hash) -> PathBuf {
+        let mut digest = Sha256::new();
+        digest.update(b"wasmtron compile cache\0");
+        digest.update(env!("CARGO_PKG_VERSION").as_bytes());
+        digest.update([0]);
+        digest.update(Sha256::digest(bytes));
+        let mut hasher = DigestHasher(&mut digest);
+        compatibility.hash(&mut hasher);
+        let name = hex(&digest.finalize());
+        self.dir.join(format!("{name}.cwasm"))
+    }
+
+    /// The compiled component stored at `entry`, when it is there and its
+    /// tag proves this cache wrote it. `Err` only for read failures other
+    /// than a missing file; a bad tag is `Ok(None)` with a warning.
+    pub fn get(&self, entry: &Path) -> io::Result<Option<Vec<u8>>> {
+        let mut file = match File::open(entry) {
+            Ok(file) => file,
+            Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(err) => return Err(err),
+        };
+        let mut data = Vec::new();
+        file.read_to_end(&mut data)?;
+        if data.len() < MAGIC.len() + TAG_LEN || &data[..MAGIC.len()] != MAGIC {
+            tracing::warn!(entry = %entry.display(), "compile cache entry has the wrong layout; compiling again");
+            return Ok(None);
+        }
+        let (tag, artifact) = data[MAGIC.len()..].split_at(TAG_LEN);
+        if self.tag(entry, artifact).verify_slice(tag).is_err() {
+            tracing::warn!(entry = %entry.display(), "compile cache entry was not made by this cache (bad tag); compiling again");
+            return Ok(None);
+        }
+        let start = MAGIC.len() + TAG_LEN;
+        data.drain(..start);
+        // Used now: the last to go when the cache is trimmed.
+        let _ = file.set_modified(std::time::SystemTime::now());
+        Ok(Some(data))
+    }
+
+    /// Stores `artifact` at `entry` with its tag. The file appears whole or
+    /// not at all (written beside it, then renamed).
+    ///
+    /// # Errors
+    /// Any write failure; the caller goes on without the entry.
+    pub fn put(&self, entry: &Path, artifact: &[u8]) -> io::Result<()> {
+        let tag = self.tag(entry, artifact).finalize().into_bytes();
+        let temporary = entry.with_extension(format!("tmp{}", std::process::id()));
+        let written = (|| {
+            let mut file = OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(true)
+                .mode(0o600)
+                .open(&temporary)?;
+            file.write_all(MAGIC)?;
+            file.write_all(&tag)?;
+            file.write_all(artifact)?;
+            file.sync_data()?;
+            fs::rename(&temporary, entry)
+        })();
+        if written.is_err() {
+            let _ = fs::remove_file(&temporary);
+        }
+        written?;
+        self.trim(MAX_BYTES);
+        Ok(())
+    }
+
+    /// Drops the entries used longest ago until the rest fit in `limit`.
+    fn trim(&self, limit: u64) {
+        let Ok(listing) = fs::read_dir(&self.dir) else {
+            return;
+        };
+        let mut entries: Vec<_> = listing
+            .filter_map(Result::ok)
+            .filter(|e| e.path().extension().is_some_and(|x| x == "cwasm"))
+            .filter_map(|e| {
+                let meta = e.metadata().ok()?;
+                Some((meta.modified().ok()?, meta.len(), e.path()))
+            })
+            .collect();
+        let mut total: u64 = entries.iter().map(|(_, len, _)| len).sum();
+        entries.sort();
+        for (_, len, path) in entries {
+            if total <= limit {
+                break;
+            }
+            if fs::remove_file(&path).is_ok() {
+                total -= len;
+            }
+        }
+    }
+
+    /// The tag binds the artifact to the entry's name, so a valid entry
+    /// cannot be renamed to stand for another component.
+    fn tag(&self, entry: &Path, artifact: &[u8]) -> Tag {
+        let mut tag = Tag::new_from_slice(&self.key).expect("HMAC takes keys of any length");
+        let name = entry
+            .file_name()
+            .map(|n| n.as_encoded_bytes())
+            .unwrap_or_default();
+        tag.update(&(name.len() as u64).to_le_bytes());
+        tag.update(name);
+        tag.update(artifact);
+        tag
+    }
+}
+
+/// Reads the cache's key, making it on first use. A key anyone else could
+/// read or replace is refused.
+fn read_or_make_key(path: &Path) -> Result<[u8; KEY_LEN], CacheError> {
+    let io_err = |source| CacheError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    if !path.exists() {
+        // Written whole beside it, then linked into place: a host starting
+        // at the same moment sees no key or a whole one, and a link never
+        // replaces a key another host made first.
+        let fresh = path.with_extension(format!("new{}", std::process::id()));
+        let made = (|| {
+            let mut key = [0; KEY_LEN];
+            File::open("/dev/urandom")?.read_exact(&mut key)?;
+            let mut file = OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(&fresh)?;
+            file.write_all(&key)?;
+            file.sync_all()?;
+            match fs::hard_link(&fresh, path) {
+                Err(err) if err.kind() != io::ErrorKind::AlreadyExists => Err(err),
+                _ => Ok(()),
+            }
+        })();
+        let _ = fs::remove_file(&fresh);
+        made.map_err(io_err)?;
+    }
+    let mut file = File::open(path).map_err(io_err)?;
+    let meta = file.metadata().map_err(io_err)?;
+    let private =
+        owned_by_me(meta.uid()) && meta.permissions().mode() & 0o077 == 0 && meta.is_file();
+    if !private {
+        return Err(CacheError::NotPrivate {
+            path: path.to_path_buf(),
+        });
+    }
+    let mut key = [0; KEY_LEN];
+    file.read_exact(&mut key).map_err(io_err)?;
+    Ok(key)
+}
+
+#[cfg(target_os = "linux")]
+fn owned_by_me(uid: u32) -> bool {
+    uid == rustix::process::geteuid().as_raw()
+}
+
+/// Elsewhere the mode check stands alone.
+#[cfg(not(target_os = "linux"))]
+fn owned_by_me(_uid: u32) -> bool {
+    true
+}
+
+/// Feeds `Hash` output into a SHA-256.
+struct DigestHasher<'a>(&'a mut Sha256);
+
+impl Hasher for DigestHasher<'_> {
+    fn finish(&self) -> u64 {
+        // Only `write` matters here; the digest is read by the owner.
+        0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        self.0.update(bytes);
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    bytes.iter().fold(String::new(), |mut out, b| {
+        let _ = write!(out, "{b:02x}");
+        out
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cache() -> (tempfile::TempDir, CompileCache) {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let cache = CompileCache::open(dir.path()).expect("the cache opens");
+        (dir, cache)
+    }
+
+    #[test]
+    fn an_entry_comes_back_as_written() {
+        let (_dir, cache) = cache();
+        let entry = cache.entry_path(b"component", 7u64);
+        assert_eq!(cache.get(&entry).expect("readable"), None);
+        cache.put(&entry, b"compiled code").expect("written");
+        assert_eq!(
+            cache.get(&entry).expect("readable").as_deref(),
+            Some(&b"compiled code"[..])
+        );
+    }
+
+    #[test]
+    fn entries_depend_on_content_and_engine() {
+        let (_dir, cache) = cache();
+        let a = cache.entry_path(b"component", 7u64);
+        assert_eq!(a, cache.entry_path(b"component", 7u64));
+        assert_ne!(a, cache.entry_path(b"component!", 7u64));
+        assert_ne!(a, cache.entry_path(b"component", 8u64));
+    }
+
+    #[test]
+    fn an_altered_or_foreign_entry_is_never_returned() {
+        let (dir, cache) = cache();
+        let entry = cache.entry_path(b"component", 1u64);
+        cache.put(&entry, b"compiled code").expect("written");
+
+        // One bit flipped in the code.
+        let mut data = fs::read(&entry).expect("readable");
+        let last = data.len() - 1;
+        data[last] ^= 1;
+        fs::write(&entry, &data).expect("writable");
+        assert_eq!(cache.get(&entry).expect("readable"), None);
+
+        // A whole entry made with another key (another cache, another user).
+        let other_dir = tempfile::tempdir().expect("a temporary folder");
+        let other = CompileCache::open(other_dir.path()).expect("the cache opens");
+        let foreign = other.entry_path(b"component", 1u64);
+        other.put(&foreign, b"compiled code").expect("written");
+        fs::copy(&foreign, &entry).expect("copied");
+        assert_eq!(cache.get(&entry).expect("readable"), None);
+
+        // A valid entry renamed to stand for another component.
+        let second = cache.entry_path(b"other component", 1u64);
+        cache.put(&second, b"other code").expect("written");
+        fs::copy(&second, &entry).expect("copied");
+        assert_eq!(cache.get(&entry).expect("readable"), None);
+
+        // Cut short, and the wrong layout.
+        fs::write(&entry, &MAGIC[..4]).expect("writable");
+        assert_eq!(cache.get(&entry).expect("readable"), None);
+        drop(dir);
+    }
+
+    #[test]
+    fn the_cache_drops_what_was_used_longest_ago() {
+        let (_dir, cache) = cache();
+        let old = cache.entry_path(b"old", 1u64);
+        let used = cache.entry_path(b"used", 1u64);
+        cache.put(&old, &[0; 100]).expect("written");
+        cache.put(&used, &[0; 100]).expect("written");
+        let long_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        for entry in [&old, &used] {
+            File::options()
+                .write(true)
+                .open(entry)
+                .and_then(|f| f.set_modified(long_ago))
+                .expect("mtime set");
+        }
+        // Reading `used` makes it the newest; trimming to one entry keeps it.
+        assert!(cache.get(&used).expect("readable").is_some());
+        cache.trim(150 + (MAGIC.len() + TAG_LEN) as u64);
+        assert!(!old.exists());
+        assert!(cache.get(&used).expect("readable").is_some());
+    }
+
+    #[test]
+    fn the_key_survives_reopening_and_must_be_private() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let first = CompileCache::open(dir.path()).expect("the cache opens");
+        let entry = first.entry_path(b"component", 1u64);
+        first.put(&entry, b"code").expect("written");
+        let again = CompileCache::open(dir.path()).expect("the cache opens again");
+        assert_eq!(
+            again.get(&entry).expect("readable").as_deref(),
+            Some(&b"code"[..])
+        );
+
+        let key = dir.path().join("key");
+        fs::set_permissions(&key, fs::Permissions::from_mode(0o644)).expect("chmod");
+        assert!(matches!(
+            CompileCache::open(dir.path()),
+            Err(CacheError::NotPrivate { .. })
+        ));
+    }
+}

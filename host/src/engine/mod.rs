@@ -1,0 +1,292 @@
+//! The wasmtime engine and the components it has compiled.
+
+mod cache;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+
+pub use cache::{CACHE_ENV, CacheError, CompileCache};
+
+use anyhow::Context as _;
+use wasmtime::component::Component;
+
+/// Why a component could not be loaded. Names the component.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LoadError {
+    #[error("cannot read component `{}`: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("`{}` is not a valid WebAssembly component: {reason}", path.display())]
+    Invalid { path: PathBuf, reason: String },
+}
+
+/// How a component was made ready by [`Engine::load`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Compiled {
+    /// Already loaded by this engine (same path, same modification time).
+    InMemory,
+    /// Loaded from the compile cache on disk.
+    FromCache,
+    /// Compiled now (and stored in the cache when there is one).
+    Now,
+}
+
+/// What [`Engine::load_traced`] did and how long it took.
+#[derive(Debug, Clone, Copy)]
+pub struct LoadReport {
+    pub compiled: Compiled,
+    pub elapsed: Duration,
+    /// The component's size in bytes (0 when it came from memory).
+    pub bytes: usize,
+}
+
+/// One wasmtime engine for the whole host, with compiled components cached
+/// by path and modification time (opening the same window twice compiles its
+/// renderer once), and on disk across launches when it has a
+/// [`CompileCache`].
+#[derive(Clone)]
+pub struct Engine {
+    inner: wasmtime::Engine,
+    compiled: Arc<Mutex<HashMap<PathBuf, (SystemTime, Component)>>>,
+    disk: Option<Arc<CompileCache>>,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine").finish_non_exhaustive()
+    }
+}
+
+impl Engine {
+    /// Creates the engine with the component model on.
+    ///
+    /// # Errors
+    /// When wasmtime rejects the configuration (for example, an unsupported CPU).
+    pub fn new() -> anyhow::Result<Self> {
+        let mut config = wasmtime::Config::new();
+        config.wasm_component_model(true);
+        let inner = wasmtime::Engine::new(&config)
+            .map_err(anyhow::Error::from)
+            .context("cannot create the wasmtime engine")?;
+        Ok(Engine {
+            inner,
+            compiled: Arc::default(),
+            disk: None,
+        })
+    }
+
+    /// The engine with the compile cache in `dir` (see [`CompileCache`]).
+    ///
+    /// # Errors
+    /// [`CacheError`] when the cache cannot be opened or is not private.
+    pub fn with_cache(mut self, dir: &Path) -> Result<Self, CacheError> {
+        self.disk = Some(Arc::new(CompileCache::open(dir)?));
+        Ok(self)
+    }
+
+    /// The engine with the compile cache in its default folder
+    /// ([`CompileCache::default_dir`]); without one, with a warning, when
+    /// that cannot be opened.
+    pub fn with_default_cache(self) -> Self {
+        let Some(dir) = CompileCache::default_dir() else {
+            return self;
+        };
+        match self.clone().with_cache(&dir) {
+            Ok(engine) => engine,
+            Err(err) => {
+                tracing::warn!("{err}; components are compiled on every launch");
+                self
+            }
+        }
+    }
+
+    /// The compile cache's folder of entries, when there is one.
+    pub fn cache_dir(&self) -> Option<&Path> {
+        self.disk.as_deref().map(CompileCache::entries)
+    }
+
+    /// The underlying wasmtime engine.
+    pub fn wasmtime(&self) -> &wasmtime::Engine {
+        &self.inner
+    }
+
+    /// Compiles the component at `path`, or returns the cached compilation.
+    ///
+    /// # Errors
+    /// [`LoadError`] when the file is unreadable or not a valid component.
+    pub fn load(&self, path: &Path) -> Result<Component, LoadError> {
+        self.load_traced(path).map(|(component, _)| component)
+    }
+
+    /// [`Engine::load`], also saying where the component came from.
+    ///
+    /// # Errors
+    /// [`LoadError`] when the file is unreadable or not a valid component.
+    pub fn load_traced(&self, path: &Path) -> Result<(Component, LoadReport), LoadError> {
+        let started = Instant::now();
+        let io = |source| LoadError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let modified = std::fs::metadata(path)
+            .and_then(|m| m.modified())
+            .map_err(io)?;
+        if let Some((stamp, component)) = self.cached(path)
+            && stamp == modified
+        {
+            let report = LoadReport {
+                compiled: Compiled::InMemory,
+                elapsed: started.elapsed(),
+                bytes: 0,
+            };
+            return Ok((component, report));
+        }
+        let bytes = std::fs::read(path).map_err(io)?;
+        let (component, compiled) = match &self.disk {
+            Some(disk) => self.through_cache(disk, path, &bytes)?,
+            None => (self.compile_with_progress(path, &bytes)?, Compiled::Now),
+        };
+        if let Ok(mut cached) = self.compiled.lock() {
+            cached.insert(path.to_path_buf(), (modified, component.clone()));
+        }
+        let report = LoadReport {
+            compiled,
+            elapsed: started.elapsed(),
+            bytes: bytes.len(),
+        };
+        Ok((component, report))
+    }
+
+    /// Loads the component from the disk cache, or compiles and stores it.
+    /// A cache that fails to read or write costs a compile, never a load.
+    fn through_cache(
+        &self,
+        disk: &CompileCache,
+        path: &Path,
+        bytes: &[u8],
+    ) -> Result<(Component, Compiled), LoadError> {
+        let entry = disk.entry_path(bytes, self.inner.precompile_compatibility_hash());
+        match disk.get(&entry) {
+            Ok(Some(artifact)) => match self.deserialize_own(&artifact) {
+                Ok(component) => return Ok((component, Compiled::FromCache)),
+                Err(err) => tracing::warn!(
+                    entry = %entry.display(),
+                    "cannot load a compile cache entry ({err:#}); compiling again"
+                ),
+            },
+            Ok(None) => {}
+            Err(err) => tracing::warn!(
+                entry = %entry.display(),
+                "cannot read the compile cache ({err}); compiling"
+            ),
+        }
+        let component = self.compile_with_progress(path, bytes)?;
+        match component.serialize() {
+            Ok(artifact) => {
+                if let Err(err) = disk.put(&entry, &artifact) {
+                    tracing::warn!(
+                        entry = %entry.display(),
+                        "cannot write the compile cache ({err}); the next launch compiles again"
+                    );
+                }
+            }
+            Err(err) => tracing::warn!("cannot serialize `{}`: {err:#}", path.display()),
+        }
+        Ok((component, Compiled::Now))
+    }
+
+    /// Loads compiled code that [`CompileCache::get`] returned.
+    #[allow(unsafe_code)]
+    fn deserialize_own(&self, artifact: &[u8]) -> anyhow::Result<Component> {
+        // SAFETY: `Component::deserialize` trusts its input to be wasmtime's
+        // own output. This is: `CompileCache::get` returns an entry only
+        // when its HMAC, under the cache's private key, proves that this
+        // host wrote it from `Component::serialize` (see `cache.rs`).
+        // wasmtime still checks the engine's compatibility header.
+        unsafe { Component::deserialize(&self.inner, artifact) }.map_err(anyhow::Error::from)
+    }
+
+    /// Compiles, saying so when it takes long: a JavaScript or Python
+    /// component takes seconds the first time.
+    fn compile_with_progress(&self, path: &Path, bytes: &[u8]) -> Result<Component, LoadError> {
+        let name = path
+            .file_name()
+            .unwrap_or(path.as_os_str())
+            .to_string_lossy();
+        let started = Instant::now();
+        let (done, waiting) = std::sync::mpsc::channel::<()>();
+        let ticker = {
+            let name = name.to_string();
+            let size = bytes.len();
+            let cached = self.disk.is_some();
+            std::thread::Builder::new()
+                .name("wasmtron-compile-progress".into())
+                .spawn(move || progress(&name, size, cached, started, &waiting))
+                .ok()
+        };
+        let compiled = self.compile(path, bytes);
+        drop(done);
+        if let Some(ticker) = ticker {
+            let _ = ticker.join();
+        }
+        compiled
+    }
+
+    /// Compiles component bytes; `origin` names them in errors.
+    ///
+    /// # Errors
+    /// [`LoadError::Invalid`] for anything that is not a valid component.
+    pub fn compile(&self, origin: &Path, bytes: &[u8]) -> Result<Component, LoadError> {
+        Component::new(&self.inner, bytes).map_err(|err| LoadError::Invalid {
+            path: origin.to_path_buf(),
+            reason: format!("{err:#}"),
+        })
+    }
+
+    fn cached(&self, path: &Path) -> Option<(SystemTime, Component)> {
+        self.compiled.lock().ok()?.get(path).cloned()
+    }
+}
+
+/// How long a compile runs before the host says it is compiling, and how
+/// often it says so again.
+const PROGRESS_AFTER: Duration = Duration::from_millis(500);
+const PROGRESS_EVERY: Duration = Duration::from_secs(2);
+
+/// Reports a compile that takes long, until `done` is dropped.
+fn progress(
+    name: &str,
+    size: usize,
+    cached: bool,
+    started: Instant,
+    done: &std::sync::mpsc::Receiver<()>,
+) {
+    use std::sync::mpsc::RecvTimeoutError;
+    let megabytes = size as f64 / 1_048_576.0;
+    if done.recv_timeout(PROGRESS_AFTER) != Err(RecvTimeoutError::Timeout) {
+        return;
+    }
+    if cached {
+        tracing::info!(
+            "compiling `{name}` ({megabytes:.1} MB) for the first time; later launches load it from the compile cache"
+        );
+    } else {
+        tracing::info!("compiling `{name}` ({megabytes:.1} MB); there is no compile cache");
+    }
+    while done.recv_timeout(PROGRESS_EVERY) == Err(RecvTimeoutError::Timeout) {
+        tracing::info!(
+            "still compiling `{name}` ({:.0} s)",
+            started.elapsed().as_secs_f64()
+        );
+    }
+    tracing::info!(
+        "compiled `{name}` in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+}

@@ -1,14 +1,22 @@
 #!/usr/bin/env bash
-# Builds the polyglot test guests (tests/guests/polyglot) from source into
-# OUT_DIR/<name>.wasm:
+# Builds the JavaScript, Python and C guests from source.
 #
-#   js-utility.wasm   JavaScript, componentize-js (no wasi:http)
-#   py-utility.wasm   Python, componentize-py
-#   c-utility.wasm    C, wit-bindgen c + clang + the preview1 reactor adapter
-#   js-renderer.wasm  JavaScript, a renderer for the test probe page
-#   py-renderer.wasm  Python, the same renderer
+#   scripts/build-polyglot.sh OUT_DIR
+#       The test guests (tests/guests/polyglot) and the polyglot example's
+#       guests into OUT_DIR/<name>.wasm:
 #
-# Usage: scripts/build-polyglot.sh OUT_DIR
+#       js-utility.wasm   JavaScript, componentize-js (no wasi:http)
+#       py-utility.wasm   Python, componentize-py
+#       c-utility.wasm    C, wit-bindgen c + clang + the preview1 reactor adapter
+#       js-renderer.wasm  JavaScript, a renderer for the test probe page
+#       py-renderer.wasm  Python, the same renderer
+#       polyglot-renderer.wasm, polyglot-words.wasm, polyglot-checksum.wasm
+#                         examples/polyglot: JavaScript, Python, C
+#
+#   scripts/build-polyglot.sh --example
+#       Builds examples/polyglot whole, its Rust main included, into
+#       examples/polyglot/dist/ (gitignored), ready for
+#       `wasmtron run examples/polyglot`.
 #
 # It first runs scripts/install-polyglot.sh (idempotent; quiet and offline
 # when the toolchains are there). A guest is rebuilt only when its inputs
@@ -17,12 +25,17 @@
 set -euo pipefail
 
 if [ "$#" -ne 1 ]; then
-    echo "usage: $0 OUT_DIR" >&2
+    echo "usage: $0 OUT_DIR | --example" >&2
     exit 64
 fi
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
+EXAMPLE=""
+if [ "$1" = "--example" ]; then
+    EXAMPLE="$ROOT/examples/polyglot"
+    set -- "$TARGET/polyglot-guests"
+fi
 TOOLS="${WASMTRON_POLYGLOT_TOOLS:-$TARGET/polyglot-tools}"
 export WASMTRON_POLYGLOT_TOOLS="$TOOLS"
 mkdir -p "$1"
@@ -30,6 +43,8 @@ OUT="$(cd "$1" && pwd)"
 WORK="$OUT/work"
 GUESTS="$ROOT/tests/guests/polyglot"
 PY_SDK="$ROOT/guest-sdk/python"
+C_SDK="$ROOT/guest-sdk/c"
+JS_SDK="$ROOT/guest-sdk/js"
 WIT="$ROOT/wit"
 
 say() { printf '[build-polyglot] %s\n' "$*" >&2; }
@@ -37,6 +52,7 @@ say() { printf '[build-polyglot] %s\n' "$*" >&2; }
 "$ROOT/scripts/install-polyglot.sh"
 
 COMPONENTIZE_JS="$TOOLS/js/node_modules/@bytecodealliance/componentize-js/src/cli.js"
+ESBUILD="$TOOLS/js/node_modules/.bin/esbuild"
 COMPONENTIZE_PY="$TOOLS/venv/bin/componentize-py"
 WIT_BINDGEN="$TOOLS/bin/wit-bindgen"
 WASM_TOOLS="$TOOLS/bin/wasm-tools"
@@ -48,7 +64,7 @@ inputs_digest() { # guest-dir
     {
         # Paths relative to the checkout, so a moved checkout is no change.
         cd "$ROOT"
-        find "${1#"$ROOT/"}" wit guest-sdk/python -type f -not -path "*/__pycache__/*" -print0 | sort -z | xargs -0 sha256sum
+        find "${1#"$ROOT/"}" wit guest-sdk/python guest-sdk/c guest-sdk/js -type f -not -path "*/__pycache__/*" -print0 | sort -z | xargs -0 sha256sum
         sha256sum scripts/build-polyglot.sh scripts/install-polyglot.sh
         cat "$TOOLS/js/.installed" "$TOOLS/venv/.installed" "$ADAPTER.version"
         "$WIT_BINDGEN" --version
@@ -57,10 +73,11 @@ inputs_digest() { # guest-dir
     } | sha256sum | cut -d' ' -f1
 }
 
-# Runs `build_<name>` unless OUT/<name>.wasm was built from the same inputs.
-build() { # name
-    local name="$1" out="$OUT/$1.wasm" digest
-    digest="$(inputs_digest "$GUESTS/$name")"
+# Runs `build_<kind>` on the sources in `src` unless OUT/<name>.wasm was
+# built from the same inputs.
+build() { # name kind src
+    local name="$1" kind="$2" src="$3" out="$OUT/$1.wasm" digest
+    digest="$(inputs_digest "$src")"
     if [ -s "$out" ] && [ "$(cat "$out.inputs" 2> /dev/null)" = "$digest" ]; then
         say "$name: up to date"
         return
@@ -69,27 +86,36 @@ build() { # name
     rm -f "$out" "$out.inputs"
     rm -rf "${WORK:?}/$name"
     mkdir -p "$WORK/$name"
-    "build_${name//-/_}" "$GUESTS/$name" "$WORK/$name" "$out"
+    "build_$kind" "$src" "$WORK/$name" "$out"
     "$WASM_TOOLS" validate "$out"
     echo "$digest" > "$out.inputs"
     say "$name: $(wc -c < "$out") bytes"
 }
 
-build_js_utility() { # src work out
+# A JavaScript guest of `world`: the one .js module in src, bundled with
+# the SDK's modules (componentize-js takes a single module).
+componentize_js() { # world src work out
+    local modules=("$2"/*.js)
+    [ "${#modules[@]}" -eq 1 ] || { say "$2: expected one .js module"; return 1; }
+    "$ESBUILD" "${modules[0]}" --bundle --format=esm --platform=neutral \
+        --external:'wasmtron:*' \
+        --alias:wasmtron-msgpack="$JS_SDK/msgpack.js" \
+        --log-level=warning --outfile="$3/bundle.js"
     # componentize-js runs its engine's snapshot (Wizer) in a temporary
     # folder of its own; `http` and `fetch-event` would import wasi:http,
     # which no wasmtron world links.
-    node "$COMPONENTIZE_JS" "$1/utility.js" \
-        --wit "$WIT" --world-name utility \
+    node "$COMPONENTIZE_JS" "$3/bundle.js" \
+        --wit "$WIT" --world-name "$1" \
         --disable http fetch-event \
-        --out "$3"
+        --out "$4"
+}
+
+build_js_utility() { # src work out
+    componentize_js utility "$@"
 }
 
 build_js_renderer() { # src work out
-    node "$COMPONENTIZE_JS" "$1/renderer.js" \
-        --wit "$WIT" --world-name renderer \
-        --disable http fetch-event \
-        --out "$3"
+    componentize_js renderer "$@"
 }
 
 # A Python guest of `world`, its module `app` in src, with the SDK's
@@ -116,14 +142,31 @@ build_c_utility() { # src work out
     "$WIT_BINDGEN" c "$WIT" --world utility --out-dir "$2/bindings" 2>&1 | grep -v '^Generating' >&2 || true
     [ -s "$2/bindings/utility.h" ]
     "$CLANG" --target=wasm32-wasi -mexec-model=reactor -O2 -Wall -Wextra -Werror -Wl,--strip-debug \
-        -I "$2/bindings" \
+        -I "$2/bindings" -I "$C_SDK" \
         -o "$2/utility.core.wasm" \
-        "$1/utility.c" "$2/bindings/utility.c" "$2/bindings/utility_component_type.o"
+        "$1"/*.c "$2/bindings/utility.c" "$2/bindings/utility_component_type.o"
     "$WASM_TOOLS" component new "$2/utility.core.wasm" \
         --adapt "wasi_snapshot_preview1=$ADAPTER" \
         -o "$3"
 }
 
-for guest in js-utility py-utility c-utility js-renderer py-renderer; do
-    build "$guest"
-done
+build js-utility js_utility "$GUESTS/js-utility"
+build py-utility py_utility "$GUESTS/py-utility"
+build c-utility c_utility "$GUESTS/c-utility"
+build js-renderer js_renderer "$GUESTS/js-renderer"
+build py-renderer py_renderer "$GUESTS/py-renderer"
+build polyglot-renderer js_renderer "$ROOT/examples/polyglot/renderer"
+build polyglot-words py_utility "$ROOT/examples/polyglot/words"
+build polyglot-checksum c_utility "$ROOT/examples/polyglot/checksum"
+
+if [ -n "$EXAMPLE" ]; then
+    # The Rust main, in the folder tests/build.rs and build-examples.sh use.
+    cargo build --release --target wasm32-wasip2 --target-dir "$TARGET/guests" \
+        --manifest-path "$ROOT/Cargo.toml" -p polyglot-main
+    mkdir -p "$EXAMPLE/dist"
+    cp "$TARGET/guests/wasm32-wasip2/release/polyglot_main.wasm" "$EXAMPLE/dist/"
+    for part in renderer words checksum; do
+        cp "$OUT/polyglot-$part.wasm" "$EXAMPLE/dist/polyglot_$part.wasm"
+    done
+    say "examples/polyglot is built: run it with \`wasmtron run examples/polyglot\`"
+fi

@@ -19,6 +19,9 @@ TOOLS="${WASMTRON_POLYGLOT_TOOLS:-$TARGET/polyglot-tools}"
 
 # The versions the guests are built and tested with.
 COMPONENTIZE_JS_VERSION="0.23.0"
+# Bundles a JavaScript guest with the SDK's modules: componentize-js takes
+# one module.
+ESBUILD_VERSION="0.28.2"
 COMPONENTIZE_PY_VERSION="0.25.1"
 # wit-bindgen-cli matches the wit-bindgen crate in Cargo.lock; wasm-tools
 # matches the wit-component crate that wit-bindgen 0.48 uses (0.241).
@@ -72,15 +75,19 @@ if [ "${#missing[@]}" -gt 0 ]; then
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
-# --- JavaScript: componentize-js, local to the tools folder ----------------
+# --- JavaScript: componentize-js and esbuild, local to the tools folder ----
 JS_DIR="$TOOLS/js"
-if [ "$(cat "$JS_DIR/.installed" 2> /dev/null)" != "$COMPONENTIZE_JS_VERSION" ]; then
-    say "npm install @bytecodealliance/componentize-js@$COMPONENTIZE_JS_VERSION"
+JS_WANTED="componentize-js $COMPONENTIZE_JS_VERSION, esbuild $ESBUILD_VERSION"
+if [ "$(cat "$JS_DIR/.installed" 2> /dev/null)" != "$JS_WANTED" ]; then
+    say "npm install $JS_WANTED"
+    # From scratch: npm updating a tree in place has left packages out.
+    rm -rf "$JS_DIR"
     mkdir -p "$JS_DIR"
     [ -f "$JS_DIR/package.json" ] || printf '{ "private": true, "type": "module" }\n' > "$JS_DIR/package.json"
     (cd "$JS_DIR" && npm install --no-audit --no-fund --save-exact \
-        "@bytecodealliance/componentize-js@$COMPONENTIZE_JS_VERSION")
-    echo "$COMPONENTIZE_JS_VERSION" > "$JS_DIR/.installed"
+        "@bytecodealliance/componentize-js@$COMPONENTIZE_JS_VERSION" \
+        "esbuild@$ESBUILD_VERSION")
+    echo "$JS_WANTED" > "$JS_DIR/.installed"
 fi
 
 # --- Python: componentize-py in a venv -------------------------------------

@@ -18,6 +18,7 @@ const GUESTS: &[(&str, &str)] = &[
     ("utility-parse-main", "UTILITY_PARSE_MAIN"),
     ("utility-parse-parser", "UTILITY_PARSE_PARSER"),
     ("utility-parse-renderer", "UTILITY_PARSE_RENDERER"),
+    ("polyglot-main", "POLYGLOT_MAIN"),
 ];
 
 fn main() {
@@ -45,6 +46,7 @@ fn main() {
         "examples/utility-parse/main",
         "examples/utility-parse/parser",
         "examples/utility-parse/renderer",
+        "examples/polyglot/main",
         "Cargo.lock",
     ] {
         println!("cargo:rerun-if-changed={}", root.join(dir).display());

@@ -6,40 +6,7 @@
 //! Each guest tags what it sends with its language ("js:", "py:", "c:"), so
 //! a reply can only have come from that guest.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::OnceLock;
-
-use wasmtron_tests::{ALL_CHANNELS, AppDir, Running, manifest_with_windows, workspace_root};
-
-/// `<target>`: the test binary is `<target>/<profile>/deps/polyglot-<hash>`.
-fn target_dir() -> PathBuf {
-    let exe = std::env::current_exe().expect("the test binary has a path");
-    exe.ancestors()
-        .nth(3)
-        .map(Path::to_path_buf)
-        .expect("the test binary is inside a target dir")
-}
-
-/// Builds the guests once per test binary (the script skips guests whose
-/// inputs did not change) and returns the folder holding them.
-fn polyglot_guests() -> &'static Path {
-    static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    BUILT.get_or_init(|| {
-        let target = target_dir();
-        let out = target.join("polyglot-guests");
-        let script = workspace_root().join("scripts/build-polyglot.sh");
-        let status = Command::new("bash")
-            .arg(&script)
-            .arg(&out)
-            // The toolchains live under the same target dir.
-            .env("CARGO_TARGET_DIR", &target)
-            .status()
-            .expect("cannot run bash");
-        assert!(status.success(), "{} failed: {status}", script.display());
-        out
-    })
-}
+use wasmtron_tests::{ALL_CHANNELS, AppDir, Running, manifest_with_windows, polyglot_guests};
 
 /// An app with one window `a` and the utility `name` built from `guest`.
 fn start(guest: &str, name: &str) -> Running {

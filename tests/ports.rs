@@ -219,15 +219,11 @@ fn a_linked_peer_killed_with_sigkill_closes_the_other_end() {
     wait_log(&app, "a", "msg:echo:ping");
     if wasmtron_tests::isolation() == wasmtron::Isolation::Process {
         let pid = app.invoke("a", "utility-pid", "calc");
-        let pid: i32 = pid
+        let pid: u32 = pid
             .strip_prefix("ok:")
             .and_then(|p| p.parse().ok())
             .unwrap_or_else(|| panic!("a pid: {pid}"));
-        let killed = std::process::Command::new("kill")
-            .args(["-9", &pid.to_string()])
-            .status()
-            .expect("kill runs");
-        assert!(killed.success());
+        wasmtron_tests::kill_9(pid);
     } else {
         assert_eq!(app.invoke("a", "utility-kill", "calc"), "ok:true");
     }

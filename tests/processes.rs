@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use wasmtron::{Isolation, ProcessKind, ProcessState};
 use wasmtron_tests::{
-    ALL_CHANNELS, AppDir, Running, eventually, isolation, manifest_with_windows, test_worker,
-    wasmtron_binary,
+    ALL_CHANNELS, AppDir, Running, eventually, isolation, kill_9, manifest_with_windows,
+    test_worker, wasmtron_binary,
 };
 
 /// Windows `a` and `b`, the test utility as `calc`, and `extra` as further
@@ -72,14 +72,6 @@ fn wait_busy(app: &Running, kind: ProcessKind, name: &str) {
     eventually(&format!("{name} busy"), || {
         cpu() >= before + Duration::from_millis(100)
     });
-}
-
-fn kill_9(pid: u32) {
-    let status = Command::new("kill")
-        .args(["-9", &pid.to_string()])
-        .status()
-        .expect("kill runs");
-    assert!(status.success(), "kill -9 {pid} failed");
 }
 
 #[test]

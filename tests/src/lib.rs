@@ -336,6 +336,63 @@ pub fn example_app(name: &str, components: &[(&str, &str)]) -> AppDir {
     dir
 }
 
+/// `<target>`: the test binary is `<target>/<profile>/deps/<name>-<hash>`.
+fn target_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("the test binary has a path");
+    exe.ancestors()
+        .nth(3)
+        .map(Path::to_path_buf)
+        .expect("the test binary is inside a target dir")
+}
+
+/// Builds the JavaScript, Python and C guests (tests and the polyglot
+/// example) once per test binary with `scripts/build-polyglot.sh`, which
+/// skips guests whose inputs did not change, and returns their folder.
+pub fn polyglot_guests() -> &'static Path {
+    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BUILT.get_or_init(|| {
+        let target = target_dir();
+        let out = target.join("polyglot-guests");
+        let script = workspace_root().join("scripts/build-polyglot.sh");
+        let status = std::process::Command::new("bash")
+            .arg(&script)
+            .arg(&out)
+            // The toolchains live under the same target dir.
+            .env("CARGO_TARGET_DIR", &target)
+            .status()
+            .expect("cannot run bash");
+        assert!(status.success(), "{} failed: {status}", script.display());
+        out
+    })
+}
+
+/// The polyglot example in a temporary folder: its Rust main as built for
+/// this test run, and its JavaScript, Python and C guests from
+/// [`polyglot_guests`].
+pub fn polyglot_app() -> AppDir {
+    let guests = polyglot_guests();
+    let parts: Vec<(String, String)> = ["renderer", "words", "checksum"]
+        .iter()
+        .map(|part| {
+            let built = guests.join(format!("polyglot-{part}.wasm"));
+            let built = built.to_str().expect("the target dir is UTF-8").to_owned();
+            (built, format!("polyglot_{part}.wasm"))
+        })
+        .collect();
+    let mut components = vec![(guests::POLYGLOT_MAIN, "polyglot_main.wasm")];
+    components.extend(parts.iter().map(|(a, b)| (a.as_str(), b.as_str())));
+    example_app("polyglot", &components)
+}
+
+/// Sends SIGKILL to `pid` (a worker process), as `kill -9` would.
+pub fn kill_9(pid: u32) {
+    let status = std::process::Command::new("kill")
+        .args(["-9", &pid.to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success(), "kill -9 {pid} failed");
+}
+
 /// Copies the folder `from`, with everything beneath it, to `to`.
 pub fn copy_folder(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).expect("cannot create a folder");

@@ -4,7 +4,7 @@
 // with the WASI preview1 reactor adapter.
 //
 // Payloads are MessagePack by the project's convention; this guest reads and
-// writes the one shape it needs, a string, with the helpers below.
+// writes the one shape it needs, a string, with guest-sdk/c/wasmtron_msgpack.h.
 //
 // Ownership, as the canonical ABI hands it to C: arguments of exports belong
 // to the callee (free them), arguments of imports stay the caller's, except
@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "utility.h"
+#include "wasmtron_msgpack.h"
 
 #define MAX_PORTS 16
 
@@ -23,63 +24,17 @@
 // handle is 0 (a valid handle is never 0).
 static wasmtron_app_ports_own_message_port_t held[MAX_PORTS];
 
-// --- MessagePack strings ---------------------------------------------------
+// --- MessagePack strings (guest-sdk/c/wasmtron_msgpack.h) ----------------
 
-// Encodes `len` bytes of `text` as a MessagePack str into a malloc'd payload.
 static wasmtron_app_types_payload_t pack_str(const char *text, size_t len) {
-    size_t head = len < 32 ? 1 : len < 256 ? 2 : len < 65536 ? 3 : 5;
-    uint8_t *out = malloc(head + len);
-    if (out == NULL) {
-        abort();
-    }
-    if (head == 1) {
-        out[0] = 0xa0 | (uint8_t)len;
-    } else if (head == 2) {
-        out[0] = 0xd9;
-        out[1] = (uint8_t)len;
-    } else if (head == 3) {
-        out[0] = 0xda;
-        out[1] = (uint8_t)(len >> 8);
-        out[2] = (uint8_t)len;
-    } else {
-        out[0] = 0xdb;
-        for (int i = 0; i < 4; i++) {
-            out[1 + i] = (uint8_t)(len >> (24 - 8 * i));
-        }
-    }
-    memcpy(out + head, text, len);
-    return (wasmtron_app_types_payload_t){out, head + len};
+    wasmtron_app_types_payload_t out;
+    out.ptr = wasmtron_pack_str(text, len, &out.len);
+    return out;
 }
 
-// Reads a MessagePack str; false when the payload is something else.
 static bool unpack_str(const wasmtron_app_types_payload_t *payload, const uint8_t **text,
                        size_t *len) {
-    const uint8_t *p = payload->ptr;
-    size_t n = payload->len, head, size;
-    if (n < 1) {
-        return false;
-    }
-    if ((p[0] & 0xe0) == 0xa0) {
-        head = 1;
-        size = p[0] & 0x1f;
-    } else if (p[0] == 0xd9 && n >= 2) {
-        head = 2;
-        size = p[1];
-    } else if (p[0] == 0xda && n >= 3) {
-        head = 3;
-        size = ((size_t)p[1] << 8) | p[2];
-    } else if (p[0] == 0xdb && n >= 5) {
-        head = 5;
-        size = ((size_t)p[1] << 24) | ((size_t)p[2] << 16) | ((size_t)p[3] << 8) | p[4];
-    } else {
-        return false;
-    }
-    if (n - head < size) {
-        return false;
-    }
-    *text = p + head;
-    *len = size;
-    return true;
+    return wasmtron_unpack_str(payload->ptr, payload->len, text, len);
 }
 
 // "c:" followed by the payload's text ("c:?" when it is not a string), as a

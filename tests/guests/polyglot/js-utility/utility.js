@@ -8,10 +8,12 @@
 // thrown value's `payload`) and returned from exports by throwing.
 //
 // Payloads are MessagePack by the project's convention; this guest reads and
-// writes the one shape it needs, a string, with the helpers below.
+// writes the one shape it needs, a string, with the SDK's `wasmtron-msgpack`
+// (guest-sdk/js, bundled in by scripts/build-polyglot.sh).
 
 import { log } from 'wasmtron:app/log@0.1.0';
 import { postMessage } from 'wasmtron:app/parent-port@0.1.0';
+import { packStr, unpackStr } from 'wasmtron-msgpack';
 
 /** Ports the parent sent, all started, by id (a BigInt). */
 const held = new Map();
@@ -20,49 +22,6 @@ const held = new Map();
 // has it).
 const dispose = Symbol.dispose || Symbol.for('dispose');
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-
-/** A MessagePack str. */
-function packStr(text) {
-  const data = encoder.encode(text);
-  const size = data.length;
-  let head;
-  if (size < 32) {
-    head = [0xa0 | size];
-  } else if (size < 0x100) {
-    head = [0xd9, size];
-  } else if (size < 0x10000) {
-    head = [0xda, size >> 8, size & 0xff];
-  } else {
-    head = [0xdb, (size >>> 24) & 0xff, (size >> 16) & 0xff, (size >> 8) & 0xff, size & 0xff];
-  }
-  const out = new Uint8Array(head.length + size);
-  out.set(head, 0);
-  out.set(data, head.length);
-  return out;
-}
-
-/** The text of a MessagePack str, or null for anything else. */
-function unpackStr(payload) {
-  if (payload.length === 0) return null;
-  const first = payload[0];
-  let head;
-  let size;
-  if ((first & 0xe0) === 0xa0) {
-    [head, size] = [1, first & 0x1f];
-  } else if (first === 0xd9 && payload.length >= 2) {
-    [head, size] = [2, payload[1]];
-  } else if (first === 0xda && payload.length >= 3) {
-    [head, size] = [3, (payload[1] << 8) | payload[2]];
-  } else if (first === 0xdb && payload.length >= 5) {
-    [head, size] = [5, ((payload[1] << 24) | (payload[2] << 16) | (payload[3] << 8) | payload[4]) >>> 0];
-  } else {
-    return null;
-  }
-  if (payload.length - head < size) return null;
-  return decoder.decode(payload.subarray(head, head + size));
-}
 
 /** "js:" followed by the payload's text ("js:?" when it is not a string). */
 function tagged(payload) {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use clap::{Parser, Subcommand};
 
 use crate::capabilities::ImportSource;
-use crate::window::{DesktopEventLoop, HeadlessBackend};
+use crate::window::{DesktopEventLoop, HeadlessBackend, WindowBackend as _};
 use crate::{App, AppExit, Compiled, Engine, Manifest};
 
 /// Exit code for a manifest or component that is refused.
@@ -102,14 +102,39 @@ fn run(app_dir: &std::path::Path, headless: bool, automation: bool) -> ExitCode 
         }
     };
     let backend = event_loop.backend();
-    let app = match App::builder(manifest, Arc::new(backend.clone())).start() {
-        Ok(app) => app,
-        Err(err) => return refused(&err),
+    // The app starts on a thread of its own while this one runs the window
+    // system: the windows open at start are built while components load
+    // and main starts. A start that fails ends the window system.
+    let builder = App::builder(manifest, Arc::new(backend.clone()));
+    let stopper = backend.clone();
+    let starting = std::thread::Builder::new()
+        .name("wasmtron-start".into())
+        .spawn(move || {
+            let started = builder.start();
+            if started.is_err() {
+                stopper.shutdown();
+            }
+            started
+        });
+    let starting = match starting {
+        Ok(starting) => starting,
+        Err(err) => {
+            eprintln!("error: cannot start the app's thread: {err}");
+            return ExitCode::FAILURE;
+        }
     };
     if automation {
         crate::automation::serve_desktop(backend);
     }
     event_loop.run();
+    let app = match starting.join() {
+        Ok(Ok(app)) => app,
+        Ok(Err(err)) => return refused(&err),
+        Err(_) => {
+            eprintln!("error: the app's start panicked");
+            return ExitCode::FAILURE;
+        }
+    };
     let exit = app.exit().unwrap_or(AppExit::AllWindowsClosed);
     exit_code(&exit)
 }

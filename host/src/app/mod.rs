@@ -17,7 +17,7 @@ use crate::engine::{Engine, LoadError, LoadReport};
 use crate::ipc::{NativeHandler, Router};
 use crate::manifest::{Isolation, Manifest};
 use crate::supervisor::{InProcess, Process, ProcessMetric, Supervisor, Transport};
-use crate::window::WindowBackend;
+use crate::window::{WindowBackend, WindowError};
 
 /// How an app ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,6 +109,52 @@ pub struct Checked {
     pub load: LoadReport,
 }
 
+/// Windows opened before anything else at start; closed again unless
+/// adopted, so that a start that fails leaves no window behind.
+struct EarlyWindows {
+    backend: Arc<dyn WindowBackend>,
+    labels: Vec<String>,
+}
+
+impl EarlyWindows {
+    fn open(
+        manifest: &Manifest,
+        backend: &Arc<dyn WindowBackend>,
+        events: &crate::window::PageEventSink,
+    ) -> Result<Self, AppError> {
+        let mut early = EarlyWindows {
+            backend: backend.clone(),
+            labels: Vec::new(),
+        };
+        for window in manifest.windows.iter().filter(|w| w.open_at_start) {
+            backend
+                .open(shell::window_spec(window), events.clone())
+                .map_err(|err| match err {
+                    WindowError::AlreadyOpen(l) => WindowControlError::AlreadyOpen(l),
+                    other => WindowControlError::Failed {
+                        label: window.label.clone(),
+                        reason: other.to_string(),
+                    },
+                })?;
+            early.labels.push(window.label.clone());
+        }
+        Ok(early)
+    }
+
+    /// The next window, now the caller's to give a renderer (or close).
+    fn next(&mut self) -> Option<String> {
+        (!self.labels.is_empty()).then(|| self.labels.remove(0))
+    }
+}
+
+impl Drop for EarlyWindows {
+    fn drop(&mut self) {
+        for label in &self.labels {
+            self.backend.close(label);
+        }
+    }
+}
+
 /// When the first app of this process started.
 static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
 
@@ -185,6 +231,12 @@ impl AppBuilder {
                 "this process was started as a wasmtron worker; call `wasmtron::worker_main()` first in `main`"
             )));
         }
+        // The windows open at start are handed to the window system first:
+        // it builds them and their web views while the components load and
+        // main starts. Their page events wait in the channel until each has
+        // its renderer.
+        let (page_events, page_rx) = tokio::sync::mpsc::unbounded_channel();
+        let mut early = EarlyWindows::open(&self.manifest, &self.backend, &page_events)?;
         let engine = match self.engine {
             Some(engine) => engine,
             None => Engine::new().map_err(AppError::Start)?.with_default_cache(),
@@ -231,7 +283,6 @@ impl AppBuilder {
             runtime.handle().clone(),
         ));
         let (exit_tx, exit) = watch::channel(None);
-        let (page_events, page_rx) = tokio::sync::mpsc::unbounded_channel();
         let shell = Shell::new(ShellParts {
             manifest: manifest.clone(),
             engine: engine.clone(),
@@ -242,7 +293,6 @@ impl AppBuilder {
             page_events,
             exit: exit_tx,
         });
-        runtime.spawn(shell.clone().pump_page_events(page_rx));
         if let (Some(spec), Some(handle), Some(mailbox)) = (&manifest.main, &main, mailbox) {
             spawn_main(
                 engine,
@@ -256,9 +306,12 @@ impl AppBuilder {
             // before any renderer's invoke reaches main.
             let _ = handle.post(MainCall::Ready);
         }
-        for window in manifest.windows.iter().filter(|w| w.open_at_start) {
-            shell.open_window(&window.label)?;
+        while let Some(label) = early.next() {
+            // On failure the rest close as `early` drops.
+            shell.adopt_window(&label)?;
         }
+        // Only now: a page's `Loaded` must find its window's renderer.
+        runtime.spawn(shell.clone().pump_page_events(page_rx));
         Ok(App {
             shell,
             router,

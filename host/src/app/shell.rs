@@ -333,6 +333,21 @@ impl Shell {
     /// and the page. The renderer starts outside the windows lock (loading
     /// a component can take a while); the label is reserved meanwhile.
     pub(crate) fn open_window(&self, label: &str) -> Result<(), WindowControlError> {
+        self.start_window(label, false)
+    }
+
+    /// Gives a window whose page [`App::start`](crate::App) opened early
+    /// (so that the window system builds it while components load) its
+    /// renderer. On failure the page is closed again.
+    pub(crate) fn adopt_window(&self, label: &str) -> Result<(), WindowControlError> {
+        let adopted = self.start_window(label, true);
+        if adopted.is_err() {
+            self.backend.close(label);
+        }
+        adopted
+    }
+
+    fn start_window(&self, label: &str, page_open: bool) -> Result<(), WindowControlError> {
         let declared = self
             .manifest
             .window(label)
@@ -347,14 +362,6 @@ impl Shell {
         let _reservation = self.reserve(label, false)?;
         let generation = self.generations.fetch_add(1, Ordering::Relaxed);
         let renderer = self.launch_renderer(label, generation).map_err(failed)?;
-        let spec = WindowSpec {
-            label: label.to_owned(),
-            title: declared.title.clone(),
-            width: declared.width,
-            height: declared.height,
-            ui_root: declared.ui.clone(),
-            entry: declared.entry.clone(),
-        };
         // Inserted before the page opens, so the page's `Loaded` finds it.
         lock(&self.windows).insert(
             label.to_owned(),
@@ -363,7 +370,13 @@ impl Shell {
                 generation,
             },
         );
-        if let Err(err) = self.backend.open(spec, self.page_events.clone()) {
+        if page_open {
+            return Ok(());
+        }
+        if let Err(err) = self
+            .backend
+            .open(window_spec(declared), self.page_events.clone())
+        {
             lock(&self.windows).remove(label);
             renderer.stop();
             return Err(match err {
@@ -609,6 +622,18 @@ impl Shell {
 }
 
 /// A label reserved by [`Shell::reserve`] until this drops.
+/// What the window system needs to open the declared window.
+pub(crate) fn window_spec(declared: &crate::manifest::WindowManifest) -> WindowSpec {
+    WindowSpec {
+        label: declared.label.clone(),
+        title: declared.title.clone(),
+        width: declared.width,
+        height: declared.height,
+        ui_root: declared.ui.clone(),
+        entry: declared.entry.clone(),
+    }
+}
+
 struct Reservation<'a> {
     shell: &'a Shell,
     label: String,

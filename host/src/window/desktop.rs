@@ -382,6 +382,11 @@ impl Desktop {
     ) {
         let serial = self.next_serial;
         self.next_serial += 1;
+        tracing::debug!(
+            label = %spec.label,
+            since_app_start_ms = crate::app::since_start().as_millis(),
+            "creating the window and its web view"
+        );
         match NativeWindow::open(
             target,
             &self.proxy,
@@ -392,6 +397,11 @@ impl Desktop {
             events.clone(),
         ) {
             Ok(window) => {
+                tracing::debug!(
+                    label = %spec.label,
+                    since_app_start_ms = crate::app::since_start().as_millis(),
+                    "window and web view created"
+                );
                 self.labels_by_id.insert(window.id(), spec.label.clone());
                 self.windows.insert(spec.label.clone(), (serial, window));
             }

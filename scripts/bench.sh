@@ -17,5 +17,6 @@ exec "$target/release/wasmtron-bench" \
     --guests "$target/wasm32-wasip2/release" \
     --json "$target/bench/results.json" \
     --paint "$target/release/wasmtron" examples/hello \
+    --worker "$target/release/wasmtron-worker" \
     --compile "$target/polyglot-guests/js-renderer.wasm" \
     --compile "$target/polyglot-guests/py-utility.wasm" "$@"

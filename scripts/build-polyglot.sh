@@ -15,8 +15,8 @@
 #
 #   scripts/build-polyglot.sh --example
 #       Builds examples/polyglot whole, its Rust main included, into
-#       examples/polyglot/dist/ (gitignored), ready for
-#       `wasmtron run examples/polyglot`.
+#       examples/polyglot/dist/ (gitignored), and the `wasmtron` binary,
+#       ready for `target/debug/wasmtron run examples/polyglot`.
 #
 # It first runs scripts/install-polyglot.sh (idempotent; quiet and offline
 # when the toolchains are there). A guest is rebuilt only when its inputs
@@ -168,5 +168,6 @@ if [ -n "$EXAMPLE" ]; then
     for part in renderer words checksum; do
         cp "$OUT/polyglot-$part.wasm" "$EXAMPLE/dist/polyglot_$part.wasm"
     done
-    say "examples/polyglot is built: run it with \`wasmtron run examples/polyglot\`"
+    cargo build --manifest-path "$ROOT/Cargo.toml" -p wasmtron
+    say "examples/polyglot is built: run it with \`$TARGET/debug/wasmtron run examples/polyglot\`"
 fi

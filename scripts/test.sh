@@ -38,6 +38,7 @@ step bash scripts/build-examples.sh
 step cargo run -p wasmtron-bench -- --quick \
     --guests "$target/wasm32-wasip2/release" --json "$target/bench/quick.json" \
     --paint "$target/debug/wasmtron" examples/hello \
+    --worker "$target/debug/wasmtron-worker" \
     --compile "$target/polyglot-guests/c-utility.wasm"
 echo
 echo "test: all steps passed"

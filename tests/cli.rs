@@ -66,6 +66,25 @@ fn run_headless_drives_the_hello_example() {
         assert!(std::time::Instant::now() < deadline, "no tick from main");
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
+    // The renderer runs in `wasmtron-worker`, the program beside
+    // `wasmtron` without the window system linked.
+    let workers: Vec<String> = std::fs::read_dir("/proc")
+        .expect("/proc is readable")
+        .filter_map(|entry| {
+            let pid: u32 = entry.ok()?.file_name().to_str()?.parse().ok()?;
+            let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+            let parent = status.lines().find_map(|l| l.strip_prefix("PPid:"))?;
+            (parent.trim() == child.id().to_string()).then_some(pid)
+        })
+        .filter_map(|pid| std::fs::read_link(format!("/proc/{pid}/exe")).ok())
+        .map(|exe| {
+            exe.file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    assert_eq!(workers, ["wasmtron-worker"]);
     ask(r##"{"id":2,"cmd":"input","window":"main","selector":"#name","text":"Grace"}"##);
     ask(r##"{"id":3,"cmd":"click","window":"main","selector":"#greet"}"##);
     while text(&mut ask, "#reply") != "Hello, Grace!" {

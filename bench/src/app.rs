@@ -57,8 +57,14 @@ pub struct BenchApp {
 }
 
 impl BenchApp {
-    /// Starts the app from the guests built into `guests`.
-    pub fn start(guests: &Path, isolation: Isolation) -> anyhow::Result<Self> {
+    /// Starts the app from the guests built into `guests`; its workers run
+    /// `worker` when given (as the `wasmtron` command runs
+    /// `wasmtron-worker`), else this program.
+    pub fn start(
+        guests: &Path,
+        isolation: Isolation,
+        worker: Option<&Path>,
+    ) -> anyhow::Result<Self> {
         let dir = tempfile::tempdir()?;
         std::fs::create_dir_all(dir.path().join("dist"))?;
         std::fs::create_dir_all(dir.path().join("ui"))?;
@@ -72,7 +78,11 @@ impl BenchApp {
         let manifest = Manifest::load(dir.path())?;
         let windows = Arc::new(HeadlessBackend::new());
         let (report_tx, reports) = channel();
-        let app = App::builder(manifest, windows.clone())
+        let mut builder = App::builder(manifest, windows.clone());
+        if let Some(worker) = worker {
+            builder = builder.worker_program(worker);
+        }
+        let app = builder
             .isolation(isolation)
             .native_handler("echo", echo())
             .native_handler("report", report(report_tx))

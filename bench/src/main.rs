@@ -58,6 +58,8 @@ struct Options {
     paint: Option<(PathBuf, PathBuf)>,
     /// Components whose compile and cache load are timed.
     compile: Vec<PathBuf>,
+    /// The worker program (`wasmtron-worker`); this program when absent.
+    worker: Option<PathBuf>,
 }
 
 fn options() -> anyhow::Result<Options> {
@@ -66,6 +68,7 @@ fn options() -> anyhow::Result<Options> {
     let mut json = None;
     let mut paint = None;
     let mut compile = Vec::new();
+    let mut worker = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -77,9 +80,10 @@ fn options() -> anyhow::Result<Options> {
                 let app = args.next().context("--paint WASMTRON APP")?;
                 paint = Some((PathBuf::from(binary), PathBuf::from(app)));
             }
+            "--worker" => worker = Some(PathBuf::from(args.next().context("--worker PROGRAM")?)),
             "--compile" => compile.push(PathBuf::from(args.next().context("--compile COMPONENT")?)),
             other => anyhow::bail!(
-                "unknown argument `{other}`; usage: wasmtron-bench --guests DIR [--json FILE] [--paint WASMTRON APP] [--compile COMPONENT]... [--quick]"
+                "unknown argument `{other}`; usage: wasmtron-bench --guests DIR [--json FILE] [--paint WASMTRON APP] [--compile COMPONENT]... [--worker PROGRAM] [--quick]"
             ),
         }
     }
@@ -89,6 +93,7 @@ fn options() -> anyhow::Result<Options> {
         json: json.unwrap_or_else(|| PathBuf::from("target/bench/results.json")),
         paint,
         compile,
+        worker,
     })
 }
 
@@ -154,7 +159,11 @@ fn run() -> anyhow::Result<()> {
     let mut table = Table::default();
 
     eprintln!("wasmtron: worker processes…");
-    let bench = app::BenchApp::start(&options.guests, Isolation::Process)?;
+    let bench = app::BenchApp::start(
+        &options.guests,
+        Isolation::Process,
+        options.worker.as_deref(),
+    )?;
     for (size, iterations) in SIZES.iter().zip(counts.round_trips) {
         let report = bench.run(&json!({
             "scenario": "invoke", "size": size, "iterations": iterations
@@ -219,7 +228,7 @@ fn run() -> anyhow::Result<()> {
     drop(bench);
 
     eprintln!("wasmtron: in-process…");
-    let in_process = app::BenchApp::start(&options.guests, Isolation::InProcess)?;
+    let in_process = app::BenchApp::start(&options.guests, Isolation::InProcess, None)?;
     // The same invoke with no socket on the way: what the host's own path
     // costs.
     let report = in_process.run(&json!({

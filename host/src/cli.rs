@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand};
 
 use crate::capabilities::ImportSource;
 use crate::window::{DesktopEventLoop, HeadlessBackend, WindowBackend as _};
-use crate::{App, AppExit, Compiled, Engine, Manifest};
+use crate::{App, AppBuilder, AppExit, Compiled, Engine, Manifest};
 
 /// Exit code for a manifest or component that is refused.
 const EXIT_REFUSED: u8 = 2;
@@ -85,7 +85,7 @@ fn run(app_dir: &std::path::Path, headless: bool, automation: bool) -> ExitCode 
     };
     if headless {
         let backend = Arc::new(HeadlessBackend::new());
-        let mut app = match App::builder(manifest, backend.clone()).start() {
+        let mut app = match builder(manifest, backend.clone()).start() {
             Ok(app) => app,
             Err(err) => return refused(&err),
         };
@@ -105,7 +105,7 @@ fn run(app_dir: &std::path::Path, headless: bool, automation: bool) -> ExitCode 
     // The app starts on a thread of its own while this one runs the window
     // system: the windows open at start are built while components load
     // and main starts. A start that fails ends the window system.
-    let builder = App::builder(manifest, Arc::new(backend.clone()));
+    let builder = builder(manifest, Arc::new(backend.clone()));
     let stopper = backend.clone();
     let starting = std::thread::Builder::new()
         .name("wasmtron-start".into())
@@ -138,6 +138,25 @@ fn run(app_dir: &std::path::Path, headless: bool, automation: bool) -> ExitCode 
     let exit = app.exit().unwrap_or(AppExit::AllWindowsClosed);
     exit_code(&exit)
 }
+
+/// The builder for `manifest`, with workers started from `wasmtron-worker`
+/// beside this program when it is there: the same worker code without the
+/// window system linked, so each worker maps far less. Without it, workers
+/// are this program re-executed.
+fn builder(manifest: Manifest, backend: Arc<dyn crate::window::WindowBackend>) -> AppBuilder {
+    let builder = App::builder(manifest, backend);
+    let worker = std::env::current_exe()
+        .ok()
+        .and_then(|exe| Some(exe.parent()?.join(WORKER_PROGRAM)))
+        .filter(|worker| worker.is_file());
+    match worker {
+        Some(worker) => builder.worker_program(worker),
+        None => builder,
+    }
+}
+
+/// The worker program's file name.
+const WORKER_PROGRAM: &str = "wasmtron-worker";
 
 fn refused(err: &dyn std::error::Error) -> ExitCode {
     eprintln!("error: {err}");

@@ -202,10 +202,12 @@ impl AppBuilder {
     /// The program worker processes run. It must call
     /// [`worker_main`](crate::worker_main) first thing in `main`. The default
     /// is the running program itself, which is right for the `wasmtron`
-    /// binary and for any app binary that calls `worker_main`.
+    /// binary and for any app binary that calls `worker_main`. A relative
+    /// path is taken from the current folder now (workers start in `/`).
     #[must_use]
     pub fn worker_program(mut self, program: impl Into<std::path::PathBuf>) -> Self {
-        self.worker_program = Some(program.into());
+        let program = program.into();
+        self.worker_program = Some(std::path::absolute(&program).unwrap_or(program));
         self
     }
 

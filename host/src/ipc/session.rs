@@ -4,6 +4,7 @@
 
 use std::collections::HashSet;
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::Duration;
 
 use tokio::sync::mpsc::UnboundedReceiver;
@@ -67,9 +68,7 @@ pub(crate) async fn serve_worker(
                 let sender = peer.sender.clone();
                 let to_worker = worker.clone();
                 let limits = peer.limits;
-                // Each invoke runs on its own task: a slow handler holds up
-                // only this reply, not the worker's other traffic.
-                tokio::spawn(async move {
+                let mut invoke = Box::pin(async move {
                     let result = match checked {
                         Ok(()) => bounded_invoke(&router, sender, &channel, payload, limits).await,
                         Err(err) => Err(err),
@@ -78,6 +77,14 @@ pub(crate) async fn serve_worker(
                     // The worker may be gone by now; then nobody waits.
                     to_worker.answer(HostToWorker::Reply { id, result });
                 });
+                // A handler that answers at once (a native one, or a refusal)
+                // is answered here, without a hop to another task and thread.
+                // Any other goes on with a task of its own: a slow handler
+                // holds up only its reply, not the worker's other traffic.
+                let first = std::future::poll_fn(|cx| Poll::Ready(invoke.as_mut().poll(cx))).await;
+                if first.is_pending() {
+                    tokio::spawn(invoke);
+                }
             }
             WorkerToHost::Send {
                 channel,

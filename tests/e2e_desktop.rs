@@ -46,6 +46,32 @@ fn hello_greets_through_a_real_window() {
     assert!(status.success(), "wasmtron exited with {status}");
 }
 
+#[test]
+fn a_refused_renderer_ends_the_app_with_its_reason_and_status_2() {
+    // The window opens while the components load; the refusal must still end
+    // the window system and the program, not leave a window behind.
+    let app_dir = hello_app_dir();
+    std::fs::copy(
+        guests::HELLO_MAIN,
+        app_dir.path().join("dist/hello_renderer.wasm"),
+    )
+    .expect("cannot put main's component in the renderer's place");
+    let display = Display::acquire();
+    let output = std::process::Command::new(wasmtron_binary())
+        .arg("run")
+        .arg(app_dir.path())
+        .env("DISPLAY", display.name())
+        .output()
+        .expect("wasmtron runs");
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("(renderer world) is refused")
+            && stderr.contains("wasmtron:app/windows@0.1.0"),
+        "{stderr}"
+    );
+}
+
 /// A temporary copy of the hello example with the components this test run
 /// built from source.
 fn hello_app_dir() -> tempfile::TempDir {

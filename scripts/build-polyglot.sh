@@ -139,8 +139,11 @@ build_py_renderer() { # src work out
 }
 
 build_c_utility() { # src work out
-    "$WIT_BINDGEN" c "$WIT" --world utility --out-dir "$2/bindings" 2>&1 | grep -v '^Generating' >&2 || true
-    [ -s "$2/bindings/utility.h" ]
+    if ! "$WIT_BINDGEN" c "$WIT" --world utility --out-dir "$2/bindings" > "$2/wit-bindgen.log" 2>&1; then
+        cat "$2/wit-bindgen.log" >&2
+        say "$1: wit-bindgen c failed"
+        return 1
+    fi
     "$CLANG" --target=wasm32-wasi -mexec-model=reactor -O2 -Wall -Wextra -Werror -Wl,--strip-debug \
         -I "$2/bindings" -I "$C_SDK" \
         -o "$2/utility.core.wasm" \

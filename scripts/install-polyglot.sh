@@ -83,7 +83,7 @@ if [ "$(cat "$JS_DIR/.installed" 2> /dev/null)" != "$JS_WANTED" ]; then
     # From scratch: npm updating a tree in place has left packages out.
     rm -rf "$JS_DIR"
     mkdir -p "$JS_DIR"
-    [ -f "$JS_DIR/package.json" ] || printf '{ "private": true, "type": "module" }\n' > "$JS_DIR/package.json"
+    printf '{ "private": true, "type": "module" }\n' > "$JS_DIR/package.json"
     (cd "$JS_DIR" && npm install --no-audit --no-fund --save-exact \
         "@bytecodealliance/componentize-js@$COMPONENTIZE_JS_VERSION" \
         "esbuild@$ESBUILD_VERSION")

@@ -13,6 +13,9 @@ step() {
     "$@"
 }
 
+# Components compiled by the tests and the bench are cached beside the build,
+# not in the user's ~/.cache (and, like the build, kept between runs).
+export WASMTRON_CACHE_DIR="$(cd "${CARGO_TARGET_DIR:-target}" 2> /dev/null && pwd || echo "$PWD/target")/compile-cache"
 step bash scripts/install-deps.sh
 # The JavaScript, Python and C toolchains of the polyglot guests.
 step bash scripts/install-polyglot.sh

@@ -57,14 +57,30 @@ fn a_refused_renderer_ends_the_app_with_its_reason_and_status_2() {
     )
     .expect("cannot put main's component in the renderer's place");
     let display = Display::acquire();
-    let output = std::process::Command::new(wasmtron_binary())
+    let mut child = std::process::Command::new(wasmtron_binary())
         .arg("run")
         .arg(app_dir.path())
         .env("DISPLAY", display.name())
-        .output()
+        .stderr(std::process::Stdio::piped())
+        .spawn()
         .expect("wasmtron runs");
-    assert_eq!(output.status.code(), Some(2), "{output:?}");
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    // What this guards against is a program that never ends: wait with a
+    // deadline, and fail (not hang) past it.
+    let deadline = std::time::Instant::now() + START_BOUND;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("waitable") {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("wasmtron did not end after a refused start");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().expect("piped"), &mut stderr)
+        .expect("readable");
+    assert_eq!(status.code(), Some(2), "{stderr}");
     assert!(
         stderr.contains("(renderer world) is refused")
             && stderr.contains("wasmtron:app/windows@0.1.0"),

@@ -99,7 +99,9 @@ def unpack_str(payload: bytes) -> str | None:
     """The text of a payload that is a MessagePack str, else None."""
     try:
         value = unpack(payload)
-    except (UnpackError, UnicodeDecodeError):
+    except (UnpackError, UnicodeDecodeError, TypeError, RecursionError):
+        # Anything a hostile payload can provoke (an unhashable map key,
+        # nesting too deep) is "not a string", never an exception.
         return None
     return value if isinstance(value, str) else None
 
@@ -166,7 +168,7 @@ class _Reader:
         out = {}
         for _ in range(size):
             key = self.value()
-            if isinstance(key, list):
-                raise UnpackError("a list cannot be a map key here")
+            if isinstance(key, (list, dict)):
+                raise UnpackError("a list or a map cannot be a map key here")
             out[key] = self.value()
         return out

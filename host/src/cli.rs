@@ -110,9 +110,13 @@ fn run(app_dir: &std::path::Path, headless: bool, automation: bool) -> ExitCode 
     let starting = std::thread::Builder::new()
         .name("wasmtron-start".into())
         .spawn(move || {
+            // Ends the window system unless the app started, also when the
+            // start panics: the loop must not wait for an app that never
+            // comes.
+            let mut stop = StopUnlessStarted(Some(stopper));
             let started = builder.start();
-            if started.is_err() {
-                stopper.shutdown();
+            if started.is_ok() {
+                stop.0 = None;
             }
             started
         });
@@ -152,6 +156,17 @@ fn builder(manifest: Manifest, backend: Arc<dyn crate::window::WindowBackend>) -
     match worker {
         Some(worker) => builder.worker_program(worker),
         None => builder,
+    }
+}
+
+/// Shuts the window system down when dropped while still holding it.
+struct StopUnlessStarted(Option<crate::window::DesktopBackend>);
+
+impl Drop for StopUnlessStarted {
+    fn drop(&mut self) {
+        if let Some(backend) = self.0.take() {
+            backend.shutdown();
+        }
     }
 }
 

@@ -129,8 +129,10 @@ export const rendererEvents = {
     answered(data);
   },
 
-  onPortClose(_port) {
-    if (words !== null) words[dispose]();
+  onPortClose(port) {
+    // Only the port in use: a late close of one replaced since says nothing.
+    if (words === null || words.id() !== port) return;
+    words[dispose]();
     words = null;
     show('#status', 'the Python utility closed its port');
   },

@@ -118,8 +118,17 @@ class UtilityEvents(exports.UtilityEvents):
 
     def on_port_close(self, port: int) -> None:
         role = role_of(port)
-        if role is not None:
-            PORTS.pop(role).__exit__(None, None, None)
+        if role is None:
+            return
+        PORTS.pop(role).__exit__(None, None, None)
+        if role == "checksum":
+            # No checksum will come for what is waiting: answer it now.
+            window = PORTS.get("window")
+            for answer in WAITING.values():
+                answer["error"] = "the checksum utility went away"
+                if window is not None:
+                    post_on(window, json.dumps(answer))
+            WAITING.clear()
 
     def handle(self, channel: str, payload: bytes) -> bytes:
         if channel == "lang":

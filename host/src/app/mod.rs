@@ -105,7 +105,9 @@ pub fn check(manifest: &Manifest, engine: &Engine) -> Result<Vec<Checked>, Vec<A
 /// compiled (or loaded from the compile cache).
 #[derive(Debug, Clone)]
 pub struct Checked {
+    /// The component's world and imports.
     pub imports: ImportReport,
+    /// Whether it was compiled or loaded, and how long that took.
     pub load: LoadReport,
 }
 
@@ -113,7 +115,7 @@ pub struct Checked {
 /// adopted, so that a start that fails leaves no window behind.
 struct EarlyWindows {
     backend: Arc<dyn WindowBackend>,
-    labels: Vec<String>,
+    labels: std::collections::VecDeque<String>,
 }
 
 impl EarlyWindows {
@@ -124,7 +126,7 @@ impl EarlyWindows {
     ) -> Result<Self, AppError> {
         let mut early = EarlyWindows {
             backend: backend.clone(),
-            labels: Vec::new(),
+            labels: std::collections::VecDeque::new(),
         };
         for window in manifest.windows.iter().filter(|w| w.open_at_start) {
             backend
@@ -136,14 +138,14 @@ impl EarlyWindows {
                         reason: other.to_string(),
                     },
                 })?;
-            early.labels.push(window.label.clone());
+            early.labels.push_back(window.label.clone());
         }
         Ok(early)
     }
 
     /// The next window, now the caller's to give a renderer (or close).
     fn next(&mut self) -> Option<String> {
-        (!self.labels.is_empty()).then(|| self.labels.remove(0))
+        self.labels.pop_front()
     }
 }
 
@@ -219,9 +221,10 @@ impl AppBuilder {
         self
     }
 
-    /// Starts the app: checks every component, starts main, queues its
-    /// `on-ready` (so it runs before any invoke can reach main), then opens
-    /// the manifest's windows.
+    /// Starts the app: hands the windows open at start to the window system
+    /// (which builds them meanwhile), checks every component, starts main,
+    /// queues its `on-ready` (so it runs before any invoke can reach main),
+    /// then gives each window its renderer.
     ///
     /// # Errors
     /// [`AppError`] when a component is refused or cannot start.
@@ -308,18 +311,23 @@ impl AppBuilder {
             // before any renderer's invoke reaches main.
             let _ = handle.post(MainCall::Ready);
         }
-        while let Some(label) = early.next() {
-            // On failure the rest close as `early` drops.
-            shell.adopt_window(&label)?;
-        }
-        // Only now: a page's `Loaded` must find its window's renderer.
-        runtime.spawn(shell.clone().pump_page_events(page_rx));
-        Ok(App {
+        // The app exists before its windows are adopted: when one fails,
+        // dropping it ends main and the windows already adopted, and
+        // dropping `early` closes the rest.
+        let app = App {
             shell,
             router,
             exit,
             runtime: Some(runtime),
-        })
+        };
+        while let Some(label) = early.next() {
+            app.shell.adopt_window(&label)?;
+        }
+        // Only now: a page's `Loaded` must find its window's renderer.
+        if let Some(runtime) = &app.runtime {
+            runtime.spawn(app.shell.clone().pump_page_events(page_rx));
+        }
+        Ok(app)
     }
 }
 

@@ -621,7 +621,6 @@ impl Shell {
     }
 }
 
-/// A label reserved by [`Shell::reserve`] until this drops.
 /// What the window system needs to open the declared window.
 pub(crate) fn window_spec(declared: &crate::manifest::WindowManifest) -> WindowSpec {
     WindowSpec {
@@ -634,6 +633,7 @@ pub(crate) fn window_spec(declared: &crate::manifest::WindowManifest) -> WindowS
     }
 }
 
+/// A label reserved by [`Shell::reserve`] until this drops.
 struct Reservation<'a> {
     shell: &'a Shell,
     label: String,

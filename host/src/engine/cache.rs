@@ -42,11 +42,14 @@ pub const CACHE_ENV: &str = "WASMTRON_CACHE_DIR";
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum CacheError {
+    /// The cache folder or its key could not be read or made.
     #[error("cannot use the compile cache at {}: {source}", path.display())]
     Io { path: PathBuf, source: io::Error },
+    /// The cache folder or its key is a link, not this user's, or open to
+    /// others; compiled code from it could not be trusted.
     #[error(
-        "the compile cache key {} is not private to this user (owner or mode); \
-         compiled code from it would not be trustworthy",
+        "the compile cache at {} is not private to this user (a link, another owner or \
+         a mode open to others); compiled code from it would not be trustworthy",
         path.display()
     )]
     NotPrivate { path: PathBuf },
@@ -99,6 +102,17 @@ impl CompileCache {
             .mode(0o700)
             .create(&entries)
             .map_err(io_at(&entries))?;
+        // Both folders must be this user's own, not links, and writable by
+        // nobody else: whoever can write there could replace the key.
+        for folder in [dir, entries.as_path()] {
+            let meta = fs::symlink_metadata(folder).map_err(io_at(folder))?;
+            if !meta.is_dir() || !owned_by_me(meta.uid()) || meta.permissions().mode() & 0o022 != 0
+            {
+                return Err(CacheError::NotPrivate {
+                    path: folder.to_path_buf(),
+                });
+            }
+        }
         let key_path = dir.join("key");
         let key = read_or_make_key(&key_path)?;
         Ok(CompileCache { dir: entries, key })
@@ -127,13 +141,21 @@ impl CompileCache {
     /// tag proves this cache wrote it. `Err` only for read failures other
     /// than a missing file; a bad tag is `Ok(None)` with a warning.
     pub fn get(&self, entry: &Path) -> io::Result<Option<Vec<u8>>> {
-        let mut file = match File::open(entry) {
+        let file = OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+            .open(entry);
+        let file = match file {
             Ok(file) => file,
             Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(None),
             Err(err) => return Err(err),
         };
+        if !file.metadata()?.is_file() {
+            tracing::warn!(entry = %entry.display(), "compile cache entry is not a file; compiling again");
+            return Ok(None);
+        }
         let mut data = Vec::new();
-        file.read_to_end(&mut data)?;
+        (&file).take(MAX_BYTES).read_to_end(&mut data)?;
         if data.len() < MAGIC.len() + TAG_LEN || &data[..MAGIC.len()] != MAGIC {
             tracing::warn!(entry = %entry.display(), "compile cache entry has the wrong layout; compiling again");
             return Ok(None);
@@ -157,12 +179,16 @@ impl CompileCache {
     /// Any write failure; the caller goes on without the entry.
     pub fn put(&self, entry: &Path, artifact: &[u8]) -> io::Result<()> {
         let tag = self.tag(entry, artifact).finalize().into_bytes();
-        let temporary = entry.with_extension(format!("tmp{}", std::process::id()));
+        // Unique to this write: two threads or processes may store the same
+        // entry at once, and each must rename a whole file of its own.
+        static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let write = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let temporary = entry.with_extension(format!("tmp{}-{write}", std::process::id()));
         let written = (|| {
             let mut file = OpenOptions::new()
                 .write(true)
-                .create(true)
-                .truncate(true)
+                .create_new(true)
+                .custom_flags(libc::O_NOFOLLOW)
                 .mode(0o600)
                 .open(&temporary)?;
             file.write_all(MAGIC)?;
@@ -171,7 +197,9 @@ impl CompileCache {
             file.sync_data()?;
             fs::rename(&temporary, entry)
         })();
-        if written.is_err() {
+        if let Err(err) = &written
+            && err.kind() != io::ErrorKind::AlreadyExists
+        {
             let _ = fs::remove_file(&temporary);
         }
         written?;
@@ -184,8 +212,24 @@ impl CompileCache {
         let Ok(listing) = fs::read_dir(&self.dir) else {
             return;
         };
+        let listing: Vec<_> = listing.filter_map(Result::ok).collect();
+        // Files a host left half-written when it died: gone after an hour.
+        let stale = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        for leftover in &listing {
+            let temporary = leftover
+                .path()
+                .extension()
+                .is_some_and(|x| x.to_string_lossy().starts_with("tmp"));
+            let old = leftover
+                .metadata()
+                .and_then(|m| m.modified())
+                .is_ok_and(|modified| modified < stale);
+            if temporary && old {
+                let _ = fs::remove_file(leftover.path());
+            }
+        }
         let mut entries: Vec<_> = listing
-            .filter_map(Result::ok)
+            .into_iter()
             .filter(|e| e.path().extension().is_some_and(|x| x == "cwasm"))
             .filter_map(|e| {
                 let meta = e.metadata().ok()?;
@@ -226,33 +270,47 @@ fn read_or_make_key(path: &Path) -> Result<[u8; KEY_LEN], CacheError> {
         path: path.to_path_buf(),
         source,
     };
-    if !path.exists() {
+    if fs::symlink_metadata(path).is_err() {
         // Written whole beside it, then linked into place: a host starting
         // at the same moment sees no key or a whole one, and a link never
         // replaces a key another host made first.
-        let fresh = path.with_extension(format!("new{}", std::process::id()));
+        static MADE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let attempt = MADE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let fresh = path.with_extension(format!("new{}-{attempt}", std::process::id()));
         let made = (|| {
             let mut key = [0; KEY_LEN];
             File::open("/dev/urandom")?.read_exact(&mut key)?;
             let mut file = OpenOptions::new()
                 .write(true)
                 .create_new(true)
+                .custom_flags(libc::O_NOFOLLOW)
                 .mode(0o600)
                 .open(&fresh)?;
-            file.write_all(&key)?;
-            file.sync_all()?;
-            match fs::hard_link(&fresh, path) {
-                Err(err) if err.kind() != io::ErrorKind::AlreadyExists => Err(err),
-                _ => Ok(()),
-            }
+            let written = file
+                .write_all(&key)
+                .and_then(|()| file.sync_all())
+                .and_then(|()| match fs::hard_link(&fresh, path) {
+                    Err(err) if err.kind() != io::ErrorKind::AlreadyExists => Err(err),
+                    _ => Ok(()),
+                });
+            // Only the file this call created.
+            let _ = fs::remove_file(&fresh);
+            written
         })();
-        let _ = fs::remove_file(&fresh);
         made.map_err(io_err)?;
     }
-    let mut file = File::open(path).map_err(io_err)?;
+    // Never through a link (it could name any file of the user's, whose
+    // first bytes someone else may know), never blocking on a FIFO.
+    let mut file = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)
+        .map_err(io_err)?;
     let meta = file.metadata().map_err(io_err)?;
-    let private =
-        owned_by_me(meta.uid()) && meta.permissions().mode() & 0o077 == 0 && meta.is_file();
+    let private = meta.is_file()
+        && meta.len() == KEY_LEN as u64
+        && owned_by_me(meta.uid())
+        && meta.permissions().mode() & 0o077 == 0;
     if !private {
         return Err(CacheError::NotPrivate {
             path: path.to_path_buf(),
@@ -354,9 +412,18 @@ mod tests {
         fs::copy(&second, &entry).expect("copied");
         assert_eq!(cache.get(&entry).expect("readable"), None);
 
-        // Cut short, and the wrong layout.
+        // Cut short by one byte.
+        cache.put(&entry, b"compiled code").expect("written");
+        let whole = fs::read(&entry).expect("readable");
+        fs::write(&entry, &whole[..whole.len() - 1]).expect("writable");
+        assert_eq!(cache.get(&entry).expect("readable"), None);
+
+        // The wrong layout, and a link in the entry's place.
         fs::write(&entry, &MAGIC[..4]).expect("writable");
         assert_eq!(cache.get(&entry).expect("readable"), None);
+        fs::remove_file(&entry).expect("removable");
+        std::os::unix::fs::symlink(&second, &entry).expect("a link");
+        assert!(cache.get(&entry).is_err() || cache.get(&entry).expect("readable").is_none());
         drop(dir);
     }
 
@@ -398,6 +465,32 @@ mod tests {
         fs::set_permissions(&key, fs::Permissions::from_mode(0o644)).expect("chmod");
         assert!(matches!(
             CompileCache::open(dir.path()),
+            Err(CacheError::NotPrivate { .. })
+        ));
+    }
+
+    #[test]
+    fn a_key_that_is_a_link_or_a_folder_open_to_others_is_refused() {
+        // A link to a private file of the user's whose first bytes are known
+        // would hand out the key.
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let known = dir.path().join("known");
+        fs::write(&known, [b'-'; KEY_LEN]).expect("writable");
+        fs::set_permissions(&known, fs::Permissions::from_mode(0o600)).expect("chmod");
+        let cache = dir.path().join("cache");
+        fs::DirBuilder::new()
+            .mode(0o700)
+            .create(&cache)
+            .expect("a folder");
+        std::os::unix::fs::symlink(&known, cache.join("key")).expect("a link");
+        assert!(CompileCache::open(&cache).is_err());
+
+        // A folder others may write to.
+        let open = dir.path().join("open");
+        fs::create_dir(&open).expect("a folder");
+        fs::set_permissions(&open, fs::Permissions::from_mode(0o777)).expect("chmod");
+        assert!(matches!(
+            CompileCache::open(&open),
             Err(CacheError::NotPrivate { .. })
         ));
     }

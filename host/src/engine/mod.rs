@@ -40,7 +40,9 @@ pub enum Compiled {
 /// What [`Engine::load_traced`] did and how long it took.
 #[derive(Debug, Clone, Copy)]
 pub struct LoadReport {
+    /// Where the compiled component came from.
     pub compiled: Compiled,
+    /// The time the load took, reading the file included.
     pub elapsed: Duration,
     /// The component's size in bytes (0 when it came from memory).
     pub bytes: usize,

@@ -8,7 +8,9 @@ use super::{ErrorCode, IpcError, Sender};
 use crate::component::MainHandle;
 
 /// A handler written in Rust, registered on the host instead of (or beside)
-/// a main component.
+/// a main component. Its future is first polled on the connection of the
+/// worker that invoked it, so it must not block: work that takes long
+/// belongs after an `.await` (for example in `spawn_blocking`).
 pub type NativeHandler = Arc<
     dyn Fn(Sender, Vec<u8>) -> Pin<Box<dyn Future<Output = Result<Vec<u8>, IpcError>> + Send>>
         + Send

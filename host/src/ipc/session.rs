@@ -68,6 +68,7 @@ pub(crate) async fn serve_worker(
                 let sender = peer.sender.clone();
                 let to_worker = worker.clone();
                 let limits = peer.limits;
+                let panicked = (worker.clone(), channel.clone());
                 let mut invoke = Box::pin(async move {
                     let result = match checked {
                         Ok(()) => bounded_invoke(&router, sender, &channel, payload, limits).await,
@@ -81,9 +82,28 @@ pub(crate) async fn serve_worker(
                 // is answered here, without a hop to another task and thread.
                 // Any other goes on with a task of its own: a slow handler
                 // holds up only its reply, not the worker's other traffic.
-                let first = std::future::poll_fn(|cx| Poll::Ready(invoke.as_mut().poll(cx))).await;
-                if first.is_pending() {
-                    tokio::spawn(invoke);
+                let first = std::future::poll_fn(|cx| {
+                    Poll::Ready(std::panic::catch_unwind(std::panic::AssertUnwindSafe(
+                        || invoke.as_mut().poll(cx),
+                    )))
+                })
+                .await;
+                match first {
+                    Ok(Poll::Ready(())) => {}
+                    Ok(Poll::Pending) => {
+                        tokio::spawn(invoke);
+                    }
+                    // A native handler that panicked fails its invoke; this
+                    // connection goes on serving the worker.
+                    Err(_) => {
+                        let (to_worker, channel) = panicked;
+                        tracing::error!(%channel, "the handler panicked");
+                        let result = Err(IpcError::new(
+                            ErrorCode::HandlerFailed,
+                            format!("the handler of `{channel}` panicked"),
+                        ));
+                        to_worker.answer(HostToWorker::Reply { id, result });
+                    }
                 }
             }
             WorkerToHost::Send {

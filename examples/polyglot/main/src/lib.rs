@@ -47,8 +47,16 @@ impl Polyglot {
             };
             // The line between them: `words` sends text, `checksum` answers.
             let (to_checksum, to_words) = ports::create_channel();
-            words.post_message_with_ports("checksum-port", vec![to_checksum])?;
-            checksum.post_message_with_ports("words-port", vec![to_words])?;
+            let linked = words
+                .post_message_with_ports("checksum-port", vec![to_checksum])
+                .and_then(|()| checksum.post_message_with_ports("words-port", vec![to_words]));
+            if let Err(err) = linked {
+                // Dropping a handle does not end a utility: a pair that
+                // cannot talk is ended here.
+                words.kill();
+                checksum.kill();
+                return Err(err.into());
+            }
             log::info(&format!(
                 "forked {WORDS} (pid {:?}) and {CHECKSUM} (pid {:?}), linked by a port",
                 words.pid(),

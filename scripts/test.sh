@@ -43,5 +43,8 @@ step cargo run -p wasmtron-bench -- --quick \
     --paint "$target/debug/wasmtron" examples/hello \
     --worker "$target/debug/wasmtron-worker" \
     --compile "$target/polyglot-guests/c-utility.wasm"
+# Each fuzz target for a few seconds on its seed corpus (nightly, cargo-fuzz,
+# libFuzzer): proves they build and run; the long runs are in docs/security.md.
+step bash scripts/fuzz.sh --smoke
 echo
 echo "test: all steps passed"

@@ -34,6 +34,17 @@ pub mod manifest;
 pub mod window;
 pub mod wire;
 
+/// Entry points for the fuzz targets in `fuzz/` into parsers that are not
+/// public otherwise. Not an API.
+#[doc(hidden)]
+pub mod fuzzing {
+    /// Parses one message a page posted, as the desktop backend does;
+    /// `true` when it is a valid page event.
+    pub fn page_message(body: &str) -> bool {
+        crate::window::desktop::bridge::parse_message(body).is_ok()
+    }
+}
+
 pub use app::{App, AppBuilder, AppError, AppExit, Checked, ForkError, WindowControlError, check};
 pub use engine::{CACHE_ENV, CacheError, CompileCache, Compiled, Engine, LoadError, LoadReport};
 pub use ipc::{ErrorCode, IpcError, NativeHandler, Router, Sender};

@@ -13,7 +13,7 @@
 //! other origin, new windows, downloads and permission requests are refused.
 
 mod assets;
-mod bridge;
+pub(crate) mod bridge;
 mod native;
 
 use std::collections::{HashMap, HashSet};

@@ -6,7 +6,7 @@
 //! with tao + wry, the headless backend with an in-memory DOM tree that tests
 //! can query and drive.
 
-mod desktop;
+pub(crate) mod desktop;
 mod headless;
 
 use std::path::PathBuf;

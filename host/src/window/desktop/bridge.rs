@@ -20,7 +20,7 @@ pub(super) const MAX_MESSAGE_BYTES: usize = 1 << 20;
 
 /// Why a message from a page was dropped.
 #[derive(Debug, thiserror::Error)]
-pub(super) enum MessageError {
+pub(crate) enum MessageError {
     #[error("message of {0} bytes is over the {MAX_MESSAGE_BYTES}-byte limit")]
     TooLarge(usize),
     /// The parser's complaint, cut short: it quotes the page's input.
@@ -51,7 +51,7 @@ enum PageMessage {
 ///
 /// # Errors
 /// [`MessageError`] for oversized, malformed or unknown messages.
-pub(super) fn parse_message(body: &str) -> Result<PageEvent, MessageError> {
+pub(crate) fn parse_message(body: &str) -> Result<PageEvent, MessageError> {
     if body.len() > MAX_MESSAGE_BYTES {
         return Err(MessageError::TooLarge(body.len()));
     }

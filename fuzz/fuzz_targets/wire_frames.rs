@@ -1,0 +1,37 @@
+//! A byte stream as a worker or the host could send it: length-prefixed
+//! frames read with the same size limit, each body decoded as every message
+//! either side accepts, and DOM operations checked as the host checks them.
+//! Anything may be refused; nothing may panic or allocate past the limit.
+
+#![no_main]
+
+use std::sync::OnceLock;
+
+use libfuzzer_sys::fuzz_target;
+use wasmtron::wire::{DomOp, HostToWorker, WorkerToHost, frame};
+
+/// The limit the host reads worker frames with, scaled down so that a
+/// length prefix near it is cheap to fuzz.
+const MAX_FRAME: usize = 1 << 20;
+
+fn runtime() -> &'static tokio::runtime::Runtime {
+    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("a runtime")
+    })
+}
+
+fuzz_target!(|data: &[u8]| {
+    runtime().block_on(async {
+        let mut stream = data;
+        while let Ok(Some(body)) = frame::read_body(&mut stream, MAX_FRAME).await {
+            let _ = frame::decode::<WorkerToHost>(&body);
+            let _ = frame::decode::<HostToWorker>(&body);
+            if let Ok(op) = frame::decode::<DomOp>(&body) {
+                let _ = op.check(MAX_FRAME);
+            }
+        }
+    });
+});

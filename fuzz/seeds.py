@@ -1,0 +1,104 @@
+"""Writes the fuzz targets' seed corpus into fuzz/corpus/<target>/.
+
+The seeds are valid inputs of each kind, so libFuzzer starts from the
+shapes the host accepts and mutates from there. They are generated (with
+the SDK's MessagePack module, which encodes as rmp-serde does for these
+shapes) rather than hand-written; run this again when the wire changes:
+
+    python3 fuzz/seeds.py
+"""
+
+import json
+import struct
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "guest-sdk" / "python"))
+
+from wasmtron_msgpack import pack  # noqa: E402
+
+CORPUS = ROOT / "fuzz" / "corpus"
+
+
+def frame(message) -> bytes:
+    body = pack(message)
+    return struct.pack("<I", len(body)) + body
+
+
+def write(target: str, name: str, data: bytes) -> None:
+    folder = CORPUS / target
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_bytes(data)
+
+
+def main() -> None:
+    greeting = pack("hello")
+    worker_messages = {
+        "ready": {"t": "ready"},
+        "invoke": {"t": "invoke", "id": 7, "channel": "greet", "payload": greeting},
+        "send": {"t": "send", "channel": "log", "payload": greeting, "transfer": []},
+        "dom": {"t": "dom", "op": {"op": "set-text", "selector": "#reply", "text": "hi"}},
+        "log": {"t": "log", "level": "info", "message": "a line"},
+        "reply-ok": {"t": "reply", "id": 3, "result": {"Ok": greeting}},
+        "reply-err": {
+            "t": "reply",
+            "id": 4,
+            "result": {
+                "Err": {
+                    "code": "handler-failed",
+                    "message": "no",
+                    "app_code": "bad-name",
+                    "data": None,
+                }
+            },
+        },
+        "port-post": {"t": "port-post", "port": 2, "data": greeting, "transfer": [5], "marked": False},
+        "port-close": {"t": "port-close", "port": 2},
+        "post": {"t": "post", "payload": greeting, "transfer": []},
+    }
+    host_messages = {
+        "load": {"t": "load"},
+        "push": {"t": "push", "channel": "tick", "payload": greeting, "ports": []},
+        "port-message": {"t": "port-message", "port": 2, "data": greeting, "ports": [], "marked": True},
+        "link-ready": {"t": "link-ready", "port": 2},
+        "port-closed": {"t": "port-closed", "port": 2, "drain": True},
+        "stop": {"t": "stop"},
+        "ui": {
+            "t": "ui",
+            "event": {"kind": "click", "target": "greet", "value": None, "fields": []},
+        },
+    }
+    stream = b""
+    for name, message in {**worker_messages, **host_messages}.items():
+        write("wire_frames", name, frame(message))
+        stream += frame(message)
+    write("wire_frames", "stream", stream)
+    write("wire_frames", "oversized-prefix", struct.pack("<I", 0xFFFFFFFF) + b"\x80")
+
+    hello = {"magic": "wasmtron-wire", "protocol": 2}
+    write("handshake", "hello", pack(hello))
+    write("handshake", "worker-hello", pack({"hello": hello, "pid": 4242}))
+    write("handshake", "wrong-magic", pack({"magic": "http/1.1", "protocol": 2}))
+
+    for manifest in sorted(ROOT.glob("examples/*/wasmtron.toml")):
+        write("manifest", manifest.parent.name, manifest.read_bytes())
+
+    page = {
+        "loaded": {"type": "loaded"},
+        "painted": {"type": "painted"},
+        "click": {"type": "ui", "kind": "click", "target": "greet", "value": None, "fields": []},
+        "submit": {
+            "type": "ui",
+            "kind": "submit",
+            "target": "form",
+            "value": None,
+            "fields": [["name", "Ada"], ["age", "36"]],
+        },
+    }
+    for name, message in page.items():
+        write("page_message", name, json.dumps(message).encode())
+
+
+if __name__ == "__main__":
+    main()

@@ -5,21 +5,11 @@
 //! comes back to the page. Runs in the suite's isolation mode
 //! (`WASMTRON_TEST_ISOLATION`).
 
-use std::sync::Arc;
-
-use wasmtron::window::HeadlessBackend;
 use wasmtron::{Isolation, ProcessKind};
-use wasmtron_tests::{HeadlessExt, Running, builder, eventually, isolation, kill_9, polyglot_app};
+use wasmtron_tests::{HeadlessExt, Running, eventually, isolation, kill_9, polyglot_app};
 
 fn start() -> Running {
-    let dir = polyglot_app();
-    let windows = Arc::new(HeadlessBackend::new());
-    let app = builder(dir.manifest(), windows.clone())
-        .start()
-        .expect("the example starts");
-    let running = Running::from_parts(app, windows, dir);
-    running.wait_text("main", "#status", "connected");
-    running
+    Running::start_example(polyglot_app(), "main", "connected")
 }
 
 /// CRC-32 as zlib computes it, to check the C utility's answer.

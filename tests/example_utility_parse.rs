@@ -3,25 +3,15 @@
 //! port to the window's renderer, and main answers pings meanwhile. Runs in
 //! the suite's isolation mode (`WASMTRON_TEST_ISOLATION`).
 
-use std::sync::Arc;
-
 use wasmtron::ProcessKind;
-use wasmtron::window::HeadlessBackend;
-use wasmtron_tests::{HeadlessExt, Running, builder, eventually, utility_parse_app};
+use wasmtron_tests::{HeadlessExt, Running, eventually, utility_parse_app};
 
 /// Records in the generated file: about 3 MB, enough for many progress
 /// steps, small enough to parse in well under a second.
 const RECORDS: u32 = 20_000;
 
 fn start() -> Running {
-    let dir = utility_parse_app(RECORDS);
-    let windows = Arc::new(HeadlessBackend::new());
-    let app = builder(dir.manifest(), windows.clone())
-        .start()
-        .expect("the example starts");
-    let running = Running::from_parts(app, windows, dir);
-    running.wait_text("main", "#status", "ready");
-    running
+    Running::start_example(utility_parse_app(RECORDS), "main", "ready")
 }
 
 /// Types `file` into the file field and clicks Parse. `#status` is cleared

@@ -160,6 +160,19 @@ impl Running {
         Ok(running)
     }
 
+    /// Starts an example app copied into `dir` on the headless backend, in
+    /// the suite's isolation mode, and waits until `#status` of its window
+    /// `window` reads `ready`.
+    pub fn start_example(dir: AppDir, window: &str, ready: &str) -> Self {
+        let windows = Arc::new(HeadlessBackend::new());
+        let app = builder(dir.manifest(), windows.clone())
+            .start()
+            .expect("the example starts");
+        let running = Running::from_parts(app, windows, dir);
+        running.wait_text(window, "#status", ready);
+        running
+    }
+
     /// Wraps an app started by the caller.
     pub fn from_parts(app: App, windows: Arc<HeadlessBackend>, dir: AppDir) -> Self {
         Running {

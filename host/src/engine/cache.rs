@@ -179,18 +179,9 @@ impl CompileCache {
     /// Any write failure; the caller goes on without the entry.
     pub fn put(&self, entry: &Path, artifact: &[u8]) -> io::Result<()> {
         let tag = self.tag(entry, artifact).finalize().into_bytes();
-        // Unique to this write: two threads or processes may store the same
-        // entry at once, and each must rename a whole file of its own.
-        static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-        let write = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let temporary = entry.with_extension(format!("tmp{}-{write}", std::process::id()));
+        let temporary = beside(entry, "tmp");
         let written = (|| {
-            let mut file = OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .custom_flags(libc::O_NOFOLLOW)
-                .mode(0o600)
-                .open(&temporary)?;
+            let mut file = create_private(&temporary)?;
             file.write_all(MAGIC)?;
             file.write_all(&tag)?;
             file.write_all(artifact)?;
@@ -274,18 +265,11 @@ fn read_or_make_key(path: &Path) -> Result<[u8; KEY_LEN], CacheError> {
         // Written whole beside it, then linked into place: a host starting
         // at the same moment sees no key or a whole one, and a link never
         // replaces a key another host made first.
-        static MADE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-        let attempt = MADE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let fresh = path.with_extension(format!("new{}-{attempt}", std::process::id()));
+        let fresh = beside(path, "new");
         let made = (|| {
             let mut key = [0; KEY_LEN];
             File::open("/dev/urandom")?.read_exact(&mut key)?;
-            let mut file = OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .custom_flags(libc::O_NOFOLLOW)
-                .mode(0o600)
-                .open(&fresh)?;
+            let mut file = create_private(&fresh)?;
             let written = file
                 .write_all(&key)
                 .and_then(|()| file.sync_all())
@@ -319,6 +303,26 @@ fn read_or_make_key(path: &Path) -> Result<[u8; KEY_LEN], CacheError> {
     let mut key = [0; KEY_LEN];
     file.read_exact(&mut key).map_err(io_err)?;
     Ok(key)
+}
+
+/// A name beside `path` for a file of this write alone: two threads or
+/// processes may write the same entry or key at once, and each must rename
+/// or link a whole file of its own.
+fn beside(path: &Path, kind: &str) -> PathBuf {
+    static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let write = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    path.with_extension(format!("{kind}{}-{write}", std::process::id()))
+}
+
+/// Creates `path` for this user alone; never an existing file, never
+/// through a link.
+fn create_private(path: &Path) -> io::Result<File> {
+    OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .custom_flags(libc::O_NOFOLLOW)
+        .mode(0o600)
+        .open(path)
 }
 
 #[cfg(target_os = "linux")]

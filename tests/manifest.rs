@@ -114,6 +114,42 @@ fn values_out_of_range_are_refused() {
 }
 
 #[test]
+fn a_component_s_own_limits_override_the_app_s() {
+    let text = format!(
+        "{}\n[limits]\ncpu-ms-per-call = 500\nmax-messages-per-second = 50\n",
+        GOOD.replace(
+            "channels = [\"echo\"]",
+            "channels = [\"echo\"]\nlimits = { cpu-ms-per-call = 20, max-queued-messages = 7 }"
+        )
+    );
+    let manifest = parse(&text).expect("valid");
+    assert_eq!(manifest.limits.cpu_ms_per_call, 500);
+    let window = manifest.window("main").expect("declared").limits;
+    assert_eq!(window.cpu_ms_per_call, 20);
+    assert_eq!(window.max_queued_messages, 7);
+    // What the window does not set, it takes from `[limits]`.
+    assert_eq!(window.max_messages_per_second, 50);
+    assert_eq!(
+        window.max_pending_invokes,
+        wasmtron::manifest::Limits::default().max_pending_invokes
+    );
+
+    let message = error(&GOOD.replace(
+        "channels = [\"echo\"]",
+        "channels = [\"echo\"]\nlimits = { cpu-ms-per-call = 0 }",
+    ));
+    assert!(
+        message.contains("`window[0].limits.cpu-ms-per-call` must be between 1 and"),
+        "{message}"
+    );
+    let message = error(&GOOD.replace(
+        "channels = [\"echo\"]",
+        "channels = [\"echo\"]\nlimits = { fuel = 5 }",
+    ));
+    assert!(message.contains("unknown field `fuel`"), "{message}");
+}
+
+#[test]
 fn malformed_toml_is_an_error_not_a_panic() {
     for text in [
         "",

@@ -18,7 +18,7 @@ use wasmtron_tests::{
 /// manifest text. Invokes may wait ten minutes: nothing below ends by timeout.
 fn start(extra: &str) -> Running {
     let manifest = format!(
-        "{}\n[[utility]]\nname = \"calc\"\ncomponent = \"dist/utility.wasm\"\n\n[limits]\ninvoke-timeout-ms = 600000\n{extra}",
+        "{}\n[[utility]]\nname = \"calc\"\ncomponent = \"dist/utility.wasm\"\n\n[limits]\ninvoke-timeout-ms = 600000\ncpu-ms-per-call = 600000\n{extra}",
         manifest_with_windows(&[("a", ALL_CHANNELS), ("b", ALL_CHANNELS)])
     );
     Running::start(AppDir::new(&manifest)).expect("the app starts")

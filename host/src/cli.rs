@@ -295,7 +295,7 @@ fn wasi_holds(import: &str, has_dirs: bool, utility: bool) -> &'static str {
         "wasi:cli/exit" => "ends this component only",
         "wasi:sockets/ip-name-lookup" => "empty: every lookup refused",
         i if i.starts_with("wasi:sockets/") => "empty: every address refused",
-        i if i.starts_with("wasi:clocks/") => "the clock",
+        i if i.starts_with("wasi:clocks/") => "the clock, in 1 ms steps",
         i if i.starts_with("wasi:random/") => "random bytes",
         i if i.starts_with("wasi:io/") => "streams and polling, nothing to reach by them",
         i if i.starts_with("wasi:cli/terminal") => "empty: no terminal",

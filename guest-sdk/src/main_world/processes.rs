@@ -58,6 +58,8 @@ impl ExitReason {
             ExitReason::Killed(_) => "killed",
             ExitReason::Crashed(_) => "crashed",
             ExitReason::Oom(_) => "oom",
+            ExitReason::Timeout(_) => "timeout",
+            ExitReason::LimitExceeded(_) => "limit-exceeded",
             ExitReason::LaunchFailed(_) => "launch-failed",
             ExitReason::ProtocolError(_) => "protocol-error",
         }
@@ -81,6 +83,8 @@ impl fmt::Display for ExitReason {
             ExitReason::Killed(signal) => write!(f, "{name}:{signal}"),
             ExitReason::Crashed(message)
             | ExitReason::Oom(message)
+            | ExitReason::Timeout(message)
+            | ExitReason::LimitExceeded(message)
             | ExitReason::LaunchFailed(message)
             | ExitReason::ProtocolError(message) => write!(f, "{name}:{message}"),
         }
@@ -99,6 +103,11 @@ mod tests {
             (ExitReason::Killed(9), "killed:9"),
             (ExitReason::Crashed("boom".into()), "crashed:boom"),
             (ExitReason::Oom("4 GiB".into()), "oom:4 GiB"),
+            (ExitReason::Timeout("30 s".into()), "timeout:30 s"),
+            (
+                ExitReason::LimitExceeded("queue".into()),
+                "limit-exceeded:queue",
+            ),
             (ExitReason::LaunchFailed("bad".into()), "launch-failed:bad"),
             (
                 ExitReason::ProtocolError("eof".into()),

@@ -285,6 +285,7 @@ impl Shell {
         name: &str,
         world: World,
         path: &std::path::Path,
+        limits: crate::manifest::Limits,
     ) -> Result<WorkerSpec, String> {
         let component = self.engine.load(path).map_err(|e| e.to_string())?;
         capabilities::check(&self.engine, &component, world, name).map_err(|e| e.to_string())?;
@@ -293,7 +294,7 @@ impl Shell {
             world,
             component,
             channels: HashSet::new(),
-            limits: self.manifest.limits,
+            limits,
             grants: Grants::default(),
         })
     }
@@ -304,13 +305,13 @@ impl Shell {
             .manifest
             .window(label)
             .ok_or_else(|| format!("no window `{label}` is declared"))?;
-        let mut spec = self.prepare(label, World::Renderer, &declared.renderer)?;
+        let mut spec = self.prepare(label, World::Renderer, &declared.renderer, declared.limits)?;
         spec.channels = declared.channels.iter().cloned().collect();
         let peer = WorkerPeer {
             sender: Sender::Window(label.to_owned()),
             name: label.to_owned(),
             channels: Arc::new(spec.channels.clone()),
-            limits: self.manifest.limits,
+            limits: spec.limits,
             window: Some((label.to_owned(), self.backend.clone())),
             on_post: None,
             on_output: None,

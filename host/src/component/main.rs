@@ -12,7 +12,7 @@ use crate::app::Shell;
 use crate::bindings::main::Main;
 use crate::bindings::main::wasmtron::app::types as wit_types;
 use crate::capabilities::{self, Grants, World};
-use crate::engine::Engine;
+use crate::engine::{CpuBudget, Engine};
 use crate::ipc::{IpcError, Sender};
 use crate::ports::PortRef;
 
@@ -25,12 +25,14 @@ pub(crate) enum MainCall {
         channel: String,
         payload: Vec<u8>,
         reply: oneshot::Sender<Result<Vec<u8>, IpcError>>,
+        queued: Option<Queued>,
     },
     Message {
         sender: Sender,
         channel: String,
         payload: Vec<u8>,
         ports: Vec<PortRef>,
+        queued: Option<Queued>,
     },
     Timer(u64),
     WindowClosed(String),
@@ -39,6 +41,7 @@ pub(crate) enum MainCall {
         name: String,
         payload: Vec<u8>,
         ports: Vec<PortRef>,
+        queued: Option<Queued>,
     },
     /// A utility instance started (or restarted).
     UtilitySpawn {
@@ -73,6 +76,32 @@ pub(crate) enum MainCall {
     Stop,
 }
 
+/// One of a worker's bounded things in flight: a message waiting in main's
+/// mailbox, or an invoke waiting for its reply. The worker's count goes
+/// down when this is dropped (main handled the message, the reply came).
+#[derive(Debug)]
+pub(crate) struct Queued(Arc<std::sync::atomic::AtomicUsize>);
+
+impl Queued {
+    /// Counts one more message in `count`, unless `limit` are waiting
+    /// already.
+    pub(crate) fn take(count: &Arc<std::sync::atomic::AtomicUsize>, limit: usize) -> Option<Self> {
+        use std::sync::atomic::Ordering;
+        count
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < limit).then_some(n + 1)
+            })
+            .ok()
+            .map(|_| Queued(count.clone()))
+    }
+}
+
+impl Drop for Queued {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
+    }
+}
+
 /// The way into main's mailbox. Cheap to clone.
 #[derive(Debug, Clone)]
 pub(crate) struct MainHandle {
@@ -96,6 +125,7 @@ impl MainHandle {
         sender: Sender,
         channel: String,
         payload: Vec<u8>,
+        queued: Option<Queued>,
     ) -> Result<Vec<u8>, IpcError> {
         let (reply, answer) = oneshot::channel();
         self.post(MainCall::Handle {
@@ -103,6 +133,7 @@ impl MainHandle {
             channel,
             payload,
             reply,
+            queued,
         })?;
         // If main dies with this call queued, the reply sender is dropped and
         // the caller hears `target-gone` at once.
@@ -117,12 +148,14 @@ impl MainHandle {
         channel: String,
         payload: Vec<u8>,
         ports: Vec<PortRef>,
+        queued: Option<Queued>,
     ) -> Result<(), IpcError> {
         self.post(MainCall::Message {
             sender,
             channel,
             payload,
             ports,
+            queued,
         })
     }
 }
@@ -141,6 +174,8 @@ pub(crate) struct MainState {
     pub(super) next_utility: u32,
     /// The ports main holds.
     pub(super) ports: crate::ports::HeldPorts<MainCall>,
+    /// CPU time per call (`[limits] cpu-ms-per-call`).
+    cpu: CpuBudget,
 }
 
 impl WasiView for MainState {
@@ -206,6 +241,7 @@ async fn instantiate(
 ) -> anyhow::Result<(Main, Store<MainState>)> {
     let component = engine.load(path)?;
     capabilities::check(engine, &component, World::Main, name)?;
+    let cpu_ms_per_call = shell.limits().cpu_ms_per_call;
     let mut linker = Linker::<MainState>::new(engine.wasmtime());
     wasmtime_wasi::p2::add_to_linker_async(&mut linker)
         .map_err(anyhow::Error::from)
@@ -228,10 +264,14 @@ async fn instantiate(
         utilities: HashMap::new(),
         next_utility: 0,
         ports: crate::ports::HeldPorts::default(),
+        cpu: CpuBudget::new(cpu_ms_per_call, Default::default()),
     };
     let mut store = Store::new(engine.wasmtime(), state);
-    let main = Main::instantiate_async(&mut store, &component, &linker)
-        .await
+    CpuBudget::install(&mut store, |state| &mut state.cpu);
+    store.data_mut().cpu.begin();
+    let main = Main::instantiate_async(&mut store, &component, &linker).await;
+    store.data_mut().cpu.end();
+    let main = main
         .map_err(anyhow::Error::from)
         .context("cannot instantiate the main component")?;
     Ok((main, store))
@@ -274,6 +314,7 @@ async fn serve(main: Main, mut store: Store<MainState>, mut mailbox: UnboundedRe
                 None => break,
             },
         };
+        store.data_mut().cpu.begin();
         let outcome = match call {
             MainCall::Ready => {
                 let outcome = exports.call_on_ready(&mut store).await;
@@ -285,10 +326,13 @@ async fn serve(main: Main, mut store: Store<MainState>, mut mailbox: UnboundedRe
                 channel,
                 payload,
                 reply,
+                queued,
             } => {
                 let result = exports
                     .call_handle(&mut store, &sender_to_wit(sender), &channel, &payload)
                     .await;
+                // Handled: the sender may queue one more.
+                drop(queued);
                 match result {
                     Ok(answer) => {
                         let _ = reply.send(
@@ -309,9 +353,10 @@ async fn serve(main: Main, mut store: Store<MainState>, mut mailbox: UnboundedRe
                 channel,
                 payload,
                 ports,
+                queued,
             } => {
                 let ports = store.data_mut().adopt_ports(ports);
-                exports
+                let outcome = exports
                     .call_on_message(
                         &mut store,
                         &sender_to_wit(sender),
@@ -319,7 +364,9 @@ async fn serve(main: Main, mut store: Store<MainState>, mut mailbox: UnboundedRe
                         &payload,
                         &ports,
                     )
-                    .await
+                    .await;
+                drop(queued);
+                outcome
             }
             MainCall::PortMessage {
                 port, data, ports, ..
@@ -366,11 +413,14 @@ async fn serve(main: Main, mut store: Store<MainState>, mut mailbox: UnboundedRe
                 name,
                 payload,
                 ports,
+                queued,
             } => {
                 let ports = store.data_mut().adopt_ports(ports);
-                exports
+                let outcome = exports
                     .call_on_utility_message(&mut store, &name, &payload, &ports)
-                    .await
+                    .await;
+                drop(queued);
+                outcome
             }
             MainCall::ProcessGone(exit) => {
                 exports
@@ -379,10 +429,18 @@ async fn serve(main: Main, mut store: Store<MainState>, mut mailbox: UnboundedRe
             }
             MainCall::Stop => break,
         };
+        store.data_mut().cpu.end();
         if let Err(trap) = outcome {
             // A trapped instance cannot be trusted again. Like a crashed
             // Electron main process, this ends the app, with the reason.
-            let message = format!("{trap:#}");
+            let message = match store.data().cpu.stopped {
+                Some(crate::engine::Stopped::OverBudget { used }) => format!(
+                    "timeout: a call used {} ms of CPU time; its limit is {} ms",
+                    used.as_millis(),
+                    store.data().cpu.limit().as_millis()
+                ),
+                _ => format!("{trap:#}"),
+            };
             tracing::error!("the main component crashed: {message}");
             store.data().shell.main_crashed(message);
             break;

@@ -5,7 +5,7 @@
 mod imports;
 mod main;
 
-pub(crate) use main::{MainCall, MainHandle, spawn_main};
+pub(crate) use main::{MainCall, MainHandle, Queued, spawn_main};
 
 mod ports;
 mod processes;

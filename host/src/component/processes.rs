@@ -174,6 +174,8 @@ pub(super) fn gone_to_wit(exit: WorkerExit) -> wit_processes::ProcessGone {
         ExitReason::Killed { signal } => Wit::Killed(signal),
         ExitReason::Crashed { message } => Wit::Crashed(message),
         ExitReason::Oom { message } => Wit::Oom(message),
+        ExitReason::Timeout { message } => Wit::Timeout(message),
+        ExitReason::LimitExceeded { message } => Wit::LimitExceeded(message),
         ExitReason::LaunchFailed { message } => Wit::LaunchFailed(message),
         ExitReason::ProtocolError { message } => Wit::ProtocolError(message),
     };

@@ -1,5 +1,6 @@
 //! The wasmtime engine and the components it has compiled.
 
+mod budget;
 mod cache;
 
 use std::collections::HashMap;
@@ -7,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
+pub(crate) use budget::{CpuBudget, Stopped};
 pub use cache::{CACHE_ENV, CacheError, CompileCache};
 
 use anyhow::Context as _;
@@ -73,9 +75,12 @@ impl Engine {
     pub fn new() -> anyhow::Result<Self> {
         let mut config = wasmtime::Config::new();
         config.wasm_component_model(true);
+        // CPU time per call (see `budget`): compiled code checks the epoch.
+        config.epoch_interruption(true);
         let inner = wasmtime::Engine::new(&config)
             .map_err(anyhow::Error::from)
             .context("cannot create the wasmtime engine")?;
+        budget::register(&inner);
         Ok(Engine {
             inner,
             compiled: Arc::default(),

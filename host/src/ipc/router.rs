@@ -5,7 +5,7 @@ use std::pin::Pin;
 use std::sync::{Arc, RwLock};
 
 use super::{ErrorCode, IpcError, Sender};
-use crate::component::MainHandle;
+use crate::component::{MainHandle, Queued};
 
 /// A handler written in Rust, registered on the host instead of (or beside)
 /// a main component. Its future is first polled on the connection of the
@@ -112,6 +112,18 @@ impl Router {
         channel: &str,
         payload: Vec<u8>,
     ) -> Result<Vec<u8>, IpcError> {
+        self.invoke_queued(sender, channel, payload, None).await
+    }
+
+    /// [`Router::invoke`] for a worker: `queued` counts the call in the
+    /// worker's messages waiting for main.
+    pub(crate) async fn invoke_queued(
+        &self,
+        sender: Sender,
+        channel: &str,
+        payload: Vec<u8>,
+        queued: Option<Queued>,
+    ) -> Result<Vec<u8>, IpcError> {
         if self.main.is_some() && self.lookup(channel).is_none() {
             let mut ready = self.main_ready.subscribe();
             let _ = ready.wait_for(|ready| *ready).await;
@@ -123,7 +135,10 @@ impl Router {
             )),
             Some(Handler::Native(handler)) => handler(sender, payload).await,
             Some(Handler::Main) => match &self.main {
-                Some(main) => main.handle(sender, channel.to_owned(), payload).await,
+                Some(main) => {
+                    main.handle(sender, channel.to_owned(), payload, queued)
+                        .await
+                }
                 None => Err(IpcError::target_gone("the main component")),
             },
         }
@@ -135,7 +150,7 @@ impl Router {
     /// # Errors
     /// `target-gone` when there is no main component to receive it.
     pub fn send(&self, sender: Sender, channel: &str, payload: Vec<u8>) -> Result<(), IpcError> {
-        self.send_with_ports(sender, channel, payload, Vec::new())
+        self.send_with_ports(sender, channel, payload, Vec::new(), None)
     }
 
     /// [`Router::send`] with ports moved to main.
@@ -145,9 +160,10 @@ impl Router {
         channel: &str,
         payload: Vec<u8>,
         ports: Vec<crate::ports::PortRef>,
+        queued: Option<Queued>,
     ) -> Result<(), IpcError> {
         match &self.main {
-            Some(main) => main.message(sender, channel.to_owned(), payload, ports),
+            Some(main) => main.message(sender, channel.to_owned(), payload, ports, queued),
             None => Err(IpcError::target_gone("the main component")),
         }
     }

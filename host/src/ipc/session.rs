@@ -4,12 +4,14 @@
 
 use std::collections::HashSet;
 use std::sync::Arc;
+use std::sync::atomic::AtomicUsize;
 use std::task::Poll;
 use std::time::Duration;
 
 use tokio::sync::mpsc::UnboundedReceiver;
 
 use super::{ErrorCode, IpcError, Router, Sender};
+use crate::component::Queued;
 use crate::manifest::Limits;
 use crate::ports::{Carried, Holder, PortError, PortHub, PortRef};
 use crate::supervisor::Worker;
@@ -20,7 +22,7 @@ use crate::wire::{ByteBuf, ExitReason, HostToWorker, WorkerToHost};
 const MAX_LOG_LINE: usize = 16 * 1024;
 
 /// Where a utility's posts to its parent go: payload and moved ports.
-pub(crate) type PostHook = Box<dyn Fn(Vec<u8>, Vec<PortRef>) + Send + Sync>;
+pub(crate) type PostHook = Box<dyn Fn(Vec<u8>, Vec<PortRef>, Option<Queued>) + Send + Sync>;
 
 /// Where a worker's guest output goes instead of the log: `(stream, line)`.
 pub(crate) type OutputHook = Box<dyn Fn(&str, String) + Send + Sync>;
@@ -52,6 +54,10 @@ pub(crate) async fn serve_worker(
     router: Arc<Router>,
     mut from_worker: UnboundedReceiver<WorkerToHost>,
 ) -> Option<ExitReason> {
+    // The worker's messages waiting in main's mailbox, and its invokes
+    // waiting for replies: both bounded by its limits.
+    let queued = Arc::new(AtomicUsize::new(0));
+    let pending = Arc::new(AtomicUsize::new(0));
     while let Some(message) = from_worker.recv().await {
         match message {
             WorkerToHost::Ready => {
@@ -63,7 +69,13 @@ pub(crate) async fn serve_worker(
                 channel,
                 payload,
             } => {
-                let checked = peer.check(&channel, payload.len());
+                let checked = peer.check(&channel, payload.len()).and_then(|()| {
+                    let waiting = Queued::take(&pending, peer.limits.max_pending_invokes)
+                        .ok_or_else(|| peer.over_pending())?;
+                    let ticket = Queued::take(&queued, peer.limits.max_queued_messages)
+                        .ok_or_else(|| peer.over_queue())?;
+                    Ok((waiting, ticket))
+                });
                 let router = router.clone();
                 let sender = peer.sender.clone();
                 let to_worker = worker.clone();
@@ -71,7 +83,9 @@ pub(crate) async fn serve_worker(
                 let panicked = (worker.clone(), channel.clone());
                 let mut invoke = Box::pin(async move {
                     let result = match checked {
-                        Ok(()) => bounded_invoke(&router, sender, &channel, payload, limits).await,
+                        Ok((_waiting, ticket)) => {
+                            bounded_invoke(&router, sender, &channel, payload, limits, ticket).await
+                        }
                         Err(err) => Err(err),
                     };
                     let result = fit_reply(result, limits.max_message_bytes);
@@ -111,6 +125,9 @@ pub(crate) async fn serve_worker(
                 payload,
                 transfer,
             } => {
+                let Some(ticket) = Queued::take(&queued, peer.limits.max_queued_messages) else {
+                    return Some(peer.flooded(worker));
+                };
                 let outcome = match peer.check(&channel, payload.len()) {
                     Err(err) => {
                         // Ports in a refused message close rather than leak.
@@ -121,8 +138,13 @@ pub(crate) async fn serve_worker(
                     }
                     Ok(()) => peer.take_to_main(&transfer).and_then(|(ports, carried)| {
                         let ids: Vec<u64> = ports.iter().map(|p| p.id).collect();
-                        let sent =
-                            router.send_with_ports(peer.sender.clone(), &channel, payload, ports);
+                        let sent = router.send_with_ports(
+                            peer.sender.clone(),
+                            &channel,
+                            payload,
+                            ports,
+                            Some(ticket),
+                        );
                         peer.ports.flush(carried);
                         if sent.is_err() {
                             for port in ids {
@@ -212,6 +234,9 @@ pub(crate) async fn serve_worker(
                 worker.reply(id, result);
             }
             WorkerToHost::Post { payload, transfer } => {
+                let Some(ticket) = Queued::take(&queued, peer.limits.max_queued_messages) else {
+                    return Some(peer.flooded(worker));
+                };
                 let outcome = match &peer.on_post {
                     Some(_) if payload.len() > peer.limits.max_message_bytes => {
                         Err(IpcError::too_large(
@@ -221,7 +246,7 @@ pub(crate) async fn serve_worker(
                         ))
                     }
                     Some(post) => peer.take_to_main(&transfer).map(|(ports, carried)| {
-                        post(payload, ports);
+                        post(payload, ports, Some(ticket));
                         peer.ports.flush(carried);
                     }),
                     None => Err(IpcError::new(
@@ -258,9 +283,11 @@ async fn bounded_invoke(
     channel: &str,
     payload: Vec<u8>,
     limits: Limits,
+    queued: Queued,
 ) -> Result<Vec<u8>, IpcError> {
     let bound = Duration::from_millis(limits.invoke_timeout_ms);
-    tokio::time::timeout(bound, router.invoke(sender, channel, payload))
+    let invoke = router.invoke_queued(sender, channel, payload, Some(queued));
+    tokio::time::timeout(bound, invoke)
         .await
         .unwrap_or_else(|_| {
             Err(IpcError::new(
@@ -289,6 +316,38 @@ fn fit_reply(result: Result<Vec<u8>, IpcError>, limit: usize) -> Result<ByteBuf,
 }
 
 impl WorkerPeer {
+    fn over_pending(&self) -> IpcError {
+        IpcError::new(
+            ErrorCode::LimitExceeded,
+            format!(
+                "{} has {} invokes waiting for replies (max-pending-invokes)",
+                self.sender, self.limits.max_pending_invokes
+            ),
+        )
+    }
+
+    fn over_queue(&self) -> IpcError {
+        IpcError::new(
+            ErrorCode::LimitExceeded,
+            format!(
+                "{} has {} messages waiting for main (max-queued-messages)",
+                self.sender, self.limits.max_queued_messages
+            ),
+        )
+    }
+
+    /// Ends a worker that sent more than main's queue may hold for it: a
+    /// message with no reply has no way to fail back, and dropping it would
+    /// lose it silently.
+    fn flooded(&self, worker: &Arc<Worker>) -> ExitReason {
+        let reason = ExitReason::LimitExceeded {
+            message: self.over_queue().message,
+        };
+        tracing::warn!(component = %self.name, "ending the worker: {reason}");
+        worker.end_for(reason.clone());
+        reason
+    }
+
     /// Moves ports the worker sent along with a message to main.
     fn take_to_main(&self, transfer: &[u64]) -> Result<(Vec<PortRef>, Carried), IpcError> {
         if transfer.is_empty() {

@@ -40,6 +40,8 @@ pub struct Manifest {
     pub windows: Vec<WindowManifest>,
     /// Utility components main may fork.
     pub utilities: Vec<UtilityManifest>,
+    /// `[limits]`: main's quotas, and every other component's unless it
+    /// sets its own.
     pub limits: Limits,
 }
 
@@ -62,6 +64,8 @@ pub struct UtilityManifest {
     pub component: PathBuf,
     /// Directories granted to it (`read-dirs`, `write-dirs`).
     pub grants: crate::capabilities::Grants,
+    /// Its quotas.
+    pub limits: Limits,
 }
 
 /// The main component.
@@ -86,9 +90,13 @@ pub struct WindowManifest {
     pub channels: Vec<String>,
     /// Open when the app starts (default) or only when main asks.
     pub open_at_start: bool,
+    /// The renderer's quotas.
+    pub limits: Limits,
 }
 
-/// Bounds on messages. Every limit ends in a named error, never a hang.
+/// A component's quotas. `[limits]` sets them for every component, and a
+/// window's or utility's own `limits` table overrides them for it. Every
+/// limit ends in a named error or exit reason, never a hang.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Limits {
     /// The largest payload an invoke, send, push or reply may carry.
@@ -98,6 +106,19 @@ pub struct Limits {
     /// The most linear memory a renderer or utility component may grow to;
     /// beyond it the worker ends with reason `oom`.
     pub max_memory_bytes: usize,
+    /// The CPU time one call into the component (a handler, an event) may
+    /// take; beyond it the component ends with reason `timeout`.
+    pub cpu_ms_per_call: u64,
+    /// Invokes the component may have waiting for replies at once; one more
+    /// fails at once with `limit-exceeded`.
+    pub max_pending_invokes: usize,
+    /// Messages from the component that may wait in main's queue; a sender
+    /// that outruns main by more ends with reason `limit-exceeded`.
+    pub max_queued_messages: usize,
+    /// Messages (invokes, sends, posts, port messages, log lines) the
+    /// component may send per second, in bursts of as many; one more fails
+    /// with `limit-exceeded`.
+    pub max_messages_per_second: u32,
 }
 
 impl Default for Limits {
@@ -106,6 +127,10 @@ impl Default for Limits {
             max_message_bytes: 16 * 1024 * 1024,
             invoke_timeout_ms: 30_000,
             max_memory_bytes: 1024 * 1024 * 1024,
+            cpu_ms_per_call: 30_000,
+            max_pending_invokes: 1024,
+            max_queued_messages: 10_000,
+            max_messages_per_second: 100_000,
         }
     }
 }

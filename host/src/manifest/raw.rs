@@ -43,6 +43,9 @@ pub(super) struct RawWindow {
     #[serde(default)]
     pub channels: Vec<String>,
     pub open: Option<bool>,
+    /// This window's renderer's own limits, over `[limits]`.
+    #[serde(default)]
+    pub limits: RawLimits,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -51,6 +54,10 @@ pub(super) struct RawLimits {
     pub max_message_bytes: Option<usize>,
     pub invoke_timeout_ms: Option<u64>,
     pub max_memory_bytes: Option<usize>,
+    pub cpu_ms_per_call: Option<u64>,
+    pub max_pending_invokes: Option<usize>,
+    pub max_queued_messages: Option<usize>,
+    pub max_messages_per_second: Option<u32>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -62,4 +69,7 @@ pub(super) struct RawUtility {
     pub read_dirs: Vec<String>,
     #[serde(default)]
     pub write_dirs: Vec<String>,
+    /// This utility's own limits, over `[limits]`.
+    #[serde(default)]
+    pub limits: RawLimits,
 }

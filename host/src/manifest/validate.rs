@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 use std::path::{Component, Path, PathBuf};
 
-use super::raw::{RawManifest, RawWindow};
+use super::raw::{RawLimits, RawManifest, RawWindow};
 use super::{Isolation, Limits, MainSpec, Manifest, UtilityManifest, WindowManifest};
 use crate::capabilities::{DirGrant, Grants};
 
@@ -38,12 +38,22 @@ const MAX_MESSAGE: usize = 1024 * 1024 * 1024;
 const MIN_MEMORY: usize = 64 * 1024;
 const MAX_MEMORY: usize = 4 * 1024 * 1024 * 1024;
 
+/// The longest `invoke-timeout-ms` and `cpu-ms-per-call`: a day.
+const MAX_MS: u64 = 24 * 60 * 60 * 1000;
+
+/// The most `max-pending-invokes` and `max-queued-messages`.
+const MAX_COUNT: usize = 10_000_000;
+
+/// The most `max-messages-per-second`.
+const MAX_RATE: u32 = 100_000_000;
+
 pub(super) fn validate(raw: RawManifest, dir: &Path) -> Result<Manifest, ManifestError> {
     let root = dir.canonicalize().map_err(|source| ManifestError::Io {
         path: dir.to_path_buf(),
         source,
     })?;
     check_name("app.name", &raw.app.name)?;
+    let limits = validate_limits("limits", &raw.limits, &Limits::default())?;
     let isolation = match raw.app.isolation.as_deref() {
         None | Some("process") => Isolation::Process,
         Some("in-process") => Isolation::InProcess,
@@ -73,7 +83,13 @@ pub(super) fn validate(raw: RawManifest, dir: &Path) -> Result<Manifest, Manifes
                 format!("repeats the label `{}`", window.label),
             ));
         }
-        windows.push(validate_window(&root, &key, window, &raw.app.name)?);
+        windows.push(validate_window(
+            &root,
+            &key,
+            window,
+            &raw.app.name,
+            &limits,
+        )?);
     }
 
     let mut utilities = Vec::with_capacity(raw.utilities.len());
@@ -126,45 +142,10 @@ pub(super) fn validate(raw: RawManifest, dir: &Path) -> Result<Manifest, Manifes
         }
         utilities.push(UtilityManifest {
             component: resolve_file(&root, &format!("{key}.component"), &utility.component)?,
+            limits: validate_limits(&format!("{key}.limits"), &utility.limits, &limits)?,
             name: utility.name,
             grants,
         });
-    }
-
-    let defaults = Limits::default();
-    let limits = Limits {
-        max_message_bytes: raw
-            .limits
-            .max_message_bytes
-            .unwrap_or(defaults.max_message_bytes),
-        invoke_timeout_ms: raw
-            .limits
-            .invoke_timeout_ms
-            .unwrap_or(defaults.invoke_timeout_ms),
-        max_memory_bytes: raw
-            .limits
-            .max_memory_bytes
-            .unwrap_or(defaults.max_memory_bytes),
-    };
-    if !(1..=MAX_MESSAGE).contains(&limits.max_message_bytes) {
-        return Err(invalid(
-            "limits.max-message-bytes",
-            format!("must be between 1 and {MAX_MESSAGE} (1 GiB)"),
-        ));
-    }
-    if !(MIN_MEMORY..=MAX_MEMORY).contains(&limits.max_memory_bytes) {
-        return Err(invalid(
-            "limits.max-memory-bytes",
-            format!(
-                "must be between {MIN_MEMORY} and {MAX_MEMORY} (4 GiB, a 32-bit memory's size)"
-            ),
-        ));
-    }
-    if limits.invoke_timeout_ms == 0 {
-        return Err(invalid(
-            "limits.invoke-timeout-ms",
-            "must be above 0".into(),
-        ));
     }
 
     Ok(Manifest {
@@ -184,7 +165,9 @@ fn validate_window(
     key: &str,
     raw: RawWindow,
     app_name: &str,
+    app_limits: &Limits,
 ) -> Result<WindowManifest, ManifestError> {
+    let limits = validate_limits(&format!("{key}.limits"), &raw.limits, app_limits)?;
     check_name(&format!("{key}.label"), &raw.label)?;
     for (j, channel) in raw.channels.iter().enumerate() {
         check_name(&format!("{key}.channels[{j}]"), channel)?;
@@ -226,6 +209,87 @@ fn validate_window(
         label: raw.label,
         channels: raw.channels,
         open_at_start: raw.open.unwrap_or(true),
+        limits,
+    })
+}
+
+/// `raw` over `base`, each value checked against its bounds; `key` is the
+/// table's name in errors (`limits`, `window[0].limits`).
+fn validate_limits(key: &str, raw: &RawLimits, base: &Limits) -> Result<Limits, ManifestError> {
+    fn bounded<T: Copy + PartialOrd + std::fmt::Display>(
+        key: &str,
+        name: &str,
+        value: Option<T>,
+        base: T,
+        (low, high): (T, T),
+        note: &str,
+    ) -> Result<T, ManifestError> {
+        let value = value.unwrap_or(base);
+        if value < low || value > high {
+            return Err(invalid(
+                &format!("{key}.{name}"),
+                format!("must be between {low} and {high}{note}"),
+            ));
+        }
+        Ok(value)
+    }
+    Ok(Limits {
+        max_message_bytes: bounded(
+            key,
+            "max-message-bytes",
+            raw.max_message_bytes,
+            base.max_message_bytes,
+            (1, MAX_MESSAGE),
+            " (1 GiB)",
+        )?,
+        invoke_timeout_ms: bounded(
+            key,
+            "invoke-timeout-ms",
+            raw.invoke_timeout_ms,
+            base.invoke_timeout_ms,
+            (1, MAX_MS),
+            " (a day)",
+        )?,
+        max_memory_bytes: bounded(
+            key,
+            "max-memory-bytes",
+            raw.max_memory_bytes,
+            base.max_memory_bytes,
+            (MIN_MEMORY, MAX_MEMORY),
+            " (4 GiB, a 32-bit memory's size)",
+        )?,
+        cpu_ms_per_call: bounded(
+            key,
+            "cpu-ms-per-call",
+            raw.cpu_ms_per_call,
+            base.cpu_ms_per_call,
+            (1, MAX_MS),
+            " (a day)",
+        )?,
+        max_pending_invokes: bounded(
+            key,
+            "max-pending-invokes",
+            raw.max_pending_invokes,
+            base.max_pending_invokes,
+            (1, MAX_COUNT),
+            "",
+        )?,
+        max_queued_messages: bounded(
+            key,
+            "max-queued-messages",
+            raw.max_queued_messages,
+            base.max_queued_messages,
+            (1, MAX_COUNT),
+            "",
+        )?,
+        max_messages_per_second: bounded(
+            key,
+            "max-messages-per-second",
+            raw.max_messages_per_second,
+            base.max_messages_per_second,
+            (1, MAX_RATE),
+            "",
+        )?,
     })
 }
 

@@ -2,6 +2,9 @@
 //! store and its own single-threaded runtime, so a busy renderer holds only
 //! its own thread. The Wasm boundary is the only wall.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use super::{LaunchError, Launched, Transport, WorkerControl};
 use crate::wire::HostToWorker;
 use crate::worker::{self, WorkerLink, WorkerSpec, link_pair};
@@ -10,14 +13,17 @@ use crate::worker::{self, WorkerLink, WorkerSpec, link_pair};
 pub(crate) struct InProcess;
 
 /// A thread cannot be killed from outside: the host stops talking to it,
-/// asks it to stop, and treats it as gone.
+/// asks it to stop, interrupts the guest code it may be busy in (at the
+/// next CPU-time tick), and treats it as gone.
 #[derive(Debug)]
 struct ThreadControl {
     to_worker: tokio::sync::mpsc::UnboundedSender<HostToWorker>,
+    interrupt: Arc<AtomicBool>,
 }
 
 impl WorkerControl for ThreadControl {
     fn kill(&self) {
+        self.interrupt.store(true, Ordering::Release);
         let _ = self.to_worker.send(HostToWorker::Stop);
     }
 }
@@ -30,6 +36,8 @@ impl Transport for InProcess {
     ) -> Result<Launched, LaunchError> {
         let (host, worker_end): (_, WorkerLink) = link_pair();
         let name = spec.name.clone();
+        let interrupt = Arc::new(AtomicBool::new(false));
+        let interrupted = interrupt.clone();
         std::thread::Builder::new()
             .name(format!("wasmtron-{}-{}", spec.world, spec.name))
             .spawn(move || {
@@ -38,7 +46,7 @@ impl Transport for InProcess {
                     .build();
                 match runtime {
                     Ok(runtime) => {
-                        runtime.block_on(worker::run(spec, worker_end, None));
+                        runtime.block_on(worker::run(spec, worker_end, None, interrupted));
                     }
                     Err(err) => tracing::error!("cannot start a worker runtime: {err}"),
                 }
@@ -49,6 +57,7 @@ impl Transport for InProcess {
             })?;
         let control = Box::new(ThreadControl {
             to_worker: host.to_worker.clone(),
+            interrupt,
         });
         Ok(Launched {
             link: host,

@@ -193,6 +193,9 @@ pub(crate) struct Worker {
     /// Set once the host stopped serving the connection: the worker is
     /// ending by itself and a kill would only blur its reason.
     serving_done: std::sync::atomic::AtomicBool,
+    /// The reason the host ended the worker for, when it did
+    /// ([`Worker::end_for`]): it wins over what the worker or the OS says.
+    imposed: Mutex<Option<ExitReason>>,
     runtime: tokio::runtime::Handle,
 }
 
@@ -314,6 +317,15 @@ impl Worker {
         });
     }
 
+    /// Ends the worker now for `reason` (a quota it broke), which is then
+    /// the reason main hears.
+    pub(crate) fn end_for(&self, reason: ExitReason) {
+        *self.imposed.lock().unwrap_or_else(|p| p.into_inner()) = Some(reason);
+        self.killed.store(true, Ordering::Relaxed);
+        self.control.kill();
+        self.kill_signal.notify_one();
+    }
+
     /// Ends the worker now. False when it had already exited or was ending
     /// by itself.
     pub(crate) fn kill(&self) -> bool {
@@ -414,6 +426,7 @@ impl Supervisor {
             killed: std::sync::atomic::AtomicBool::new(false),
             kill_signal: tokio::sync::Notify::new(),
             serving_done: std::sync::atomic::AtomicBool::new(false),
+            imposed: Mutex::new(None),
             runtime: self.runtime.clone(),
         });
         {
@@ -456,7 +469,12 @@ impl Supervisor {
                 None => None,
             };
             let killed = served.killed.load(Ordering::Relaxed);
-            let reason = final_reason(reported, end, killed);
+            let imposed = served
+                .imposed
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .take();
+            let reason = imposed.unwrap_or_else(|| final_reason(reported, end, killed));
             served.set_state(ProcessState::Exited);
             supervisor.lock_workers().remove(&id);
             tracing::info!(

@@ -354,6 +354,11 @@ pub enum ExitReason {
     /// The guest ran out of memory: its memory limit refused to grow, and
     /// it trapped.
     Oom { message: String },
+    /// A call into the component used more CPU time than its limit.
+    Timeout { message: String },
+    /// The component outran a quota (messages queued for main), and the
+    /// host ended it.
+    LimitExceeded { message: String },
     /// The component could not be loaded, checked or instantiated.
     LaunchFailed { message: String },
     /// The worker broke the wire protocol (a malformed or oversized frame,
@@ -376,6 +381,8 @@ impl std::fmt::Display for ExitReason {
             ExitReason::Killed { signal } => write!(f, "killed: signal {signal}"),
             ExitReason::Crashed { message } => write!(f, "crashed: {message}"),
             ExitReason::Oom { message } => write!(f, "oom: {message}"),
+            ExitReason::Timeout { message } => write!(f, "timeout: {message}"),
+            ExitReason::LimitExceeded { message } => write!(f, "limit-exceeded: {message}"),
             ExitReason::LaunchFailed { message } => write!(f, "launch-failed: {message}"),
             ExitReason::ProtocolError { message } => write!(f, "protocol-error: {message}"),
         }

@@ -31,6 +31,46 @@ pub(crate) struct BridgeClient {
     next_id: u64,
     channels: HashSet<String>,
     limits: Limits,
+    rate: Rate,
+    /// Log lines dropped for going over the rate, told with the next one.
+    logs_dropped: u64,
+}
+
+/// A token bucket: `per_second` messages a second, in bursts of as many.
+struct Rate {
+    per_second: f64,
+    tokens: f64,
+    refilled: std::time::Instant,
+}
+
+impl Rate {
+    fn new(per_second: u32) -> Self {
+        let per_second = f64::from(per_second);
+        Rate {
+            per_second,
+            tokens: per_second,
+            refilled: std::time::Instant::now(),
+        }
+    }
+
+    /// Takes one message's token, or says how the rate was exceeded.
+    fn take(&mut self) -> Result<(), IpcError> {
+        let now = std::time::Instant::now();
+        let earned = now.duration_since(self.refilled).as_secs_f64() * self.per_second;
+        self.tokens = (self.tokens + earned).min(self.per_second);
+        self.refilled = now;
+        if self.tokens < 1.0 {
+            return Err(IpcError::new(
+                ErrorCode::LimitExceeded,
+                format!(
+                    "more than {} messages a second (max-messages-per-second)",
+                    self.per_second
+                ),
+            ));
+        }
+        self.tokens -= 1.0;
+        Ok(())
+    }
 }
 
 impl BridgeClient {
@@ -86,6 +126,8 @@ impl BridgeClient {
             next_id: 0,
             channels: spec.channels.clone(),
             limits: spec.limits,
+            rate: Rate::new(spec.limits.max_messages_per_second),
+            logs_dropped: 0,
         };
         (client, events)
     }
@@ -124,20 +166,16 @@ impl BridgeClient {
         let _ = self.to_host.send(WorkerToHost::Reply { id, result });
     }
 
-    /// A utility's message to its parent.
+    /// A utility's message to its parent (checked by the caller).
     fn post(&self, payload: Vec<u8>, transfer: Vec<u64>) -> Result<(), IpcError> {
-        let limit = self.limits.max_message_bytes;
-        if payload.len() > limit {
-            return Err(IpcError::too_large("the payload", payload.len(), limit));
-        }
         self.to_host
             .send(WorkerToHost::Post { payload, transfer })
             .map_err(|_| IpcError::target_gone("the parent"))
     }
 
-    /// The worker's own check, so a guest gets `denied` or `too-large` at
-    /// once. The host checks again.
-    fn check(&self, channel: &str, size: usize) -> Result<(), IpcError> {
+    /// The worker's own check, so a guest gets `denied`, `too-large` or
+    /// `limit-exceeded` at once. The host checks again (all but the rate).
+    fn check(&mut self, channel: &str, size: usize) -> Result<(), IpcError> {
         if !self.channels.contains(channel) {
             return Err(IpcError::new(
                 ErrorCode::Denied,
@@ -151,11 +189,18 @@ impl BridgeClient {
                 self.limits.max_message_bytes,
             ));
         }
-        Ok(())
+        self.rate.take()
     }
 
     async fn invoke(&mut self, channel: String, payload: Vec<u8>) -> Result<Vec<u8>, IpcError> {
         self.check(&channel, payload.len())?;
+        let waiting = self.pending.lock().map_or(0, |p| p.len());
+        if waiting >= self.limits.max_pending_invokes {
+            return Err(IpcError::new(
+                ErrorCode::LimitExceeded,
+                format!("{waiting} invokes are waiting for replies (max-pending-invokes)"),
+            ));
+        }
         self.next_id += 1;
         let id = self.next_id;
         let (tx, rx) = oneshot::channel();
@@ -266,7 +311,23 @@ impl wit_types::Host for WorkerState {}
 
 impl wit_log::Host for WorkerState {
     async fn log(&mut self, level: wit_log::Level, message: String) {
-        let _ = self.bridge.to_host.send(WorkerToHost::Log {
+        let bridge = &mut self.bridge;
+        // A log line has no way to fail: over the rate it is dropped, and
+        // the next line that fits says how many were.
+        if bridge.rate.take().is_err() {
+            bridge.logs_dropped += 1;
+            return;
+        }
+        if bridge.logs_dropped > 0 {
+            let _ = bridge.to_host.send(WorkerToHost::Log {
+                level: crate::log::Level::Warn,
+                message: format!(
+                    "{} log lines dropped: over max-messages-per-second",
+                    std::mem::take(&mut bridge.logs_dropped)
+                ),
+            });
+        }
+        let _ = bridge.to_host.send(WorkerToHost::Log {
             level: level_from_wit(level),
             message,
         });
@@ -280,13 +341,14 @@ impl wit_parent_port::Host for WorkerState {
         transfer: Vec<Resource<MessagePort>>,
     ) -> Result<(), wit_types::IpcError> {
         let limit = self.bridge.limits.max_message_bytes;
-        if payload.len() > limit {
+        let checked = if payload.len() > limit {
+            Err(IpcError::too_large("the payload", payload.len(), limit))
+        } else {
+            self.bridge.rate.take()
+        };
+        if let Err(err) = checked {
             self.discard_transfer(transfer);
-            return Err(ipc_error_to_wit(IpcError::too_large(
-                "the payload",
-                payload.len(),
-                limit,
-            )));
+            return Err(ipc_error_to_wit(err));
         }
         let transfer = self
             .take_transfer(transfer, None)

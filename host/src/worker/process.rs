@@ -197,7 +197,8 @@ async fn serve(socket: StdUnixStream, probe: Option<SandboxProbe>) -> ExitCode {
         .saturating_add(FRAME_OVERHEAD + 2 * 1024 * 1024);
     let writing = tokio::spawn(write_frames(writer, host_side.from_worker));
     tokio::spawn(read_frames(reader, max_frame, host_side.to_worker));
-    super::run(spec, worker_side, Some(prepared)).await;
+    // A worker process is ended by a signal, never interrupted.
+    super::run(spec, worker_side, Some(prepared), Default::default()).await;
     // Everything the worker said, its exit reason last, reaches the host
     // before the process ends.
     let _ = writing.await;

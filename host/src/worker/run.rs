@@ -1,6 +1,9 @@
 //! Instantiating a worker's component and feeding it the host's messages
 //! one at a time, until it is told to stop, its link closes or it traps.
 
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
 use anyhow::Context as _;
 use tokio::sync::mpsc::UnboundedReceiver;
 use wasmtime::Store;
@@ -14,6 +17,7 @@ use crate::bindings::main::wasmtron::app::types as wit_types;
 use crate::bindings::renderer::Renderer;
 use crate::bindings::utility::Utility;
 use crate::capabilities::{self, World};
+use crate::engine::{CpuBudget, Stopped};
 use crate::ipc::IpcError;
 use crate::wire::{ByteBuf, ExitReason, HostToWorker, WorkerToHost};
 
@@ -46,13 +50,17 @@ impl PreparedWasi {
 /// value and as a final `Exited` message to the host. `prepared` is the
 /// WASI context when the caller built it already; otherwise it is built
 /// here.
+///
+/// Setting `interrupt` stops the component's running call within a tick:
+/// the way to end a worker thread that is busy in guest code.
 pub(crate) async fn run(
     spec: WorkerSpec,
     link: WorkerLink,
     prepared: Option<PreparedWasi>,
+    interrupt: Arc<AtomicBool>,
 ) -> ExitReason {
     let to_host = link.to_host.clone();
-    let reason = match launch(&spec, link, prepared).await {
+    let reason = match launch(&spec, link, prepared, interrupt).await {
         Ok((instance, store, events, woken)) => serve(instance, store, events, woken).await,
         Err(err) => ExitReason::LaunchFailed {
             message: format!("{err:#}"),
@@ -84,6 +92,7 @@ async fn launch(
     spec: &WorkerSpec,
     link: WorkerLink,
     prepared: Option<PreparedWasi>,
+    interrupt: Arc<AtomicBool>,
 ) -> anyhow::Result<Launched> {
     let PreparedWasi {
         wasi,
@@ -121,9 +130,13 @@ async fn launch(
             max_bytes: spec.limits.max_memory_bytes,
             refused: None,
         },
+        cpu: CpuBudget::new(spec.limits.cpu_ms_per_call, interrupt),
     };
     let mut store = Store::new(engine, state);
     store.limiter(|state| &mut state.memory);
+    CpuBudget::install(&mut store, |state| &mut state.cpu);
+    // A start function is a call like any other.
+    store.data_mut().cpu.begin();
     let instance = match spec.world {
         World::Renderer => Renderer::instantiate_async(&mut store, &spec.component, &linker)
             .await
@@ -132,8 +145,19 @@ async fn launch(
             .await
             .map(Instance::Utility),
     }
-    .map_err(anyhow::Error::from)
-    .with_context(|| format!("cannot instantiate {} `{}`", spec.world, spec.name))?;
+    .map_err(anyhow::Error::from);
+    store.data_mut().cpu.end();
+    let instance = match (instance, store.data().cpu.stopped) {
+        (Ok(instance), _) => instance,
+        (Err(_), Some(stopped)) => anyhow::bail!(
+            "cannot instantiate {} `{}`: {}",
+            spec.world,
+            spec.name,
+            budget_message(stopped, store.data().cpu.limit())
+        ),
+        (Err(err), None) => Err(err)
+            .with_context(|| format!("cannot instantiate {} `{}`", spec.world, spec.name))?,
+    };
     store.data().bridge.ready();
     Ok((instance, store, events, woken))
 }
@@ -162,6 +186,7 @@ async fn serve(
                 Some(_) = woken.recv() => continue,
             },
         };
+        store.data_mut().cpu.begin();
         let outcome = match message {
             HostToWorker::Stop => break,
             HostToWorker::Invoke {
@@ -180,6 +205,7 @@ async fn serve(
             },
             other => deliver(&instance, &mut store, other).await,
         };
+        store.data_mut().cpu.end();
         if let Err(trap) = outcome {
             let said = store.data().stderr_tail.text();
             let message = if said.is_empty() {
@@ -187,6 +213,16 @@ async fn serve(
             } else {
                 format!("{said} | {trap:#}")
             };
+            let cpu = &store.data().cpu;
+            match cpu.stopped {
+                Some(Stopped::Interrupted) => return ExitReason::Killed { signal: 9 },
+                Some(stopped) => {
+                    return ExitReason::Timeout {
+                        message: budget_message(stopped, cpu.limit()),
+                    };
+                }
+                None => {}
+            }
             return match store.data().memory.refused {
                 Some(desired) => ExitReason::Oom {
                     message: format!(
@@ -199,6 +235,18 @@ async fn serve(
         }
     }
     ExitReason::CleanExit
+}
+
+/// What a stopped call is told.
+fn budget_message(stopped: Stopped, limit: std::time::Duration) -> String {
+    match stopped {
+        Stopped::OverBudget { used } => format!(
+            "a call used {} ms of CPU time; its limit is {} ms",
+            used.as_millis(),
+            limit.as_millis()
+        ),
+        Stopped::Interrupted => "ended by the host".to_owned(),
+    }
 }
 
 async fn handle(

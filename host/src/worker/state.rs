@@ -14,6 +14,8 @@ pub(crate) struct WorkerState {
     pub(super) table: ResourceTable,
     pub(crate) bridge: BridgeClient,
     pub(super) memory: MemoryCap,
+    /// CPU time per call.
+    pub(super) cpu: crate::engine::CpuBudget,
     /// The guest's last stderr lines, quoted when it traps.
     pub(super) stderr_tail: crate::capabilities::OutputTail,
     /// The ports the component holds.

@@ -8,7 +8,7 @@ use std::time::Duration;
 use super::{ForkError, Shell, lock};
 use crate::capabilities::World;
 use crate::capabilities::{DirGrant, Grants};
-use crate::component::MainCall;
+use crate::component::{MainCall, Queued};
 use crate::ipc::{Sender, WorkerPeer};
 use crate::ports::{Holder, PortRef};
 use crate::supervisor::{ProcessKind, Worker, WorkerExit};
@@ -78,11 +78,11 @@ impl Shell {
         }
         let grants = grants_for(&declared.grants, &options).map_err(bad)?;
         if let Some(max) = options.max_memory_bytes
-            && max > self.manifest.limits.max_memory_bytes as u64
+            && max > declared.limits.max_memory_bytes as u64
         {
             return Err(bad(format!(
-                "max-memory-bytes {max} is over the app's limit of {}",
-                self.manifest.limits.max_memory_bytes
+                "max-memory-bytes {max} is over the utility's limit of {}",
+                declared.limits.max_memory_bytes
             )));
         }
         // Reserve the instance name; the worker starts outside the lock.
@@ -157,12 +157,12 @@ impl Shell {
                 slot.restarts,
             )
         };
-        let component = self
+        let (component, limits) = self
             .manifest
             .utility(&declared)
-            .map(|u| u.component.clone())
+            .map(|u| (u.component.clone(), u.limits))
             .ok_or_else(|| format!("no utility `{declared}` is declared"))?;
-        let worker = self.launch_utility(instance, &component, grants, &options)?;
+        let worker = self.launch_utility(instance, &component, limits, grants, &options)?;
         {
             let mut utilities = lock(&self.utilities);
             match utilities.get_mut(instance) {
@@ -197,10 +197,11 @@ impl Shell {
         &self,
         instance: &str,
         component: &Path,
+        limits: crate::manifest::Limits,
         grants: Grants,
         options: &UtilityOptions,
     ) -> Result<Arc<Worker>, String> {
-        let mut spec = self.prepare(instance, World::Utility, component)?;
+        let mut spec = self.prepare(instance, World::Utility, component, limits)?;
         spec.grants = grants;
         if let Some(max) = options.max_memory_bytes {
             spec.limits.max_memory_bytes = usize::try_from(max).unwrap_or(usize::MAX);
@@ -208,15 +209,18 @@ impl Shell {
         let on_post = {
             let main = self.main.clone();
             let from = instance.to_owned();
-            Box::new(move |payload: Vec<u8>, ports: Vec<PortRef>| {
-                if let Some(main) = &main {
-                    let _ = main.post(MainCall::UtilityMessage {
-                        name: from.clone(),
-                        payload,
-                        ports,
-                    });
-                }
-            })
+            Box::new(
+                move |payload: Vec<u8>, ports: Vec<PortRef>, queued: Option<Queued>| {
+                    if let Some(main) = &main {
+                        let _ = main.post(MainCall::UtilityMessage {
+                            name: from.clone(),
+                            payload,
+                            ports,
+                            queued,
+                        });
+                    }
+                },
+            )
         };
         let on_output: Option<crate::ipc::OutputHook> = match options.stdio {
             StdioMode::Inherit => None,

@@ -295,6 +295,20 @@ impl Renderer for Probe {
             }
             "trap" => panic!("renderer trapped on purpose"),
             "fail" => Err(HandlerError::new("nope", "renderer said no")),
+            // Sends `count` messages on "tick" as fast as it can, ignoring
+            // refusals, and counts how each send went.
+            "flood" => {
+                let count: u32 = request.decode()?;
+                let (mut ok, mut limited, mut other) = (0, 0, 0);
+                for i in 0..count {
+                    match bridge::send("tick", &i) {
+                        Ok(()) => ok += 1,
+                        Err(err) if err.code.as_str() == "limit-exceeded" => limited += 1,
+                        Err(_) => other += 1,
+                    }
+                }
+                Request::reply(&format!("ok={ok} limited={limited} other={other}"))
+            }
             other => Err(HandlerError::new(
                 "no-handler",
                 format!("test-renderer has no handler for `{other}`"),

@@ -15,6 +15,8 @@ const CHUNK_BYTES: usize = 1 << 20;
 struct TestUtility {
     /// Ports from main or made here, all started; each echoes what it gets.
     ports: Vec<MessagePort>,
+    /// A port whose other end was closed, for posting to in a loop.
+    orphan: Option<MessagePort>,
 }
 
 /// Posts `text` to main, logging when the post fails.
@@ -44,7 +46,93 @@ fn grow() -> ! {
     }
 }
 
+/// Spins until the host stops it: the CPU-time limit, or a kill.
+fn spin_forever() -> ! {
+    loop {
+        std::hint::spin_loop();
+    }
+}
+
+/// Recurses until the stack runs out.
+#[inline(never)]
+#[expect(unconditional_recursion, reason = "the host must stop it")]
+fn recurse(depth: u64) -> u64 {
+    // A frame with some weight, kept from being optimised away.
+    let frame = std::hint::black_box([depth; 16]);
+    recurse(depth + 1).wrapping_add(frame[(depth % 16) as usize])
+}
+
+/// The part of a clock reading below a millisecond, in nanoseconds.
+fn sub_ms(nanos: u128) -> u128 {
+    nanos % 1_000_000
+}
+
+/// What a hostile guest reaches that it was not granted: the host's files,
+/// the environment, the network, and how fine the clocks are.
+fn reach() -> String {
+    let file = match std::fs::read_to_string("/etc/passwd") {
+        Ok(_) => "read".to_owned(),
+        Err(err) => format!("denied({:?})", err.kind()),
+    };
+    let env = std::env::vars().count();
+    let net = match std::net::TcpStream::connect("127.0.0.1:9") {
+        Ok(_) => "connected".to_owned(),
+        Err(err) => format!("denied({:?})", err.kind()),
+    };
+    // Many readings, so that one landing on a millisecond by chance proves
+    // nothing; every one must.
+    let wall = (0..64)
+        .map(|_| {
+            let since = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap_or_default();
+            sub_ms(since.as_nanos())
+        })
+        .max()
+        .unwrap_or(0);
+    let start = std::time::Instant::now();
+    let mono = (0..64)
+        .map(|_| sub_ms(start.elapsed().as_nanos()))
+        .max()
+        .unwrap_or(0);
+    format!("file={file} env={env} net={net} wall-sub-ms={wall} mono-sub-ms={mono}")
+}
+
+/// Tries to post `count` messages to main as fast as it can, ignoring
+/// refusals, and counts how each post went. The accepted ones are numbered
+/// from 0, so main can tell whether any went missing.
+fn flood(count: u32) -> String {
+    let (mut ok, mut limited, mut other) = (0, 0, 0);
+    for _ in 0..count {
+        match parent_port::post_message(&format!("flood:{ok}")) {
+            Ok(()) => ok += 1,
+            Err(err) if err.code.as_str() == "limit-exceeded" => limited += 1,
+            Err(_) => other += 1,
+        }
+    }
+    format!("ok={ok} limited={limited} other={other}")
+}
+
 impl TestUtility {
+    /// The first time, makes a channel and closes one end; then posts on
+    /// the other `count` times and counts the posts refused as closed.
+    fn post_to_closed(&mut self, count: u32) -> String {
+        let port = self.orphan.get_or_insert_with(|| {
+            let (kept, closed) = ports::create_channel();
+            closed.close();
+            kept
+        });
+        let mut refused = 0;
+        for i in 0..count {
+            if let Err(err) = port.post_message(&i, Vec::new())
+                && err.as_str() == "closed"
+            {
+                refused += 1;
+            }
+        }
+        format!("closed={refused}")
+    }
+
     /// Makes a channel, keeps one end and sends the other to main.
     fn make_port(&mut self) -> Result<Payload, HandlerError> {
         let (kept, sent) = ports::create_channel();
@@ -76,6 +164,9 @@ impl Utility for TestUtility {
         }
         if text == "trap" {
             panic!("utility trapped on purpose");
+        }
+        if text == "spin-forever" {
+            spin_forever();
         }
         if let Some(count) = text.strip_prefix("burst:") {
             let count: u32 = count.parse().unwrap_or(0);
@@ -121,6 +212,22 @@ impl Utility for TestUtility {
             }
             "trap" => panic!("utility trapped on purpose"),
             "grow" => grow(),
+            "spin-forever" => spin_forever(),
+            "recurse" => Request::reply(&recurse(1)),
+            "reach" => Request::reply(&reach()),
+            "flood" => Request::reply(&flood(request.decode()?)),
+            "oversized" => {
+                let size: u64 = request.decode()?;
+                let payload = vec![b'x'; usize::try_from(size).unwrap_or(usize::MAX)];
+                Request::reply(&match parent_port::post_raw(&payload) {
+                    Ok(()) => "posted".to_owned(),
+                    Err(err) => format!("err:{}", err.code.as_str()),
+                })
+            }
+            "post-to-closed" => {
+                let count = request.decode()?;
+                Request::reply(&self.post_to_closed(count))
+            }
             "make-port" => self.make_port(),
             // What the fork options gave it.
             "env" => {

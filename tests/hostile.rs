@@ -1,0 +1,247 @@
+//! The hostile-guest suite: guests that reach for what they were not
+//! granted, spin, allocate or recurse without bound, panic, flood, send too
+//! much, use channels they may not, and ignore termination. Each case has
+//! one named outcome, the same in both isolation modes; after each, the
+//! host and a healthy window keep working and none of the healthy traffic
+//! is lost.
+
+use wasmtron_tests::{AppDir, HeadlessExt as _, Running, manifest_with_windows};
+
+/// Window `a` is the healthy one; `r` may use only `echo`; `q` may keep at
+/// most 20 messages waiting for main. Utility `hostile` has tight limits;
+/// `stubborn` has a day of CPU time per call.
+fn start() -> Running {
+    let mut channels: Vec<&str> = wasmtron_tests::ALL_CHANNELS.to_vec();
+    channels.push("tick");
+    let manifest = format!(
+        r#"{}
+[[window]]
+label = "r"
+renderer = "dist/renderer.wasm"
+channels = ["echo"]
+
+[[window]]
+label = "q"
+renderer = "dist/renderer.wasm"
+channels = ["tick"]
+limits = {{ max-queued-messages = 20 }}
+
+[[utility]]
+name = "hostile"
+component = "dist/utility.wasm"
+limits = {{ cpu-ms-per-call = 300, max-memory-bytes = 67108864, max-messages-per-second = 1000, max-message-bytes = 4096 }}
+
+[[utility]]
+name = "stubborn"
+component = "dist/utility.wasm"
+limits = {{ cpu-ms-per-call = 86400000 }}
+"#,
+        manifest_with_windows(&[("a", &channels)])
+    );
+    let app = Running::start(AppDir::new(&manifest)).expect("the app starts");
+    assert_eq!(app.invoke("a", "fork", "hostile"), "ok:hostile");
+    app
+}
+
+/// Asks the hostile utility to do `act`, through main.
+fn act(app: &Running, act: &str, arg: &str) -> String {
+    app.invoke("a", "utility-invoke", &format!("hostile|{act}|{arg}"))
+}
+
+/// Waits until main has heard that `name` ended, and returns what it
+/// heard from there on.
+fn gone(app: &Running, kind: &str, name: &str) -> String {
+    let line = format!("{kind}|{name}|");
+    let heard = app.wait_invoke("a", "gone", &line);
+    heard[heard.find(&line).unwrap_or_default()..].to_owned()
+}
+
+/// The host and window `a` still work, and a burst of 200 messages from `a`
+/// reaches main whole and in order.
+fn assert_healthy(app: &Running, round: &str) {
+    assert_eq!(app.invoke("a", "echo", round), format!("ok:{round}"));
+    let sent = app.probe("a", "tick", "200", "#send-burst");
+    assert_eq!(sent, "sent:200");
+    let messages = app.wait_invoke("a", "messages", "window:a|tick|199");
+    let ticks: Vec<&str> = messages
+        .split(['[', ',', ']'])
+        .filter(|m| m.starts_with("window:a|tick|"))
+        .collect();
+    let expected: Vec<String> = (0..200).map(|i| format!("window:a|tick|{i}")).collect();
+    // Earlier rounds sent the same burst: the last 200 are this one.
+    assert!(ticks.len() >= 200, "{} ticks arrived", ticks.len());
+    assert_eq!(ticks[ticks.len() - 200..], expected[..], "round {round}");
+}
+
+#[test]
+fn what_was_not_granted_is_not_there_and_the_clock_is_coarse() {
+    let app = start();
+    let reached = act(&app, "reach", "");
+    assert!(reached.starts_with("ok:ok:file=denied("), "{reached}");
+    assert!(reached.contains(" env=0 "), "{reached}");
+    assert!(reached.contains(" net=denied("), "{reached}");
+    assert!(
+        reached.contains(" wall-sub-ms=0 mono-sub-ms=0"),
+        "clocks read in whole milliseconds: {reached}"
+    );
+    assert_healthy(&app, "reach");
+}
+
+#[test]
+fn a_guest_spinning_forever_ends_with_timeout() {
+    let app = start();
+    let reply = act(&app, "spin-forever", "");
+    assert!(reply.starts_with("ok:err:target-gone:"), "{reply}");
+    let heard = gone(&app, "utility", "hostile");
+    assert!(
+        heard.starts_with("utility|hostile|timeout:a call used "),
+        "{heard}"
+    );
+    assert!(
+        heard.contains(" ms of CPU time; its limit is 300 ms"),
+        "{heard}"
+    );
+    assert_healthy(&app, "spin");
+}
+
+#[test]
+fn a_guest_allocating_without_bound_ends_with_oom() {
+    let app = start();
+    let reply = act(&app, "grow", "");
+    assert!(reply.starts_with("ok:err:target-gone:"), "{reply}");
+    let heard = gone(&app, "utility", "hostile");
+    assert!(heard.starts_with("utility|hostile|oom:"), "{heard}");
+    assert!(heard.contains("over the 67108864-byte limit"), "{heard}");
+    assert_healthy(&app, "grow");
+}
+
+#[test]
+fn a_guest_recursing_without_bound_or_panicking_ends_crashed() {
+    let app = start();
+    let reply = act(&app, "recurse", "");
+    assert!(reply.starts_with("ok:err:target-gone:"), "{reply}");
+    let heard = gone(&app, "utility", "hostile");
+    assert!(heard.starts_with("utility|hostile|crashed:"), "{heard}");
+    assert_healthy(&app, "recurse");
+
+    assert_eq!(app.invoke("a", "fork", "hostile"), "ok:hostile");
+    let reply = act(&app, "trap", "");
+    assert!(reply.starts_with("ok:err:target-gone:"), "{reply}");
+    let heard = app.wait_invoke("a", "gone", "utility|hostile|crashed:");
+    assert!(heard.contains("utility trapped on purpose"), "{heard}");
+    assert_healthy(&app, "panic");
+}
+
+#[test]
+fn a_flood_past_the_rate_is_refused_and_every_accepted_message_arrives() {
+    let app = start();
+    let reply = act(&app, "flood", "5000");
+    let counts = reply.strip_prefix("ok:ok:").expect("the flood's counts");
+    let ok: usize = counts
+        .split(' ')
+        .find_map(|c| c.strip_prefix("ok="))
+        .and_then(|n| n.parse().ok())
+        .expect("ok=N");
+    assert!(counts.ends_with("other=0"), "{counts}");
+    // The burst is the rate: 1000, and a little more refilled meanwhile.
+    assert!((1000..5000).contains(&ok), "{counts}");
+    assert!(!counts.contains("limited=0 "), "{counts}");
+    let last = format!("utility|hostile|flood:{}", ok - 1);
+    let messages = app.wait_invoke("a", "messages", &last);
+    let flood: Vec<&str> = messages
+        .split(['[', ',', ']'])
+        .filter(|m| m.starts_with("utility|hostile|flood:"))
+        .collect();
+    let expected: Vec<String> = (0..ok)
+        .map(|i| format!("utility|hostile|flood:{i}"))
+        .collect();
+    assert_eq!(flood, expected, "every accepted message, in order");
+    // The utility is fine: over the rate is an error, not an ending.
+    assert_eq!(act(&app, "echo", "still"), "ok:ok:still");
+    assert_healthy(&app, "flood");
+}
+
+#[test]
+fn oversized_payloads_and_channels_not_allowed_are_refused_by_name() {
+    let app = start();
+    assert_eq!(act(&app, "oversized", "5000"), "ok:ok:err:too-large");
+    assert_eq!(act(&app, "echo", "after"), "ok:ok:after");
+    let denied = app.invoke("r", "spin", "1");
+    assert!(denied.starts_with("err:denied:"), "{denied}");
+    assert_eq!(app.invoke("r", "echo", "r"), "ok:r");
+    assert_healthy(&app, "refused");
+}
+
+#[test]
+fn a_sender_outrunning_main_past_its_queue_ends_with_limit_exceeded() {
+    let app = start();
+    // Main is busy for a second; meanwhile `q` sends 1000 messages, and
+    // may have only 20 waiting.
+    app.windows.apply_clear("a", "#result");
+    app.input("a", "#channel", "spin");
+    app.input("a", "#arg", "1000");
+    app.click("a", "#invoke");
+    app.input("q", "#channel", "tick");
+    app.input("q", "#arg", "1000");
+    app.click("q", "#send-burst");
+    app.wait_text("a", "#result", "ok:spun");
+    let heard = gone(&app, "renderer", "q");
+    assert!(
+        heard.starts_with(
+            "renderer|q|limit-exceeded:window `q` has 20 messages waiting for main (max-queued-messages)"
+        ),
+        "{heard}"
+    );
+    // What was accepted before the limit reached main.
+    let messages = app.invoke("a", "messages", "");
+    let from_q = messages.matches("window:q|tick|").count();
+    assert_eq!(from_q, 20, "{messages}");
+    assert_healthy(&app, "queue");
+}
+
+#[test]
+fn posting_to_a_closed_port_in_a_loop_fails_every_time() {
+    let app = start();
+    // The first call makes a channel and closes one end; once the other
+    // end has heard of it, every post on it fails.
+    assert_eq!(act(&app, "post-to-closed", "0"), "ok:ok:closed=0");
+    wasmtron_tests::eventually("the close heard", || {
+        act(&app, "post-to-closed", "1") == "ok:ok:closed=1"
+    });
+    assert_eq!(act(&app, "post-to-closed", "10000"), "ok:ok:closed=10000");
+    assert_eq!(act(&app, "echo", "open"), "ok:ok:open");
+    assert_healthy(&app, "closed-port");
+}
+
+#[test]
+fn calling_a_dead_utility_keeps_failing_with_target_gone() {
+    let app = start();
+    let reply = act(&app, "trap", "");
+    assert!(reply.starts_with("ok:err:target-gone:"), "{reply}");
+    gone(&app, "utility", "hostile");
+    for _ in 0..50 {
+        let again = act(&app, "echo", "anyone");
+        assert!(
+            again == "ok:unknown" || again.starts_with("ok:err:target-gone:"),
+            "{again}"
+        );
+    }
+    assert_healthy(&app, "dead-peer");
+}
+
+#[test]
+fn a_utility_ignoring_termination_is_killed() {
+    let app = start();
+    assert_eq!(app.invoke("a", "fork", "stubborn"), "ok:stubborn");
+    // Busy in guest code, deaf to everything, with a day of CPU time.
+    assert_eq!(
+        app.invoke("a", "utility-post", "stubborn|spin-forever"),
+        "ok:posted"
+    );
+    assert_eq!(app.invoke("r", "echo", "meanwhile"), "ok:meanwhile");
+    let killed = app.invoke("a", "utility-kill", "stubborn");
+    assert_eq!(killed, "ok:true");
+    let heard = gone(&app, "utility", "stubborn");
+    assert!(heard.starts_with("utility|stubborn|killed:9"), "{heard}");
+    assert_healthy(&app, "stubborn");
+}

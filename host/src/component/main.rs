@@ -446,6 +446,8 @@ async fn serve(main: Main, mut store: Store<MainState>, mut mailbox: UnboundedRe
             break;
         }
     }
+    // A `Stop` leaves its call begun: no call runs any more.
+    store.data_mut().cpu.end();
     // Dropping the mailbox fails every queued invoke with `target-gone`;
     // invokes waiting for `on-ready` stop waiting.
     store.data().shell.router().main_ready();

@@ -43,6 +43,11 @@ step cargo run -p wasmtron-bench -- --quick \
     --paint "$target/debug/wasmtron" examples/hello \
     --worker "$target/debug/wasmtron-worker" \
     --compile "$target/polyglot-guests/c-utility.wasm"
+# The soak in quick mode (a few thousand invokes and port messages through
+# worker processes): fails on any loss; the full soak is scripts/soak.sh.
+step cargo run -p wasmtron-bench -- --soak --quick \
+    --guests "$target/wasm32-wasip2/release" --json "$target/bench/soak-quick.json" \
+    --worker "$target/debug/wasmtron-worker"
 # Each fuzz target for a few seconds on its seed corpus (nightly, cargo-fuzz,
 # libFuzzer): proves they build and run; the long runs are in docs/security.md.
 step bash scripts/fuzz.sh --smoke

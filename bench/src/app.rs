@@ -28,7 +28,7 @@ label = "bench"
 renderer = "dist/bench_renderer.wasm"
 ui = "ui"
 entry = "index.html"
-channels = ["echo", "report", "sink", "sink-count", "connect", "fork-bench", "idle"]
+channels = ["echo", "report", "sink", "sink-count", "soak-echo", "connect", "fork-bench", "idle"]
 
 [limits]
 max-message-bytes = 4194304

@@ -7,11 +7,14 @@
 //!
 //! Run it with `scripts/bench.sh` (which builds the guests first);
 //! `--quick` uses tiny iteration counts and proves only that it works.
+//! `--soak` runs the soak instead (`scripts/soak.sh`): a million invokes and
+//! a hundred thousand port messages, checked for loss and memory growth.
 
 mod app;
 mod paint;
 mod peers;
 mod report;
+mod soak;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -52,6 +55,7 @@ const QUICK: Counts = Counts {
 
 struct Options {
     quick: bool,
+    soak: bool,
     guests: PathBuf,
     json: PathBuf,
     /// The `wasmtron` binary and the app whose first paint is timed.
@@ -64,6 +68,7 @@ struct Options {
 
 fn options() -> anyhow::Result<Options> {
     let mut quick = false;
+    let mut soak = false;
     let mut guests = None;
     let mut json = None;
     let mut paint = None;
@@ -73,6 +78,7 @@ fn options() -> anyhow::Result<Options> {
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--quick" => quick = true,
+            "--soak" => soak = true,
             "--guests" => guests = args.next().map(PathBuf::from),
             "--json" => json = args.next().map(PathBuf::from),
             "--paint" => {
@@ -83,14 +89,16 @@ fn options() -> anyhow::Result<Options> {
             "--worker" => worker = Some(PathBuf::from(args.next().context("--worker PROGRAM")?)),
             "--compile" => compile.push(PathBuf::from(args.next().context("--compile COMPONENT")?)),
             other => anyhow::bail!(
-                "unknown argument `{other}`; usage: wasmtron-bench --guests DIR [--json FILE] [--paint WASMTRON APP] [--compile COMPONENT]... [--worker PROGRAM] [--quick]"
+                "unknown argument `{other}`; usage: wasmtron-bench --guests DIR [--json FILE] [--paint WASMTRON APP] [--compile COMPONENT]... [--worker PROGRAM] [--quick] [--soak]"
             ),
         }
     }
+    let default_json = if soak { "soak.json" } else { "results.json" };
     Ok(Options {
         quick,
+        soak,
         guests: guests.context("--guests DIR (the built bench guests) is required")?,
-        json: json.unwrap_or_else(|| PathBuf::from("target/bench/results.json")),
+        json: json.unwrap_or_else(|| Path::new("target/bench").join(default_json)),
         paint,
         compile,
         worker,
@@ -145,7 +153,8 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
     match run() {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
         Err(err) => {
             eprintln!("wasmtron-bench: {err:#}");
             ExitCode::FAILURE
@@ -153,8 +162,17 @@ fn main() -> ExitCode {
     }
 }
 
-fn run() -> anyhow::Result<()> {
+/// Runs the benchmark or the soak; `false` when the soak failed.
+fn run() -> anyhow::Result<bool> {
     let options = options()?;
+    if options.soak {
+        return soak::main(
+            &options.guests,
+            options.worker.as_deref(),
+            &options.json,
+            options.quick,
+        );
+    }
     let counts = if options.quick { QUICK } else { FULL };
     let mut table = Table::default();
 
@@ -278,5 +296,5 @@ fn run() -> anyhow::Result<()> {
     std::fs::write(&options.json, serde_json::to_string_pretty(&json)?)
         .with_context(|| format!("cannot write {}", options.json.display()))?;
     eprintln!("wrote {}", options.json.display());
-    Ok(())
+    Ok(true)
 }

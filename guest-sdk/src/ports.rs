@@ -113,8 +113,9 @@ impl MessagePort {
     /// [`PortError::Closed`] when this end or the other is closed (nothing is
     /// delivered), [`PortError::BadTransfer`] when `transfer` holds this
     /// port, its other end or a closed port, [`PortError::TooLarge`] when the
-    /// message is over the app's limit, [`PortError::BadPayload`] when
-    /// `value` cannot be encoded.
+    /// message is over the app's limit, [`PortError::LimitExceeded`] when
+    /// the component posts faster than its `max-messages-per-second`,
+    /// [`PortError::BadPayload`] when `value` cannot be encoded.
     pub fn post_message<T: Serialize + ?Sized>(
         &self,
         value: &T,
@@ -180,18 +181,21 @@ pub enum PortError {
     BadTransfer(String),
     /// The message is over the app's message limit.
     TooLarge(String),
+    /// The component posted faster than its `max-messages-per-second`.
+    LimitExceeded(String),
     /// The value could not be encoded as MessagePack, so nothing was sent.
     BadPayload(String),
 }
 
 impl PortError {
-    /// The case's name: `"closed"`, `"bad-transfer"`, `"too-large"` (the WIT
-    /// names) or `"bad-payload"`.
+    /// The case's name: `"closed"`, `"bad-transfer"`, `"too-large"`,
+    /// `"limit-exceeded"` (the WIT names) or `"bad-payload"`.
     pub fn as_str(&self) -> &'static str {
         match self {
             PortError::Closed => "closed",
             PortError::BadTransfer(_) => "bad-transfer",
             PortError::TooLarge(_) => "too-large",
+            PortError::LimitExceeded(_) => "limit-exceeded",
             PortError::BadPayload(_) => "bad-payload",
         }
     }
@@ -203,6 +207,7 @@ impl PortError {
             PortError::Closed => "",
             PortError::BadTransfer(text)
             | PortError::TooLarge(text)
+            | PortError::LimitExceeded(text)
             | PortError::BadPayload(text) => text,
         }
     }
@@ -214,12 +219,14 @@ impl From<wit::PortError> for PortError {
             wit::PortError::Closed => PortError::Closed,
             wit::PortError::BadTransfer(text) => PortError::BadTransfer(text),
             wit::PortError::TooLarge(text) => PortError::TooLarge(text),
+            wit::PortError::LimitExceeded(text) => PortError::LimitExceeded(text),
         }
     }
 }
 
 /// The case's name, then its detail when there is one:
-/// `closed`, `bad-transfer:<text>`, `too-large:<text>`, `bad-payload:<text>`.
+/// `closed`, `bad-transfer:<text>`, `too-large:<text>`,
+/// `limit-exceeded:<text>`, `bad-payload:<text>`.
 impl fmt::Display for PortError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -272,6 +279,11 @@ mod tests {
                 "too-large:9 MiB",
             ),
             (
+                PortError::LimitExceeded("rate".into()),
+                "limit-exceeded",
+                "limit-exceeded:rate",
+            ),
+            (
                 PortError::BadPayload("no".into()),
                 "bad-payload",
                 "bad-payload:no",
@@ -292,6 +304,10 @@ mod tests {
         assert_eq!(
             PortError::from(wit::PortError::TooLarge("y".into())),
             PortError::TooLarge("y".into())
+        );
+        assert_eq!(
+            PortError::from(wit::PortError::LimitExceeded("z".into())),
+            PortError::LimitExceeded("z".into())
         );
     }
 

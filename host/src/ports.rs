@@ -45,6 +45,8 @@ pub enum PortError {
     BadTransfer(String),
     #[error("too large: {0}")]
     TooLarge(String),
+    #[error("limit exceeded: {0}")]
+    LimitExceeded(String),
 }
 
 impl PortError {

@@ -173,6 +173,12 @@ impl BridgeClient {
             .map_err(|_| IpcError::target_gone("the parent"))
     }
 
+    /// One message's share of `max-messages-per-second` (port messages
+    /// count with the rest).
+    pub(super) fn take_rate(&mut self) -> Result<(), IpcError> {
+        self.rate.take()
+    }
+
     /// The worker's own check, so a guest gets `denied`, `too-large` or
     /// `limit-exceeded` at once. The host checks again (all but the rate).
     fn check(&mut self, channel: &str, size: usize) -> Result<(), IpcError> {

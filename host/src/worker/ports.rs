@@ -19,6 +19,7 @@ pub(crate) fn port_error_to_wit(err: PortError) -> wit_ports::PortError {
         PortError::Closed => wit_ports::PortError::Closed,
         PortError::BadTransfer(why) => wit_ports::PortError::BadTransfer(why),
         PortError::TooLarge(why) => wit_ports::PortError::TooLarge(why),
+        PortError::LimitExceeded(why) => wit_ports::PortError::LimitExceeded(why),
     }
 }
 
@@ -229,6 +230,10 @@ impl wit_ports::HostMessagePort for WorkerState {
         if let Err(err) = PortError::check_size(data.len(), limit) {
             self.discard_transfer(transfer);
             return Err(port_error_to_wit(err));
+        }
+        if let Err(err) = self.bridge.take_rate() {
+            self.discard_transfer(transfer);
+            return Err(wit_ports::PortError::LimitExceeded(err.message));
         }
         if transfer.is_empty()
             && let Some(link) = self.links.get(&this.id)

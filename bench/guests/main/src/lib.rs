@@ -1,6 +1,7 @@
-//! The benchmark's main: counts what the window sends, sets up the port
-//! between the window and the `echo` utility, and times fork → first message
-//! of the `probe` utility, one instance after another.
+//! The benchmark's main: counts what the window sends, answers the soak's
+//! invokes with what they carried, sets up the port between the window and
+//! the `echo` utility, and times fork → first message of the `probe`
+//! utility, one instance after another.
 
 use std::time::Instant;
 
@@ -57,7 +58,7 @@ impl BenchMain {
 
 impl Main for BenchMain {
     fn on_ready(&mut self) {
-        for channel in ["sink-count", "connect", "fork-bench", "idle"] {
+        for channel in ["sink-count", "soak-echo", "connect", "fork-bench", "idle"] {
             ipc::handle(channel);
         }
     }
@@ -65,6 +66,7 @@ impl Main for BenchMain {
     fn handle(&mut self, request: Request) -> Result<Payload, HandlerError> {
         match request.channel.as_str() {
             "sink-count" => Request::reply(&std::mem::take(&mut self.sunk)),
+            "soak-echo" => Ok(request.payload),
             "connect" => self.connect(),
             "fork-bench" => {
                 self.forks_left = request.decode::<u32>()?;

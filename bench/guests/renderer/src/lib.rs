@@ -1,7 +1,9 @@
 //! The benchmark's window: runs each measurement the driver asks for (a
 //! `run` push) from inside a renderer worker, timing with the guest's own
 //! monotonic clock, and hands the samples to the driver's native `report`
-//! handler.
+//! handler. The soak's rounds run here too: numbered invokes to main and
+//! numbered messages echoed by a utility over a port, each checked on its
+//! way back.
 
 use std::time::Instant;
 
@@ -17,6 +19,9 @@ struct Run {
     size: usize,
     #[serde(default)]
     iterations: u32,
+    /// The soak's first sequence number of this round.
+    #[serde(default)]
+    first: u64,
 }
 
 /// A round trip or a stream in flight on the port.
@@ -33,6 +38,14 @@ enum OnPort {
     Stream {
         started: Instant,
         bytes: usize,
+    },
+    /// A soak round: numbered echoes coming back, `next` expected first.
+    Soak {
+        started: Instant,
+        next: u64,
+        left: u32,
+        received: u32,
+        out_of_order: u32,
     },
 }
 
@@ -89,6 +102,57 @@ impl BenchWindow {
             })),
             Err(err) => fail("send", &err.message),
         }
+    }
+
+    /// Numbered invokes to main's `soak-echo`, each reply compared with
+    /// what it carried.
+    fn soak_invoke(run: &Run) {
+        let mut payload = vec![7u8; run.size.max(8)];
+        let (mut ok, mut failed, mut mismatched) = (0u64, 0u64, 0u64);
+        let mut first_error = String::new();
+        let started = Instant::now();
+        for seq in run.first..run.first + u64::from(run.iterations) {
+            payload[..8].copy_from_slice(&seq.to_le_bytes());
+            match bridge::invoke_raw("soak-echo", &payload) {
+                Ok(reply) if reply == payload => ok += 1,
+                Ok(_) => mismatched += 1,
+                Err(err) => {
+                    failed += 1;
+                    if first_error.is_empty() {
+                        first_error = format!("{:?}: {}", err.code, err.message);
+                    }
+                }
+            }
+        }
+        report(&json!({
+            "scenario": "soak-invoke", "ok": ok, "failed": failed,
+            "mismatched": mismatched, "first_error": first_error,
+            "elapsed_us": micros(started)
+        }));
+    }
+
+    /// Posts a round's numbered messages to the echo utility at once; they
+    /// are counted as they come back (`on_port_message`).
+    fn soak_port(&mut self, run: &Run) {
+        let Some(port) = &self.port else {
+            return fail("soak-port", "no port");
+        };
+        let started = Instant::now();
+        let mut message = [0u8; 9];
+        message[0] = b'E';
+        for seq in run.first..run.first + u64::from(run.iterations) {
+            message[1..].copy_from_slice(&seq.to_le_bytes());
+            if let Err(err) = port.post_raw(&message, Vec::new()) {
+                return fail("soak-port", &format!("post {seq}: {err}"));
+            }
+        }
+        self.on_port = OnPort::Soak {
+            started,
+            next: run.first,
+            left: run.iterations,
+            received: 0,
+            out_of_order: 0,
+        };
     }
 
     fn ask_main(scenario: &str, channel: &str, run: &Run) {
@@ -162,6 +226,8 @@ impl Renderer for BenchWindow {
                     "idle" => Self::ask_main("idle", "idle", &run),
                     "port-rtt" => self.port_round_trips(&run),
                     "port-stream" => self.port_stream(&run),
+                    "soak-invoke" => Self::soak_invoke(&run),
+                    "soak-port" => self.soak_port(&run),
                     other => fail(other, "unknown scenario"),
                 }
             }
@@ -206,6 +272,36 @@ impl Renderer for BenchWindow {
                 } else {
                     self.on_port = OnPort::Stream { started, bytes };
                 }
+            }
+            OnPort::Soak {
+                started,
+                next,
+                left,
+                received,
+                out_of_order,
+            } => {
+                let seq = message
+                    .data
+                    .get(1..9)
+                    .and_then(|b| b.try_into().ok())
+                    .map(u64::from_le_bytes);
+                let in_order = message.data.first() == Some(&b'E') && seq == Some(next);
+                let received = received + 1;
+                let out_of_order = out_of_order + u32::from(!in_order);
+                if left <= 1 {
+                    report(&json!({
+                        "scenario": "soak-port", "received": received,
+                        "out_of_order": out_of_order, "elapsed_us": micros(started)
+                    }));
+                    return;
+                }
+                self.on_port = OnPort::Soak {
+                    started,
+                    next: seq.map_or(next + 1, |s| s + 1),
+                    left: left - 1,
+                    received,
+                    out_of_order,
+                };
             }
             OnPort::Idle => log::warn("a port message nobody waited for"),
         }

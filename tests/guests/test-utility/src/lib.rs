@@ -17,6 +17,10 @@ struct TestUtility {
     ports: Vec<MessagePort>,
     /// A port whose other end was closed, for posting to in a loop.
     orphan: Option<MessagePort>,
+    /// Both ends of a channel flooded from one end: what came out of the
+    /// other, as `(received, out of order)`.
+    flooded: Option<(MessagePort, MessagePort)>,
+    flood_heard: (u32, u32),
 }
 
 /// Posts `text` to main, logging when the post fails.
@@ -133,6 +137,26 @@ impl TestUtility {
         format!("closed={refused}")
     }
 
+    /// Makes a channel and posts `count` numbered messages on one end as
+    /// fast as it can; the other end counts what arrives (`flood-heard`).
+    fn flood_port(&mut self, count: u32) -> String {
+        let (from, to) = self.flooded.get_or_insert_with(|| {
+            let (from, to) = ports::create_channel();
+            to.start();
+            (from, to)
+        });
+        let _ = to;
+        let (mut ok, mut limited, mut other) = (0u32, 0u32, 0u32);
+        for _ in 0..count {
+            match from.post_message(&ok, Vec::new()) {
+                Ok(()) => ok += 1,
+                Err(err) if err.as_str() == "limit-exceeded" => limited += 1,
+                Err(_) => other += 1,
+            }
+        }
+        format!("ok={ok} limited={limited} other={other}")
+    }
+
     /// Makes a channel, keeps one end and sends the other to main.
     fn make_port(&mut self) -> Result<Payload, HandlerError> {
         let (kept, sent) = ports::create_channel();
@@ -180,6 +204,14 @@ impl Utility for TestUtility {
 
     /// Echoes on the same port, or closes it on "close".
     fn on_port_message(&mut self, message: PortMessage) {
+        if let Some((_, to)) = &self.flooded
+            && to.id() == message.port
+        {
+            let (received, out_of_order) = self.flood_heard;
+            let in_order = message.decode::<u32>().ok() == Some(received);
+            self.flood_heard = (received + 1, out_of_order + u32::from(!in_order));
+            return;
+        }
         let Some(index) = self.ports.iter().position(|p| p.id() == message.port) else {
             log::warn(&format!(
                 "a message on port {} this utility does not hold",
@@ -223,6 +255,14 @@ impl Utility for TestUtility {
                     Ok(()) => "posted".to_owned(),
                     Err(err) => format!("err:{}", err.code.as_str()),
                 })
+            }
+            "flood-port" => {
+                let count = request.decode()?;
+                Request::reply(&self.flood_port(count))
+            }
+            "flood-heard" => {
+                let (received, out_of_order) = self.flood_heard;
+                Request::reply(&format!("received={received} out-of-order={out_of_order}"))
             }
             "post-to-closed" => {
                 let count = request.decode()?;

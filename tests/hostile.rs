@@ -32,6 +32,11 @@ component = "dist/utility.wasm"
 limits = {{ cpu-ms-per-call = 300, max-memory-bytes = 67108864, max-messages-per-second = 1000, max-message-bytes = 4096 }}
 
 [[utility]]
+name = "timer"
+component = "dist/utility.wasm"
+precise-clocks = true
+
+[[utility]]
 name = "stubborn"
 component = "dist/utility.wasm"
 limits = {{ cpu-ms-per-call = 86400000 }}
@@ -101,6 +106,12 @@ fn what_was_not_granted_is_not_there_and_the_clock_is_coarse() {
         "clocks read in whole milliseconds: {reached}"
     );
     assert_healthy(&app, "reach");
+
+    // Granted precise clocks, a utility reads between the milliseconds.
+    assert_eq!(app.invoke("a", "fork", "timer"), "ok:timer");
+    let reached = app.invoke("a", "utility-invoke", "timer|reach|");
+    assert!(!reached.contains(" wall-sub-ms=0 "), "{reached}");
+    assert!(!reached.contains(" mono-sub-ms=0"), "{reached}");
 }
 
 #[test]

@@ -39,6 +39,16 @@ fn a_good_manifest_gets_its_defaults() {
     assert!(window.renderer.is_absolute());
     assert!(manifest.quit_when_all_windows_closed);
     assert_eq!(manifest.limits, wasmtron::manifest::Limits::default());
+    assert!(!window.precise_clocks, "clocks come in 1 ms steps");
+}
+
+#[test]
+fn a_window_may_be_granted_precise_clocks() {
+    let text = GOOD.replace("channels =", "precise-clocks = true\nchannels =");
+    let manifest = parse(&text).expect("valid");
+    assert!(manifest.window("main").expect("declared").precise_clocks);
+    let message = error(&text.replace("precise-clocks = true", "precise-clocks = \"yes\""));
+    assert!(message.contains("precise-clocks"), "{message}");
 }
 
 #[test]

@@ -248,8 +248,19 @@ fn print_component(manifest: &Manifest, checked: &crate::app::Checked) {
     let dirs = utility
         .map(|u| u.grants.dirs.as_slice())
         .unwrap_or_default();
-    if dirs.is_empty() {
+    let precise = utility.map_or_else(
+        || {
+            manifest
+                .window(&report.component)
+                .is_some_and(|w| w.precise_clocks)
+        },
+        |u| u.grants.precise_clocks,
+    );
+    if dirs.is_empty() && !precise {
         println!("  grants: none");
+    }
+    if precise {
+        println!("  grant: precise clocks");
     }
     for dir in dirs {
         let access = if dir.writable {
@@ -269,7 +280,7 @@ fn print_component(manifest: &Manifest, checked: &crate::app::Checked) {
             ImportSource::Wasi => {
                 format!(
                     "wasi: {}",
-                    wasi_holds(&import.name, !dirs.is_empty(), utility.is_some())
+                    wasi_holds(&import.name, !dirs.is_empty(), utility.is_some(), precise)
                 )
             }
         };
@@ -279,7 +290,7 @@ fn print_component(manifest: &Manifest, checked: &crate::app::Checked) {
 
 /// What a WASI import gives a component under its grants (see
 /// `capabilities::wasi_context`).
-fn wasi_holds(import: &str, has_dirs: bool, utility: bool) -> &'static str {
+fn wasi_holds(import: &str, has_dirs: bool, utility: bool, precise: bool) -> &'static str {
     let interface = import.split('@').next().unwrap_or(import);
     match interface {
         "wasi:filesystem/preopens" | "wasi:filesystem/types" if has_dirs => {
@@ -295,6 +306,7 @@ fn wasi_holds(import: &str, has_dirs: bool, utility: bool) -> &'static str {
         "wasi:cli/exit" => "ends this component only",
         "wasi:sockets/ip-name-lookup" => "empty: every lookup refused",
         i if i.starts_with("wasi:sockets/") => "empty: every address refused",
+        i if i.starts_with("wasi:clocks/") && precise => "the clock, at full precision",
         i if i.starts_with("wasi:clocks/") => "the clock, in 1 ms steps",
         i if i.starts_with("wasi:random/") => "random bytes",
         i if i.starts_with("wasi:io/") => "streams and polling, nothing to reach by them",

@@ -21,6 +21,7 @@ mod bindings;
 mod component;
 mod engine;
 mod ipc;
+mod memory;
 mod ports;
 mod sandbox;
 mod supervisor;

@@ -230,6 +230,7 @@ impl AppBuilder {
     /// [`AppError`] when a component is refused or cannot start.
     pub fn start(self) -> Result<App, AppError> {
         STARTED.get_or_init(std::time::Instant::now);
+        crate::memory::keep_large_buffers();
         if crate::worker::process::started_as_worker() {
             // Starting an app here would start workers of workers without end.
             return Err(AppError::Start(anyhow::anyhow!(
@@ -299,14 +300,8 @@ impl AppBuilder {
             exit: exit_tx,
         });
         if let (Some(spec), Some(handle), Some(mailbox)) = (&manifest.main, &main, mailbox) {
-            spawn_main(
-                engine,
-                spec.component.clone(),
-                shell.clone(),
-                handle.clone(),
-                mailbox,
-            )
-            .map_err(AppError::Start)?;
+            spawn_main(engine, spec.clone(), shell.clone(), handle.clone(), mailbox)
+                .map_err(AppError::Start)?;
             // Queued first, so handlers registered in on-ready are in place
             // before any renderer's invoke reaches main.
             let _ = handle.post(MainCall::Ready);

@@ -307,6 +307,7 @@ impl Shell {
             .ok_or_else(|| format!("no window `{label}` is declared"))?;
         let mut spec = self.prepare(label, World::Renderer, &declared.renderer, declared.limits)?;
         spec.channels = declared.channels.iter().cloned().collect();
+        spec.grants.precise_clocks = declared.precise_clocks;
         let peer = WorkerPeer {
             sender: Sender::Window(label.to_owned()),
             name: label.to_owned(),

@@ -17,6 +17,9 @@ pub struct Grants {
     pub args: Vec<String>,
     /// Directories the component may reach, each preopened under its name.
     pub dirs: Vec<DirGrant>,
+    /// Clocks at the system's precision rather than in [`CLOCK_STEP`]s
+    /// (the manifest's `precise-clocks`).
+    pub precise_clocks: bool,
 }
 
 /// One granted directory.
@@ -39,7 +42,8 @@ impl Grants {
 
 /// Builds the WASI context for the component `name`: only the granted
 /// directories (opened now), environment and arguments, every socket
-/// address and name lookup denied, clocks coarsened to [`CLOCK_STEP`],
+/// address and name lookup denied, clocks coarsened to [`CLOCK_STEP`]
+/// (unless precise clocks were granted),
 /// stdin empty, and stdout/stderr written to
 /// the host log under `name`.
 ///
@@ -65,11 +69,14 @@ pub fn wasi_context(
             .map_err(anyhow::Error::from)
             .with_context(|| format!("cannot open the granted directory {}", dir.host.display()))?;
     }
+    if !grants.precise_clocks {
+        builder
+            .wall_clock(CoarseWallClock)
+            .monotonic_clock(CoarseMonotonicClock::default());
+    }
     builder
         .stdout(LogStream::stdout(name, output.clone()))
         .stderr(LogStream::stderr(name, stderr_tail.clone(), output.clone()))
-        .wall_clock(CoarseWallClock)
-        .monotonic_clock(CoarseMonotonicClock::default())
         .allow_ip_name_lookup(false)
         .socket_addr_check(|_, _| Box::pin(async { false }))
         .envs(&grants.env)

@@ -193,7 +193,7 @@ impl WasiView for MainState {
 /// Returns once the component is instantiated (or failed to be).
 pub(crate) fn spawn_main(
     engine: Engine,
-    path: std::path::PathBuf,
+    spec: crate::manifest::MainSpec,
     shell: Arc<Shell>,
     handle: MainHandle,
     mailbox: UnboundedReceiver<MainCall>,
@@ -214,7 +214,7 @@ pub(crate) fn spawn_main(
             };
             runtime.block_on(async move {
                 let name = shell.app_name().to_owned();
-                match instantiate(&engine, &path, &name, shell.clone(), handle).await {
+                match instantiate(&engine, &spec, &name, shell.clone(), handle).await {
                     Ok((main, store)) => {
                         let _ = started_tx.send(Ok(()));
                         serve(main, store, mailbox).await;
@@ -234,12 +234,12 @@ pub(crate) fn spawn_main(
 
 async fn instantiate(
     engine: &Engine,
-    path: &std::path::Path,
+    spec: &crate::manifest::MainSpec,
     name: &str,
     shell: Arc<Shell>,
     handle: MainHandle,
 ) -> anyhow::Result<(Main, Store<MainState>)> {
-    let component = engine.load(path)?;
+    let component = engine.load(&spec.component)?;
     capabilities::check(engine, &component, World::Main, name)?;
     let cpu_ms_per_call = shell.limits().cpu_ms_per_call;
     let mut linker = Linker::<MainState>::new(engine.wasmtime());
@@ -252,7 +252,10 @@ async fn instantiate(
     let state = MainState {
         wasi: capabilities::wasi_context(
             &format!("{name}/main"),
-            &Grants::default(),
+            &Grants {
+                precise_clocks: spec.precise_clocks,
+                ..Grants::default()
+            },
             &capabilities::OutputTail::default(),
             &capabilities::OutputSink::default(),
         )?,

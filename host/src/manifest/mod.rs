@@ -72,6 +72,8 @@ pub struct UtilityManifest {
 #[derive(Debug, Clone)]
 pub struct MainSpec {
     pub component: PathBuf,
+    /// Main reads clocks at full precision (`precise-clocks`).
+    pub precise_clocks: bool,
 }
 
 /// One window the app may open.
@@ -90,6 +92,8 @@ pub struct WindowManifest {
     pub channels: Vec<String>,
     /// Open when the app starts (default) or only when main asks.
     pub open_at_start: bool,
+    /// The renderer reads clocks at full precision (`precise-clocks`).
+    pub precise_clocks: bool,
     /// The renderer's quotas.
     pub limits: Limits,
 }

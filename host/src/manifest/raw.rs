@@ -28,6 +28,9 @@ pub(super) struct RawApp {
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub(super) struct RawMain {
     pub component: String,
+    /// Main reads clocks at full precision, not in 1 ms steps.
+    #[serde(default)]
+    pub precise_clocks: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -43,6 +46,9 @@ pub(super) struct RawWindow {
     #[serde(default)]
     pub channels: Vec<String>,
     pub open: Option<bool>,
+    /// The renderer reads clocks at full precision, not in 1 ms steps.
+    #[serde(default)]
+    pub precise_clocks: bool,
     /// This window's renderer's own limits, over `[limits]`.
     #[serde(default)]
     pub limits: RawLimits,
@@ -69,6 +75,9 @@ pub(super) struct RawUtility {
     pub read_dirs: Vec<String>,
     #[serde(default)]
     pub write_dirs: Vec<String>,
+    /// The utility reads clocks at full precision, not in 1 ms steps.
+    #[serde(default)]
+    pub precise_clocks: bool,
     /// This utility's own limits, over `[limits]`.
     #[serde(default)]
     pub limits: RawLimits,

@@ -69,6 +69,7 @@ pub(super) fn validate(raw: RawManifest, dir: &Path) -> Result<Manifest, Manifes
         .map(|m| {
             Ok::<_, ManifestError>(MainSpec {
                 component: resolve_file(&root, "main.component", &m.component)?,
+                precise_clocks: m.precise_clocks,
             })
         })
         .transpose()?;
@@ -112,7 +113,10 @@ pub(super) fn validate(raw: RawManifest, dir: &Path) -> Result<Manifest, Manifes
                 format!("repeats the name `{}`", utility.name),
             ));
         }
-        let mut grants = Grants::default();
+        let mut grants = Grants {
+            precise_clocks: utility.precise_clocks,
+            ..Grants::default()
+        };
         for (list, writable, field) in [
             (&utility.read_dirs, false, "read-dirs"),
             (&utility.write_dirs, true, "write-dirs"),
@@ -209,6 +213,7 @@ fn validate_window(
         label: raw.label,
         channels: raw.channels,
         open_at_start: raw.open.unwrap_or(true),
+        precise_clocks: raw.precise_clocks,
         limits,
     })
 }

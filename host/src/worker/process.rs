@@ -79,6 +79,7 @@ fn worker_main(parent: &str, log_filter: &str, probe: Option<SandboxProbe>) -> E
         return ExitCode::from(EXIT_USAGE);
     }
     init_logging(log_filter);
+    crate::memory::keep_large_buffers();
     let socket = match take_socket() {
         Ok(socket) => socket,
         Err(err) => {

@@ -60,8 +60,17 @@ pub(crate) async fn run(
     interrupt: Arc<AtomicBool>,
 ) -> ExitReason {
     let to_host = link.to_host.clone();
+    let own_process = prepared.is_some();
     let reason = match launch(&spec, link, prepared, interrupt).await {
-        Ok((instance, store, events, woken)) => serve(instance, store, events, woken).await,
+        Ok((instance, store, events, woken)) => {
+            if own_process {
+                // What starting used and let go of (the compiled component
+                // as it came over the socket, above all) goes back to the
+                // OS: an idle worker keeps only what it holds.
+                crate::memory::trim();
+            }
+            serve(instance, store, events, woken).await
+        }
         Err(err) => ExitReason::LaunchFailed {
             message: format!("{err:#}"),
         },

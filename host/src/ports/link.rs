@@ -171,7 +171,7 @@ impl Inbox {
         if self.head.len() == HEADER && self.wanted() >= CHUNK {
             // A large payload: straight into its own buffer.
             let want = self.wanted();
-            let read = stream.try_read_buf(&mut LimitedVec(&mut self.body, want))?;
+            let read = stream.try_read_buf(&mut crate::wire::LimitedVec(&mut self.body, want))?;
             if read == 0 {
                 self.ended = true;
                 return Ok(true);
@@ -192,31 +192,6 @@ fn payload_size(header: &[u8]) -> usize {
     let mut size = [0u8; 4];
     size.copy_from_slice(&header[1..HEADER]);
     u32::from_le_bytes(size) as usize
-}
-
-/// A `Vec` that takes at most `limit` more bytes from a read.
-struct LimitedVec<'a>(&'a mut Vec<u8>, usize);
-
-// SAFETY: delegates to `Vec<u8>`'s `BufMut`, only shortening the chunk it
-// offers; `advance_mut` is called with at most what that chunk holds.
-#[allow(unsafe_code)]
-unsafe impl bytes::BufMut for LimitedVec<'_> {
-    fn remaining_mut(&self) -> usize {
-        self.1
-    }
-
-    unsafe fn advance_mut(&mut self, cnt: usize) {
-        // SAFETY: the caller initialised `cnt` bytes of `chunk_mut`.
-        unsafe { self.0.advance_mut(cnt) };
-        self.1 -= cnt;
-    }
-
-    fn chunk_mut(&mut self) -> &mut bytes::buf::UninitSlice {
-        let limit = self.1;
-        let chunk = self.0.chunk_mut();
-        let len = chunk.len().min(limit);
-        &mut chunk[..len]
-    }
 }
 
 enum Write {

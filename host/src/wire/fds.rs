@@ -184,19 +184,21 @@ impl FdReader {
         stream: &UnixStream,
         size: usize,
     ) -> Result<Vec<u8>, FrameError> {
-        // Zeroed, as `recvmsg` wants; for a large size that is fresh pages,
-        // not a fill.
-        let mut body = vec![0u8; size];
-        let have = self.buffer.len() - HEADER_BYTES;
-        body[..have].copy_from_slice(&self.buffer[HEADER_BYTES..]);
+        // Read into spare capacity, not zeroed first. Only a frame's first
+        // byte carries a descriptor, so plain reads do here; one a peer
+        // attached further in is closed by the kernel, never received.
+        let mut body = Vec::with_capacity(size);
+        body.extend_from_slice(&self.buffer[HEADER_BYTES..]);
         self.buffer.clear();
-        let mut filled = have;
-        while filled < size {
-            let read = self.receive(stream, &mut body[filled..]).await?;
-            if read == 0 {
-                return Err(FrameError::Truncated);
+        while body.len() < size {
+            stream.readable().await?;
+            let want = size - body.len();
+            match stream.try_read_buf(&mut super::LimitedVec(&mut body, want)) {
+                Ok(0) => return Err(FrameError::Truncated),
+                Ok(_) => {}
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => {}
+                Err(err) => return Err(err.into()),
             }
-            filled += read;
         }
         Ok(body)
     }

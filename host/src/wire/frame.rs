@@ -114,7 +114,13 @@ pub struct Start {
 /// [`FrameError::Malformed`] when the value cannot be encoded, or
 /// [`FrameError::TooLarge`] when the body would not fit the 4-byte prefix.
 pub fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, FrameError> {
-    let mut frame = vec![0; HEADER_BYTES];
+    // Sized first, so that a large payload is copied once, not again each
+    // time a growing buffer moves.
+    let mut counted = Counted(0);
+    rmp_serde::encode::write_named(&mut counted, value)
+        .map_err(|err| FrameError::Malformed(err.to_string()))?;
+    let mut frame = Vec::with_capacity(HEADER_BYTES + counted.0);
+    frame.extend_from_slice(&[0; HEADER_BYTES]);
     rmp_serde::encode::write_named(&mut frame, value)
         .map_err(|err| FrameError::Malformed(err.to_string()))?;
     let size = frame.len() - HEADER_BYTES;
@@ -124,6 +130,20 @@ pub fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, FrameError> {
     })?;
     frame[..HEADER_BYTES].copy_from_slice(&prefix.to_le_bytes());
     Ok(frame)
+}
+
+/// A writer that only counts what it is given.
+struct Counted(usize);
+
+impl io::Write for Counted {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.0 += bytes.len();
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Decodes one frame body.

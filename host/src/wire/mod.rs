@@ -472,6 +472,31 @@ impl crate::ports::Waiting for HostToWorker {
     }
 }
 
+/// A `Vec` that takes at most `limit` more bytes from a read.
+pub(crate) struct LimitedVec<'a>(pub &'a mut Vec<u8>, pub usize);
+
+// SAFETY: delegates to `Vec<u8>`'s `BufMut`, only shortening the chunk it
+// offers; `advance_mut` is called with at most what that chunk holds.
+#[allow(unsafe_code)]
+unsafe impl bytes::BufMut for LimitedVec<'_> {
+    fn remaining_mut(&self) -> usize {
+        self.1
+    }
+
+    unsafe fn advance_mut(&mut self, cnt: usize) {
+        // SAFETY: the caller initialised `cnt` bytes of `chunk_mut`.
+        unsafe { self.0.advance_mut(cnt) };
+        self.1 -= cnt;
+    }
+
+    fn chunk_mut(&mut self) -> &mut bytes::buf::UninitSlice {
+        let limit = self.1;
+        let chunk = self.0.chunk_mut();
+        let len = chunk.len().min(limit);
+        &mut chunk[..len]
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -561,30 +586,5 @@ mod tests {
             assert!(rmp_serde::from_slice::<WorkerToHost>(bytes).is_err());
             assert!(rmp_serde::from_slice::<HostToWorker>(bytes).is_err());
         }
-    }
-}
-
-/// A `Vec` that takes at most `limit` more bytes from a read.
-pub(crate) struct LimitedVec<'a>(pub &'a mut Vec<u8>, pub usize);
-
-// SAFETY: delegates to `Vec<u8>`'s `BufMut`, only shortening the chunk it
-// offers; `advance_mut` is called with at most what that chunk holds.
-#[allow(unsafe_code)]
-unsafe impl bytes::BufMut for LimitedVec<'_> {
-    fn remaining_mut(&self) -> usize {
-        self.1
-    }
-
-    unsafe fn advance_mut(&mut self, cnt: usize) {
-        // SAFETY: the caller initialised `cnt` bytes of `chunk_mut`.
-        unsafe { self.0.advance_mut(cnt) };
-        self.1 -= cnt;
-    }
-
-    fn chunk_mut(&mut self) -> &mut bytes::buf::UninitSlice {
-        let limit = self.1;
-        let chunk = self.0.chunk_mut();
-        let len = chunk.len().min(limit);
-        &mut chunk[..len]
     }
 }

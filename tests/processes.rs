@@ -334,6 +334,23 @@ fn bad_frames_from_a_worker_drop_it_with_a_protocol_error() {
 }
 
 #[test]
+fn a_worker_lying_about_its_pending_invokes_is_refused_by_the_host() {
+    if !process_isolation() {
+        return;
+    }
+    // The worker's own check stops a guest at max-pending-invokes; native
+    // code past it meets the host's: 2 of its 20 invokes wait for main, the
+    // other 18 are refused at once (see src/bin/test_worker.rs).
+    let app = start(
+        "[[window]]\nlabel = \"hostile-invokes\"\nrenderer = \"dist/renderer.wasm\"\nopen = false\nchannels = [\"spin\"]\nlimits = { max-pending-invokes = 2 }\n",
+    );
+    assert_eq!(app.invoke("a", "open", "hostile-invokes"), "ok:Ok(())");
+    wait_gone(&app, "renderer|hostile-invokes|abnormal-exit:118");
+    // Main gets through the two it took and answers again.
+    assert_eq!(app.invoke("b", "echo", "healthy"), "ok:healthy");
+}
+
+#[test]
 fn the_os_sandbox_stops_native_code_in_a_worker() {
     if !process_isolation() {
         return;

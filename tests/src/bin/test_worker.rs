@@ -10,6 +10,10 @@
 //!   code 100 means the OS stopped every one.
 //! - `hostile-oversized` / `hostile-malformed`: writes a frame the host must
 //!   refuse on the socket to the host, then waits to be dropped.
+//! - `hostile-ports`: well-formed frames about ports it was never given.
+//! - `hostile-invokes`: 20 invokes of main's `spin` (a second each) without
+//!   waiting for any reply, as no guest could; exits with `100 +` the number
+//!   the host refused at once with `limit-exceeded`.
 
 use std::io::Write as _;
 use std::os::fd::AsFd as _;
@@ -30,6 +34,7 @@ fn probe(name: &str) {
         "hostile-oversized" => hostile_frame(&u32::MAX.to_le_bytes()),
         "hostile-malformed" => hostile_frame(&[3, 0, 0, 0, 0xc1, 0xc1, 0xc1]),
         "hostile-ports" => forge_port_frames(),
+        "hostile-invokes" => std::process::exit(100 + invokes_past_the_limit()),
         _ => {}
     }
 }
@@ -75,6 +80,72 @@ fn forge_port_frames() {
             let _ = socket.write_all(&bytes);
         }
     }
+}
+
+/// Sends 20 invokes at once past the worker's own check, then reads the
+/// host's replies until the refusals stop coming: main is busy with the
+/// accepted ones, so every other reply is an immediate `limit-exceeded`.
+fn invokes_past_the_limit() -> i32 {
+    use std::io::Read as _;
+    use wasmtron::wire::frame::{decode, encode};
+    use wasmtron::wire::{HostToWorker, WorkerToHost};
+    const SENT: u64 = 20;
+    let Ok(mut socket) = std::io::stdin()
+        .as_fd()
+        .try_clone_to_owned()
+        .map(UnixStream::from)
+    else {
+        return 99;
+    };
+    // This process ends here; its runtime never reads this socket again.
+    if socket.set_nonblocking(false).is_err() {
+        return 99;
+    }
+    let payload = encode_u64(1000);
+    for id in 1..=SENT {
+        let invoke = WorkerToHost::Invoke {
+            id: 1_000_000 + id,
+            channel: "spin".into(),
+            payload: payload.clone(),
+        };
+        match encode(&invoke) {
+            Ok(bytes) if socket.write_all(&bytes).is_ok() => {}
+            _ => return 99,
+        }
+    }
+    let mut refused = 0;
+    let mut replies = 0;
+    // The accepted ones answer after a second each; the refusals at once.
+    while replies < SENT {
+        let mut prefix = [0u8; 4];
+        if socket.read_exact(&mut prefix).is_err() {
+            return 98;
+        }
+        let mut body = vec![0u8; u32::from_le_bytes(prefix) as usize];
+        if socket.read_exact(&mut body).is_err() {
+            return 98;
+        }
+        let Ok(HostToWorker::Reply { id, result }) = decode::<HostToWorker>(&body) else {
+            continue;
+        };
+        if id <= 1_000_000 {
+            continue;
+        }
+        replies += 1;
+        match result {
+            Err(err) if err.code == wasmtron::ErrorCode::LimitExceeded => refused += 1,
+            // The first accepted one is done: every refusal came before it.
+            _ => break,
+        }
+    }
+    refused
+}
+
+/// `value` as the MessagePack the guest SDK sends.
+fn encode_u64(value: u64) -> Vec<u8> {
+    let mut bytes = vec![0xcf];
+    bytes.extend_from_slice(&value.to_be_bytes());
+    bytes
 }
 
 /// Each escape the OS let through sets a bit.

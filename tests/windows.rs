@@ -123,3 +123,139 @@ fn hostile_page_events_do_not_disturb_the_host() {
     assert!(app.windows.click("main", "p[").is_err());
     assert_eq!(app.invoke("main", "echo", "fine"), "ok:fine");
 }
+
+/// Window `main` and a declared `second` that main creates.
+fn start_with_second() -> Running {
+    let dir = AppDir::new(&format!(
+        "{}\n[[window]]\nlabel = \"second\"\nrenderer = \"dist/renderer.wasm\"\nopen = false\nchannels = [\"echo\"]\n",
+        manifest_with_windows(&[("main", ALL_CHANNELS)])
+    ));
+    Running::start(dir).expect("the app starts")
+}
+
+/// Waits until main has recorded the window event `entry` ("label|event").
+fn wait_event(app: &Running, entry: &str) -> String {
+    app.wait_invoke("main", "window-events", entry)
+}
+
+#[test]
+fn main_creates_a_window_with_options_and_controls_it() {
+    let app = start_with_second();
+    assert_eq!(
+        app.invoke(
+            "main",
+            "create",
+            "second|title=Second,width=640,height=480,min=320x240,max=1280x960,x=10,y=20,resizable=false,visible=false"
+        ),
+        "ok:Ok(())"
+    );
+    app.wait_text("second", "#status", "loaded");
+    let frame = app.windows.frame("second").expect("open");
+    assert_eq!(frame.title, "Second");
+    assert_eq!(frame.size, (640, 480));
+    assert_eq!(frame.min_size, Some((320, 240)));
+    assert_eq!(frame.max_size, Some((1280, 960)));
+    assert_eq!(frame.position, Some((10, 20)));
+    assert!(!frame.resizable && !frame.visible);
+    assert_eq!(
+        app.invoke("main", "find", "second"),
+        "ok:second|Second|640x480|visible=false|focused=false|resizable=false"
+    );
+    // Created hidden, it is shown once its page is ready: no flash.
+    wait_event(&app, "second|ready-to-show");
+    assert_eq!(app.invoke("main", "window-do", "second|show"), "ok:Ok(())");
+    wait_event(&app, "second|shown");
+    assert!(app.windows.frame("second").expect("open").visible);
+
+    assert_eq!(
+        app.invoke("main", "window-do", "second|title=Renamed"),
+        "ok:Ok(())"
+    );
+    assert_eq!(app.windows.frame("second").expect("open").title, "Renamed");
+    assert_eq!(
+        app.invoke("main", "window-do", "second|size=700x500"),
+        "ok:Ok(())"
+    );
+    wait_event(&app, "second|resized:700x500");
+    // Within its bounds, as a window manager keeps it.
+    assert_eq!(
+        app.invoke("main", "window-do", "second|size=2000x2000"),
+        "ok:Ok(())"
+    );
+    wait_event(&app, "second|resized:1280x960");
+    // The user cannot resize a window that is not resizable.
+    app.windows.user_resize("second", 900, 900).expect("open");
+    assert_eq!(app.windows.frame("second").expect("open").size, (1280, 960));
+
+    // Focus moves: the window losing it hears `blur`.
+    assert_eq!(app.invoke("main", "window-do", "second|focus"), "ok:Ok(())");
+    wait_event(&app, "second|focus");
+    app.windows.user_focus("main").expect("open");
+    wait_event(&app, "second|blur");
+    wait_event(&app, "main|focus");
+    let found = app.invoke("main", "find", "second");
+    assert_eq!(
+        found,
+        "ok:second|Renamed|1280x960|visible=true|focused=false|resizable=false"
+    );
+    assert_eq!(app.invoke("main", "window-do", "second|hide"), "ok:Ok(())");
+    wait_event(&app, "second|hidden");
+}
+
+#[test]
+fn bad_window_options_and_missing_windows_are_named_errors() {
+    let app = start_with_second();
+    let refused = app.invoke("main", "create", "second|width=5");
+    assert!(
+        refused.starts_with("ok:Err(WindowError::BadOptions(") && refused.contains("width is 5"),
+        "{refused}"
+    );
+    let refused = app.invoke("main", "create", "second|min=500x500,max=400x400");
+    assert!(refused.contains("larger than the maximum"), "{refused}");
+    assert!(!app.windows.is_open("second"));
+    assert_eq!(
+        app.invoke("main", "create", "ghost|"),
+        "ok:Err(WindowError::UnknownLabel(\"ghost\"))"
+    );
+    assert_eq!(
+        app.invoke("main", "window-do", "second|focus"),
+        "ok:Err(WindowError::NotOpen(\"second\"))"
+    );
+    assert_eq!(app.invoke("main", "find", "second"), "ok:none");
+    let refused = app.invoke("main", "window-do", "main|size=50x50");
+    assert!(refused.contains("BadOptions"), "{refused}");
+    assert_eq!(app.invoke("main", "create", "second|"), "ok:Ok(())");
+    assert_eq!(
+        app.invoke("main", "create", "second|"),
+        "ok:Err(WindowError::AlreadyOpen(\"second\"))"
+    );
+}
+
+#[test]
+fn a_close_asks_main_which_may_keep_the_window_open() {
+    let app = start_with_second();
+    assert_eq!(app.invoke("main", "open", "second"), "ok:Ok(())");
+    app.wait_text("second", "#status", "loaded");
+    assert_eq!(app.invoke("main", "keep-open", "second|yes"), "ok:kept");
+    // The user's close button: main is asked and says no.
+    app.windows.request_close("second").expect("open");
+    wait_event(&app, "second|close-asked");
+    // Main answers in the same call that recorded the ask; one more round
+    // trip to main is past it.
+    assert_eq!(app.invoke("main", "echo", "after"), "ok:after");
+    assert!(app.windows.is_open("second"), "main kept it open");
+    assert_eq!(app.invoke("second", "echo", "still"), "ok:still");
+
+    // Main's own `close` asks too; now main lets it go.
+    assert_eq!(app.invoke("main", "keep-open", "second|no"), "ok:kept");
+    assert_eq!(app.invoke("main", "ask-close", "second"), "ok:Ok(())");
+    eventually("the window to close", || !app.windows.is_open("second"));
+    app.wait_invoke("main", "messages", "closed|second|");
+    let events = app.invoke("main", "window-events", "");
+    assert_eq!(events.matches("second|close-asked").count(), 2, "{events}");
+    // `destroy` (the test main's `close`) does not ask.
+    assert_eq!(app.invoke("main", "open", "second"), "ok:Ok(())");
+    assert_eq!(app.invoke("main", "keep-open", "second|yes"), "ok:kept");
+    assert_eq!(app.invoke("main", "close", "second"), "ok:Ok(())");
+    assert!(!app.windows.is_open("second"));
+}

@@ -65,6 +65,21 @@ pub trait Main: Default + 'static {
         let _ = label;
     }
 
+    /// Something happened to an open window: its page is ready to show, it
+    /// got or lost the focus, was resized, shown or hidden (Electron's
+    /// `BrowserWindow` events of the same names).
+    fn on_window_event(&mut self, label: &str, event: windows::WindowEvent) {
+        let _ = (label, event);
+    }
+
+    /// The user, or [`windows::close`], asks to close window `label`.
+    /// Return `false` to keep it open (Electron's `close` event and
+    /// `preventDefault`). The default lets it close.
+    fn on_window_close(&mut self, label: &str) -> bool {
+        let _ = label;
+        true
+    }
+
     /// A utility instance started: after [`utilities::fork`] and after each
     /// restart (`restarts` counts them). Electron's `spawn` event.
     fn on_utility_spawn(&mut self, name: &str, pid: Option<u32>, restarts: u32) {
@@ -109,7 +124,28 @@ pub type TimerId = u64;
 pub mod windows {
     use super::*;
 
-    pub use super::wit::windows::WindowError;
+    pub use super::bindings::exports::wasmtron::app::main_events::WindowEvent;
+    pub use super::wit::windows::{WindowError, WindowState};
+
+    /// How [`create`] opens a window, over what the manifest declares for
+    /// it (Electron's `BrowserWindow` options). Sizes are logical pixels,
+    /// 100 to 16384; `None` keeps the manifest's value or the default.
+    #[derive(Debug, Clone, Default, PartialEq, Eq)]
+    pub struct WindowOptions {
+        pub title: Option<String>,
+        pub width: Option<u32>,
+        pub height: Option<u32>,
+        pub min_size: Option<(u32, u32)>,
+        pub max_size: Option<(u32, u32)>,
+        /// The top-left corner; the window system's choice when `None`.
+        pub position: Option<(i32, i32)>,
+        /// Whether the user may resize it (default: yes).
+        pub resizable: Option<bool>,
+        /// `Some(false)` creates it hidden until [`show`]: show it on
+        /// [`WindowEvent::ReadyToShow`] and the page never flashes in half
+        /// drawn (Electron's `show: false` and `ready-to-show`).
+        pub visible: Option<bool>,
+    }
 
     /// Opens a window declared in the manifest.
     ///
@@ -119,12 +155,94 @@ pub mod windows {
         wit::windows::open(label)
     }
 
-    /// Closes an open window.
+    /// Opens a window declared in the manifest with `options` over its
+    /// declared title and size (Electron's `new BrowserWindow(options)`;
+    /// the page and renderer are the manifest's).
+    ///
+    /// # Errors
+    /// When the label is unknown, the window is already open, or an option
+    /// is out of range ([`WindowError::BadOptions`]).
+    pub fn create(label: &str, options: &WindowOptions) -> Result<(), WindowError> {
+        let options = wit::windows::WindowOptions {
+            title: options.title.clone(),
+            width: options.width,
+            height: options.height,
+            min_width: options.min_size.map(|s| s.0),
+            min_height: options.min_size.map(|s| s.1),
+            max_width: options.max_size.map(|s| s.0),
+            max_height: options.max_size.map(|s| s.1),
+            x: options.position.map(|p| p.0),
+            y: options.position.map(|p| p.1),
+            resizable: options.resizable,
+            visible: options.visible,
+        };
+        wit::windows::create(label, &options)
+    }
+
+    /// Asks to close an open window, as its close button does (Electron's
+    /// `win.close()`): [`Main::on_window_close`] decides, after this
+    /// returns.
     ///
     /// # Errors
     /// When the window is not open.
     pub fn close(label: &str) -> Result<(), WindowError> {
         wit::windows::close(label)
+    }
+
+    /// Closes an open window now, without asking (Electron's
+    /// `win.destroy()`).
+    ///
+    /// # Errors
+    /// When the window is not open.
+    pub fn destroy(label: &str) -> Result<(), WindowError> {
+        wit::windows::destroy(label)
+    }
+
+    /// Brings a window to the front with the keyboard focus (showing it if
+    /// hidden).
+    ///
+    /// # Errors
+    /// When the window is not open.
+    pub fn focus(label: &str) -> Result<(), WindowError> {
+        wit::windows::focus(label)
+    }
+
+    /// Shows a hidden window.
+    ///
+    /// # Errors
+    /// When the window is not open.
+    pub fn show(label: &str) -> Result<(), WindowError> {
+        wit::windows::show(label)
+    }
+
+    /// Hides a window without closing it.
+    ///
+    /// # Errors
+    /// When the window is not open.
+    pub fn hide(label: &str) -> Result<(), WindowError> {
+        wit::windows::hide(label)
+    }
+
+    /// Sets a window's title bar text.
+    ///
+    /// # Errors
+    /// When the window is not open, or the title is over 1024 characters.
+    pub fn set_title(label: &str, title: &str) -> Result<(), WindowError> {
+        wit::windows::set_title(label, title)
+    }
+
+    /// Resizes a window (logical pixels, 100 to 16384).
+    ///
+    /// # Errors
+    /// When the window is not open, or a size is out of range.
+    pub fn set_size(label: &str, width: u32, height: u32) -> Result<(), WindowError> {
+        wit::windows::set_size(label, width, height)
+    }
+
+    /// What the host knows of open window `label`: title, size, focus,
+    /// visibility; `None` when it is not open.
+    pub fn find(label: &str) -> Option<WindowState> {
+        wit::windows::find(label)
     }
 
     /// The labels of the open windows.
@@ -334,6 +452,17 @@ macro_rules! export_main {
 
                 fn on_window_closed(label: ::std::string::String) {
                     APP.with_borrow_mut(|app| $crate::Main::on_window_closed(app, &label));
+                }
+
+                fn on_window_event(
+                    label: ::std::string::String,
+                    event: $crate::windows::WindowEvent,
+                ) {
+                    APP.with_borrow_mut(|app| $crate::Main::on_window_event(app, &label, event));
+                }
+
+                fn on_window_close(label: ::std::string::String) -> bool {
+                    APP.with_borrow_mut(|app| $crate::Main::on_window_close(app, &label))
                 }
 
                 fn on_utility_spawn(

@@ -9,7 +9,7 @@ use tokio::sync::watch;
 pub(crate) use shell::Shell;
 use shell::ShellParts;
 pub use shell::{ForkError, WindowControlError};
-pub(crate) use shell::{StdioMode, UtilityOptions};
+pub(crate) use shell::{StdioMode, UtilityOptions, WindowEventKind, WindowOptions};
 
 use crate::capabilities::{self, CapabilityError, ImportReport, World};
 use crate::component::{MainCall, MainHandle, spawn_main};
@@ -129,8 +129,16 @@ impl EarlyWindows {
             labels: std::collections::VecDeque::new(),
         };
         for window in manifest.windows.iter().filter(|w| w.open_at_start) {
+            // The manifest's sizes were checked when it was read.
+            let spec =
+                shell::window_spec(window, &shell::WindowOptions::default()).map_err(|reason| {
+                    WindowControlError::BadOptions {
+                        label: window.label.clone(),
+                        reason,
+                    }
+                })?;
             backend
-                .open(shell::window_spec(window), events.clone())
+                .open(spec, events.clone())
                 .map_err(|err| match err {
                     WindowError::AlreadyOpen(l) => WindowControlError::AlreadyOpen(l),
                     other => WindowControlError::Failed {

@@ -21,7 +21,7 @@ use crate::ports::{Holder, PortEvent, PortHub, PortId};
 use crate::supervisor::{
     ProcessKind, ProcessMetric, ProcessState, STOP_GRACE, Supervisor, Worker, WorkerExit,
 };
-use crate::window::{PageEvent, PageEventSink, WindowBackend, WindowError, WindowSpec};
+use crate::window::{PageEvent, PageEventSink, WindowBackend, WindowError};
 use crate::wire::HostToWorker;
 use crate::worker::WorkerSpec;
 
@@ -37,11 +37,15 @@ pub enum WindowControlError {
     AlreadyOpen(String),
     #[error("window `{label}` could not open: {reason}")]
     Failed { label: String, reason: String },
+    #[error("window `{label}`: {reason}")]
+    BadOptions { label: String, reason: String },
 }
 
 mod utilities;
+mod window_control;
 
 pub(crate) use utilities::{StdioMode, UtilityOptions};
+pub(crate) use window_control::{WindowEventKind, WindowOptions, WindowState, window_spec};
 
 /// Why main could not fork a utility.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -60,6 +64,8 @@ pub enum ForkError {
 struct OpenWindow {
     renderer: Arc<Worker>,
     generation: u64,
+    /// What the host knows of the window's frame.
+    state: WindowState,
 }
 
 pub(crate) struct Shell {
@@ -335,21 +341,36 @@ impl Shell {
     /// and the page. The renderer starts outside the windows lock (loading
     /// a component can take a while); the label is reserved meanwhile.
     pub(crate) fn open_window(&self, label: &str) -> Result<(), WindowControlError> {
-        self.start_window(label, false)
+        self.start_window(label, false, &WindowOptions::default())
+    }
+
+    /// Opens a window declared in the manifest with `options` over its
+    /// declared frame.
+    pub(crate) fn create_window(
+        &self,
+        label: &str,
+        options: &WindowOptions,
+    ) -> Result<(), WindowControlError> {
+        self.start_window(label, false, options)
     }
 
     /// Gives a window whose page [`App::start`](crate::App) opened early
     /// (so that the window system builds it while components load) its
     /// renderer. On failure the page is closed again.
     pub(crate) fn adopt_window(&self, label: &str) -> Result<(), WindowControlError> {
-        let adopted = self.start_window(label, true);
+        let adopted = self.start_window(label, true, &WindowOptions::default());
         if adopted.is_err() {
             self.backend.close(label);
         }
         adopted
     }
 
-    fn start_window(&self, label: &str, page_open: bool) -> Result<(), WindowControlError> {
+    fn start_window(
+        &self,
+        label: &str,
+        page_open: bool,
+        options: &WindowOptions,
+    ) -> Result<(), WindowControlError> {
         let declared = self
             .manifest
             .window(label)
@@ -358,6 +379,11 @@ impl Shell {
             label: label.to_owned(),
             reason,
         };
+        let spec =
+            window_spec(declared, options).map_err(|reason| WindowControlError::BadOptions {
+                label: label.to_owned(),
+                reason,
+            })?;
         if self.ending() {
             return Err(failed("the app is ending".into()));
         }
@@ -370,15 +396,13 @@ impl Shell {
             OpenWindow {
                 renderer: renderer.clone(),
                 generation,
+                state: WindowState::of(&spec),
             },
         );
         if page_open {
             return Ok(());
         }
-        if let Err(err) = self
-            .backend
-            .open(window_spec(declared), self.page_events.clone())
-        {
+        if let Err(err) = self.backend.open(spec, self.page_events.clone()) {
             lock(&self.windows).remove(label);
             renderer.stop();
             return Err(match err {
@@ -436,13 +460,17 @@ impl Shell {
         let old = {
             let mut windows = lock(&self.windows);
             match windows.get_mut(label) {
-                Some(window) => Some(std::mem::replace(
-                    window,
-                    OpenWindow {
-                        renderer: renderer.clone(),
-                        generation,
-                    },
-                )),
+                Some(window) => {
+                    let state = window.state.clone();
+                    Some(std::mem::replace(
+                        window,
+                        OpenWindow {
+                            renderer: renderer.clone(),
+                            generation,
+                            state,
+                        },
+                    ))
+                }
                 None => None,
             }
         };
@@ -587,13 +615,32 @@ impl Shell {
     ) {
         while let Some((label, event)) = events.recv().await {
             match event {
-                PageEvent::Loaded => self.to_renderer(&label, HostToWorker::Load),
+                PageEvent::Loaded => {
+                    self.to_renderer(&label, HostToWorker::Load);
+                    self.window_event(&label, WindowEventKind::ReadyToShow);
+                }
                 PageEvent::Painted => tracing::info!(
                     window = %label,
                     since_app_start_ms = crate::app::since_start().as_millis(),
                     "page painted"
                 ),
                 PageEvent::Ui(event) => self.to_renderer(&label, HostToWorker::Ui { event }),
+                PageEvent::Focused(focused) => {
+                    let event =
+                        [WindowEventKind::Blur, WindowEventKind::Focus][usize::from(focused)];
+                    self.window_event(&label, event);
+                }
+                PageEvent::Resized(width, height) => {
+                    self.window_event(&label, WindowEventKind::Resized(width, height));
+                }
+                PageEvent::Shown(shown) => {
+                    let event =
+                        [WindowEventKind::Hidden, WindowEventKind::Shown][usize::from(shown)];
+                    self.window_event(&label, event);
+                }
+                PageEvent::CloseRequested => {
+                    let _ = self.request_close(&label);
+                }
                 PageEvent::Closed => self.window_closed(&label),
             }
         }
@@ -620,18 +667,6 @@ impl Shell {
         if self.manifest.quit_when_all_windows_closed && lock(&self.windows).is_empty() {
             self.finish(AppExit::AllWindowsClosed);
         }
-    }
-}
-
-/// What the window system needs to open the declared window.
-pub(crate) fn window_spec(declared: &crate::manifest::WindowManifest) -> WindowSpec {
-    WindowSpec {
-        label: declared.label.clone(),
-        title: declared.title.clone(),
-        width: declared.width,
-        height: declared.height,
-        ui_root: declared.ui.clone(),
-        entry: declared.entry.clone(),
     }
 }
 

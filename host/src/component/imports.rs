@@ -4,11 +4,12 @@
 use std::time::Duration;
 
 use super::main::{MainCall, MainState};
-use crate::app::WindowControlError;
+use crate::app::{WindowControlError, WindowOptions};
 use crate::bindings::main::wasmtron::app::{
     app as wit_app, ipc as wit_ipc, log as wit_log, ports as wit_ports, timers as wit_timers,
     types as wit_types, windows as wit_windows,
 };
+use crate::window::WindowChange;
 use crate::worker::{ipc_error_to_wit, level_from_wit};
 use wasmtime::component::Resource;
 
@@ -26,8 +27,77 @@ impl wit_windows::Host for MainState {
         self.shell.open_window(&label).map_err(window_error_to_wit)
     }
 
+    async fn create(
+        &mut self,
+        label: String,
+        options: wit_windows::WindowOptions,
+    ) -> Result<(), wit_windows::WindowError> {
+        let options = WindowOptions {
+            title: options.title,
+            width: options.width,
+            height: options.height,
+            min_size: (options.min_width, options.min_height),
+            max_size: (options.max_width, options.max_height),
+            position: (options.x, options.y),
+            resizable: options.resizable,
+            visible: options.visible,
+        };
+        self.shell
+            .create_window(&label, &options)
+            .map_err(window_error_to_wit)
+    }
+
     async fn close(&mut self, label: String) -> Result<(), wit_windows::WindowError> {
+        self.shell
+            .request_close(&label)
+            .map_err(window_error_to_wit)
+    }
+
+    async fn destroy(&mut self, label: String) -> Result<(), wit_windows::WindowError> {
         self.shell.close_window(&label).map_err(window_error_to_wit)
+    }
+
+    async fn focus(&mut self, label: String) -> Result<(), wit_windows::WindowError> {
+        self.change(&label, WindowChange::Focus)
+    }
+
+    async fn show(&mut self, label: String) -> Result<(), wit_windows::WindowError> {
+        self.change(&label, WindowChange::Show)
+    }
+
+    async fn hide(&mut self, label: String) -> Result<(), wit_windows::WindowError> {
+        self.change(&label, WindowChange::Hide)
+    }
+
+    async fn set_title(
+        &mut self,
+        label: String,
+        title: String,
+    ) -> Result<(), wit_windows::WindowError> {
+        self.change(&label, WindowChange::Title(title))
+    }
+
+    async fn set_size(
+        &mut self,
+        label: String,
+        width: u32,
+        height: u32,
+    ) -> Result<(), wit_windows::WindowError> {
+        self.change(&label, WindowChange::Size(width, height))
+    }
+
+    async fn find(&mut self, label: String) -> Option<wit_windows::WindowState> {
+        self.shell
+            .window_state(&label)
+            .map(|state| wit_windows::WindowState {
+                label,
+                title: state.title,
+                width: state.size.0,
+                height: state.size.1,
+                visible: state.visible,
+                focused: state.focused,
+                resizable: state.resizable,
+            })
     }
 
     async fn labels(&mut self) -> Vec<String> {
@@ -78,6 +148,14 @@ impl wit_windows::Host for MainState {
     async fn reload(&mut self, label: String) -> Result<(), wit_windows::WindowError> {
         self.shell
             .reload_window(&label)
+            .map_err(window_error_to_wit)
+    }
+}
+
+impl MainState {
+    fn change(&self, label: &str, change: WindowChange) -> Result<(), wit_windows::WindowError> {
+        self.shell
+            .update_window(label, change)
             .map_err(window_error_to_wit)
     }
 }
@@ -153,6 +231,9 @@ fn window_error_to_wit(err: WindowControlError) -> wit_windows::WindowError {
         WindowControlError::UnknownLabel(l) => wit_windows::WindowError::UnknownLabel(l),
         WindowControlError::NotOpen(l) => wit_windows::WindowError::NotOpen(l),
         WindowControlError::AlreadyOpen(l) => wit_windows::WindowError::AlreadyOpen(l),
+        WindowControlError::BadOptions { label, reason } => {
+            wit_windows::WindowError::BadOptions(format!("window `{label}`: {reason}"))
+        }
         other => wit_windows::WindowError::Failed(other.to_string()),
     }
 }

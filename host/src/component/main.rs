@@ -10,6 +10,7 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use crate::app::Shell;
 use crate::bindings::main::Main;
+use crate::bindings::main::exports::wasmtron::app::main_events::WindowEvent as WitWindowEvent;
 use crate::bindings::main::wasmtron::app::types as wit_types;
 use crate::capabilities::{self, Grants, World};
 use crate::engine::{CpuBudget, Engine};
@@ -36,6 +37,13 @@ pub(crate) enum MainCall {
     },
     Timer(u64),
     WindowClosed(String),
+    /// Something happened to an open window.
+    WindowEvent {
+        label: String,
+        event: crate::app::WindowEventKind,
+    },
+    /// The user or main asks to close a window; main's answer decides.
+    CloseRequested(String),
     /// A utility posted to its parent.
     UtilityMessage {
         name: String,
@@ -412,6 +420,18 @@ async fn serve(main: Main, mut store: Store<MainState>, mut mailbox: UnboundedRe
             MainCall::WindowClosed(label) => {
                 exports.call_on_window_closed(&mut store, &label).await
             }
+            MainCall::WindowEvent { label, event } => {
+                exports
+                    .call_on_window_event(&mut store, &label, window_event_to_wit(event))
+                    .await
+            }
+            MainCall::CloseRequested(label) => {
+                let answer = exports.call_on_window_close(&mut store, &label).await;
+                // A main that traps in its answer does not keep the window.
+                let close = answer.as_ref().map_or(true, |close| *close);
+                store.data().shell.close_answered(&label, close);
+                answer.map(drop)
+            }
             MainCall::UtilityMessage {
                 name,
                 payload,
@@ -462,6 +482,18 @@ async fn serve(main: Main, mut store: Store<MainState>, mut mailbox: UnboundedRe
     }
     for (_, (timer, _)) in store.data_mut().timers.drain() {
         timer.abort();
+    }
+}
+
+fn window_event_to_wit(event: crate::app::WindowEventKind) -> WitWindowEvent {
+    use crate::app::WindowEventKind as Kind;
+    match event {
+        Kind::ReadyToShow => WitWindowEvent::ReadyToShow,
+        Kind::Focus => WitWindowEvent::Focus,
+        Kind::Blur => WitWindowEvent::Blur,
+        Kind::Resized(width, height) => WitWindowEvent::Resized((width, height)),
+        Kind::Shown => WitWindowEvent::Shown,
+        Kind::Hidden => WitWindowEvent::Hidden,
     }
 }
 

@@ -32,7 +32,9 @@ use tokio::sync::oneshot;
 
 use self::assets::AppAssets;
 use self::native::{NativeWindow, Serial};
-use super::{DomOp, PageEvent, PageEventSink, WindowBackend, WindowError, WindowSpec};
+use super::{
+    DomOp, PageEvent, PageEventSink, WindowBackend, WindowChange, WindowError, WindowSpec,
+};
 
 /// What the handle asks of the event loop, and what pages report to it.
 #[derive(Debug)]
@@ -49,6 +51,10 @@ enum Command {
     },
     Close {
         label: String,
+    },
+    Update {
+        label: String,
+        change: WindowChange,
     },
     Reload {
         label: String,
@@ -162,10 +168,10 @@ impl DesktopEventLoop {
                     }
                 }
                 Event::WindowEvent {
-                    window_id,
-                    event: WindowEvent::CloseRequested,
-                    ..
-                } => desktop.close_window(window_id),
+                    window_id, event, ..
+                } => {
+                    desktop.window_event(window_id, &event);
+                }
                 // The loop can end without `shutdown` (tao gives up when GTK
                 // hands the app to another instance); windows still report
                 // `Closed`.
@@ -287,6 +293,13 @@ impl WindowBackend for DesktopBackend {
         });
     }
 
+    fn update(&self, label: &str, change: WindowChange) {
+        self.send(Command::Update {
+            label: label.to_owned(),
+            change,
+        });
+    }
+
     fn shutdown(&self) {
         let mut registry = self.registry();
         registry.shut_down = true;
@@ -332,6 +345,11 @@ impl Desktop {
                 }
             }
             Command::Close { label } => self.close(&label),
+            Command::Update { label, change } => {
+                if let Some((_, window)) = self.windows.get_mut(&label) {
+                    window.update(change);
+                }
+            }
             Command::Reload { label } => {
                 if let Some((_, window)) = self.windows.get_mut(&label) {
                     window.reload();
@@ -433,10 +451,27 @@ impl Desktop {
         }
     }
 
-    /// The user closed a window.
-    fn close_window(&mut self, id: WindowId) {
-        if let Some(label) = self.labels_by_id.get(&id).cloned() {
-            self.close(&label);
+    /// What the window system reports of a window: the user's close
+    /// request goes to the host, which decides; focus and size are told.
+    fn window_event(&mut self, id: WindowId, event: &WindowEvent<'_>) {
+        let Some(label) = self.labels_by_id.get(&id) else {
+            return;
+        };
+        let Some((_, window)) = self.windows.get(label) else {
+            return;
+        };
+        match event {
+            WindowEvent::CloseRequested => window.send(PageEvent::CloseRequested),
+            WindowEvent::Focused(focused) => window.send(PageEvent::Focused(*focused)),
+            WindowEvent::Resized(size) => {
+                let logical = size.to_logical::<f64>(window.scale_factor());
+                // Whole logical pixels, as sizes are given.
+                window.send(PageEvent::Resized(
+                    logical.width.round() as u32,
+                    logical.height.round() as u32,
+                ));
+            }
+            _ => {}
         }
     }
 

@@ -12,7 +12,8 @@ use ego_tree::NodeId;
 use scraper::{ElementRef, Html, Selector};
 
 use super::{
-    DomOp, EventKind, PageEvent, PageEventSink, UiEvent, WindowBackend, WindowError, WindowSpec,
+    DomOp, EventKind, PageEvent, PageEventSink, UiEvent, WindowBackend, WindowChange, WindowError,
+    WindowSpec,
 };
 
 /// Why a UI event could not be injected into a headless window.
@@ -48,6 +49,29 @@ struct Page {
     events: PageEventSink,
     /// The entry file, read again on reload.
     source: PathBuf,
+    frame: Frame,
+}
+
+/// A headless window's frame: what a window manager would show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Frame {
+    pub title: String,
+    pub size: (u32, u32),
+    pub min_size: Option<(u32, u32)>,
+    pub max_size: Option<(u32, u32)>,
+    pub position: Option<(i32, i32)>,
+    pub resizable: bool,
+    pub visible: bool,
+    pub focused: bool,
+}
+
+impl Frame {
+    /// `size` within the window's bounds, as a window manager keeps it.
+    fn bounded(&self, (width, height): (u32, u32)) -> (u32, u32) {
+        let (min_w, min_h) = self.min_size.unwrap_or((0, 0));
+        let (max_w, max_h) = self.max_size.unwrap_or((u32::MAX, u32::MAX));
+        (width.clamp(min_w, max_w), height.clamp(min_h, max_h))
+    }
 }
 
 impl Page {
@@ -215,6 +239,73 @@ impl HeadlessBackend {
         dom::element(html, target).map(read)
     }
 
+    /// The frame of window `label`: title, size, visibility, focus.
+    pub fn frame(&self, label: &str) -> Option<Frame> {
+        self.pages().get(label).map(|page| page.frame.clone())
+    }
+
+    /// What the window manager does when the user clicks a window's close
+    /// button: asks the host, which may keep it open.
+    ///
+    /// # Errors
+    /// [`HeadlessError::NoWindow`].
+    pub fn request_close(&self, label: &str) -> Result<(), HeadlessError> {
+        let pages = self.pages();
+        let page = pages
+            .get(label)
+            .ok_or_else(|| HeadlessError::NoWindow(label.to_owned()))?;
+        page.send(label, PageEvent::CloseRequested);
+        Ok(())
+    }
+
+    /// The user resizes a window (within its bounds, unless it is not
+    /// resizable).
+    ///
+    /// # Errors
+    /// [`HeadlessError::NoWindow`].
+    pub fn user_resize(&self, label: &str, width: u32, height: u32) -> Result<(), HeadlessError> {
+        let mut pages = self.pages();
+        let page = pages
+            .get_mut(label)
+            .ok_or_else(|| HeadlessError::NoWindow(label.to_owned()))?;
+        if page.frame.resizable {
+            Self::resize(label, page, (width, height));
+        }
+        Ok(())
+    }
+
+    /// The user clicks into a window: it takes the focus from whichever
+    /// window had it.
+    ///
+    /// # Errors
+    /// [`HeadlessError::NoWindow`].
+    pub fn user_focus(&self, label: &str) -> Result<(), HeadlessError> {
+        let mut pages = self.pages();
+        if !pages.contains_key(label) {
+            return Err(HeadlessError::NoWindow(label.to_owned()));
+        }
+        Self::focus(&mut pages, label);
+        Ok(())
+    }
+
+    fn focus(pages: &mut BTreeMap<String, Page>, label: &str) {
+        for (other, page) in pages.iter_mut() {
+            let focused = other == label;
+            if page.frame.focused != focused {
+                page.frame.focused = focused;
+                page.send(other, PageEvent::Focused(focused));
+            }
+        }
+    }
+
+    fn resize(label: &str, page: &mut Page, size: (u32, u32)) {
+        let size = page.frame.bounded(size);
+        if page.frame.size != size {
+            page.frame.size = size;
+            page.send(label, PageEvent::Resized(size.0, size.1));
+        }
+    }
+
     fn pages(&self) -> MutexGuard<'_, BTreeMap<String, Page>> {
         // Recovering keeps one panicking test thread from failing every later
         // call; at worst a DOM operation was half applied.
@@ -242,10 +333,22 @@ impl WindowBackend for HeadlessBackend {
         if pages.contains_key(&spec.label) {
             return Err(WindowError::AlreadyOpen(spec.label));
         }
+        let frame = Frame {
+            title: spec.title.clone(),
+            size: (spec.width, spec.height),
+            min_size: spec.min_size,
+            max_size: spec.max_size,
+            position: spec.position,
+            resizable: spec.resizable,
+            visible: spec.visible,
+            focused: false,
+        };
+        let size = frame.bounded(frame.size);
         let page = Page {
             html: Html::parse_document(&source),
             events,
             source: path,
+            frame: Frame { size, ..frame },
         };
         page.send(&spec.label, PageEvent::Loaded);
         pages.insert(spec.label, page);
@@ -279,6 +382,39 @@ impl WindowBackend for HeadlessBackend {
         match page {
             Some(page) => page.send(label, PageEvent::Closed),
             None => tracing::debug!(window = label, "close of a window that is not open"),
+        }
+    }
+
+    fn update(&self, label: &str, change: WindowChange) {
+        let mut pages = self.pages();
+        if !pages.contains_key(label) {
+            return;
+        }
+        if change == WindowChange::Focus {
+            // A window manager shows a window it focuses.
+            if let Some(page) = pages.get_mut(label)
+                && !page.frame.visible
+            {
+                page.frame.visible = true;
+                page.send(label, PageEvent::Shown(true));
+            }
+            Self::focus(&mut pages, label);
+            return;
+        }
+        let Some(page) = pages.get_mut(label) else {
+            return;
+        };
+        match change {
+            WindowChange::Title(title) => page.frame.title = title,
+            WindowChange::Size(width, height) => Self::resize(label, page, (width, height)),
+            WindowChange::Show | WindowChange::Hide => {
+                let visible = change == WindowChange::Show;
+                if page.frame.visible != visible {
+                    page.frame.visible = visible;
+                    page.send(label, PageEvent::Shown(visible));
+                }
+            }
+            WindowChange::Focus => {}
         }
     }
 
@@ -350,6 +486,11 @@ mod tests {
             height: 600,
             ui_root: root.to_path_buf(),
             entry: entry.into(),
+            min_size: None,
+            max_size: None,
+            position: None,
+            resizable: true,
+            visible: true,
         }
     }
 

@@ -15,7 +15,7 @@ use tokio::sync::mpsc::UnboundedSender;
 
 pub use crate::wire::{DomOp, EventKind, UiEvent};
 pub use desktop::{DesktopBackend, DesktopEventLoop};
-pub use headless::{HeadlessBackend, HeadlessError};
+pub use headless::{Frame, HeadlessBackend, HeadlessError};
 
 /// Everything a backend needs to open one window.
 #[derive(Debug, Clone)]
@@ -29,6 +29,24 @@ pub struct WindowSpec {
     pub ui_root: PathBuf,
     /// The page to load, relative to `ui_root` (for example `index.html`).
     pub entry: String,
+    /// The smallest and largest size the user may give it.
+    pub min_size: Option<(u32, u32)>,
+    pub max_size: Option<(u32, u32)>,
+    /// Where its top-left corner goes; the window system's choice if `None`.
+    pub position: Option<(i32, i32)>,
+    pub resizable: bool,
+    /// Shown at once, or hidden until [`WindowChange::Show`].
+    pub visible: bool,
+}
+
+/// A change main asks of an open window.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WindowChange {
+    Title(String),
+    Size(u32, u32),
+    Focus,
+    Show,
+    Hide,
 }
 
 /// Something that happened in a window's page.
@@ -40,6 +58,15 @@ pub enum PageEvent {
     Painted,
     /// A UI event the page declared with `data-on`.
     Ui(UiEvent),
+    /// The window got (`true`) or lost the keyboard focus.
+    Focused(bool),
+    /// The window's new size, in logical pixels.
+    Resized(u32, u32),
+    /// The window was shown (`true`) or hidden.
+    Shown(bool),
+    /// The user asked to close the window; the host decides whether it
+    /// closes.
+    CloseRequested,
     /// The window was closed (by the user or by the host).
     Closed,
 }
@@ -75,6 +102,10 @@ pub trait WindowBackend: Send + Sync + 'static {
 
     /// Closes a window. A `Closed` event follows.
     fn close(&self, label: &str);
+
+    /// Changes an open window; the events it causes (`Focused`, `Resized`,
+    /// `Shown`) follow. Unknown labels are ignored.
+    fn update(&self, label: &str, change: WindowChange);
 
     /// The app is ending: close everything and stop the window system.
     fn shutdown(&self);

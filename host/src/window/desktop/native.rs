@@ -6,7 +6,7 @@ use std::fmt;
 use std::sync::Mutex;
 
 use anyhow::Context as _;
-use tao::dpi::LogicalSize;
+use tao::dpi::{LogicalPosition, LogicalSize};
 use tao::event_loop::{EventLoopProxy, EventLoopWindowTarget};
 use tao::platform::unix::WindowExtUnix as _;
 use tao::rwh_06::{HasWindowHandle as _, RawWindowHandle};
@@ -21,7 +21,7 @@ use wry::{
 use super::Command;
 use super::assets::{self, AppAssets};
 use super::bridge;
-use crate::window::{DomOp, PageEvent, PageEventSink, WindowSpec};
+use crate::window::{DomOp, PageEvent, PageEventSink, WindowChange, WindowSpec};
 
 /// How many DOM operations may wait for a page to load. A renderer that
 /// sends more before the page is up is flooding; the excess is dropped.
@@ -68,11 +68,21 @@ impl NativeWindow {
         url: String,
         events: PageEventSink,
     ) -> anyhow::Result<Self> {
-        let window = WindowBuilder::new()
+        let mut builder = WindowBuilder::new()
             .with_title(&spec.title)
             .with_inner_size(LogicalSize::new(spec.width, spec.height))
-            .build(target)
-            .context("cannot create the window")?;
+            .with_resizable(spec.resizable)
+            .with_visible(spec.visible);
+        if let Some((width, height)) = spec.min_size {
+            builder = builder.with_min_inner_size(LogicalSize::new(width, height));
+        }
+        if let Some((width, height)) = spec.max_size {
+            builder = builder.with_max_inner_size(LogicalSize::new(width, height));
+        }
+        if let Some((x, y)) = spec.position {
+            builder = builder.with_position(LogicalPosition::new(x, y));
+        }
+        let window = builder.build(target).context("cannot create the window")?;
         let container = window
             .default_vbox()
             .context("the window has no GTK container")?;
@@ -134,6 +144,36 @@ impl NativeWindow {
 
     pub(super) fn id(&self) -> WindowId {
         self.window.id()
+    }
+
+    pub(super) fn scale_factor(&self) -> f64 {
+        self.window.scale_factor()
+    }
+
+    /// Carries out a change main asked for. Focus and size changes are
+    /// reported back by the window system's own events; showing and hiding
+    /// are reported here, since X11 does not say.
+    pub(super) fn update(&mut self, change: WindowChange) {
+        match change {
+            WindowChange::Title(title) => self.window.set_title(&title),
+            WindowChange::Size(width, height) => {
+                self.window.set_inner_size(LogicalSize::new(width, height));
+            }
+            WindowChange::Focus => {
+                if !self.window.is_visible() {
+                    self.window.set_visible(true);
+                    self.send(PageEvent::Shown(true));
+                }
+                self.window.set_focus();
+            }
+            WindowChange::Show | WindowChange::Hide => {
+                let visible = change == WindowChange::Show;
+                if self.window.is_visible() != visible {
+                    self.window.set_visible(visible);
+                    self.send(PageEvent::Shown(visible));
+                }
+            }
+        }
     }
 
     /// Applies `op` now, or after the page reports it loaded.

@@ -32,6 +32,54 @@ struct TestMain {
     gone: Vec<String>,
     /// The ports renderers and utilities sent to main, all started.
     ports: Vec<MessagePort>,
+    /// Windows main refuses to close when asked (`keep-open`).
+    keep_open: std::collections::HashSet<String>,
+    /// Window events as "label|event", and close requests as
+    /// "label|close-asked" (the `window-events` channel).
+    window_events: Vec<String>,
+}
+
+/// Window options from `key=value` pairs separated by commas: `title`,
+/// `width`, `height`, `min` and `max` (`WxH`), `x`, `y`, `resizable`,
+/// `visible`.
+fn window_options(text: &str) -> Result<windows::WindowOptions, HandlerError> {
+    let bad = |what: &str| HandlerError::new("bad-payload", format!("bad window option `{what}`"));
+    let pair = |value: &str| -> Option<(u32, u32)> {
+        let (w, h) = value.split_once('x')?;
+        Some((w.parse().ok()?, h.parse().ok()?))
+    };
+    let mut options = windows::WindowOptions::default();
+    for item in text.split(',').filter(|item| !item.is_empty()) {
+        let (key, value) = item.split_once('=').ok_or_else(|| bad(item))?;
+        match key {
+            "title" => options.title = Some(value.to_owned()),
+            "width" => options.width = Some(value.parse().map_err(|_| bad(item))?),
+            "height" => options.height = Some(value.parse().map_err(|_| bad(item))?),
+            "min" => options.min_size = Some(pair(value).ok_or_else(|| bad(item))?),
+            "max" => options.max_size = Some(pair(value).ok_or_else(|| bad(item))?),
+            "x" => options.position = Some((value.parse().map_err(|_| bad(item))?, 0)),
+            "y" => {
+                let x = options.position.map_or(0, |p| p.0);
+                options.position = Some((x, value.parse().map_err(|_| bad(item))?));
+            }
+            "resizable" => options.resizable = Some(value == "true"),
+            "visible" => options.visible = Some(value == "true"),
+            _ => return Err(bad(item)),
+        }
+    }
+    Ok(options)
+}
+
+/// A window event as main records it.
+fn window_event_name(event: &windows::WindowEvent) -> String {
+    match event {
+        windows::WindowEvent::ReadyToShow => "ready-to-show".into(),
+        windows::WindowEvent::Focus => "focus".into(),
+        windows::WindowEvent::Blur => "blur".into(),
+        windows::WindowEvent::Resized((w, h)) => format!("resized:{w}x{h}"),
+        windows::WindowEvent::Shown => "shown".into(),
+        windows::WindowEvent::Hidden => "hidden".into(),
+    }
 }
 
 fn sender_name(sender: &Sender) -> String {
@@ -254,6 +302,12 @@ impl Main for TestMain {
             "push-back",
             "open",
             "close",
+            "ask-close",
+            "create",
+            "window-do",
+            "find",
+            "keep-open",
+            "window-events",
             "labels",
             "spin",
             "crash",
@@ -305,9 +359,58 @@ impl Main for TestMain {
                 let label: String = request.decode()?;
                 Request::reply(&format!("{:?}", windows::open(&label)))
             }
+            // Closes at once (`destroy`); `ask-close` asks first.
             "close" => {
                 let label: String = request.decode()?;
+                Request::reply(&format!("{:?}", windows::destroy(&label)))
+            }
+            "ask-close" => {
+                let label: String = request.decode()?;
                 Request::reply(&format!("{:?}", windows::close(&label)))
+            }
+            "create" => {
+                let [label, options] = fields(&request)?;
+                let options = window_options(&options)?;
+                Request::reply(&format!("{:?}", windows::create(&label, &options)))
+            }
+            "window-do" => {
+                // `label|focus`, `label|show`, `label|hide`, `label|title=T`,
+                // `label|size=WxH`.
+                let [label, action] = fields(&request)?;
+                let done = match action.split_once('=') {
+                    Some(("title", title)) => windows::set_title(&label, title),
+                    Some(("size", size)) => {
+                        let (w, h) = size.split_once('x').unwrap_or_default();
+                        windows::set_size(&label, w.parse().unwrap_or(0), h.parse().unwrap_or(0))
+                    }
+                    _ => match action.as_str() {
+                        "focus" => windows::focus(&label),
+                        "show" => windows::show(&label),
+                        "hide" => windows::hide(&label),
+                        other => return Err(HandlerError::new("bad-payload", other)),
+                    },
+                };
+                Request::reply(&format!("{done:?}"))
+            }
+            "find" => {
+                let label: String = request.decode()?;
+                Request::reply(&match windows::find(&label) {
+                    Some(s) => format!(
+                        "{}|{}|{}x{}|visible={}|focused={}|resizable={}",
+                        s.label, s.title, s.width, s.height, s.visible, s.focused, s.resizable
+                    ),
+                    None => "none".to_owned(),
+                })
+            }
+            "window-events" => Request::reply(&self.window_events),
+            "keep-open" => {
+                let [label, keep] = fields(&request)?;
+                if keep == "yes" {
+                    self.keep_open.insert(label);
+                } else {
+                    self.keep_open.remove(&label);
+                }
+                Request::reply("kept")
             }
             "labels" => Request::reply(&windows::labels()),
             "spin" => {
@@ -406,6 +509,16 @@ impl Main for TestMain {
 
     fn on_window_closed(&mut self, label: &str) {
         self.messages.push(format!("closed|{label}|"));
+    }
+
+    fn on_window_event(&mut self, label: &str, event: windows::WindowEvent) {
+        self.window_events
+            .push(format!("{label}|{}", window_event_name(&event)));
+    }
+
+    fn on_window_close(&mut self, label: &str) -> bool {
+        self.window_events.push(format!("{label}|close-asked"));
+        !self.keep_open.contains(label)
     }
 
     fn on_utility_spawn(&mut self, name: &str, _pid: Option<u32>, restarts: u32) {

@@ -1,0 +1,311 @@
+//! Main's control over open windows beyond opening and closing them: the
+//! options a window is created with, focus, visibility, title and size,
+//! what the host knows of each window's frame, the events main hears, and
+//! the close that main may refuse.
+
+use super::{Shell, WindowControlError, lock};
+use crate::component::MainCall;
+use crate::manifest::WindowManifest;
+use crate::window::{WindowChange, WindowSpec};
+
+/// Sizes a window may have, in logical pixels (as the manifest's).
+const SIZES: std::ops::RangeInclusive<u32> = 100..=16384;
+
+/// How main creates a window, over what the manifest declares.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct WindowOptions {
+    pub title: Option<String>,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    pub min_size: (Option<u32>, Option<u32>),
+    pub max_size: (Option<u32>, Option<u32>),
+    pub position: (Option<i32>, Option<i32>),
+    pub resizable: Option<bool>,
+    pub visible: Option<bool>,
+}
+
+/// What the host knows of an open window's frame, kept from what main
+/// asked and what the window system reported.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct WindowState {
+    pub title: String,
+    pub size: (u32, u32),
+    pub visible: bool,
+    pub focused: bool,
+    pub resizable: bool,
+}
+
+impl WindowState {
+    pub(crate) fn of(spec: &WindowSpec) -> Self {
+        WindowState {
+            title: spec.title.clone(),
+            size: (spec.width, spec.height),
+            visible: spec.visible,
+            focused: false,
+            resizable: spec.resizable,
+        }
+    }
+}
+
+/// What main hears of an open window (`on-window-event`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum WindowEventKind {
+    ReadyToShow,
+    Focus,
+    Blur,
+    Resized(u32, u32),
+    Shown,
+    Hidden,
+}
+
+/// One size, checked against [`SIZES`].
+fn size(what: &str, value: u32) -> Result<u32, String> {
+    if SIZES.contains(&value) {
+        Ok(value)
+    } else {
+        Err(format!(
+            "{what} is {value}; it must be between {} and {}",
+            SIZES.start(),
+            SIZES.end()
+        ))
+    }
+}
+
+/// A pair of bounds, both given or neither.
+fn pair(
+    what: &str,
+    (width, height): (Option<u32>, Option<u32>),
+) -> Result<Option<(u32, u32)>, String> {
+    match (width, height) {
+        (None, None) => Ok(None),
+        (Some(w), Some(h)) => Ok(Some((
+            size(&format!("{what}-width"), w)?,
+            size(&format!("{what}-height"), h)?,
+        ))),
+        _ => Err(format!("{what}-width and {what}-height go together")),
+    }
+}
+
+/// The window system's spec for the declared window `declared` opened with
+/// `options`, or why the options cannot be.
+pub(crate) fn window_spec(
+    declared: &WindowManifest,
+    options: &WindowOptions,
+) -> Result<WindowSpec, String> {
+    let width = size("width", options.width.unwrap_or(declared.width))?;
+    let height = size("height", options.height.unwrap_or(declared.height))?;
+    let min_size = pair("min", options.min_size)?;
+    let max_size = pair("max", options.max_size)?;
+    if let (Some(min), Some(max)) = (min_size, max_size)
+        && (min.0 > max.0 || min.1 > max.1)
+    {
+        return Err(format!(
+            "the minimum size {}x{} is larger than the maximum {}x{}",
+            min.0, min.1, max.0, max.1
+        ));
+    }
+    let position = match options.position {
+        (None, None) => None,
+        (Some(x), Some(y)) => Some((x, y)),
+        _ => return Err("x and y go together".into()),
+    };
+    let title = options
+        .title
+        .clone()
+        .unwrap_or_else(|| declared.title.clone());
+    if title.chars().count() > 1024 {
+        return Err("the title is longer than 1024 characters".into());
+    }
+    Ok(WindowSpec {
+        label: declared.label.clone(),
+        title,
+        width,
+        height,
+        ui_root: declared.ui.clone(),
+        entry: declared.entry.clone(),
+        min_size,
+        max_size,
+        position,
+        resizable: options.resizable.unwrap_or(true),
+        visible: options.visible.unwrap_or(true),
+    })
+}
+
+impl Shell {
+    /// Asks main whether window `label` may close (`on-window-close`); it
+    /// closes now when there is no main. Returns before main answers.
+    pub(crate) fn request_close(&self, label: &str) -> Result<(), WindowControlError> {
+        if !lock(&self.windows).contains_key(label) {
+            return Err(WindowControlError::NotOpen(label.to_owned()));
+        }
+        match &self.main {
+            Some(main) if !self.ending() => {
+                if main
+                    .post(MainCall::CloseRequested(label.to_owned()))
+                    .is_err()
+                {
+                    // Main is gone: nobody can refuse.
+                    let _ = self.close_window(label);
+                }
+                Ok(())
+            }
+            _ => self.close_window(label),
+        }
+    }
+
+    /// Main's answer to a close request.
+    pub(crate) fn close_answered(&self, label: &str, close: bool) {
+        if close {
+            // Closed meanwhile is as good.
+            let _ = self.close_window(label);
+        } else {
+            tracing::debug!(window = label, "main kept the window open");
+        }
+    }
+
+    /// Changes an open window (title, size, focus, visibility).
+    pub(crate) fn update_window(
+        &self,
+        label: &str,
+        change: WindowChange,
+    ) -> Result<(), WindowControlError> {
+        let bad = |reason: String| WindowControlError::BadOptions {
+            label: label.to_owned(),
+            reason,
+        };
+        match &change {
+            WindowChange::Size(width, height) => {
+                size("width", *width).map_err(bad)?;
+                size("height", *height).map_err(bad)?;
+            }
+            WindowChange::Title(title) if title.chars().count() > 1024 => {
+                return Err(bad("the title is longer than 1024 characters".into()));
+            }
+            _ => {}
+        }
+        {
+            let mut windows = lock(&self.windows);
+            let window = windows
+                .get_mut(label)
+                .ok_or_else(|| WindowControlError::NotOpen(label.to_owned()))?;
+            if let WindowChange::Title(title) = &change {
+                window.state.title.clone_from(title);
+            }
+        }
+        self.backend.update(label, change);
+        Ok(())
+    }
+
+    /// What the host knows of open window `label`.
+    pub(crate) fn window_state(&self, label: &str) -> Option<WindowState> {
+        lock(&self.windows).get(label).map(|w| w.state.clone())
+    }
+
+    /// Keeps the window's state and tells main.
+    pub(super) fn window_event(&self, label: &str, event: WindowEventKind) {
+        {
+            let mut windows = lock(&self.windows);
+            let Some(window) = windows.get_mut(label) else {
+                return;
+            };
+            match event {
+                WindowEventKind::Focus => window.state.focused = true,
+                WindowEventKind::Blur => window.state.focused = false,
+                WindowEventKind::Resized(width, height) => window.state.size = (width, height),
+                WindowEventKind::Shown => window.state.visible = true,
+                WindowEventKind::Hidden => window.state.visible = false,
+                WindowEventKind::ReadyToShow => {}
+            }
+        }
+        if self.ending() {
+            return;
+        }
+        if let Some(main) = &self.main {
+            let _ = main.post(MainCall::WindowEvent {
+                label: label.to_owned(),
+                event,
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn declared() -> WindowManifest {
+        WindowManifest {
+            label: "main".into(),
+            title: "App".into(),
+            width: 800,
+            height: 600,
+            renderer: "r.wasm".into(),
+            ui: "ui".into(),
+            entry: "index.html".into(),
+            channels: Vec::new(),
+            open_at_start: true,
+            precise_clocks: false,
+            limits: crate::manifest::Limits::default(),
+        }
+    }
+
+    #[test]
+    fn options_go_over_the_manifest() {
+        let spec = window_spec(
+            &declared(),
+            &WindowOptions {
+                title: Some("Other".into()),
+                width: Some(400),
+                min_size: (Some(200), Some(150)),
+                position: (Some(-10), Some(20)),
+                visible: Some(false),
+                ..WindowOptions::default()
+            },
+        )
+        .expect("valid");
+        assert_eq!(spec.title, "Other");
+        assert_eq!((spec.width, spec.height), (400, 600));
+        assert_eq!(spec.min_size, Some((200, 150)));
+        assert_eq!(spec.position, Some((-10, 20)));
+        assert!(!spec.visible && spec.resizable);
+    }
+
+    #[test]
+    fn bad_options_are_named() {
+        let cases = [
+            (
+                WindowOptions {
+                    width: Some(5),
+                    ..WindowOptions::default()
+                },
+                "width is 5",
+            ),
+            (
+                WindowOptions {
+                    min_size: (Some(300), None),
+                    ..WindowOptions::default()
+                },
+                "min-width and min-height go together",
+            ),
+            (
+                WindowOptions {
+                    min_size: (Some(500), Some(500)),
+                    max_size: (Some(400), Some(600)),
+                    ..WindowOptions::default()
+                },
+                "larger than the maximum",
+            ),
+            (
+                WindowOptions {
+                    position: (Some(1), None),
+                    ..WindowOptions::default()
+                },
+                "x and y go together",
+            ),
+        ];
+        for (options, expected) in cases {
+            let err = window_spec(&declared(), &options).expect_err("refused");
+            assert!(err.contains(expected), "{err}");
+        }
+    }
+}

@@ -31,7 +31,8 @@ step cargo test --workspace
 # process: the API and its behaviour must not depend on the isolation mode.
 step env WASMTRON_TEST_ISOLATION=in-process cargo test -p wasmtron-tests \
     --test ipc --test windows --test capabilities --test processes --test ports --test utilities \
-    --test example_utility_parse --test polyglot --test example_polyglot --test hostile
+    --test example_utility_parse --test polyglot --test example_polyglot --test hostile \
+    --test lifecycle
 # The benchmark in quick mode (tiny counts, dev build): proves it still runs
 # against the peers; it asserts nothing about time.
 target="${CARGO_TARGET_DIR:-target}"

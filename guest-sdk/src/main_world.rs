@@ -80,6 +80,31 @@ pub trait Main: Default + 'static {
         true
     }
 
+    /// The last window closed. Return `false` to keep the app running
+    /// without windows (Electron's `window-all-closed`); the default quits.
+    /// Not called when the manifest sets `quit-when-all-windows-closed =
+    /// false`.
+    fn on_window_all_closed(&mut self) -> bool {
+        true
+    }
+
+    /// The app is about to quit ([`app::quit`], or the last window closed).
+    /// Return `false` to keep it running (Electron's `before-quit` and
+    /// `preventDefault`).
+    fn on_before_quit(&mut self) -> bool {
+        true
+    }
+
+    /// Every window is closing and the app will quit (Electron's
+    /// `will-quit`).
+    fn on_will_quit(&mut self) {}
+
+    /// The app quits with `code` (Electron's `quit`): the last call main
+    /// receives.
+    fn on_quit(&mut self, code: i32) {
+        let _ = code;
+    }
+
     /// A utility instance started: after [`utilities::fork`] and after each
     /// restart (`restarts` counts them). Electron's `spawn` event.
     fn on_utility_spawn(&mut self, name: &str, pid: Option<u32>, restarts: u32) {
@@ -385,9 +410,22 @@ pub mod app {
         wit::app::name()
     }
 
-    /// Closes every window and ends the host with `code`.
+    /// Asks to end the app with `code` (Electron's `app.quit()`):
+    /// [`Main::on_before_quit`] may refuse; otherwise main hears
+    /// [`Main::on_will_quit`] and [`Main::on_quit`], every window closes and
+    /// the host exits with `code`. Returns before any of it.
+    ///
+    /// [`Main::on_before_quit`]: crate::Main::on_before_quit
+    /// [`Main::on_will_quit`]: crate::Main::on_will_quit
+    /// [`Main::on_quit`]: crate::Main::on_quit
     pub fn quit(code: i32) {
         wit::app::quit(code);
+    }
+
+    /// Ends the app with `code` at once, without asking or telling main
+    /// (Electron's `app.exit()`).
+    pub fn exit(code: i32) {
+        wit::app::exit(code);
     }
 }
 
@@ -463,6 +501,22 @@ macro_rules! export_main {
 
                 fn on_window_close(label: ::std::string::String) -> bool {
                     APP.with_borrow_mut(|app| $crate::Main::on_window_close(app, &label))
+                }
+
+                fn on_window_all_closed() -> bool {
+                    APP.with_borrow_mut(|app| $crate::Main::on_window_all_closed(app))
+                }
+
+                fn on_before_quit() -> bool {
+                    APP.with_borrow_mut(|app| $crate::Main::on_before_quit(app))
+                }
+
+                fn on_will_quit() {
+                    APP.with_borrow_mut(|app| $crate::Main::on_will_quit(app));
+                }
+
+                fn on_quit(code: i32) {
+                    APP.with_borrow_mut(|app| $crate::Main::on_quit(app, code));
                 }
 
                 fn on_utility_spawn(

@@ -557,9 +557,48 @@ impl Shell {
         self.supervisor.metrics(self.app_name())
     }
 
-    /// Ends the app with `code`.
+    /// Ends the app with `code` now, without asking main.
     pub(crate) fn quit(&self, code: i32) {
         self.finish(AppExit::Quit(code));
+    }
+
+    /// Asks main (`on-before-quit`) whether the app may end as `exit`; ends
+    /// it now when there is no main.
+    pub(crate) fn request_quit(&self, exit: AppExit) {
+        let Some(main) = &self.main else {
+            return self.finish(exit);
+        };
+        if self.ending() {
+            return;
+        }
+        if main.post(MainCall::BeforeQuit(exit.clone())).is_err() {
+            self.finish(exit);
+        }
+    }
+
+    /// Main's answer to the last window closing.
+    pub(crate) fn all_closed_answered(&self, quit: bool) {
+        // A window opened meanwhile is a reason to stay.
+        if quit && lock(&self.windows).is_empty() {
+            self.request_quit(AppExit::AllWindowsClosed);
+        }
+    }
+
+    /// Main's answer to `on-before-quit`: main hears `on-will-quit` and
+    /// `on-quit` before it stops, in that order.
+    pub(crate) fn before_quit_answered(&self, exit: AppExit, quit: bool) {
+        if !quit {
+            tracing::info!("main kept the app running ({exit:?} asked)");
+            return;
+        }
+        if self.ending() {
+            return;
+        }
+        if let Some(main) = &self.main {
+            let _ = main.post(MainCall::WillQuit);
+            let _ = main.post(MainCall::Quit(exit.code()));
+        }
+        self.finish(exit);
     }
 
     pub(crate) fn main_crashed(&self, message: String) {
@@ -665,7 +704,14 @@ impl Shell {
             let _ = main.post(MainCall::WindowClosed(label.to_owned()));
         }
         if self.manifest.quit_when_all_windows_closed && lock(&self.windows).is_empty() {
-            self.finish(AppExit::AllWindowsClosed);
+            match &self.main {
+                Some(main) => {
+                    if main.post(MainCall::WindowAllClosed).is_err() {
+                        self.finish(AppExit::AllWindowsClosed);
+                    }
+                }
+                None => self.finish(AppExit::AllWindowsClosed),
+            }
         }
     }
 }

@@ -222,6 +222,10 @@ impl wit_app::Host for MainState {
     }
 
     async fn quit(&mut self, code: i32) {
+        self.shell.request_quit(crate::app::AppExit::Quit(code));
+    }
+
+    async fn exit(&mut self, code: i32) {
         self.shell.quit(code);
     }
 }

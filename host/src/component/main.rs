@@ -44,6 +44,12 @@ pub(crate) enum MainCall {
     },
     /// The user or main asks to close a window; main's answer decides.
     CloseRequested(String),
+    /// The last window closed; main's answer decides whether to quit.
+    WindowAllClosed,
+    /// The app is asked to end this way; main's answer decides.
+    BeforeQuit(crate::app::AppExit),
+    WillQuit,
+    Quit(i32),
     /// A utility posted to its parent.
     UtilityMessage {
         name: String,
@@ -425,6 +431,20 @@ async fn serve(main: Main, mut store: Store<MainState>, mut mailbox: UnboundedRe
                     .call_on_window_event(&mut store, &label, window_event_to_wit(event))
                     .await
             }
+            MainCall::WindowAllClosed => {
+                let answer = exports.call_on_window_all_closed(&mut store).await;
+                let quit = answer.as_ref().map_or(true, |quit| *quit);
+                store.data().shell.all_closed_answered(quit);
+                answer.map(drop)
+            }
+            MainCall::BeforeQuit(exit) => {
+                let answer = exports.call_on_before_quit(&mut store).await;
+                let quit = answer.as_ref().map_or(true, |quit| *quit);
+                store.data().shell.before_quit_answered(exit, quit);
+                answer.map(drop)
+            }
+            MainCall::WillQuit => exports.call_on_will_quit(&mut store).await,
+            MainCall::Quit(code) => exports.call_on_quit(&mut store, code).await,
             MainCall::CloseRequested(label) => {
                 let answer = exports.call_on_window_close(&mut store, &label).await;
                 // A main that traps in its answer does not keep the window.

@@ -37,6 +37,14 @@ struct TestMain {
     /// Window events as "label|event", and close requests as
     /// "label|close-asked" (the `window-events` channel).
     window_events: Vec<String>,
+    /// App lifecycle events, in order (the `lifecycle` channel); each is
+    /// also logged as "lifecycle <event>", since the last come as the app
+    /// ends.
+    lifecycle: Vec<String>,
+    /// `on-before-quit` answers no (`prevent-quit`).
+    prevent_quit: bool,
+    /// `on-window-all-closed` answers no (`stay-when-closed`).
+    stay_when_closed: bool,
 }
 
 /// Window options from `key=value` pairs separated by commas: `title`,
@@ -68,6 +76,13 @@ fn window_options(text: &str) -> Result<windows::WindowOptions, HandlerError> {
         }
     }
     Ok(options)
+}
+
+impl TestMain {
+    fn record(&mut self, event: String) {
+        log::info(&format!("lifecycle {event}"));
+        self.lifecycle.push(event);
+    }
 }
 
 /// A window event as main records it.
@@ -308,6 +323,10 @@ impl Main for TestMain {
             "find",
             "keep-open",
             "window-events",
+            "app-exit",
+            "lifecycle",
+            "prevent-quit",
+            "stay-when-closed",
             "labels",
             "spin",
             "crash",
@@ -435,8 +454,21 @@ impl Main for TestMain {
             }
             "app-name" => Request::reply(&app::name()),
             "quit" => {
-                app::quit(3);
+                app::quit(request.decode::<i32>().unwrap_or(3));
                 Request::reply("quitting")
+            }
+            "app-exit" => {
+                app::exit(request.decode::<i32>().unwrap_or(3));
+                Request::reply("exiting")
+            }
+            "lifecycle" => Request::reply(&self.lifecycle),
+            "prevent-quit" => {
+                self.prevent_quit = request.decode::<String>()? == "yes";
+                Request::reply("set")
+            }
+            "stay-when-closed" => {
+                self.stay_when_closed = request.decode::<String>()? == "yes";
+                Request::reply("set")
             }
             "timeout" => {
                 timers::set_timeout(std::time::Duration::from_millis(10));
@@ -514,6 +546,24 @@ impl Main for TestMain {
     fn on_window_event(&mut self, label: &str, event: windows::WindowEvent) {
         self.window_events
             .push(format!("{label}|{}", window_event_name(&event)));
+    }
+
+    fn on_window_all_closed(&mut self) -> bool {
+        self.record("window-all-closed".into());
+        !self.stay_when_closed
+    }
+
+    fn on_before_quit(&mut self) -> bool {
+        self.record("before-quit".into());
+        !self.prevent_quit
+    }
+
+    fn on_will_quit(&mut self) {
+        self.record("will-quit".into());
+    }
+
+    fn on_quit(&mut self, code: i32) {
+        self.record(format!("quit:{code}"));
     }
 
     fn on_window_close(&mut self, label: &str) -> bool {

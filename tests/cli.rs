@@ -129,3 +129,66 @@ fn run_with_a_bad_manifest_exits_non_zero_with_the_reason() {
         .expect("wasmtron runs");
     assert_eq!(output.status.code(), Some(2));
 }
+
+#[test]
+fn a_second_launch_of_a_single_instance_app_is_handed_to_the_first() {
+    let dir = hello_app();
+    let manifest = std::fs::read_to_string(dir.path().join("wasmtron.toml")).expect("manifest");
+    dir.write(
+        "wasmtron.toml",
+        manifest.replacen("[app]\n", "[app]\nsingle-instance = true\n", 1),
+    );
+    let mut first = Command::new(wasmtron_binary())
+        .args(["run", "--headless"])
+        .arg(dir.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("wasmtron starts");
+    let (lines_tx, lines) = std::sync::mpsc::channel();
+    let stderr = first.stderr.take().expect("piped");
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = lines_tx.send(line);
+        }
+    });
+    let wait_for = |what: &str| -> String {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match lines.recv_timeout(left) {
+                Ok(line) if line.contains(what) => return line,
+                Ok(_) => {}
+                Err(_) => panic!("the first instance never logged `{what}`"),
+            }
+        }
+    };
+    wait_for("hello is ready");
+    let second = Command::new(wasmtron_binary())
+        .args(["run", "--headless"])
+        .arg(dir.path())
+        .args(["--", "--open", "notes.txt"])
+        .current_dir("/tmp")
+        .output()
+        .expect("wasmtron runs");
+    let said = String::from_utf8_lossy(&second.stderr);
+    assert!(second.status.success(), "{said}");
+    assert!(said.contains("is already running"), "{said}");
+    let handed = wait_for("second launch handed over");
+    // Without the log's colours.
+    let mut plain = String::new();
+    let mut escaped = false;
+    for c in handed.chars() {
+        match (escaped, c) {
+            (_, '\u{1b}') => escaped = true,
+            (true, 'm') => escaped = false,
+            (true, _) => {}
+            (false, c) => plain.push(c),
+        }
+    }
+    assert!(plain.contains(r#"args=["--open", "notes.txt"]"#), "{plain}");
+    assert!(plain.contains("cwd=/tmp"), "{plain}");
+    let _ = first.kill();
+    let _ = first.wait();
+}

@@ -11,8 +11,10 @@
 use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use wasmtron::AppExit;
-use wasmtron_tests::{ALL_CHANNELS, AppDir, Running, eventually, manifest_with_windows};
+use wasmtron::single_instance::Handoff;
+use wasmtron::window::HeadlessBackend;
+use wasmtron::{AppError, AppExit};
+use wasmtron_tests::{ALL_CHANNELS, AppDir, Running, builder, eventually, manifest_with_windows};
 
 /// Everything logged in this test process.
 fn captured() -> &'static Arc<Mutex<Vec<u8>>> {
@@ -157,4 +159,68 @@ fn exit_ends_the_app_without_asking_main() {
     app.click("main", "#invoke");
     assert_eq!(app.app.wait(), AppExit::Quit(7));
     assert!(logged("life-exit").is_empty(), "{:?}", logged("life-exit"));
+}
+
+/// A second launch of a single-instance app, with `args` from `cwd`.
+fn launch_again(dir: &AppDir, args: &[&str], cwd: &str) -> Result<(), AppError> {
+    let launch = Handoff {
+        args: args.iter().map(|a| (*a).to_owned()).collect(),
+        cwd: cwd.into(),
+    };
+    builder(dir.manifest(), std::sync::Arc::new(HeadlessBackend::new()))
+        .launch(launch)
+        .start()
+        .map(drop)
+}
+
+#[test]
+fn a_second_launch_is_handed_to_the_first_and_ends() {
+    captured();
+    let manifest = manifest_with_windows(&[("main", ALL_CHANNELS)]).replace(
+        "name = \"probe\"",
+        "name = \"life-single\"\nsingle-instance = true",
+    );
+    let dir = AppDir::new(&manifest);
+    // The first instance, started by hand so that its folder stays here.
+    let windows = std::sync::Arc::new(HeadlessBackend::new());
+    let app = builder(dir.manifest(), windows.clone())
+        .start()
+        .expect("the first instance starts");
+    let app = Running::from_parts(app, windows, AppDir::new(&manifest));
+
+    let second = launch_again(&dir, &["--open", "notes.txt"], "/tmp/elsewhere");
+    assert!(
+        matches!(&second, Err(AppError::AlreadyRunning(name)) if name == "life-single"),
+        "{second:?}"
+    );
+    app.wait_invoke(
+        "main",
+        "lifecycle",
+        "second-instance:--open notes.txt@/tmp/elsewhere",
+    );
+    // Garbage on the lock's socket is refused by name; the next launch is
+    // still handed over.
+    let name = socket_of(&dir);
+    for junk in [
+        &b"not json\n"[..],
+        &[b'x'; 70_000][..],
+        &b"{\"args\":[]"[..],
+    ] {
+        let mut stream = std::os::unix::net::UnixStream::connect_addr(&name).expect("the lock");
+        let _ = stream.write_all(junk);
+        let _ = stream.shutdown(std::net::Shutdown::Write);
+        let mut answer = String::new();
+        let _ = std::io::Read::read_to_string(&mut stream, &mut answer);
+        assert!(answer.starts_with("refused: "), "{answer:?}");
+    }
+    launch_again(&dir, &["again"], "/").expect_err("handed over again");
+    app.wait_invoke("main", "lifecycle", "second-instance:again@/");
+    assert_eq!(app.invoke("main", "echo", "healthy"), "ok:healthy");
+}
+
+/// The abstract socket the first instance of the app in `dir` holds.
+fn socket_of(dir: &AppDir) -> std::os::unix::net::SocketAddr {
+    use std::os::linux::net::SocketAddrExt as _;
+    let name = wasmtron::single_instance::socket_name(&dir.manifest());
+    std::os::unix::net::SocketAddr::from_abstract_name(name.as_bytes()).expect("a name")
 }

@@ -40,6 +40,7 @@ fn a_good_manifest_gets_its_defaults() {
     assert!(manifest.quit_when_all_windows_closed);
     assert_eq!(manifest.limits, wasmtron::manifest::Limits::default());
     assert!(!window.precise_clocks, "clocks come in 1 ms steps");
+    assert!(!manifest.single_instance);
 }
 
 #[test]

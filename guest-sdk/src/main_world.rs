@@ -105,6 +105,13 @@ pub trait Main: Default + 'static {
         let _ = code;
     }
 
+    /// The app is single-instance (`[app] single-instance = true`) and was
+    /// launched again: that launch handed over its arguments and working
+    /// directory and ended (Electron's `second-instance`).
+    fn on_second_instance(&mut self, args: Vec<String>, cwd: &str) {
+        let _ = (args, cwd);
+    }
+
     /// A utility instance started: after [`utilities::fork`] and after each
     /// restart (`restarts` counts them). Electron's `spawn` event.
     fn on_utility_spawn(&mut self, name: &str, pid: Option<u32>, restarts: u32) {
@@ -517,6 +524,13 @@ macro_rules! export_main {
 
                 fn on_quit(code: i32) {
                     APP.with_borrow_mut(|app| $crate::Main::on_quit(app, code));
+                }
+
+                fn on_second_instance(
+                    args: ::std::vec::Vec<::std::string::String>,
+                    cwd: ::std::string::String,
+                ) {
+                    APP.with_borrow_mut(|app| $crate::Main::on_second_instance(app, args, &cwd));
                 }
 
                 fn on_utility_spawn(

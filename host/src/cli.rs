@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand};
 
 use crate::capabilities::ImportSource;
 use crate::window::{DesktopEventLoop, HeadlessBackend, WindowBackend as _};
-use crate::{App, AppBuilder, AppExit, Compiled, Engine, Manifest};
+use crate::{App, AppBuilder, AppExit, Compiled, Engine, Manifest, single_instance};
 
 /// Exit code for a manifest or component that is refused.
 const EXIT_REFUSED: u8 = 2;
@@ -38,6 +38,10 @@ enum Command {
         /// stdout; used by end-to-end tests and the demo driver.
         #[arg(long)]
         automation: bool,
+        /// Arguments for the app (after `--`); a single-instance app that
+        /// runs already is handed them.
+        #[arg(last = true)]
+        args: Vec<String>,
     },
     /// Loads the manifest and every component, and reports what each imports
     /// and is granted. Exits non-zero with the reasons when anything would be
@@ -57,7 +61,8 @@ pub fn main() -> ExitCode {
             app_dir,
             headless,
             automation,
-        } => run(&app_dir, headless, automation),
+            args,
+        } => run(&app_dir, headless, automation, args),
         Command::Check { app_dir } => check(&app_dir),
     }
 }
@@ -78,10 +83,37 @@ fn load_manifest(app_dir: &std::path::Path) -> Result<Manifest, ExitCode> {
     })
 }
 
-fn run(app_dir: &std::path::Path, headless: bool, automation: bool) -> ExitCode {
+fn run(app_dir: &std::path::Path, headless: bool, automation: bool, args: Vec<String>) -> ExitCode {
     let manifest = match load_manifest(app_dir) {
         Ok(manifest) => manifest,
         Err(code) => return code,
+    };
+    // Before the window system starts: a second launch opens nothing.
+    let launch = single_instance::this_launch(args);
+    let lock = if manifest.single_instance {
+        match single_instance::acquire(&manifest, &launch) {
+            Ok(single_instance::Acquired::First(lock)) => Some(lock),
+            Ok(single_instance::Acquired::HandedOver) => {
+                eprintln!(
+                    "`{}` is already running; this launch was handed to it",
+                    manifest.name
+                );
+                return ExitCode::SUCCESS;
+            }
+            Err(err) => {
+                eprintln!("error: {err}");
+                return ExitCode::FAILURE;
+            }
+        }
+    } else {
+        None
+    };
+    let builder = |manifest, backend| {
+        let builder = builder(manifest, backend).launch(launch);
+        match lock {
+            Some(lock) => builder.instance_lock(lock),
+            None => builder,
+        }
     };
     if headless {
         let backend = Arc::new(HeadlessBackend::new());

@@ -46,7 +46,10 @@ pub mod fuzzing {
     }
 }
 
-pub use app::{App, AppBuilder, AppError, AppExit, Checked, ForkError, WindowControlError, check};
+pub use app::{
+    App, AppBuilder, AppError, AppExit, Checked, ForkError, WindowControlError, check,
+    single_instance,
+};
 pub use engine::{CACHE_ENV, CacheError, CompileCache, Compiled, Engine, LoadError, LoadReport};
 pub use ipc::{ErrorCode, IpcError, NativeHandler, Router, Sender};
 pub use manifest::{Isolation, Manifest, ManifestError};

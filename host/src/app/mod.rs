@@ -1,6 +1,7 @@
 //! The app: starting the host from a manifest, and its end.
 
 mod shell;
+pub mod single_instance;
 
 use std::sync::Arc;
 
@@ -54,6 +55,12 @@ pub enum AppError {
     Window(#[from] WindowControlError),
     #[error("cannot start the app: {0:#}")]
     Start(anyhow::Error),
+    /// `[app] single-instance`: another instance runs, and took this
+    /// launch's arguments and folder.
+    #[error("`{0}` is already running; this launch was handed to it")]
+    AlreadyRunning(String),
+    #[error(transparent)]
+    Instance(#[from] single_instance::InstanceError),
 }
 
 /// Compiles every component the manifest names and checks each against its
@@ -184,6 +191,8 @@ pub struct AppBuilder {
     worker_program: Option<std::path::PathBuf>,
     engine: Option<Engine>,
     native: Vec<(String, NativeHandler)>,
+    instance_lock: Option<single_instance::InstanceLock>,
+    launch: Option<single_instance::Handoff>,
 }
 
 impl std::fmt::Debug for AppBuilder {
@@ -221,6 +230,25 @@ impl AppBuilder {
         self
     }
 
+    /// The single-instance lock, taken beforehand with
+    /// [`single_instance::acquire`] (as the `wasmtron` command does before
+    /// it starts the window system). Without it, an app whose manifest asks
+    /// for one instance takes the lock when it starts.
+    #[must_use]
+    pub fn instance_lock(mut self, lock: single_instance::InstanceLock) -> Self {
+        self.instance_lock = Some(lock);
+        self
+    }
+
+    /// This launch's arguments and folder, handed to the running instance
+    /// when the app is single-instance and one runs (default: none, and the
+    /// current folder).
+    #[must_use]
+    pub fn launch(mut self, launch: single_instance::Handoff) -> Self {
+        self.launch = Some(launch);
+        self
+    }
+
     /// Registers a handler written in Rust for `channel` (instead of, or
     /// beside, handlers in the main component).
     #[must_use]
@@ -236,7 +264,7 @@ impl AppBuilder {
     ///
     /// # Errors
     /// [`AppError`] when a component is refused or cannot start.
-    pub fn start(self) -> Result<App, AppError> {
+    pub fn start(mut self) -> Result<App, AppError> {
         STARTED.get_or_init(std::time::Instant::now);
         crate::memory::keep_large_buffers();
         if crate::worker::process::started_as_worker() {
@@ -245,6 +273,22 @@ impl AppBuilder {
                 "this process was started as a wasmtron worker; call `wasmtron::worker_main()` first in `main`"
             )));
         }
+        let instance_lock = match self.instance_lock.take() {
+            Some(lock) => Some(lock),
+            None if self.manifest.single_instance => {
+                let launch = self
+                    .launch
+                    .take()
+                    .unwrap_or_else(|| single_instance::this_launch(Vec::new()));
+                match single_instance::acquire(&self.manifest, &launch)? {
+                    single_instance::Acquired::First(lock) => Some(lock),
+                    single_instance::Acquired::HandedOver => {
+                        return Err(AppError::AlreadyRunning(self.manifest.name.clone()));
+                    }
+                }
+            }
+            None => None,
+        };
         // The windows open at start are handed to the window system first:
         // it builds them and their web views while the components load and
         // main starts. Their page events wait in the channel until each has
@@ -330,6 +374,14 @@ impl AppBuilder {
         if let Some(runtime) = &app.runtime {
             runtime.spawn(app.shell.clone().pump_page_events(page_rx));
         }
+        if let Some(lock) = instance_lock {
+            let shell = Arc::downgrade(&app.shell);
+            lock.serve(move |handoff| {
+                if let Some(shell) = shell.upgrade() {
+                    shell.second_instance(handoff);
+                }
+            });
+        }
         Ok(app)
     }
 }
@@ -361,6 +413,8 @@ impl App {
             worker_program: None,
             engine: None,
             native: Vec::new(),
+            instance_lock: None,
+            launch: None,
         }
     }
 

@@ -576,6 +576,21 @@ impl Shell {
         }
     }
 
+    /// A second launch of a single-instance app handed over its arguments
+    /// and folder.
+    pub(crate) fn second_instance(&self, handoff: super::single_instance::Handoff) {
+        tracing::info!(args = ?handoff.args, cwd = %handoff.cwd.display(), "second launch handed over");
+        if self.ending() {
+            return;
+        }
+        if let Some(main) = &self.main {
+            let _ = main.post(MainCall::SecondInstance {
+                args: handoff.args,
+                cwd: handoff.cwd.to_string_lossy().into_owned(),
+            });
+        }
+    }
+
     /// Main's answer to the last window closing.
     pub(crate) fn all_closed_answered(&self, quit: bool) {
         // A window opened meanwhile is a reason to stay.

@@ -50,6 +50,11 @@ pub(crate) enum MainCall {
     BeforeQuit(crate::app::AppExit),
     WillQuit,
     Quit(i32),
+    /// A second launch of a single-instance app handed this over.
+    SecondInstance {
+        args: Vec<String>,
+        cwd: String,
+    },
     /// A utility posted to its parent.
     UtilityMessage {
         name: String,
@@ -444,6 +449,11 @@ async fn serve(main: Main, mut store: Store<MainState>, mut mailbox: UnboundedRe
                 answer.map(drop)
             }
             MainCall::WillQuit => exports.call_on_will_quit(&mut store).await,
+            MainCall::SecondInstance { args, cwd } => {
+                exports
+                    .call_on_second_instance(&mut store, &args, &cwd)
+                    .await
+            }
             MainCall::Quit(code) => exports.call_on_quit(&mut store, code).await,
             MainCall::CloseRequested(label) => {
                 let answer = exports.call_on_window_close(&mut store, &label).await;

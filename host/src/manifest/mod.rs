@@ -36,6 +36,9 @@ pub struct Manifest {
     /// End the app when its last window closes (Electron's default on
     /// Linux and Windows).
     pub quit_when_all_windows_closed: bool,
+    /// Only one instance runs; a second launch is handed to it (Electron's
+    /// `requestSingleInstanceLock`).
+    pub single_instance: bool,
     pub main: Option<MainSpec>,
     pub windows: Vec<WindowManifest>,
     /// Utility components main may fork.

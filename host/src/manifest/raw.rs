@@ -22,6 +22,7 @@ pub(super) struct RawApp {
     pub name: String,
     pub isolation: Option<String>,
     pub quit_when_all_windows_closed: Option<bool>,
+    pub single_instance: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]

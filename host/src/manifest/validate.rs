@@ -157,6 +157,7 @@ pub(super) fn validate(raw: RawManifest, dir: &Path) -> Result<Manifest, Manifes
         name: raw.app.name,
         isolation,
         quit_when_all_windows_closed: raw.app.quit_when_all_windows_closed.unwrap_or(true),
+        single_instance: raw.app.single_instance.unwrap_or(false),
         main,
         windows,
         utilities,

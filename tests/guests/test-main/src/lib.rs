@@ -566,6 +566,10 @@ impl Main for TestMain {
         self.record(format!("quit:{code}"));
     }
 
+    fn on_second_instance(&mut self, args: Vec<String>, cwd: &str) {
+        self.record(format!("second-instance:{}@{cwd}", args.join(" ")));
+    }
+
     fn on_window_close(&mut self, label: &str) -> bool {
         self.window_events.push(format!("{label}|close-asked"));
         !self.keep_open.contains(label)

@@ -259,3 +259,27 @@ fn a_close_asks_main_which_may_keep_the_window_open() {
     assert_eq!(app.invoke("main", "close", "second"), "ok:Ok(())");
     assert!(!app.windows.is_open("second"));
 }
+
+#[test]
+fn developer_tools_only_in_dev_mode() {
+    let app = start_with_second();
+    assert!(!app.windows.frame("main").expect("open").devtools);
+    assert_eq!(app.invoke("main", "create", "second|"), "ok:Ok(())");
+    assert!(!app.windows.frame("second").expect("open").devtools);
+    drop(app);
+
+    let dir = AppDir::new(&format!(
+        "{}\n[[window]]\nlabel = \"second\"\nrenderer = \"dist/renderer.wasm\"\nopen = false\n",
+        manifest_with_windows(&[("main", ALL_CHANNELS)])
+    ));
+    let windows = std::sync::Arc::new(wasmtron::window::HeadlessBackend::new());
+    let app = wasmtron_tests::builder(dir.manifest(), windows.clone())
+        .dev_mode(true)
+        .start()
+        .expect("the app starts");
+    let app = Running::from_parts(app, windows, dir);
+    app.wait_text("main", "#status", "loaded");
+    assert!(app.windows.frame("main").expect("open").devtools);
+    assert_eq!(app.invoke("main", "create", "second|"), "ok:Ok(())");
+    assert!(app.windows.frame("second").expect("open").devtools);
+}

@@ -38,6 +38,9 @@ enum Command {
         /// stdout; used by end-to-end tests and the demo driver.
         #[arg(long)]
         automation: bool,
+        /// Dev mode: pages may open their developer tools.
+        #[arg(long)]
+        dev: bool,
         /// Arguments for the app (after `--`); a single-instance app that
         /// runs already is handed them.
         #[arg(last = true)]
@@ -61,8 +64,9 @@ pub fn main() -> ExitCode {
             app_dir,
             headless,
             automation,
+            dev,
             args,
-        } => run(&app_dir, headless, automation, args),
+        } => run(&app_dir, headless, automation, dev, args),
         Command::Check { app_dir } => check(&app_dir),
     }
 }
@@ -83,7 +87,13 @@ fn load_manifest(app_dir: &std::path::Path) -> Result<Manifest, ExitCode> {
     })
 }
 
-fn run(app_dir: &std::path::Path, headless: bool, automation: bool, args: Vec<String>) -> ExitCode {
+fn run(
+    app_dir: &std::path::Path,
+    headless: bool,
+    automation: bool,
+    dev: bool,
+    args: Vec<String>,
+) -> ExitCode {
     let manifest = match load_manifest(app_dir) {
         Ok(manifest) => manifest,
         Err(code) => return code,
@@ -109,7 +119,7 @@ fn run(app_dir: &std::path::Path, headless: bool, automation: bool, args: Vec<St
         None
     };
     let builder = |manifest, backend| {
-        let builder = builder(manifest, backend).launch(launch);
+        let builder = builder(manifest, backend).launch(launch).dev_mode(dev);
         match lock {
             Some(lock) => builder.instance_lock(lock),
             None => builder,

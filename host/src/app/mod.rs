@@ -130,6 +130,7 @@ impl EarlyWindows {
         manifest: &Manifest,
         backend: &Arc<dyn WindowBackend>,
         events: &crate::window::PageEventSink,
+        dev_mode: bool,
     ) -> Result<Self, AppError> {
         let mut early = EarlyWindows {
             backend: backend.clone(),
@@ -137,13 +138,16 @@ impl EarlyWindows {
         };
         for window in manifest.windows.iter().filter(|w| w.open_at_start) {
             // The manifest's sizes were checked when it was read.
-            let spec =
-                shell::window_spec(window, &shell::WindowOptions::default()).map_err(|reason| {
-                    WindowControlError::BadOptions {
-                        label: window.label.clone(),
-                        reason,
-                    }
-                })?;
+            let options = shell::WindowOptions {
+                devtools: dev_mode,
+                ..shell::WindowOptions::default()
+            };
+            let spec = shell::window_spec(window, &options).map_err(|reason| {
+                WindowControlError::BadOptions {
+                    label: window.label.clone(),
+                    reason,
+                }
+            })?;
             backend
                 .open(spec, events.clone())
                 .map_err(|err| match err {
@@ -193,6 +197,7 @@ pub struct AppBuilder {
     native: Vec<(String, NativeHandler)>,
     instance_lock: Option<single_instance::InstanceLock>,
     launch: Option<single_instance::Handoff>,
+    dev_mode: bool,
 }
 
 impl std::fmt::Debug for AppBuilder {
@@ -249,6 +254,14 @@ impl AppBuilder {
         self
     }
 
+    /// Dev mode: pages may open their developer tools (`wasmtron run
+    /// --dev`). Off by default, as for a shipped app.
+    #[must_use]
+    pub fn dev_mode(mut self, on: bool) -> Self {
+        self.dev_mode = on;
+        self
+    }
+
     /// Registers a handler written in Rust for `channel` (instead of, or
     /// beside, handlers in the main component).
     #[must_use]
@@ -294,7 +307,8 @@ impl AppBuilder {
         // main starts. Their page events wait in the channel until each has
         // its renderer.
         let (page_events, page_rx) = tokio::sync::mpsc::unbounded_channel();
-        let mut early = EarlyWindows::open(&self.manifest, &self.backend, &page_events)?;
+        let mut early =
+            EarlyWindows::open(&self.manifest, &self.backend, &page_events, self.dev_mode)?;
         let engine = match self.engine {
             Some(engine) => engine,
             None => Engine::new().map_err(AppError::Start)?.with_default_cache(),
@@ -350,6 +364,7 @@ impl AppBuilder {
             main: main.clone(),
             page_events,
             exit: exit_tx,
+            dev_mode: self.dev_mode,
         });
         if let (Some(spec), Some(handle), Some(mailbox)) = (&manifest.main, &main, mailbox) {
             spawn_main(engine, spec.clone(), shell.clone(), handle.clone(), mailbox)
@@ -415,6 +430,7 @@ impl App {
             native: Vec::new(),
             instance_lock: None,
             launch: None,
+            dev_mode: false,
         }
     }
 

@@ -86,6 +86,7 @@ pub(crate) struct Shell {
     generations: AtomicU64,
     exit: watch::Sender<Option<AppExit>>,
     ports: Arc<PortHub>,
+    dev_mode: bool,
 }
 
 /// What the shell is built from.
@@ -98,6 +99,8 @@ pub(super) struct ShellParts {
     pub main: Option<MainHandle>,
     pub page_events: PageEventSink,
     pub exit: watch::Sender<Option<AppExit>>,
+    /// Windows get developer tools (`wasmtron run --dev`).
+    pub dev_mode: bool,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -136,6 +139,7 @@ impl Shell {
             utilities: Mutex::default(),
             generations: AtomicU64::new(1),
             exit: parts.exit,
+            dev_mode: parts.dev_mode,
         })
     }
 
@@ -379,8 +383,12 @@ impl Shell {
             label: label.to_owned(),
             reason,
         };
+        let options = WindowOptions {
+            devtools: self.dev_mode,
+            ..options.clone()
+        };
         let spec =
-            window_spec(declared, options).map_err(|reason| WindowControlError::BadOptions {
+            window_spec(declared, &options).map_err(|reason| WindowControlError::BadOptions {
                 label: label.to_owned(),
                 reason,
             })?;

@@ -41,6 +41,7 @@ impl wit_windows::Host for MainState {
             position: (options.x, options.y),
             resizable: options.resizable,
             visible: options.visible,
+            devtools: false,
         };
         self.shell
             .create_window(&label, &options)

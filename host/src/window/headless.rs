@@ -63,6 +63,8 @@ pub struct Frame {
     pub resizable: bool,
     pub visible: bool,
     pub focused: bool,
+    /// Whether the page's developer tools may be opened (dev mode only).
+    pub devtools: bool,
 }
 
 impl Frame {
@@ -342,6 +344,7 @@ impl WindowBackend for HeadlessBackend {
             resizable: spec.resizable,
             visible: spec.visible,
             focused: false,
+            devtools: spec.devtools,
         };
         let size = frame.bounded(frame.size);
         let page = Page {
@@ -491,6 +494,7 @@ mod tests {
             position: None,
             resizable: true,
             visible: true,
+            devtools: false,
         }
     }
 

@@ -37,6 +37,9 @@ pub struct WindowSpec {
     pub resizable: bool,
     /// Shown at once, or hidden until [`WindowChange::Show`].
     pub visible: bool,
+    /// The page's developer tools may be opened: only when the app runs in
+    /// dev mode (`wasmtron run --dev`).
+    pub devtools: bool,
 }
 
 /// A change main asks of an open window.

@@ -22,6 +22,9 @@ pub(crate) struct WindowOptions {
     pub position: (Option<i32>, Option<i32>),
     pub resizable: Option<bool>,
     pub visible: Option<bool>,
+    /// Developer tools for the page: the host sets it in dev mode; main
+    /// cannot ask for it.
+    pub devtools: bool,
 }
 
 /// What the host knows of an open window's frame, kept from what main
@@ -128,6 +131,7 @@ pub(crate) fn window_spec(
         position,
         resizable: options.resizable.unwrap_or(true),
         visible: options.visible.unwrap_or(true),
+        devtools: options.devtools,
     })
 }
 

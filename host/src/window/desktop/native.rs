@@ -95,7 +95,7 @@ impl NativeWindow {
             // Ephemeral storage: a page keeps nothing on disk between runs
             // unless a future manifest grant says so.
             .with_incognito(true)
-            .with_devtools(false)
+            .with_devtools(spec.devtools)
             .with_clipboard(false)
             .with_custom_protocol(assets::SCHEME.to_owned(), move |_id, request| {
                 assets.respond(&request)

@@ -430,6 +430,18 @@ pub fn copy_folder(from: &Path, to: &Path) {
     }
 }
 
+/// The multi-window example in a temp folder, its components built from
+/// source.
+pub fn multi_window_app() -> AppDir {
+    example_app(
+        "multi-window",
+        &[
+            (guests::MULTI_WINDOW_MAIN, "multi_window_main.wasm"),
+            (guests::MULTI_WINDOW_RENDERER, "multi_window_renderer.wasm"),
+        ],
+    )
+}
+
 /// The utility-parse example in a temporary folder, with its components as
 /// built for this test run and a `data/records.json` of `records` records
 /// written by the example's own `setup.py` (Python 3).

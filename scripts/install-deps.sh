@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building and testing wasmtron needs on Debian/Ubuntu:
 # WebKitGTK and GTK headers, an X server and input/screenshot tools for the
-# end-to-end test, and the Rust wasm32-wasip2 target, clippy and rustfmt.
+# end-to-end test (python3-xlib closes windows there as a window manager
+# would), and the Rust wasm32-wasip2 target, clippy and rustfmt.
 # Idempotent: it only asks apt and rustup for what is missing, so a machine
 # that has everything needs neither network nor root.
 set -euo pipefail
@@ -14,6 +15,7 @@ packages=(
     xauth
     xdotool
     imagemagick
+    python3-xlib
     pkg-config
 )
 

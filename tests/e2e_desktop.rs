@@ -1,6 +1,8 @@
-//! End to end through real windows: the `wasmtron` binary runs the hello
-//! example on an X server (the caller's, or an Xvfb of its own), WebKitGTK
-//! renders the page, and real X11 input from `xdotool` drives it.
+//! End to end through real windows: the `wasmtron` binary runs the hello and
+//! multi-window examples on an X server (the caller's, or an Xvfb of its
+//! own), WebKitGTK renders the pages, and real X11 input from `xdotool`
+//! drives them; a window manager's close button is a WM_DELETE_WINDOW
+//! message (`tests/tools/wm_close.py`, since Xvfb has no window manager).
 //!
 //! The app runs with `--automation` (see host/src/automation.rs), which only
 //! reads the page (`text`) and finds elements on screen (`rect`,
@@ -8,7 +10,8 @@
 //! under test is the one a user's input takes: X11 → GTK → WebKit → the
 //! renderer component → the main component and back to the DOM.
 //!
-//! Needs `Xvfb`, `xdotool` and ImageMagick (`scripts/install-deps.sh`).
+//! Needs `Xvfb`, `xdotool`, ImageMagick and python3-xlib
+//! (`scripts/install-deps.sh`).
 
 use wasmtron_tests::desktop::{AutomatedApp, Display, START_BOUND, STEP_BOUND, assert_painted};
 use wasmtron_tests::{copy_folder, guests, wasmtron_binary, workspace_root};
@@ -91,19 +94,120 @@ fn a_refused_renderer_ends_the_app_with_its_reason_and_status_2() {
 /// A temporary copy of the hello example with the components this test run
 /// built from source.
 fn hello_app_dir() -> tempfile::TempDir {
-    let example = workspace_root().join("examples/hello");
+    example_dir(
+        "hello",
+        &[
+            (guests::HELLO_MAIN, "hello_main.wasm"),
+            (guests::HELLO_RENDERER, "hello_renderer.wasm"),
+        ],
+    )
+}
+
+/// The example `name` in a temp folder: its manifest and `ui/`, and
+/// `components` (built from source) copied into `dist/` under their names.
+fn example_dir(name: &str, components: &[(&str, &str)]) -> tempfile::TempDir {
+    let example = workspace_root().join("examples").join(name);
     let dir = tempfile::tempdir().expect("cannot create a temp dir");
     std::fs::copy(
         example.join("wasmtron.toml"),
         dir.path().join("wasmtron.toml"),
     )
-    .expect("cannot copy the hello manifest");
+    .expect("cannot copy the example's manifest");
     copy_folder(&example.join("ui"), &dir.path().join("ui"));
     let dist = dir.path().join("dist");
     std::fs::create_dir_all(&dist).expect("cannot create dist/");
-    std::fs::copy(guests::HELLO_MAIN, dist.join("hello_main.wasm"))
-        .expect("cannot copy the hello main component");
-    std::fs::copy(guests::HELLO_RENDERER, dist.join("hello_renderer.wasm"))
-        .expect("cannot copy the hello renderer component");
+    for (from, to) in components {
+        std::fs::copy(from, dist.join(to)).expect("cannot copy a component");
+    }
     dir
+}
+
+/// The multi-window example in a temp folder, its components built from
+/// source.
+fn multi_window_dir() -> tempfile::TempDir {
+    example_dir(
+        "multi-window",
+        &[
+            (guests::MULTI_WINDOW_MAIN, "multi_window_main.wasm"),
+            (guests::MULTI_WINDOW_RENDERER, "multi_window_renderer.wasm"),
+        ],
+    )
+}
+
+#[test]
+fn two_windows_share_a_note_and_the_last_close_asks_then_quits() {
+    let binary = wasmtron_binary();
+    let app_dir = multi_window_dir();
+    let display = Display::acquire();
+    let mut app = AutomatedApp::spawn(&binary, app_dir.path(), display.name());
+    let both = |text: &str| text == "Open windows: left, right";
+    app.wait_text_in("left", "#windows", START_BOUND, both);
+    app.wait_text_in("right", "#windows", STEP_BOUND, both);
+    let (left, right) = (app.window_id_of("left"), app.window_id_of("right"));
+    // Without a window manager both open at the same place; move them apart
+    // so both are seen, and so each click lands in its own window.
+    display.xdotool(&["windowmove", &left.to_string(), "0", "0"]);
+    display.xdotool(&["windowmove", &right.to_string(), "600", "0"]);
+
+    // Typed in the left window, relayed by main to the right one.
+    app.click_in(&display, "left", left, "#note");
+    display.xdotool(&["type", "--delay", "50", "tea"]);
+    let unsaved = |text: &str| text == "Unsaved changes";
+    app.wait_text_in("right", "#status", STEP_BOUND, unsaved);
+    assert_painted(&display, "multi-window.png");
+
+    // A link to another origin is refused, and the page stays.
+    app.click_in(&display, "left", left, "#away");
+    app.wait_log("navigation away from the app refused");
+    app.wait_text_in("left", "#status", STEP_BOUND, unsaved);
+
+    // The window manager's close button on one of two: it closes.
+    display.close_window(right);
+    app.wait_text_in("left", "#windows", STEP_BOUND, |t| {
+        t == "Open windows: left"
+    });
+    // On the last one, with unsaved text: main keeps it and asks.
+    display.close_window(left);
+    let deadline = std::time::Instant::now() + STEP_BOUND;
+    while app.rect_in("left", "#confirm")["width"]
+        .as_f64()
+        .unwrap_or(0.0)
+        == 0.0
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the question never showed"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    // Discarding quits: closing the last window ends the app.
+    app.click_in(&display, "left", left, "#discard");
+    let status = app.wait_exit();
+    assert!(status.success(), "wasmtron exited with {status}");
+}
+
+#[test]
+fn a_second_launch_is_handed_to_the_running_app() {
+    let binary = wasmtron_binary();
+    let app_dir = multi_window_dir();
+    let display = Display::acquire();
+    let mut app = AutomatedApp::spawn(&binary, app_dir.path(), display.name());
+    app.wait_text_in("left", "#windows", START_BOUND, |t| {
+        t == "Open windows: left, right"
+    });
+    let second = std::process::Command::new(&binary)
+        .arg("run")
+        .arg(app_dir.path())
+        .args(["--", "notes.txt"])
+        .current_dir("/tmp")
+        .env("DISPLAY", display.name())
+        .output()
+        .expect("wasmtron runs");
+    let said = String::from_utf8_lossy(&second.stderr);
+    assert!(second.status.success(), "{said}");
+    assert!(said.contains("is already running"), "{said}");
+    let shown = app.wait_text_in("left", "#launch", STEP_BOUND, |t| t.contains("notes.txt"));
+    assert_eq!(shown, "Launched again from /tmp with: notes.txt");
+    let status = app.quit();
+    assert!(status.success(), "wasmtron exited with {status}");
 }

@@ -159,6 +159,21 @@ impl Display {
         assert!(status.success(), "xdotool {args:?} failed with {status}");
     }
 
+    /// Asks window `window_id` to close as a window manager's close button
+    /// does (`tests/tools/wm_close.py`; Xvfb has no window manager).
+    pub fn close_window(&self, window_id: u64) {
+        let script = crate::workspace_root().join("tests/tools/wm_close.py");
+        // Debian's Python, which has the python3-xlib package (another
+        // python3 may come first on PATH).
+        let status = Command::new("/usr/bin/python3")
+            .arg(script)
+            .arg(window_id.to_string())
+            .env("DISPLAY", &self.name)
+            .status()
+            .expect("cannot run /usr/bin/python3 (scripts/install-deps.sh)");
+        assert!(status.success(), "wm_close.py failed with {status}");
+    }
+
     pub fn screenshot(&self, path: &Path) {
         let output = Command::new("import")
             .args(["-display", &self.name, "-window", "root"])
@@ -190,6 +205,8 @@ pub struct AutomatedApp {
     stdin: Option<ChildStdin>,
     answers: Receiver<String>,
     next_id: u64,
+    /// The app's log lines so far.
+    log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl AutomatedApp {
@@ -215,10 +232,15 @@ impl AutomatedApp {
         let answers = read_lines(child.stdout.take().expect("stdout is piped"));
         // The app's log goes to the test's output: captured by the harness
         // (shown when the test fails), live with --nocapture.
-        let log = read_lines(child.stderr.take().expect("stderr is piped"));
+        let lines = read_lines(child.stderr.take().expect("stderr is piped"));
+        let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let kept = log.clone();
         std::thread::spawn(move || {
-            for line in log {
+            for line in lines {
                 eprintln!("wasmtron: {line}");
+                kept.lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .push(line);
             }
         });
         AutomatedApp {
@@ -226,6 +248,7 @@ impl AutomatedApp {
             stdin,
             answers,
             next_id: 0,
+            log,
         }
     }
 
@@ -278,10 +301,24 @@ impl AutomatedApp {
         bound: Duration,
         done: impl Fn(&str) -> bool,
     ) -> String {
+        self.wait_text_in("main", selector, bound, done)
+    }
+
+    /// [`wait_text`](Self::wait_text) in window `window`.
+    ///
+    /// # Panics
+    /// When `bound` passes first, with the last value seen.
+    pub fn wait_text_in(
+        &mut self,
+        window: &str,
+        selector: &str,
+        bound: Duration,
+        done: impl Fn(&str) -> bool,
+    ) -> String {
         let deadline = Instant::now() + bound;
         loop {
             // Errors are expected while the window is still opening.
-            let last = self.ask(json!({"cmd": "text", "window": "main", "selector": selector}));
+            let last = self.ask(json!({"cmd": "text", "window": window, "selector": selector}));
             if let Ok(Value::String(text)) = &last
                 && done(text)
             {
@@ -296,17 +333,32 @@ impl AutomatedApp {
     }
 
     pub fn window_id(&mut self) -> u64 {
-        self.ask(json!({"cmd": "window-id", "window": "main"}))
-            .expect("the main window has an X11 id")
+        self.window_id_of("main")
+    }
+
+    /// The X11 id of window `window`.
+    pub fn window_id_of(&mut self, window: &str) -> u64 {
+        self.ask(json!({"cmd": "window-id", "window": window}))
+            .unwrap_or_else(|err| panic!("window {window} has no X11 id: {err}"))
             .as_u64()
             .expect("the window id is a number")
     }
 
+    /// Where an element of window `window` is, in the window: `x`, `y`,
+    /// `width`, `height` (all 0 for one that is not displayed).
+    pub fn rect_in(&mut self, window: &str, selector: &str) -> Value {
+        self.ask(json!({"cmd": "rect", "window": window, "selector": selector}))
+            .unwrap_or_else(|err| panic!("rect {selector}: {err}"))
+    }
+
     /// Clicks the centre of an element with the real pointer.
     pub fn click(&mut self, display: &Display, window_id: u64, selector: &str) {
-        let rect = self
-            .ask(json!({"cmd": "rect", "window": "main", "selector": selector}))
-            .unwrap_or_else(|err| panic!("rect {selector}: {err}"));
+        self.click_in(display, "main", window_id, selector);
+    }
+
+    /// [`click`](Self::click) in window `window`.
+    pub fn click_in(&mut self, display: &Display, window: &str, window_id: u64, selector: &str) {
+        let rect = self.rect_in(window, selector);
         let centre = |start: &str, length: &str| {
             let start = rect[start].as_f64().expect("rect has numbers");
             let length = rect[length].as_f64().expect("rect has numbers");
@@ -324,6 +376,47 @@ impl AutomatedApp {
         ]);
     }
 
+    /// Waits until the app has logged a line containing `needle`, and
+    /// returns it.
+    ///
+    /// # Panics
+    /// When [`STEP_BOUND`] passes first.
+    pub fn wait_log(&self, needle: &str) -> String {
+        let deadline = Instant::now() + STEP_BOUND;
+        loop {
+            let found = self
+                .log
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .iter()
+                .find(|line| line.contains(needle))
+                .cloned();
+            if let Some(line) = found {
+                return line;
+            }
+            assert!(Instant::now() < deadline, "the app never logged `{needle}`");
+            std::thread::sleep(POLL);
+        }
+    }
+
+    /// Waits for the app to exit by itself and returns its status.
+    ///
+    /// # Panics
+    /// When it has not exited after [`STEP_BOUND`].
+    pub fn wait_exit(&mut self) -> ExitStatus {
+        let deadline = Instant::now() + STEP_BOUND;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("cannot wait for wasmtron") {
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "wasmtron did not exit within {STEP_BOUND:?}"
+            );
+            std::thread::sleep(POLL);
+        }
+    }
+
     /// Asks the app to close its windows and returns its exit status.
     ///
     /// # Panics
@@ -333,17 +426,7 @@ impl AutomatedApp {
         // awaited; the exit status is the answer.
         self.send(json!({"cmd": "quit"}));
         self.stdin = None;
-        let deadline = Instant::now() + STEP_BOUND;
-        loop {
-            if let Some(status) = self.child.try_wait().expect("cannot wait for wasmtron") {
-                return status;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "wasmtron did not exit within {STEP_BOUND:?} of quit"
-            );
-            std::thread::sleep(POLL);
-        }
+        self.wait_exit()
     }
 }
 

@@ -133,6 +133,18 @@ impl Main for Notes {
         self.relay();
     }
 
+    fn on_second_instance(&mut self, args: Vec<String>, cwd: &str) {
+        // The app was launched again: bring a window forward and say so.
+        let Some(label) = self.open.iter().next().cloned() else {
+            return;
+        };
+        let _ = windows::focus(&label);
+        let said = format!("Launched again from {cwd} with: {}", args.join(" "));
+        if let Err(err) = windows::push(&label, "launched", &said) {
+            log::warn(&format!("cannot tell window {label}: {}", err.message));
+        }
+    }
+
     fn on_before_quit(&mut self) -> bool {
         if self.unsaved
             && !self.leaving

@@ -88,6 +88,11 @@ impl Renderer for NoteWindow {
                 Ok(state) => Self::state(&state),
                 Err(err) => log::warn(&format!("a state main sent is unreadable: {}", err.message)),
             },
+            "launched" => {
+                if let Ok(text) = push.decode::<String>() {
+                    show("#launch", &text);
+                }
+            }
             "confirm-quit" => {
                 let _ = dom::remove_class("#confirm", "hidden");
             }

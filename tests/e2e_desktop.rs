@@ -155,6 +155,15 @@ fn two_windows_share_a_note_and_the_last_close_asks_then_quits() {
     let unsaved = |text: &str| text == "Unsaved changes";
     app.wait_text_in("right", "#status", STEP_BOUND, unsaved);
     assert_painted(&display, "multi-window.png");
+    // The menu bar's File › Save, by its shortcut: the choice reaches main,
+    // which saves and tells both windows.
+    // (Real input to the focused window: GTK takes shortcuts only from the
+    // keyboard, not from events sent to a window.)
+    display.xdotool(&["key", "ctrl+s"]);
+    app.wait_text_in("right", "#status", STEP_BOUND, |t| t == "Saved");
+    app.click_in(&display, "left", left, "#note");
+    display.xdotool(&["type", "--delay", "50", " and milk"]);
+    app.wait_text_in("right", "#status", STEP_BOUND, unsaved);
 
     // A link to another origin is refused, and the page stays.
     app.click_in(&display, "left", left, "#away");

@@ -25,6 +25,13 @@ fn an_edit_in_one_window_shows_in_the_other() {
     app.wait_text("right", "#status", "Unsaved changes");
     app.click("right", "#save");
     app.wait_text("left", "#status", "Saved");
+    // File › Save in the menu bar does the same.
+    app.input("right", "#note", "shopping: tea, milk");
+    app.wait_text("left", "#status", "Unsaved changes");
+    app.windows
+        .click_menu("left", "save")
+        .expect("the menu has Save");
+    app.wait_text("right", "#status", "Saved");
     // Closing one of the two is not asked about; the other is told.
     app.windows.request_close("right").expect("open");
     eventually("the right window to close", || {

@@ -283,3 +283,29 @@ fn developer_tools_only_in_dev_mode() {
     assert_eq!(app.invoke("main", "create", "second|"), "ok:Ok(())");
     assert!(app.windows.frame("second").expect("open").devtools);
 }
+
+#[test]
+fn a_menu_item_chosen_reaches_main() {
+    let app = start_with_second();
+    assert_eq!(app.invoke("main", "set-menu", "main|good"), "ok:Ok(())");
+    let menu = app.windows.frame("main").expect("open").menu;
+    assert_eq!(menu.menus.len(), 1);
+    assert_eq!(menu.menus[0].label, "File");
+    assert_eq!(menu.menus[0].entries.len(), 4);
+    app.windows
+        .click_menu("main", "save")
+        .expect("an enabled item");
+    wait_event(&app, "main|menu:save");
+    // A disabled item, or one that is not there, cannot be chosen.
+    assert!(app.windows.click_menu("main", "print").is_err());
+    assert!(app.windows.click_menu("main", "ghost").is_err());
+    let refused = app.invoke("main", "set-menu", "main|twice");
+    assert!(
+        refused.contains("BadOptions") && refused.contains("`save` is used twice"),
+        "{refused}"
+    );
+    assert_eq!(
+        app.invoke("main", "set-menu", "second|good"),
+        "ok:Err(WindowError::NotOpen(\"second\"))"
+    );
+}

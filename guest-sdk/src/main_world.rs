@@ -72,6 +72,12 @@ pub trait Main: Default + 'static {
         let _ = (label, event);
     }
 
+    /// The user chose menu item `id` in window `label`'s menu bar
+    /// ([`windows::set_menu`]; Electron's menu item `click`).
+    fn on_menu(&mut self, label: &str, id: &str) {
+        let _ = (label, id);
+    }
+
     /// The user, or [`windows::close`], asks to close window `label`.
     /// Return `false` to keep it open (Electron's `close` event and
     /// `preventDefault`). The default lets it close.
@@ -157,7 +163,7 @@ pub mod windows {
     use super::*;
 
     pub use super::bindings::exports::wasmtron::app::main_events::WindowEvent;
-    pub use super::wit::windows::{WindowError, WindowState};
+    pub use super::wit::windows::{MenuEntry, MenuItem, Submenu, WindowError, WindowState};
 
     /// How [`create`] opens a window, over what the manifest declares for
     /// it (Electron's `BrowserWindow` options). Sizes are logical pixels,
@@ -209,6 +215,17 @@ pub mod windows {
             visible: options.visible,
         };
         wit::windows::create(label, &options)
+    }
+
+    /// Gives a window a menu bar (Electron's `win.setMenu`); an empty slice
+    /// removes it. Choosing an item calls [`Main::on_menu`] with its id.
+    ///
+    /// # Errors
+    /// When the window is not open, or the menu is refused
+    /// ([`WindowError::BadOptions`]: more than 32 menus or 256 entries in
+    /// one, an empty or repeated item id, a shortcut that does not parse).
+    pub fn set_menu(label: &str, menu: &[Submenu]) -> Result<(), WindowError> {
+        wit::windows::set_menu(label, menu)
     }
 
     /// Asks to close an open window, as its close button does (Electron's
@@ -504,6 +521,10 @@ macro_rules! export_main {
                     event: $crate::windows::WindowEvent,
                 ) {
                     APP.with_borrow_mut(|app| $crate::Main::on_window_event(app, &label, event));
+                }
+
+                fn on_menu(label: ::std::string::String, id: ::std::string::String) {
+                    APP.with_borrow_mut(|app| $crate::Main::on_menu(app, &label, &id));
                 }
 
                 fn on_window_close(label: ::std::string::String) -> bool {

@@ -141,7 +141,7 @@ fn desktop(backend: &DesktopBackend, command: Command) -> Result<Value, String> 
         Command::Rect { window, selector } => query(
             &window,
             format!(
-                "(function(){{var e=document.querySelector({});if(!e)return null;var r=e.getBoundingClientRect();var s=window.devicePixelRatio||1;return {{x:r.x*s,y:r.y*s,width:r.width*s,height:r.height*s}}}})()",
+                "(function(){{var e=document.querySelector({});if(!e)return null;var r=e.getBoundingClientRect();var s=window.devicePixelRatio||1;return {{x:r.x*s,y:r.y*s,width:r.width*s,height:r.height*s,viewport_height:window.innerHeight*s}}}})()",
                 js_string(&selector)
             ),
         ),

@@ -104,6 +104,7 @@ pub const ALL_CHANNELS: &[&str] = &[
     "find",
     "keep-open",
     "window-events",
+    "set-menu",
     "app-exit",
     "lifecycle",
     "prevent-quit",

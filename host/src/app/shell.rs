@@ -700,6 +700,13 @@ impl Shell {
                         [WindowEventKind::Hidden, WindowEventKind::Shown][usize::from(shown)];
                     self.window_event(&label, event);
                 }
+                PageEvent::Menu(id) => {
+                    if !self.ending()
+                        && let Some(main) = &self.main
+                    {
+                        let _ = main.post(MainCall::Menu { label, id });
+                    }
+                }
                 PageEvent::CloseRequested => {
                     let _ = self.request_close(&label);
                 }

@@ -58,6 +58,37 @@ impl wit_windows::Host for MainState {
         self.shell.close_window(&label).map_err(window_error_to_wit)
     }
 
+    async fn set_menu(
+        &mut self,
+        label: String,
+        menu: Vec<wit_windows::Submenu>,
+    ) -> Result<(), wit_windows::WindowError> {
+        let bar = crate::window::MenuBar {
+            menus: menu
+                .into_iter()
+                .map(|submenu| crate::window::Submenu {
+                    label: submenu.label,
+                    entries: submenu
+                        .entries
+                        .into_iter()
+                        .map(|entry| match entry {
+                            wit_windows::MenuEntry::Separator => {
+                                crate::window::MenuEntry::Separator
+                            }
+                            wit_windows::MenuEntry::Item(item) => crate::window::MenuEntry::Item {
+                                id: item.id,
+                                label: item.label,
+                                accelerator: item.accelerator,
+                                enabled: item.enabled,
+                            },
+                        })
+                        .collect(),
+                })
+                .collect(),
+        };
+        self.change(&label, WindowChange::Menu(bar))
+    }
+
     async fn focus(&mut self, label: String) -> Result<(), wit_windows::WindowError> {
         self.change(&label, WindowChange::Focus)
     }

@@ -44,6 +44,11 @@ pub(crate) enum MainCall {
     },
     /// The user or main asks to close a window; main's answer decides.
     CloseRequested(String),
+    /// The user chose a menu item.
+    Menu {
+        label: String,
+        id: String,
+    },
     /// The last window closed; main's answer decides whether to quit.
     WindowAllClosed,
     /// The app is asked to end this way; main's answer decides.
@@ -449,6 +454,7 @@ async fn serve(main: Main, mut store: Store<MainState>, mut mailbox: UnboundedRe
                 answer.map(drop)
             }
             MainCall::WillQuit => exports.call_on_will_quit(&mut store).await,
+            MainCall::Menu { label, id } => exports.call_on_menu(&mut store, &label, &id).await,
             MainCall::SecondInstance { args, cwd } => {
                 exports
                     .call_on_second_instance(&mut store, &args, &cwd)

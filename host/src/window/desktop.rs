@@ -77,6 +77,10 @@ enum Command {
     PageStarted {
         serial: Serial,
     },
+    /// The user chose a menu item (muda's id).
+    MenuChosen {
+        id: String,
+    },
     Shutdown,
 }
 
@@ -158,6 +162,12 @@ impl DesktopEventLoop {
             next_serial: 0,
         };
         let mut exiting = false;
+        // Menu choices arrive on muda's handler; they go through the loop
+        // like everything else.
+        let chosen = self.backend.proxy.clone();
+        muda::MenuEvent::set_event_handler(Some(move |event: muda::MenuEvent| {
+            let _ = chosen.send_event(Command::MenuChosen { id: event.id.0 });
+        }));
         self.event_loop
             .run_return(|event, target, control_flow| match event {
                 Event::NewEvents(StartCause::Init) => *control_flow = ControlFlow::Wait,
@@ -375,6 +385,15 @@ impl Desktop {
             Command::Page { serial, event } => {
                 if let Some(window) = self.by_serial(serial) {
                     window.page_event(event);
+                }
+            }
+            Command::MenuChosen { id } => {
+                let chosen = self
+                    .windows
+                    .values()
+                    .find_map(|(_, window)| Some((window, window.menu_item(&id)?)));
+                if let Some((window, item)) = chosen {
+                    window.send(PageEvent::Menu(item));
                 }
             }
             Command::PageStarted { serial } => {

@@ -12,8 +12,8 @@ use ego_tree::NodeId;
 use scraper::{ElementRef, Html, Selector};
 
 use super::{
-    DomOp, EventKind, PageEvent, PageEventSink, UiEvent, WindowBackend, WindowChange, WindowError,
-    WindowSpec,
+    DomOp, EventKind, MenuBar, PageEvent, PageEventSink, UiEvent, WindowBackend, WindowChange,
+    WindowError, WindowSpec,
 };
 
 /// Why a UI event could not be injected into a headless window.
@@ -65,6 +65,8 @@ pub struct Frame {
     pub focused: bool,
     /// Whether the page's developer tools may be opened (dev mode only).
     pub devtools: bool,
+    /// The window's menu bar (empty: none).
+    pub menu: MenuBar,
 }
 
 impl Frame {
@@ -260,6 +262,23 @@ impl HeadlessBackend {
         Ok(())
     }
 
+    /// The user chooses menu item `id` in a window's menu bar.
+    ///
+    /// # Errors
+    /// [`HeadlessError::NoWindow`], or [`HeadlessError::NoMatch`] when the
+    /// bar has no enabled item `id`.
+    pub fn click_menu(&self, label: &str, id: &str) -> Result<(), HeadlessError> {
+        let pages = self.pages();
+        let page = pages
+            .get(label)
+            .ok_or_else(|| HeadlessError::NoWindow(label.to_owned()))?;
+        if !page.frame.menu.enabled_item(id) {
+            return Err(HeadlessError::NoMatch(format!("menu item {id}")));
+        }
+        page.send(label, PageEvent::Menu(id.to_owned()));
+        Ok(())
+    }
+
     /// The user resizes a window (within its bounds, unless it is not
     /// resizable).
     ///
@@ -345,6 +364,7 @@ impl WindowBackend for HeadlessBackend {
             visible: spec.visible,
             focused: false,
             devtools: spec.devtools,
+            menu: MenuBar::default(),
         };
         let size = frame.bounded(frame.size);
         let page = Page {
@@ -409,6 +429,7 @@ impl WindowBackend for HeadlessBackend {
         };
         match change {
             WindowChange::Title(title) => page.frame.title = title,
+            WindowChange::Menu(menu) => page.frame.menu = menu,
             WindowChange::Size(width, height) => Self::resize(label, page, (width, height)),
             WindowChange::Show | WindowChange::Hide => {
                 let visible = change == WindowChange::Show;

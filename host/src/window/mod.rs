@@ -42,6 +42,41 @@ pub struct WindowSpec {
     pub devtools: bool,
 }
 
+/// A window's menu bar: menus of items and separators.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MenuBar {
+    pub menus: Vec<Submenu>,
+}
+
+/// One menu of a menu bar.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Submenu {
+    pub label: String,
+    pub entries: Vec<MenuEntry>,
+}
+
+/// An item or a separator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MenuEntry {
+    Item {
+        id: String,
+        label: String,
+        /// Checked to parse as a shortcut before it gets here.
+        accelerator: Option<String>,
+        enabled: bool,
+    },
+    Separator,
+}
+
+impl MenuBar {
+    /// The enabled item `id`, if the bar has one.
+    pub fn enabled_item(&self, id: &str) -> bool {
+        self.menus.iter().flat_map(|m| &m.entries).any(
+            |entry| matches!(entry, MenuEntry::Item { id: item, enabled: true, .. } if item == id),
+        )
+    }
+}
+
 /// A change main asks of an open window.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WindowChange {
@@ -50,6 +85,8 @@ pub enum WindowChange {
     Focus,
     Show,
     Hide,
+    /// A new menu bar (empty: none).
+    Menu(MenuBar),
 }
 
 /// Something that happened in a window's page.
@@ -70,6 +107,8 @@ pub enum PageEvent {
     /// The user asked to close the window; the host decides whether it
     /// closes.
     CloseRequested,
+    /// The user chose the menu item with this id.
+    Menu(String),
     /// The window was closed (by the user or by the host).
     Closed,
 }

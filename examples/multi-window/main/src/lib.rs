@@ -63,11 +63,39 @@ impl Notes {
         }
     }
 
+    /// Saves the note (a real app would write a file, with a folder grant).
+    fn save(&mut self) {
+        self.unsaved = false;
+        log::info(&format!("saved {} characters", self.text.chars().count()));
+        self.relay();
+    }
+
     /// Quits after the user's answer.
     fn leave(&mut self) {
         self.leaving = true;
         app::quit(0);
     }
+}
+
+/// Every window's menu bar: File with Save, Close Window and Quit.
+fn file_menu() -> [windows::Submenu; 1] {
+    let item = |id: &str, label: &str, accelerator: &str| {
+        windows::MenuEntry::Item(windows::MenuItem {
+            id: id.into(),
+            label: label.into(),
+            accelerator: Some(accelerator.into()),
+            enabled: true,
+        })
+    };
+    [windows::Submenu {
+        label: "File".into(),
+        entries: vec![
+            item("save", "Save", "Ctrl+S"),
+            windows::MenuEntry::Separator,
+            item("close", "Close Window", "Ctrl+W"),
+            item("quit", "Quit", "Ctrl+Q"),
+        ],
+    }]
 }
 
 impl Main for Notes {
@@ -91,10 +119,7 @@ impl Main for Notes {
                 Request::reply(&())
             }
             "save" => {
-                // A real app would write a file here (with a folder grant).
-                self.unsaved = false;
-                log::info(&format!("saved {} characters", self.text.chars().count()));
-                self.relay();
+                self.save();
                 let quitting: bool = request.decode().unwrap_or(false);
                 if quitting {
                     self.leave();
@@ -115,7 +140,21 @@ impl Main for Notes {
     fn on_window_event(&mut self, label: &str, event: windows::WindowEvent) {
         if let windows::WindowEvent::ReadyToShow = event {
             self.open.insert(label.to_owned());
+            if let Err(err) = windows::set_menu(label, &file_menu()) {
+                log::warn(&format!("cannot give window {label} its menu: {err:?}"));
+            }
             self.relay();
+        }
+    }
+
+    fn on_menu(&mut self, label: &str, id: &str) {
+        match id {
+            "save" => self.save(),
+            "close" => {
+                let _ = windows::close(label);
+            }
+            "quit" => app::quit(0),
+            _ => {}
         }
     }
 

@@ -89,6 +89,65 @@ fn pair(
     }
 }
 
+/// Most menus in a bar, and entries in a menu.
+const MAX_MENUS: usize = 32;
+const MAX_ENTRIES: usize = 256;
+
+/// A menu bar main may set: bounded sizes, unique non-empty item ids, and
+/// shortcuts that parse.
+fn check_menu(bar: &crate::window::MenuBar) -> Result<(), String> {
+    use crate::window::MenuEntry;
+    if bar.menus.len() > MAX_MENUS {
+        return Err(format!(
+            "the menu bar has {} menus; at most {MAX_MENUS}",
+            bar.menus.len()
+        ));
+    }
+    let mut ids = std::collections::HashSet::new();
+    for menu in &bar.menus {
+        if menu.entries.len() > MAX_ENTRIES {
+            return Err(format!(
+                "menu `{}` has {} entries; at most {MAX_ENTRIES}",
+                menu.label,
+                menu.entries.len()
+            ));
+        }
+        if menu.label.chars().count() > 256 {
+            return Err("a menu label is longer than 256 characters".into());
+        }
+        for entry in &menu.entries {
+            let MenuEntry::Item {
+                id,
+                label,
+                accelerator,
+                ..
+            } = entry
+            else {
+                continue;
+            };
+            if id.is_empty() || id.len() > 128 {
+                return Err(format!("menu item id `{id}` must be 1 to 128 bytes"));
+            }
+            if !ids.insert(id.as_str()) {
+                return Err(format!("menu item id `{id}` is used twice"));
+            }
+            if label.chars().count() > 256 {
+                return Err(format!("menu item `{id}` has a label over 256 characters"));
+            }
+            if let Some(accelerator) = accelerator
+                && accelerator
+                    .parse::<muda::accelerator::Accelerator>()
+                    .is_err()
+            {
+                return Err(format!(
+                    "menu item `{id}` has the shortcut `{accelerator}`, which does not parse"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The window system's spec for the declared window `declared` opened with
 /// `options`, or why the options cannot be.
 pub(crate) fn window_spec(
@@ -185,6 +244,7 @@ impl Shell {
             WindowChange::Title(title) if title.chars().count() > 1024 => {
                 return Err(bad("the title is longer than 1024 characters".into()));
             }
+            WindowChange::Menu(bar) => check_menu(bar).map_err(bad)?,
             _ => {}
         }
         {

@@ -21,7 +21,9 @@ use wry::{
 use super::Command;
 use super::assets::{self, AppAssets};
 use super::bridge;
-use crate::window::{DomOp, PageEvent, PageEventSink, WindowChange, WindowSpec};
+use crate::window::{
+    DomOp, MenuBar, MenuEntry, PageEvent, PageEventSink, WindowChange, WindowSpec,
+};
 
 /// How many DOM operations may wait for a page to load. A renderer that
 /// sends more before the page is up is flooding; the excess is dropped.
@@ -43,6 +45,10 @@ pub(super) struct NativeWindow {
     /// does, operations wait in `pending`, in order.
     loaded: bool,
     pending: VecDeque<DomOp>,
+    serial: Serial,
+    /// The menu bar, and the item ids of its items by their index (muda's
+    /// ids are `"<serial>:<index>"`, unique across windows).
+    menu: Option<(muda::Menu, Vec<String>)>,
 }
 
 impl fmt::Debug for NativeWindow {
@@ -139,7 +145,71 @@ impl NativeWindow {
             events,
             loaded: false,
             pending: VecDeque::new(),
+            serial,
+            menu: None,
         })
+    }
+
+    /// Replaces the window's menu bar (none when `bar` is empty).
+    fn set_menu(&mut self, bar: &MenuBar) {
+        if let Some((old, _)) = self.menu.take() {
+            let _ = old.remove_for_gtk_window(self.window.gtk_window());
+        }
+        if bar.menus.is_empty() {
+            return;
+        }
+        let menu = muda::Menu::new();
+        let mut ids = Vec::new();
+        for submenu in &bar.menus {
+            let sub = muda::Submenu::new(&submenu.label, true);
+            for entry in &submenu.entries {
+                let added = match entry {
+                    MenuEntry::Separator => sub.append(&muda::PredefinedMenuItem::separator()),
+                    MenuEntry::Item {
+                        id,
+                        label,
+                        accelerator,
+                        enabled,
+                    } => {
+                        let accelerator = accelerator.as_deref().and_then(|a| a.parse().ok());
+                        let muda_id = format!("{}:{}", self.serial, ids.len());
+                        ids.push(id.clone());
+                        sub.append(&muda::MenuItem::with_id(
+                            muda_id,
+                            label,
+                            *enabled,
+                            accelerator,
+                        ))
+                    }
+                };
+                if let Err(error) = added {
+                    tracing::warn!(label = %self.label, %error, "cannot add a menu entry");
+                }
+            }
+            if let Err(error) = menu.append(&sub) {
+                tracing::warn!(label = %self.label, %error, "cannot add a menu");
+            }
+        }
+        // Into the window's box, above the web view.
+        let Some(vbox) = self.window.default_vbox() else {
+            tracing::warn!(label = %self.label, "the window has no box for a menu bar");
+            return;
+        };
+        match menu.init_for_gtk_window(self.window.gtk_window(), Some(vbox)) {
+            Ok(()) => self.menu = Some((menu, ids)),
+            Err(error) => tracing::warn!(label = %self.label, %error, "cannot show the menu bar"),
+        }
+    }
+
+    /// The item id of muda's menu id `muda_id`, if it is one of this
+    /// window's.
+    pub(super) fn menu_item(&self, muda_id: &str) -> Option<String> {
+        let (serial, index) = muda_id.split_once(':')?;
+        if serial.parse::<Serial>().ok()? != self.serial {
+            return None;
+        }
+        let (_, ids) = self.menu.as_ref()?;
+        ids.get(index.parse::<usize>().ok()?).cloned()
     }
 
     pub(super) fn id(&self) -> WindowId {
@@ -156,6 +226,7 @@ impl NativeWindow {
     pub(super) fn update(&mut self, change: WindowChange) {
         match change {
             WindowChange::Title(title) => self.window.set_title(&title),
+            WindowChange::Menu(bar) => self.set_menu(&bar),
             WindowChange::Size(width, height) => {
                 self.window.set_inner_size(LogicalSize::new(width, height));
             }

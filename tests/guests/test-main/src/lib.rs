@@ -323,6 +323,7 @@ impl Main for TestMain {
             "find",
             "keep-open",
             "window-events",
+            "set-menu",
             "app-exit",
             "lifecycle",
             "prevent-quit",
@@ -422,6 +423,32 @@ impl Main for TestMain {
                 })
             }
             "window-events" => Request::reply(&self.window_events),
+            "set-menu" => {
+                // `label|good` or `label|twice` (an id used twice).
+                let [label, which] = fields(&request)?;
+                let item = |id: &str, accelerator: Option<&str>, enabled: bool| {
+                    windows::MenuEntry::Item(windows::MenuItem {
+                        id: id.into(),
+                        label: id.into(),
+                        accelerator: accelerator.map(Into::into),
+                        enabled,
+                    })
+                };
+                let mut entries = vec![
+                    item("new", Some("CmdOrCtrl+N"), true),
+                    item("save", Some("Ctrl+S"), true),
+                    windows::MenuEntry::Separator,
+                    item("print", None, false),
+                ];
+                if which == "twice" {
+                    entries.push(item("save", None, true));
+                }
+                let menu = [windows::Submenu {
+                    label: "File".into(),
+                    entries,
+                }];
+                Request::reply(&format!("{:?}", windows::set_menu(&label, &menu)))
+            }
             "keep-open" => {
                 let [label, keep] = fields(&request)?;
                 if keep == "yes" {
@@ -568,6 +595,10 @@ impl Main for TestMain {
 
     fn on_second_instance(&mut self, args: Vec<String>, cwd: &str) {
         self.record(format!("second-instance:{}@{cwd}", args.join(" ")));
+    }
+
+    fn on_menu(&mut self, label: &str, id: &str) {
+        self.window_events.push(format!("{label}|menu:{id}"));
     }
 
     fn on_window_close(&mut self, label: &str) -> bool {

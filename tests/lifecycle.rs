@@ -216,6 +216,13 @@ fn a_second_launch_is_handed_to_the_first_and_ends() {
     launch_again(&dir, &["again"], "/").expect_err("handed over again");
     app.wait_invoke("main", "lifecycle", "second-instance:again@/");
     assert_eq!(app.invoke("main", "echo", "healthy"), "ok:healthy");
+
+    // The lock goes with the app: the next launch is the first again.
+    drop(app);
+    let again = builder(dir.manifest(), std::sync::Arc::new(HeadlessBackend::new()))
+        .start()
+        .expect("the lock was released with the app");
+    drop(again);
 }
 
 /// The abstract socket the first instance of the app in `dir` holds.

@@ -381,6 +381,7 @@ impl AppBuilder {
             router,
             exit,
             runtime: Some(runtime),
+            instance: None,
         };
         while let Some(label) = early.next() {
             app.shell.adopt_window(&label)?;
@@ -389,9 +390,10 @@ impl AppBuilder {
         if let Some(runtime) = &app.runtime {
             runtime.spawn(app.shell.clone().pump_page_events(page_rx));
         }
+        let mut app = app;
         if let Some(lock) = instance_lock {
             let shell = Arc::downgrade(&app.shell);
-            lock.serve(move |handoff| {
+            app.instance = lock.serve(move |handoff| {
                 if let Some(shell) = shell.upgrade() {
                     shell.second_instance(handoff);
                 }
@@ -407,6 +409,8 @@ pub struct App {
     router: Arc<Router>,
     exit: watch::Receiver<Option<AppExit>>,
     runtime: Option<tokio::runtime::Runtime>,
+    /// The single-instance lock, while this app holds it.
+    instance: Option<single_instance::Serving>,
 }
 
 impl std::fmt::Debug for App {
@@ -529,6 +533,8 @@ impl App {
 
 impl Drop for App {
     fn drop(&mut self) {
+        // The single-instance lock goes with the app.
+        self.instance = None;
         self.shell.quit(0);
         if let Some(runtime) = self.runtime.take() {
             runtime.shutdown_background();

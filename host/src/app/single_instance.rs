@@ -133,15 +133,44 @@ fn hand_over(mut stream: UnixStream, handoff: &Handoff) -> std::io::Result<()> {
     }
 }
 
+/// Releases the lock when dropped: the serving thread stops and the name is
+/// free for the next first launch.
+#[derive(Debug)]
+pub(crate) struct Serving {
+    listener: std::os::fd::OwnedFd,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Release);
+        // Wakes the thread's `accept`, which then ends and closes the
+        // socket.
+        let _ = rustix::net::shutdown(&self.listener, rustix::net::Shutdown::Both);
+    }
+}
+
 impl InstanceLock {
-    /// Serves second launches on a thread of its own until the process
-    /// ends, passing each one's handoff to `deliver`. What is not a valid
-    /// handoff from this user is logged and answered with the reason.
-    pub(crate) fn serve(self, deliver: impl Fn(Handoff) + Send + 'static) {
+    /// Serves second launches on a thread of its own until the returned
+    /// guard drops, passing each one's handoff to `deliver`. What is not a
+    /// valid handoff from this user is logged and answered with the reason.
+    pub(crate) fn serve(self, deliver: impl Fn(Handoff) + Send + 'static) -> Option<Serving> {
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let listener = match self.listener.as_fd().try_clone_to_owned() {
+            Ok(fd) => fd,
+            Err(err) => {
+                tracing::error!("cannot serve second launches: {err}");
+                return None;
+            }
+        };
+        let stopped = stop.clone();
         let spawned = std::thread::Builder::new()
             .name("wasmtron-instance".into())
             .spawn(move || {
                 for stream in self.listener.incoming() {
+                    if stopped.load(std::sync::atomic::Ordering::Acquire) {
+                        break;
+                    }
                     match stream {
                         Ok(stream) => match take(stream) {
                             Ok(handoff) => deliver(handoff),
@@ -153,8 +182,12 @@ impl InstanceLock {
                     }
                 }
             });
-        if let Err(err) = spawned {
-            tracing::error!("cannot serve second launches: {err}");
+        match spawned {
+            Ok(_) => Some(Serving { listener, stop }),
+            Err(err) => {
+                tracing::error!("cannot serve second launches: {err}");
+                None
+            }
         }
     }
 }

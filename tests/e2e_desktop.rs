@@ -1,8 +1,9 @@
 //! End to end through real windows: the `wasmtron` binary runs the hello and
 //! multi-window examples on an X server (the caller's, or an Xvfb of its
 //! own), WebKitGTK renders the pages, and real X11 input from `xdotool`
-//! drives them; a window manager's close button is a WM_DELETE_WINDOW
-//! message (`tests/tools/wm_close.py`, since Xvfb has no window manager).
+//! drives them, GTK's own dialogs included; a window manager's close button
+//! is a WM_DELETE_WINDOW message (`tests/tools/wm_close.py`, since Xvfb has
+//! no window manager).
 //!
 //! The app runs with `--automation` (see host/src/automation.rs), which only
 //! reads the page (`text`) and finds elements on screen (`rect`,
@@ -14,7 +15,10 @@
 //! (`scripts/install-deps.sh`).
 
 use wasmtron_tests::desktop::{AutomatedApp, Display, START_BOUND, STEP_BOUND, assert_painted};
-use wasmtron_tests::{copy_folder, guests, wasmtron_binary, workspace_root};
+use wasmtron_tests::{
+    ALL_CHANNELS, AppDir, copy_folder, guests, manifest_with_windows, wasmtron_binary,
+    workspace_root,
+};
 
 #[test]
 fn hello_greets_through_a_real_window() {
@@ -175,23 +179,56 @@ fn two_windows_share_a_note_and_the_last_close_asks_then_quits() {
     app.wait_text_in("left", "#windows", STEP_BOUND, |t| {
         t == "Open windows: left"
     });
-    // On the last one, with unsaved text: main keeps it and asks.
+    // On the last one, with unsaved text: main asks in a native message
+    // box over it, drawn by GTK.
     display.close_window(left);
+    let question = display.wait_window_named("^Unsaved note$");
+    assert_painted(&display, "message-box.png");
+    // Escape is Cancel: the box goes, the window and its text stay.
+    display.xdotool(&["windowfocus", "--sync", &question.to_string()]);
+    display.xdotool(&["key", "Escape"]);
     let deadline = std::time::Instant::now() + STEP_BOUND;
-    while app.rect_in("left", "#confirm")["width"]
-        .as_f64()
-        .unwrap_or(0.0)
-        == 0.0
-    {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the question never showed"
-        );
+    while !display.windows_named("^Unsaved note$").is_empty() {
+        assert!(std::time::Instant::now() < deadline, "the box stayed");
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
-    // Discarding quits: closing the last window ends the app.
-    app.click_in(&display, "left", left, "#discard");
+    app.wait_text_in("left", "#status", STEP_BOUND, unsaved);
+    // Asked again; Enter chooses Save, which saves, and the app quits.
+    display.close_window(left);
+    let question = display.wait_window_named("^Unsaved note$");
+    display.xdotool(&["windowfocus", "--sync", &question.to_string()]);
+    display.xdotool(&["key", "Return"]);
     let status = app.wait_exit();
+    assert!(status.success(), "wasmtron exited with {status}");
+    // Saved twice: by the menu's shortcut, then by the box.
+    app.wait_logged("guest: saved ", 2);
+}
+
+#[test]
+fn a_save_dialog_drawn_by_gtk_gives_main_the_path_chosen() {
+    let binary = wasmtron_binary();
+    let app_dir = AppDir::new(&manifest_with_windows(&[("main", ALL_CHANNELS)]));
+    let display = Display::acquire();
+    let mut app = AutomatedApp::spawn(&binary, app_dir.path(), display.name());
+    app.wait_text_in("main", "#status", START_BOUND, |t| t == "loaded");
+    let window = app.window_id_of("main");
+    // The probe page invokes test-main's `dialog` channel, which asks for a
+    // save dialog proposing `picked.txt` in the app's folder.
+    let proposed = app_dir.path().join("picked.txt");
+    let proposed = proposed.to_str().expect("a UTF-8 temp path");
+    app.click_in(&display, "main", window, "#channel");
+    display.xdotool(&["type", "--delay", "20", "dialog"]);
+    app.click_in(&display, "main", window, "#arg");
+    display.xdotool(&["type", "--delay", "20", &format!("save|main|{proposed}")]);
+    app.click_in(&display, "main", window, "#invoke");
+    let chooser = display.wait_window_named("^Save$");
+    assert_painted(&display, "save-dialog.png");
+    // Enter accepts the proposed name in the proposed folder.
+    display.xdotool(&["windowfocus", "--sync", &chooser.to_string()]);
+    display.xdotool(&["key", "Return"]);
+    let result = app.wait_text_in("main", "#result", STEP_BOUND, |t| !t.is_empty());
+    assert_eq!(result, format!("ok:Ok(Some(\"{proposed}\"))"));
+    let status = app.quit();
     assert!(status.success(), "wasmtron exited with {status}");
 }
 

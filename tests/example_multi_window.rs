@@ -3,15 +3,31 @@
 //! quits with unsaved text. Runs in the suite's isolation mode.
 
 use wasmtron::AppExit;
+use wasmtron::window::{Dialog, DialogAnswer, MessageKind};
 use wasmtron_tests::{Running, eventually, multi_window_app};
 
 fn start() -> Running {
     Running::start_example(multi_window_app(), "left", "Saved")
 }
 
-/// Whether the window shows the question about unsaved text.
-fn asking(app: &Running, window: &str) -> bool {
-    !app.windows.has_class(window, "#confirm", "hidden")
+/// Waits for main's question about the unsaved note, over `window`, and
+/// returns its id.
+fn question(app: &Running, window: &str) -> u64 {
+    let mut id = None;
+    eventually("the question about the unsaved note", || {
+        id = app.windows.dialogs().into_iter().find_map(|shown| {
+            let Dialog::Message(message) = &shown.dialog else {
+                return None;
+            };
+            assert_eq!(shown.parent.as_deref(), Some(window));
+            assert_eq!(message.kind, MessageKind::Warning);
+            assert_eq!(message.buttons, ["Save", "Don't Save", "Cancel"]);
+            assert_eq!((message.default_id, message.cancel_id), (0, 2));
+            Some(shown.id)
+        });
+        id.is_some()
+    });
+    id.expect("asked")
 }
 
 #[test]
@@ -50,17 +66,23 @@ fn quitting_with_unsaved_text_asks_first() {
     });
     app.input("left", "#note", "draft");
     app.wait_text("left", "#status", "Unsaved changes");
-    // The last window, unsaved: main keeps it and asks.
+    // The last window, unsaved: main asks in a message box over it.
     app.windows.request_close("left").expect("open");
-    eventually("the question", || asking(&app, "left"));
+    let asked = question(&app, "left");
     assert!(app.windows.is_open("left"));
-    app.click("left", "#cancel");
-    eventually("the question to go", || !asking(&app, "left"));
+    // Escape: Cancel, and the window stays.
+    app.windows.dismiss_dialog(asked).expect("shown");
+    app.wait_text("left", "#status", "Unsaved changes");
+    assert!(app.windows.is_open("left"));
     assert_eq!(app.app.exit(), None);
-    // Asked again; this time the user discards.
-    app.windows.request_close("left").expect("open");
-    eventually("the question", || asking(&app, "left"));
-    app.click("left", "#discard");
+    // Quitting from the menu asks the same; this time, Don't Save.
+    app.windows
+        .click_menu("left", "quit")
+        .expect("the menu has Quit");
+    let asked = question(&app, "left");
+    app.windows
+        .answer_dialog(asked, DialogAnswer::Button(1))
+        .expect("shown");
     assert_eq!(app.app.wait(), AppExit::Quit(0));
 }
 
@@ -73,7 +95,9 @@ fn save_and_quit_saves_then_quits() {
     app.windows.request_close("left").expect("open");
     eventually("the left window to close", || !app.windows.is_open("left"));
     app.windows.request_close("right").expect("open");
-    eventually("the question", || asking(&app, "right"));
-    app.click("right", "#save-quit");
-    assert_eq!(app.app.wait(), AppExit::Quit(0));
+    let asked = question(&app, "right");
+    app.windows
+        .answer_dialog(asked, DialogAnswer::Button(0))
+        .expect("shown");
+    assert_eq!(app.app.wait(), AppExit::AllWindowsClosed);
 }

@@ -385,6 +385,154 @@ pub mod windows {
     }
 }
 
+/// Native dialogs (Electron's `dialog` module): file choosers and message
+/// boxes drawn by the window system.
+///
+/// Each call waits for the user's answer (Electron's `showOpenDialogSync`
+/// and friends): main handles nothing else meanwhile, and what arrives for
+/// it waits in order. A dialog given a window is modal to it; if that
+/// window closes, or the app ends, the call fails with
+/// [`DialogError::Closed`].
+///
+/// A chosen path is only a name: main can read or write the file only
+/// inside a folder its manifest grants.
+pub mod dialogs {
+    use super::wit;
+
+    pub use super::wit::dialogs::{DialogError, FileFilter, MessageKind};
+
+    /// What an open dialog offers (Electron's `showOpenDialog` options).
+    #[derive(Debug, Clone, Default)]
+    pub struct OpenOptions {
+        pub title: Option<String>,
+        /// An absolute path: the folder to start in, or a file to select.
+        pub default_path: Option<String>,
+        /// The accept button's text ("Open" by default).
+        pub button_label: Option<String>,
+        pub filters: Vec<FileFilter>,
+        /// Choose folders instead of files.
+        pub directories: bool,
+        /// Allow more than one.
+        pub multiple: bool,
+        pub show_hidden: bool,
+    }
+
+    /// What a save dialog offers (Electron's `showSaveDialog` options).
+    #[derive(Debug, Clone, Default)]
+    pub struct SaveOptions {
+        pub title: Option<String>,
+        /// An absolute path to propose, or only a file name.
+        pub default_path: Option<String>,
+        pub button_label: Option<String>,
+        pub filters: Vec<FileFilter>,
+        pub show_hidden: bool,
+    }
+
+    /// A message box (Electron's `showMessageBox` options).
+    #[derive(Debug, Clone)]
+    pub struct MessageOptions {
+        pub kind: MessageKind,
+        pub title: Option<String>,
+        pub message: String,
+        /// Smaller text under the message.
+        pub detail: Option<String>,
+        /// Left to right; none gives one "OK".
+        pub buttons: Vec<String>,
+        /// The button Enter chooses (default: the first).
+        pub default_id: Option<u32>,
+        /// The answer to Escape or the close button (default: a button
+        /// labelled "Cancel" or "No", else the first).
+        pub cancel_id: Option<u32>,
+    }
+
+    impl Default for MessageOptions {
+        fn default() -> Self {
+            MessageOptions {
+                kind: MessageKind::None,
+                title: None,
+                message: String::new(),
+                detail: None,
+                buttons: Vec::new(),
+                default_id: None,
+                cancel_id: None,
+            }
+        }
+    }
+
+    /// A filter listing files with these extensions (without the dot).
+    pub fn filter(name: &str, extensions: &[&str]) -> FileFilter {
+        FileFilter {
+            name: name.to_owned(),
+            extensions: extensions.iter().map(|e| (*e).to_owned()).collect(),
+        }
+    }
+
+    /// Lets the user choose files or folders, in a dialog modal to
+    /// `window` (free-standing for `None`). An empty list is a cancel.
+    ///
+    /// # Errors
+    /// [`DialogError::NotOpen`], [`DialogError::BadOptions`] (a relative
+    /// default path, a filter extension with a dot, text too long), or
+    /// [`DialogError::Closed`].
+    pub fn open_file(
+        window: Option<&str>,
+        options: &OpenOptions,
+    ) -> Result<Vec<String>, DialogError> {
+        wit::dialogs::open_file(
+            window,
+            &wit::dialogs::OpenOptions {
+                title: options.title.clone(),
+                default_path: options.default_path.clone(),
+                button_label: options.button_label.clone(),
+                filters: options.filters.clone(),
+                directories: options.directories,
+                multiple: options.multiple,
+                show_hidden: options.show_hidden,
+            },
+        )
+    }
+
+    /// Lets the user choose where to save; `None` is a cancel.
+    ///
+    /// # Errors
+    /// As [`open_file`].
+    pub fn save_file(
+        window: Option<&str>,
+        options: &SaveOptions,
+    ) -> Result<Option<String>, DialogError> {
+        wit::dialogs::save_file(
+            window,
+            &wit::dialogs::SaveOptions {
+                title: options.title.clone(),
+                default_path: options.default_path.clone(),
+                button_label: options.button_label.clone(),
+                filters: options.filters.clone(),
+                show_hidden: options.show_hidden,
+            },
+        )
+    }
+
+    /// Shows a message box and returns the index of the button chosen.
+    ///
+    /// # Errors
+    /// As [`open_file`]; more than 16 buttons, or an id past them, is
+    /// [`DialogError::BadOptions`].
+    pub fn message_box(window: Option<&str>, options: &MessageOptions) -> Result<u32, DialogError> {
+        wit::dialogs::message_box(
+            window,
+            &wit::dialogs::MessageOptions {
+                kind: options.kind,
+                title: options.title.clone(),
+                message: options.message.clone(),
+                detail: options.detail.clone(),
+                buttons: options.buttons.clone(),
+                default_id: options.default_id,
+                cancel_id: options.cancel_id,
+            },
+        )
+    }
+}
+
 /// Registration of invoke handlers (Electron's `ipcMain.handle`).
 pub mod ipc {
     use super::wit;

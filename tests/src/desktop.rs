@@ -161,6 +161,36 @@ impl Display {
         String::from_utf8_lossy(&output.stdout).into_owned()
     }
 
+    /// The ids of the mapped windows whose title matches the regular
+    /// expression `title` (none is not an error).
+    pub fn windows_named(&self, title: &str) -> Vec<u64> {
+        let output = Command::new("xdotool")
+            .args(["search", "--onlyvisible", "--name", title])
+            .env("DISPLAY", &self.name)
+            .output()
+            .expect("cannot run xdotool (install it: scripts/install-deps.sh)");
+        String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .filter_map(|line| line.trim().parse().ok())
+            .collect()
+    }
+
+    /// Waits for a window titled as `title` matches to show, and returns
+    /// its id.
+    ///
+    /// # Panics
+    /// When [`STEP_BOUND`] passes first.
+    pub fn wait_window_named(&self, title: &str) -> u64 {
+        let deadline = Instant::now() + STEP_BOUND;
+        loop {
+            if let Some(id) = self.windows_named(title).first() {
+                return *id;
+            }
+            assert!(Instant::now() < deadline, "no window `{title}` showed");
+            std::thread::sleep(POLL);
+        }
+    }
+
     pub fn xdotool(&self, args: &[&str]) {
         let status = Command::new("xdotool")
             .args(args)
@@ -404,6 +434,15 @@ impl AutomatedApp {
     /// # Panics
     /// When [`STEP_BOUND`] passes first.
     pub fn wait_log(&self, needle: &str) -> String {
+        self.wait_logged(needle, 1)
+    }
+
+    /// Waits until the app has logged `count` lines containing `needle`,
+    /// and returns the last of them.
+    ///
+    /// # Panics
+    /// When [`STEP_BOUND`] passes first.
+    pub fn wait_logged(&self, needle: &str, count: usize) -> String {
         let deadline = Instant::now() + STEP_BOUND;
         loop {
             let found = self
@@ -411,12 +450,16 @@ impl AutomatedApp {
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
                 .iter()
-                .find(|line| line.contains(needle))
+                .filter(|line| line.contains(needle))
+                .nth(count - 1)
                 .cloned();
             if let Some(line) = found {
                 return line;
             }
-            assert!(Instant::now() < deadline, "the app never logged `{needle}`");
+            assert!(
+                Instant::now() < deadline,
+                "the app never logged `{needle}` {count} time(s)"
+            );
             std::thread::sleep(POLL);
         }
     }

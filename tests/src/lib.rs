@@ -105,6 +105,7 @@ pub const ALL_CHANNELS: &[&str] = &[
     "keep-open",
     "window-events",
     "set-menu",
+    "dialog",
     "app-exit",
     "lifecycle",
     "prevent-quit",
@@ -214,6 +215,20 @@ impl Running {
         self.input(window, "#channel", channel);
         self.input(window, "#arg", arg);
         self.click(window, button);
+        self.result(window)
+    }
+
+    /// Starts an invoke of `channel` with `arg` from `window` without
+    /// waiting for it; [`result`](Self::result) reads the reply.
+    pub fn start_invoke(&self, window: &str, channel: &str, arg: &str) {
+        self.windows.apply_clear(window, "#result");
+        self.input(window, "#channel", channel);
+        self.input(window, "#arg", arg);
+        self.click(window, "#invoke");
+    }
+
+    /// Waits for the reply of the probe started last in `window`.
+    pub fn result(&self, window: &str) -> String {
         self.wait_until(window, "#result", |text| !text.is_empty())
     }
 

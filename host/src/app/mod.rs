@@ -9,8 +9,8 @@ use tokio::sync::watch;
 
 pub(crate) use shell::Shell;
 use shell::ShellParts;
+pub(crate) use shell::{DialogRefused, StdioMode, UtilityOptions, WindowEventKind, WindowOptions};
 pub use shell::{ForkError, WindowControlError};
-pub(crate) use shell::{StdioMode, UtilityOptions, WindowEventKind, WindowOptions};
 
 use crate::capabilities::{self, CapabilityError, ImportReport, World};
 use crate::component::{MainCall, MainHandle, spawn_main};

@@ -45,7 +45,9 @@ mod utilities;
 mod window_control;
 
 pub(crate) use utilities::{StdioMode, UtilityOptions};
-pub(crate) use window_control::{WindowEventKind, WindowOptions, WindowState, window_spec};
+pub(crate) use window_control::{
+    DialogRefused, WindowEventKind, WindowOptions, WindowState, window_spec,
+};
 
 /// Why main could not fork a utility.
 #[derive(Debug, Clone, thiserror::Error)]

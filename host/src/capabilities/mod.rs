@@ -44,6 +44,7 @@ impl World {
                 "types",
                 "log",
                 "windows",
+                "dialogs",
                 "ipc",
                 "timers",
                 "app",
@@ -265,6 +266,7 @@ mod tests {
     #[test]
     fn every_app_interface_has_one_owner_except_shared_ones() {
         assert_eq!(World::owner_of("windows"), Some(World::Main));
+        assert_eq!(World::owner_of("dialogs"), Some(World::Main));
         assert_eq!(World::owner_of("dom"), Some(World::Renderer));
         assert_eq!(World::owner_of("parent-port"), Some(World::Utility));
         assert_eq!(World::owner_of("nope"), None);

@@ -2,6 +2,7 @@
 //! thread of its own, one call at a time (as Electron's main process runs
 //! one JavaScript event at a time).
 
+mod dialogs;
 mod imports;
 mod main;
 

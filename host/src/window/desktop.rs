@@ -14,6 +14,7 @@
 
 mod assets;
 pub(crate) mod bridge;
+mod dialogs;
 mod native;
 
 use std::collections::{HashMap, HashSet};
@@ -31,9 +32,11 @@ use tao::window::WindowId;
 use tokio::sync::oneshot;
 
 use self::assets::AppAssets;
+use self::dialogs::NativeDialogs;
 use self::native::{NativeWindow, Serial};
 use super::{
-    DomOp, PageEvent, PageEventSink, WindowBackend, WindowChange, WindowError, WindowSpec,
+    Dialog, DialogAnswer, DomOp, PageEvent, PageEventSink, WindowBackend, WindowChange,
+    WindowError, WindowSpec,
 };
 
 /// What the handle asks of the event loop, and what pages report to it.
@@ -58,6 +61,11 @@ enum Command {
     },
     Reload {
         label: String,
+    },
+    Dialog {
+        parent: Option<String>,
+        dialog: Dialog,
+        answer: oneshot::Sender<DialogAnswer>,
     },
     Query {
         label: String,
@@ -160,6 +168,7 @@ impl DesktopEventLoop {
             windows: HashMap::new(),
             labels_by_id: HashMap::new(),
             next_serial: 0,
+            dialogs: NativeDialogs::default(),
         };
         let mut exiting = false;
         // Menu choices arrive on muda's handler; they go through the loop
@@ -321,6 +330,15 @@ impl WindowBackend for DesktopBackend {
             label: label.to_owned(),
         });
     }
+
+    fn dialog(&self, parent: Option<&str>, dialog: Dialog, answer: oneshot::Sender<DialogAnswer>) {
+        // A loop that is gone drops the command, and `answer` with it.
+        self.send(Command::Dialog {
+            parent: parent.map(str::to_owned),
+            dialog,
+            answer,
+        });
+    }
 }
 
 /// Whether the loop goes on after a command.
@@ -338,6 +356,7 @@ struct Desktop {
     windows: HashMap<String, (Serial, NativeWindow)>,
     labels_by_id: HashMap<WindowId, String>,
     next_serial: Serial,
+    dialogs: NativeDialogs,
 }
 
 impl Desktop {
@@ -365,6 +384,21 @@ impl Desktop {
                     window.reload();
                 }
             }
+            Command::Dialog {
+                parent,
+                dialog,
+                answer,
+            } => match parent {
+                None => self.dialogs.show(None, dialog, answer),
+                Some(label) => match self.windows.get(&label) {
+                    Some((_, window)) => {
+                        self.dialogs
+                            .show(Some((&label, window.gtk_window())), dialog, answer);
+                    }
+                    // Dropping `answer` tells the asker the window is gone.
+                    None => drop(answer),
+                },
+            },
             Command::Query {
                 label,
                 expression,
@@ -454,6 +488,7 @@ impl Desktop {
 
     /// Destroys a window and tells the host. Unknown labels are ignored.
     fn close(&mut self, label: &str) {
+        self.dialogs.close(Some(label));
         if let Some((_, window)) = self.windows.remove(label) {
             self.labels_by_id.remove(&window.id());
             self.forget(label);
@@ -464,6 +499,7 @@ impl Desktop {
     }
 
     fn close_all(&mut self) {
+        self.dialogs.close(None);
         let labels: Vec<String> = self.windows.keys().cloned().collect();
         for label in labels {
             self.close(&label);

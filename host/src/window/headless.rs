@@ -11,9 +11,11 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use ego_tree::NodeId;
 use scraper::{ElementRef, Html, Selector};
 
+use tokio::sync::oneshot;
+
 use super::{
-    DomOp, EventKind, MenuBar, PageEvent, PageEventSink, UiEvent, WindowBackend, WindowChange,
-    WindowError, WindowSpec,
+    Dialog, DialogAnswer, DomOp, EventKind, MenuBar, PageEvent, PageEventSink, UiEvent,
+    WindowBackend, WindowChange, WindowError, WindowSpec,
 };
 
 /// Why a UI event could not be injected into a headless window.
@@ -28,6 +30,10 @@ pub enum HeadlessError {
     NoMatch(String),
     #[error("the element matching `{0}` is not in a form")]
     NoForm(String),
+    #[error("no dialog {0} is open")]
+    NoDialog(u64),
+    #[error("dialog {id} cannot answer {answer:?}")]
+    BadAnswer { id: u64, answer: DialogAnswer },
 }
 
 /// A window system without a display, for tests.
@@ -40,6 +46,24 @@ pub enum HeadlessError {
 #[derive(Debug, Default)]
 pub struct HeadlessBackend {
     pages: Mutex<BTreeMap<String, Page>>,
+    dialogs: Mutex<Dialogs>,
+}
+
+/// The dialogs waiting for an answer, oldest first.
+#[derive(Debug, Default)]
+struct Dialogs {
+    next_id: u64,
+    open: Vec<(ShownDialog, oneshot::Sender<DialogAnswer>)>,
+}
+
+/// A dialog on the headless screen, waiting for a test to answer it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShownDialog {
+    /// What [`HeadlessBackend::answer_dialog`] takes.
+    pub id: u64,
+    /// The window it is modal to.
+    pub parent: Option<String>,
+    pub dialog: Dialog,
 }
 
 /// One open window.
@@ -309,6 +333,66 @@ impl HeadlessBackend {
         Ok(())
     }
 
+    /// The dialogs waiting for an answer, oldest first.
+    pub fn dialogs(&self) -> Vec<ShownDialog> {
+        self.open_dialogs()
+            .open
+            .iter()
+            .map(|(shown, _)| shown.clone())
+            .collect()
+    }
+
+    /// The user answers dialog `id`: chooses files, or a button.
+    ///
+    /// # Errors
+    /// [`HeadlessError::NoDialog`], or [`HeadlessError::BadAnswer`] when the
+    /// dialog cannot give `answer` (a button it does not have, files from a
+    /// message box, several files where one is allowed).
+    pub fn answer_dialog(&self, id: u64, answer: DialogAnswer) -> Result<(), HeadlessError> {
+        let mut dialogs = self.open_dialogs();
+        let index = dialogs
+            .open
+            .iter()
+            .position(|(shown, _)| shown.id == id)
+            .ok_or(HeadlessError::NoDialog(id))?;
+        if !dialogs.open[index].0.dialog.accepts(&answer) {
+            return Err(HeadlessError::BadAnswer { id, answer });
+        }
+        let (_, reply) = dialogs.open.remove(index);
+        // The asker gave up (its app ended): nothing to answer.
+        let _ = reply.send(answer);
+        Ok(())
+    }
+
+    /// The user dismisses dialog `id` (Escape, or its close button).
+    ///
+    /// # Errors
+    /// [`HeadlessError::NoDialog`].
+    pub fn dismiss_dialog(&self, id: u64) -> Result<(), HeadlessError> {
+        let answer = {
+            let dialogs = self.open_dialogs();
+            let (shown, _) = dialogs
+                .open
+                .iter()
+                .find(|(shown, _)| shown.id == id)
+                .ok_or(HeadlessError::NoDialog(id))?;
+            shown.dialog.dismissed()
+        };
+        self.answer_dialog(id, answer)
+    }
+
+    fn open_dialogs(&self) -> MutexGuard<'_, Dialogs> {
+        self.dialogs.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Takes away the dialogs of window `label` (all of them for `None`),
+    /// unanswered.
+    fn drop_dialogs(&self, label: Option<&str>) {
+        self.open_dialogs()
+            .open
+            .retain(|(shown, _)| label.is_some() && shown.parent.as_deref() != label);
+    }
+
     fn focus(pages: &mut BTreeMap<String, Page>, label: &str) {
         for (other, page) in pages.iter_mut() {
             let focused = other == label;
@@ -402,6 +486,7 @@ impl WindowBackend for HeadlessBackend {
 
     fn close(&self, label: &str) {
         let page = self.pages().remove(label);
+        self.drop_dialogs(Some(label));
         match page {
             Some(page) => page.send(label, PageEvent::Closed),
             None => tracing::debug!(window = label, "close of a window that is not open"),
@@ -442,7 +527,26 @@ impl WindowBackend for HeadlessBackend {
         }
     }
 
+    fn dialog(&self, parent: Option<&str>, dialog: Dialog, answer: oneshot::Sender<DialogAnswer>) {
+        // Held across the check so a window closing now either drops the
+        // dialog with it or is not open for it.
+        let pages = self.pages();
+        if parent.is_some_and(|label| !pages.contains_key(label)) {
+            return;
+        }
+        let mut dialogs = self.open_dialogs();
+        let id = dialogs.next_id;
+        dialogs.next_id += 1;
+        let shown = ShownDialog {
+            id,
+            parent: parent.map(str::to_owned),
+            dialog,
+        };
+        dialogs.open.push((shown, answer));
+    }
+
     fn shutdown(&self) {
+        self.drop_dialogs(None);
         let pages = std::mem::take(&mut *self.pages());
         for (label, page) in pages {
             page.send(&label, PageEvent::Closed);

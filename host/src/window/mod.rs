@@ -7,15 +7,21 @@
 //! can query and drive.
 
 pub(crate) mod desktop;
+mod dialog;
 mod headless;
 
 use std::path::PathBuf;
 
 use tokio::sync::mpsc::UnboundedSender;
+use tokio::sync::oneshot;
 
 pub use crate::wire::{DomOp, EventKind, UiEvent};
 pub use desktop::{DesktopBackend, DesktopEventLoop};
-pub use headless::{Frame, HeadlessBackend, HeadlessError};
+pub use dialog::{
+    Dialog, DialogAnswer, FileFilter, MessageBox, MessageKind, OpenDialog, SaveDialog,
+    default_cancel_id,
+};
+pub use headless::{Frame, HeadlessBackend, HeadlessError, ShownDialog};
 
 /// Everything a backend needs to open one window.
 #[derive(Debug, Clone)]
@@ -151,6 +157,13 @@ pub trait WindowBackend: Send + Sync + 'static {
 
     /// The app is ending: close everything and stop the window system.
     fn shutdown(&self);
+
+    /// Shows a native dialog, modal to window `parent` when given, and
+    /// sends the user's answer to `answer`. Dropping `answer` unanswered says
+    /// the dialog went away: `parent` is not open or closed under it, or
+    /// the window system is ending. `dialog` has been
+    /// [checked](Dialog::checked).
+    fn dialog(&self, parent: Option<&str>, dialog: Dialog, answer: oneshot::Sender<DialogAnswer>);
 
     /// Loads a window's page again from its entry; a `Loaded` event follows.
     /// Unknown labels are ignored.

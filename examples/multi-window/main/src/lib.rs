@@ -4,13 +4,13 @@
 //!
 //! A window closing is not asked about unless it is the last one: closing
 //! one of two leaves the note in the other. Closing the last window, or
-//! quitting, with unsaved text is refused, and the window that was asked
-//! shows a question; "Discard" quits, "Save" keeps the text and quits.
+//! quitting, with unsaved text shows a native message box over the window:
+//! "Save" saves and quits, "Don't Save" quits, "Cancel" (or Escape) stays.
 
 use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
-use wasmtron_guest::{HandlerError, Main, Payload, Request, app, ipc, log, windows};
+use wasmtron_guest::{HandlerError, Main, Payload, Request, app, dialogs, ipc, log, windows};
 
 /// What every window shows.
 #[derive(Serialize)]
@@ -56,11 +56,33 @@ impl Notes {
         }
     }
 
-    /// Asks `label` what to do with the unsaved text.
-    fn ask(&self, label: &str) {
-        if let Err(err) = windows::push(label, "confirm-quit", &()) {
-            log::warn(&format!("cannot ask window {label}: {}", err.message));
+    /// Asks the user, in a message box over `window` (free-standing for
+    /// `None`), what to do with the unsaved text; returns whether to leave.
+    fn may_leave(&mut self, window: Option<&str>) -> bool {
+        if !self.unsaved || self.leaving {
+            return true;
         }
+        let asked = dialogs::message_box(
+            window,
+            &dialogs::MessageOptions {
+                kind: dialogs::MessageKind::Warning,
+                title: Some("Unsaved note".into()),
+                message: "The note has unsaved changes.".into(),
+                detail: Some("Save it before quitting?".into()),
+                buttons: vec!["Save".into(), "Don't Save".into(), "Cancel".into()],
+                default_id: Some(0),
+                cancel_id: Some(2),
+            },
+        );
+        match asked {
+            Ok(0) => self.save(),
+            Ok(1) => {}
+            Ok(_) => return false,
+            // The window went away under the question: nothing is kept.
+            Err(err) => log::warn(&format!("the question about the note went away: {err:?}")),
+        }
+        self.leaving = true;
+        true
     }
 
     /// Saves the note (a real app would write a file, with a folder grant).
@@ -68,12 +90,6 @@ impl Notes {
         self.unsaved = false;
         log::info(&format!("saved {} characters", self.text.chars().count()));
         self.relay();
-    }
-
-    /// Quits after the user's answer.
-    fn leave(&mut self) {
-        self.leaving = true;
-        app::quit(0);
     }
 }
 
@@ -100,7 +116,7 @@ fn file_menu() -> [windows::Submenu; 1] {
 
 impl Main for Notes {
     fn on_ready(&mut self) {
-        for channel in ["edit", "save", "discard"] {
+        for channel in ["edit", "save"] {
             ipc::handle(channel);
         }
     }
@@ -120,14 +136,6 @@ impl Main for Notes {
             }
             "save" => {
                 self.save();
-                let quitting: bool = request.decode().unwrap_or(false);
-                if quitting {
-                    self.leave();
-                }
-                Request::reply(&())
-            }
-            "discard" => {
-                self.leave();
                 Request::reply(&())
             }
             other => Err(HandlerError::new(
@@ -159,12 +167,8 @@ impl Main for Notes {
     }
 
     fn on_window_close(&mut self, label: &str) -> bool {
-        let last = self.open.len() <= 1;
-        if last && self.unsaved && !self.leaving {
-            self.ask(label);
-            return false;
-        }
-        true
+        // Only the last window takes the note with it.
+        self.open.len() > 1 || self.may_leave(Some(label))
     }
 
     fn on_window_closed(&mut self, label: &str) {
@@ -185,14 +189,8 @@ impl Main for Notes {
     }
 
     fn on_before_quit(&mut self) -> bool {
-        if self.unsaved
-            && !self.leaving
-            && let Some(label) = self.open.iter().next()
-        {
-            self.ask(label);
-            return false;
-        }
-        true
+        let window = self.open.iter().next().cloned();
+        self.may_leave(window.as_deref())
     }
 }
 

@@ -1,7 +1,7 @@
 //! A window of the multi-window example: sends each edit of the note to
-//! main, shows the note as main relays it (edits from the other window
-//! included), and asks the user what to do when main says the app is
-//! quitting with unsaved text.
+//! main and shows the note as main relays it (edits from the other window
+//! included). The question before quitting with unsaved text is main's, in
+//! a native message box.
 
 use serde::{Deserialize, Serialize};
 use wasmtron_guest::{EventKind, Push, Renderer, UiEvent, bridge, dom, log};
@@ -28,9 +28,9 @@ fn show(selector: &str, text: &str) {
     }
 }
 
-fn ask_main(channel: &str, quitting: bool) {
-    if let Err(err) = bridge::invoke::<_, ()>(channel, &quitting) {
-        show("#status", &format!("{channel} failed: {}", err.message));
+fn save() {
+    if let Err(err) = bridge::invoke::<_, ()>("save", &()) {
+        show("#status", &format!("save failed: {}", err.message));
     }
 }
 
@@ -53,9 +53,6 @@ impl NoteWindow {
             "#windows",
             &format!("Open windows: {}", state.windows.join(", ")),
         );
-        if !state.unsaved {
-            let _ = dom::add_class("#confirm", "hidden");
-        }
     }
 }
 
@@ -72,12 +69,7 @@ impl Renderer for NoteWindow {
                     show("#status", &format!("edit failed: {}", err.message));
                 }
             }
-            (EventKind::Click, "save") => ask_main("save", false),
-            (EventKind::Click, "save-quit") => ask_main("save", true),
-            (EventKind::Click, "discard") => ask_main("discard", true),
-            (EventKind::Click, "cancel") => {
-                let _ = dom::add_class("#confirm", "hidden");
-            }
+            (EventKind::Click, "save") => save(),
             _ => {}
         }
     }
@@ -92,9 +84,6 @@ impl Renderer for NoteWindow {
                 if let Ok(text) = push.decode::<String>() {
                     show("#launch", &text);
                 }
-            }
-            "confirm-quit" => {
-                let _ = dom::remove_class("#confirm", "hidden");
             }
             _ => {}
         }

@@ -6,7 +6,7 @@
 use super::{Shell, WindowControlError, lock};
 use crate::component::MainCall;
 use crate::manifest::WindowManifest;
-use crate::window::{WindowChange, WindowSpec};
+use crate::window::{Dialog, DialogAnswer, WindowChange, WindowSpec};
 
 /// Sizes a window may have, in logical pixels (as the manifest's).
 const SIZES: std::ops::RangeInclusive<u32> = 100..=16384;
@@ -25,6 +25,15 @@ pub(crate) struct WindowOptions {
     /// Developer tools for the page: the host sets it in dev mode; main
     /// cannot ask for it.
     pub devtools: bool,
+}
+
+/// Why a dialog was not shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum DialogRefused {
+    /// The window to attach it to is not open.
+    NotOpen(String),
+    /// An option is out of range; the text says which.
+    BadOptions(String),
 }
 
 /// What the host knows of an open window's frame, kept from what main
@@ -258,6 +267,30 @@ impl Shell {
         }
         self.backend.update(label, change);
         Ok(())
+    }
+
+    /// Shows a native dialog for main, modal to window `parent` when given.
+    /// The receiver yields the answer, or fails when the dialog went away
+    /// unanswered (its window closed, the app is ending).
+    pub(crate) fn show_dialog(
+        &self,
+        parent: Option<&str>,
+        dialog: Dialog,
+    ) -> Result<tokio::sync::oneshot::Receiver<DialogAnswer>, DialogRefused> {
+        let dialog = dialog.checked().map_err(DialogRefused::BadOptions)?;
+        if let Some(label) = parent
+            && !lock(&self.windows).contains_key(label)
+        {
+            return Err(DialogRefused::NotOpen(label.to_owned()));
+        }
+        let (answer, receiver) = tokio::sync::oneshot::channel();
+        if self.ending() {
+            // Dropping `answer`: the receiver reports the dialog gone.
+            return Ok(receiver);
+        }
+        tracing::debug!(window = parent, ?dialog, "showing a dialog");
+        self.backend.dialog(parent, dialog, answer);
+        Ok(receiver)
     }
 
     /// What the host knows of open window `label`.

@@ -212,6 +212,11 @@ impl NativeWindow {
         ids.get(index.parse::<usize>().ok()?).cloned()
     }
 
+    /// The GTK window, for dialogs modal to it.
+    pub(super) fn gtk_window(&self) -> &gtk::ApplicationWindow {
+        self.window.gtk_window()
+    }
+
     pub(super) fn id(&self) -> WindowId {
         self.window.id()
     }

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 use wasmtron_guest::{
     HandlerError, IpcError, Main, MessagePort, Payload, PortId, PortMessage, ProcessGone, Request,
-    Sender, TimerId, UtilityMessage, UtilityProcess, app, decode, encode, ipc, log, ports,
+    Sender, TimerId, UtilityMessage, UtilityProcess, app, decode, dialogs, encode, ipc, log, ports,
     processes, timers, utilities, windows,
 };
 
@@ -324,6 +324,7 @@ impl Main for TestMain {
             "keep-open",
             "window-events",
             "set-menu",
+            "dialog",
             "app-exit",
             "lifecycle",
             "prevent-quit",
@@ -448,6 +449,70 @@ impl Main for TestMain {
                     entries,
                 }];
                 Request::reply(&format!("{:?}", windows::set_menu(&label, &menu)))
+            }
+            "dialog" => {
+                // `what|window|arg`, window `-` for none: `open|w|many` or
+                // `open|w|one`, `save|w|default path`, `box|w|B1,B2,...`,
+                // `bad-box|w|`, `bad-open|w|`.
+                let [what, window, arg] = fields(&request)?;
+                let window = (window != "-").then_some(window.as_str());
+                let text = dialogs::filter("Text", &["txt", "md"]);
+                let asked = match what.as_str() {
+                    "open" => format!(
+                        "{:?}",
+                        dialogs::open_file(
+                            window,
+                            &dialogs::OpenOptions {
+                                title: Some("Pick a note".into()),
+                                default_path: Some("/tmp".into()),
+                                filters: vec![text],
+                                multiple: arg == "many",
+                                ..Default::default()
+                            },
+                        )
+                    ),
+                    "save" => format!(
+                        "{:?}",
+                        dialogs::save_file(
+                            window,
+                            &dialogs::SaveOptions {
+                                default_path: Some(arg),
+                                filters: vec![text],
+                                ..Default::default()
+                            },
+                        )
+                    ),
+                    "box" | "bad-box" => format!(
+                        "{:?}",
+                        dialogs::message_box(
+                            window,
+                            &dialogs::MessageOptions {
+                                kind: dialogs::MessageKind::Question,
+                                title: Some("Unsaved".into()),
+                                message: "Save the note?".into(),
+                                detail: Some("It changed since it was saved.".into()),
+                                buttons: arg
+                                    .split(',')
+                                    .filter(|b| !b.is_empty())
+                                    .map(str::to_owned)
+                                    .collect(),
+                                cancel_id: (what == "bad-box").then_some(7),
+                                ..Default::default()
+                            },
+                        )
+                    ),
+                    _ => format!(
+                        "{:?}",
+                        dialogs::open_file(
+                            window,
+                            &dialogs::OpenOptions {
+                                default_path: Some("relative/folder".into()),
+                                ..Default::default()
+                            },
+                        )
+                    ),
+                };
+                Request::reply(&asked)
             }
             "keep-open" => {
                 let [label, keep] = fields(&request)?;

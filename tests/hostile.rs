@@ -40,6 +40,11 @@ precise-clocks = true
 name = "stubborn"
 component = "dist/utility.wasm"
 limits = {{ cpu-ms-per-call = 86400000 }}
+
+[[utility]]
+name = "backlogged"
+component = "dist/utility.wasm"
+limits = {{ max-queued-messages = 50, invoke-timeout-ms = 300 }}
 "#,
         manifest_with_windows(&[("a", &channels)])
     );
@@ -191,6 +196,90 @@ fn a_port_flood_past_the_rate_is_refused_and_every_accepted_message_arrives() {
         act(&app, "flood-heard", "") == heard
     });
     assert_healthy(&app, "port flood");
+}
+
+/// Has utility `backlogged` flood (`flood-unread` or `flood-held`) and
+/// returns how many posts went before the first refusal, and the refusal.
+fn backlogged_flood(app: &Running, flood: &str) -> (u32, String) {
+    assert_eq!(
+        app.invoke("a", "utility-post", &format!("backlogged|{flood}:200000")),
+        "ok:posted"
+    );
+    let mut result = String::new();
+    // The flood is a message, not an invoke: it may end in a wait as long
+    // as an invoke may take (300 ms for this utility).
+    eventually("the flood to end", || {
+        result = app.invoke("a", "utility-invoke", "backlogged|unread-result|");
+        result.starts_with("ok:ok:ok=")
+    });
+    let counts = &result["ok:ok:ok=".len()..];
+    let (ok, refused) = counts.split_once(" refused=").expect("ok=N refused=...");
+    (ok.parse().expect("a count"), refused.to_owned())
+}
+
+#[test]
+fn posts_to_its_own_unread_port_past_the_queue_are_refused_and_none_is_lost() {
+    let app = start();
+    assert_eq!(app.invoke("a", "fork", "backlogged"), "ok:backlogged");
+    let backlogged = |act: &str, arg: &str| {
+        app.invoke("a", "utility-invoke", &format!("backlogged|{act}|{arg}"))
+    };
+    // Both ends of the channel are the utility's, and it never starts the
+    // one it posts to: it is its own reader and cannot catch up while it
+    // posts, so the 51st post is refused at once.
+    let (ok, refused) = backlogged_flood(&app, "flood-unread");
+    assert_eq!(ok, 50, "{refused}");
+    assert!(
+        refused.starts_with("limit-exceeded: ")
+            && refused.contains("50 messages wait unread")
+            && refused.contains("max-queued-messages 50"),
+        "{refused}"
+    );
+    // Once read, every accepted message arrives, in order, and posting
+    // goes on.
+    assert_eq!(backlogged("read-unread", ""), "ok:ok:started");
+    let heard = format!("ok:ok:received={ok} out-of-order=0");
+    eventually("every accepted message to arrive", || {
+        backlogged("unread-heard", "") == heard
+    });
+    assert_eq!(
+        backlogged("flood-unread", "10"),
+        format!("ok:ok:ok={} refused=none", ok + 10)
+    );
+    assert_healthy(&app, "backlog");
+}
+
+#[test]
+fn posts_to_a_window_that_does_not_read_are_held_back_then_refused_and_none_is_lost() {
+    let app = start();
+    assert_eq!(app.invoke("a", "fork", "backlogged"), "ok:backlogged");
+    // Main gives the utility one end of a channel and window `q` the other,
+    // which `q` does not start: their workers talk over a socket of their
+    // own, and what may wait at `q` fills (its 20 messages, 20 read from
+    // the socket, then the socket). The utility's own queue of 50 fills
+    // next, and its next post waits for room as long as an invoke may
+    // (300 ms), then is refused. Nothing is dropped on the way.
+    assert_eq!(
+        app.invoke("a", "connect-utility", "backlogged|q"),
+        "ok:connected"
+    );
+    app.wait_until("q", "#port-log", |log| log.contains("got-port"));
+    let (ok, refused) = backlogged_flood(&app, "flood-held");
+    assert!(ok >= 50, "{ok} posts went: {refused}");
+    assert!(
+        refused.starts_with("limit-exceeded: ")
+            && refused.contains("whose holder has not read them for 300 ms")
+            && refused.contains("max-queued-messages 50"),
+        "{refused}"
+    );
+    // `q` starts reading: every accepted message arrives, in order.
+    app.click("q", "#port-start");
+    let last = format!("msg:f{}", ok - 1);
+    let log = app.wait_until("q", "#port-log", |log| log.split(',').any(|e| e == last));
+    let got: Vec<&str> = log.split(',').filter(|e| e.starts_with("msg:f")).collect();
+    let expected: Vec<String> = (0..ok).map(|i| format!("msg:f{i}")).collect();
+    assert_eq!(got, expected);
+    assert_healthy(&app, "held back");
 }
 
 #[test]

@@ -923,6 +923,18 @@ impl<M: Waiting> HeldPorts<M> {
         self.pending.contains(&port) || self.handles.values().any(|p| p.id == port)
     }
 
+    /// Whether the component started `port`.
+    pub(crate) fn is_started(&self, port: PortId) -> bool {
+        self.started.contains(&port)
+    }
+
+    /// How many messages wait for `port` to be started.
+    pub(crate) fn parked(&self, port: PortId) -> usize {
+        self.parked
+            .get(&port)
+            .map_or(0, std::collections::VecDeque::len)
+    }
+
     /// Whether the port (or its peer) is known to be closed.
     pub(crate) fn is_closed(&self, port: PortId) -> bool {
         self.closed.contains(&port)
@@ -989,11 +1001,90 @@ pub(crate) struct PortHub {
     /// Link ends of ports main holds: main runs in the host, so the host
     /// reads and writes them for it.
     main_links: Mutex<HashMap<PortId, link::LinkEnd<Delivery>>>,
-    /// Each main link's pump task, woken by port id: only it delivers what
-    /// the link brings, so deliveries keep their order.
-    main_wakes: Mutex<HashMap<PortId, tokio::sync::mpsc::UnboundedSender<PortId>>>,
+    /// Each main link's pump task, woken by port id, and what waits for
+    /// main on each port.
+    main_pumps: Arc<MainPumps>,
     /// The largest message main takes.
     main_max: usize,
+}
+
+/// Main's link pumps: only a port's pump delivers what its link brings, so
+/// deliveries keep their order; and it stops while `limit` messages on the
+/// port wait in main's mailbox (or for main to start the port), so that a
+/// peer posting faster than main reads is held back at its own end.
+#[derive(Debug)]
+pub(crate) struct MainPumps {
+    state: Mutex<PumpState>,
+    limit: usize,
+}
+
+#[derive(Debug, Default)]
+struct PumpState {
+    wakes: HashMap<PortId, tokio::sync::mpsc::UnboundedSender<PortId>>,
+    /// Messages on each port handed to main and not handled yet.
+    waiting: HashMap<PortId, usize>,
+    /// Pumps stopped at the limit.
+    stopped: std::collections::HashSet<PortId>,
+}
+
+impl MainPumps {
+    fn state(&self) -> std::sync::MutexGuard<'_, PumpState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Counts a message for main on `port` until the ticket is dropped.
+    pub(crate) fn ticket(self: &Arc<Self>, port: PortId) -> MainTicket {
+        *self.state().waiting.entry(port).or_default() += 1;
+        MainTicket {
+            pumps: Arc::clone(self),
+            port,
+        }
+    }
+
+    /// Whether the pump of `port` may deliver one more; if not, it stops
+    /// until main has handled some.
+    fn may_deliver(&self, port: PortId) -> bool {
+        let mut state = self.state();
+        if state.waiting.get(&port).copied().unwrap_or(0) < self.limit {
+            return true;
+        }
+        state.stopped.insert(port);
+        false
+    }
+
+    fn handled(&self, port: PortId) {
+        let mut state = self.state();
+        let left = match state.waiting.get_mut(&port) {
+            Some(count) => {
+                *count -= 1;
+                *count
+            }
+            None => return,
+        };
+        if left == 0 {
+            state.waiting.remove(&port);
+        }
+        if left < self.limit
+            && state.stopped.remove(&port)
+            && let Some(wake) = state.wakes.get(&port)
+        {
+            let _ = wake.send(port);
+        }
+    }
+}
+
+/// A message on `port` in main's mailbox or waiting for main to start the
+/// port; dropping it (handled, sent back, discarded) makes room.
+#[derive(Debug)]
+pub(crate) struct MainTicket {
+    pumps: Arc<MainPumps>,
+    port: PortId,
+}
+
+impl Drop for MainTicket {
+    fn drop(&mut self) {
+        self.pumps.handled(self.port);
+    }
 }
 
 impl std::fmt::Debug for PortHub {
@@ -1005,14 +1096,35 @@ impl std::fmt::Debug for PortHub {
 }
 
 impl PortHub {
-    pub(crate) fn new(deliver: Box<dyn Fn(PortEvent) + Send + Sync>, main_max: usize) -> Self {
+    /// `main_max` is the largest message main takes, `main_queue` how many
+    /// may wait for it on one port.
+    pub(crate) fn new(
+        deliver: Box<dyn Fn(PortEvent) + Send + Sync>,
+        main_max: usize,
+        main_queue: usize,
+    ) -> Self {
         PortHub {
             table: PortTable::default(),
             deliver,
             main_links: Mutex::default(),
-            main_wakes: Mutex::default(),
+            main_pumps: Arc::new(MainPumps {
+                state: Mutex::default(),
+                limit: main_queue.max(1),
+            }),
             main_max,
         }
+    }
+
+    /// Counts a message for main on `port` while it waits (see
+    /// [`MainPumps`]).
+    pub(crate) fn main_ticket(&self, port: PortId) -> MainTicket {
+        self.main_pumps.ticket(port)
+    }
+
+    /// The backlog of main's link end of `port`, if it has one: a post
+    /// waits on it for room.
+    pub(crate) fn main_room(&self, port: PortId) -> Option<link::Room> {
+        self.main_links().get(&port).map(link::LinkEnd::room)
     }
 
     fn main_links(&self) -> std::sync::MutexGuard<'_, HashMap<PortId, link::LinkEnd<Delivery>>> {
@@ -1021,20 +1133,16 @@ impl PortHub {
 
     /// Forgets main's link of `port`, if any, and stops its pump.
     fn drop_main_link(&self, port: PortId) -> Option<link::LinkEnd<Delivery>> {
-        self.main_wakes
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(&port);
+        {
+            let mut pumps = self.main_pumps.state();
+            pumps.wakes.remove(&port);
+            pumps.stopped.remove(&port);
+        }
         self.main_links().remove(&port)
     }
 
     fn wake_main_pump(&self, port: PortId) {
-        if let Some(wake) = self
-            .main_wakes
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(&port)
-        {
+        if let Some(wake) = self.main_pumps.state().wakes.get(&port) {
             let _ = wake.send(port);
         }
     }
@@ -1048,13 +1156,11 @@ impl PortHub {
         state: link::LinkState,
     ) {
         let (wake, mut woken) = tokio::sync::mpsc::unbounded_channel();
-        match link::LinkEnd::start(port, fd, state, self.main_max, wake.clone()) {
+        let backlog = link::Backlog::for_limits(self.main_pumps.limit, self.main_max);
+        match link::LinkEnd::start(port, fd, state, self.main_max, backlog, wake.clone()) {
             Ok(end) => {
                 self.main_links().insert(port, end);
-                self.main_wakes
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .insert(port, wake);
+                self.main_pumps.state().wakes.insert(port, wake);
             }
             Err(err) => {
                 tracing::warn!(port, "cannot use a port's link for main: {err}");
@@ -1078,6 +1184,11 @@ impl PortHub {
     /// order allows; false once the link is gone.
     fn pump_main(&self, port: PortId) -> bool {
         loop {
+            if !self.main_pumps.may_deliver(port) {
+                // Main is behind on this port: the rest waits in the link
+                // (bounded there) until it catches up.
+                return true;
+            }
             let next = match self.main_links().get_mut(&port) {
                 Some(end) => end.next(),
                 None => return false,

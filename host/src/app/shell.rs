@@ -122,10 +122,9 @@ impl Shell {
                         }
                     }),
                     parts.manifest.limits.max_message_bytes,
+                    parts.manifest.limits.max_queued_messages,
                 );
-                if parts.supervisor.separate_processes() {
-                    hub.table.link_workers();
-                }
+                hub.table.link_workers();
                 Arc::new(hub)
             },
             me: me.clone(),
@@ -196,6 +195,8 @@ impl Shell {
                 },
                 Some(MainCall::PortMessage {
                     port: delivery.port,
+                    ticket: (delivery.holder == Holder::Main)
+                        .then(|| self.ports.main_ticket(delivery.port)),
                     data: delivery.data,
                     ports: delivery.ports,
                     marked: delivery.marked,

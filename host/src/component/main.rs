@@ -87,6 +87,8 @@ pub(crate) enum MainCall {
         data: Vec<u8>,
         ports: Vec<PortRef>,
         marked: bool,
+        /// Counts it among what waits for main on `port` until handled.
+        ticket: Option<crate::ports::MainTicket>,
     },
     /// The peer of one of main's ports closed or died.
     PortClosed(u64),
@@ -396,12 +398,19 @@ async fn serve(main: Main, mut store: Store<MainState>, mut mailbox: UnboundedRe
                 outcome
             }
             MainCall::PortMessage {
-                port, data, ports, ..
+                port,
+                data,
+                ports,
+                ticket,
+                ..
             } => {
                 let ports = store.data_mut().adopt_ports(ports);
-                exports
+                let outcome = exports
                     .call_on_port_message(&mut store, port, &data, &ports)
-                    .await
+                    .await;
+                // Handled: the port's pump may bring one more.
+                drop(ticket);
+                outcome
             }
             MainCall::UtilitySpawn {
                 name,

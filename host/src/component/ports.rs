@@ -1,6 +1,8 @@
 //! Main's `ports` imports. Main runs in the host, so its port operations go
 //! straight to the port table and their errors come back at once.
 
+use std::time::Duration;
+
 use wasmtime::component::Resource;
 
 use super::main::{MainCall, MainState};
@@ -50,6 +52,7 @@ impl MainState {
             data,
             ports,
             marked,
+            ..
         } = call
         {
             let ports = ports.into_iter().map(|p| p.id).collect();
@@ -89,6 +92,20 @@ impl wit_ports::HostMessagePort for MainState {
         data: Vec<u8>,
         transfer: Vec<Resource<MessagePort>>,
     ) -> Result<(), wit_ports::PortError> {
+        let room = self
+            .ports
+            .get(port.rep())
+            .and_then(|this| self.shell.ports().main_room(this.id));
+        if let Some(room) = room {
+            // The peer's holder reads slower than main posts: wait for it,
+            // for as long as an invoke may.
+            let patience = Duration::from_millis(self.shell.limits().invoke_timeout_ms);
+            if let Err(why) = room.wait(patience).await {
+                let transfer = self.take_transfer(transfer).await;
+                self.close_all(&transfer);
+                return Err(wit_ports::PortError::LimitExceeded(why));
+            }
+        }
         let transfer = self.take_transfer(transfer).await;
         let Some(this) = self.ports.get(port.rep()) else {
             self.close_all(&transfer);

@@ -8,10 +8,18 @@
 //! host (which must move the ports) and is delivered when the reader gets
 //! to its marker, so the order the sender posted in holds.
 //!
-//! The reader task always drains the socket into the end's inbox, so a
-//! writer is never stuck on a full socket; the holder takes messages out
+//! The reader task drains the socket into the end's inbox, so a writer is
+//! not held up by a holder busy in a call; the holder takes messages out
 //! with [`LinkEnd::next`] only once the end is ready, that is once every
 //! message relayed by the host before the peer went direct has arrived.
+//!
+//! Both directions are bounded ([`Backlog`]). An inbox holding the
+//! holder's `max-queued-messages`, or its byte bound, stops reading until
+//! the holder takes some out: the socket fills, the peer's writer waits,
+//! and frames queue at the peer, whose own bound then makes its next post
+//! wait ([`Room::wait`]). A holder that never reads a port
+//! thus costs the sender a wait and then `limit-exceeded`, and costs no
+//! one unbounded memory.
 
 use std::collections::VecDeque;
 use std::io::{self, IoSlice};
@@ -22,7 +30,7 @@ use std::sync::{Arc, Mutex};
 use serde::{Deserialize, Serialize};
 use tokio::net::UnixStream;
 use tokio::sync::mpsc::UnboundedSender;
-use tokio::sync::oneshot;
+use tokio::sync::{Notify, oneshot};
 use tokio::task::JoinHandle;
 
 use super::PortId;
@@ -45,6 +53,80 @@ const WRITER_STACK: usize = 128 * 1024;
 /// Reads of at most this many bytes while looking for frame boundaries;
 /// a large payload is read straight into its own buffer.
 const CHUNK: usize = 64 * 1024;
+
+/// How much may wait in each direction of one end: messages read and not
+/// taken by the holder, and frames posted and not yet written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Backlog {
+    pub messages: usize,
+    pub bytes: usize,
+}
+
+impl Backlog {
+    /// The bound for a holder with these limits: its `max-queued-messages`,
+    /// and 64 MiB or four of its largest messages, whichever is more.
+    pub(crate) fn for_limits(max_queued_messages: usize, max_message_bytes: usize) -> Self {
+        Backlog {
+            messages: max_queued_messages.max(1),
+            bytes: (64 << 20).max(max_message_bytes.saturating_mul(4)),
+        }
+    }
+
+    fn full(&self, messages: usize, bytes: usize) -> bool {
+        messages >= self.messages || bytes >= self.bytes
+    }
+}
+
+/// The frames one end posted and its writer has not written yet, and the
+/// bound on them. Cheap to clone; a poster waits on it for room.
+#[derive(Debug, Clone)]
+pub(crate) struct Room {
+    port: PortId,
+    queued: Arc<AtomicUsize>,
+    bytes: Arc<AtomicUsize>,
+    backlog: Backlog,
+    /// Signalled after each frame written.
+    written: Arc<Notify>,
+}
+
+impl Room {
+    /// Whether a post may go now: fewer frames and bytes wait to be
+    /// written than the backlog allows.
+    pub(crate) fn has_room(&self) -> bool {
+        !self.backlog.full(
+            self.queued.load(Ordering::Acquire),
+            self.bytes.load(Ordering::Acquire),
+        )
+    }
+
+    /// Waits, at most `patience`, until a post may go.
+    ///
+    /// # Errors
+    /// A sentence for `limit-exceeded` when the peer took nothing in time.
+    pub(crate) async fn wait(&self, patience: std::time::Duration) -> Result<(), String> {
+        let deadline = tokio::time::Instant::now() + patience;
+        loop {
+            // Made before the check, so a frame written in between still
+            // ends this wait (the permit is kept).
+            let written = self.written.notified();
+            if self.has_room() {
+                return Ok(());
+            }
+            if tokio::time::timeout_at(deadline, written).await.is_err() && !self.has_room() {
+                return Err(format!(
+                    "{} messages ({} bytes) wait to be written to port {}, whose holder has not \
+                     read them for {} ms (max-queued-messages {}, {} bytes)",
+                    self.queued.load(Ordering::Acquire),
+                    self.bytes.load(Ordering::Acquire),
+                    self.port,
+                    patience.as_millis(),
+                    self.backlog.messages,
+                    self.backlog.bytes,
+                ));
+            }
+        }
+    }
+}
 
 /// What a link brought in and was not delivered yet.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -91,6 +173,10 @@ pub enum LinkError {
 #[derive(Debug, Default)]
 struct Inbox {
     items: VecDeque<LinkItem>,
+    /// Payload bytes in `items`.
+    bytes: usize,
+    /// The reader waits for the holder to take something out.
+    paused: bool,
     /// The header of the frame being read, as far as it came.
     head: Vec<u8>,
     /// Its payload so far, in a buffer of the payload's size.
@@ -151,6 +237,7 @@ impl Inbox {
         }
         self.head.clear();
         let body = std::mem::take(&mut self.body);
+        self.bytes += body.len();
         self.items.push_back(if kind == MARKER {
             LinkItem::Marker
         } else {
@@ -224,7 +311,10 @@ pub(crate) struct LinkEnd<M> {
     reader: JoinHandle<()>,
     writer: std::sync::mpsc::Sender<Write>,
     /// Frames handed to the writer thread and not yet written.
-    queued: Arc<AtomicUsize>,
+    room: Room,
+    backlog: Backlog,
+    /// Signalled when the holder takes a message out of the inbox.
+    room_in: Arc<Notify>,
     /// The writer stops waiting for room and drops what is left.
     abandoned: Arc<AtomicBool>,
     /// Every message relayed before the peer went direct has arrived.
@@ -247,7 +337,8 @@ impl<M> std::fmt::Debug for LinkEnd<M> {
 impl<M> LinkEnd<M> {
     /// Starts using a socket end for `port`, with what an earlier holder
     /// left undelivered. `wake` hears the port's id whenever something
-    /// arrives; `max` is the largest message this holder takes.
+    /// arrives; `max` is the largest message this holder takes, `backlog`
+    /// what may wait in each direction.
     ///
     /// # Errors
     /// When the descriptor is not a usable socket.
@@ -256,13 +347,23 @@ impl<M> LinkEnd<M> {
         fd: OwnedFd,
         state: LinkState,
         max: usize,
+        backlog: Backlog,
         wake: UnboundedSender<PortId>,
     ) -> io::Result<Self> {
         let std = std::os::unix::net::UnixStream::from(fd);
         std.set_nonblocking(true)?;
         let stream = Arc::new(UnixStream::from_std(std)?);
+        let bytes = state
+            .items
+            .iter()
+            .map(|item| match item {
+                LinkItem::Data(data) => data.len(),
+                LinkItem::Marker => 0,
+            })
+            .sum();
         let mut inbox = Inbox {
             items: state.items.into(),
+            bytes,
             ..Inbox::default()
         };
         inbox.feed(&state.partial, max);
@@ -272,21 +373,38 @@ impl<M> LinkEnd<M> {
         // after, and a slow reader holds up no one else.
         let socket = stream.as_fd().try_clone_to_owned()?;
         let (writer, writes) = std::sync::mpsc::channel();
-        let queued = Arc::new(AtomicUsize::new(0));
         let abandoned = Arc::new(AtomicBool::new(false));
-        let (unqueued, give_up) = (queued.clone(), abandoned.clone());
+        let room_in = Arc::new(Notify::new());
+        let room = Room {
+            port,
+            queued: Arc::new(AtomicUsize::new(0)),
+            bytes: Arc::new(AtomicUsize::new(0)),
+            backlog,
+            written: Arc::new(Notify::new()),
+        };
+        let written = room.clone();
+        let give_up = abandoned.clone();
         std::thread::Builder::new()
             .name(format!("wasmtron-link-{port}"))
             .stack_size(WRITER_STACK)
-            .spawn(move || write(&socket, &writes, &unqueued, &give_up))?;
-        let reader = tokio::spawn(read(port, stream.clone(), inbox.clone(), max, wake));
+            .spawn(move || write(&socket, &writes, &written, &give_up))?;
+        let reading = Reading {
+            port,
+            max,
+            backlog,
+            room: room_in.clone(),
+            wake,
+        };
+        let reader = tokio::spawn(read(reading, stream.clone(), inbox.clone()));
         Ok(LinkEnd {
             port,
             stream,
             inbox,
             reader,
             writer,
-            queued,
+            room,
+            backlog,
+            room_in,
             abandoned,
             ready: false,
             relayed: VecDeque::new(),
@@ -294,9 +412,15 @@ impl<M> LinkEnd<M> {
         })
     }
 
-    /// Sends a message straight to the peer.
+    /// Sends a message straight to the peer. Wait for
+    /// [`room`](Self::room) first: this queues whatever the backlog.
     pub(crate) fn send(&self, payload: Vec<u8>) {
         self.queue(header(DATA, payload.len()), payload);
+    }
+
+    /// What is waiting to be written, to wait for room before a post.
+    pub(crate) fn room(&self) -> Room {
+        self.room.clone()
     }
 
     /// Marks where a message sent through the host goes.
@@ -311,7 +435,7 @@ impl<M> LinkEnd<M> {
         let mut sent = 0;
         // A large payload goes to the writer thread whole, so that the
         // component goes on while it is written.
-        if payload.len() <= INLINE_WRITE && self.queued.load(Ordering::Acquire) == 0 {
+        if payload.len() <= INLINE_WRITE && self.room.queued.load(Ordering::Acquire) == 0 {
             match write_some(self.stream.as_fd(), &header, &payload, 0) {
                 Ok(Some(all)) if all == header.len() + payload.len() => return,
                 Ok(Some(some)) => sent = some,
@@ -320,7 +444,8 @@ impl<M> LinkEnd<M> {
                 Err(_) => return,
             }
         }
-        self.queued.fetch_add(1, Ordering::AcqRel);
+        self.room.queued.fetch_add(1, Ordering::AcqRel);
+        self.room.bytes.fetch_add(payload.len(), Ordering::AcqRel);
         let _ = self.writer.send(Write::Frame {
             header,
             payload,
@@ -339,9 +464,12 @@ impl<M> LinkEnd<M> {
             return None;
         }
         let mut inbox = self.inbox.lock().unwrap_or_else(|p| p.into_inner());
-        match inbox.items.front() {
+        let next = match inbox.items.front() {
             Some(LinkItem::Data(_)) => match inbox.items.pop_front() {
-                Some(LinkItem::Data(data)) => Some(Next::Data(data.into_vec())),
+                Some(LinkItem::Data(data)) => {
+                    inbox.bytes -= data.len();
+                    Some(Next::Data(data.into_vec()))
+                }
                 _ => None,
             },
             Some(LinkItem::Marker) => {
@@ -355,7 +483,23 @@ impl<M> LinkEnd<M> {
                 Some(Next::Ended(None))
             }
             None => None,
+        };
+        if inbox.paused && !self.backlog.full(inbox.items.len(), inbox.bytes) {
+            inbox.paused = false;
+            self.room_in.notify_one();
         }
+        next
+    }
+
+    /// Whether a relayed message waiting here for its marker carries
+    /// `port`.
+    pub(crate) fn carries_waiting(&self, port: PortId) -> bool
+    where
+        M: super::Waiting,
+    {
+        self.relayed
+            .iter()
+            .any(|message| message.carries().contains(&port))
     }
 
     /// Gives the end up so that its port can move: what was queued to send
@@ -366,7 +510,7 @@ impl<M> LinkEnd<M> {
     /// # Errors
     /// When the descriptor cannot be duplicated.
     pub(crate) async fn hand_over(self) -> io::Result<(OwnedFd, LinkState, VecDeque<M>)> {
-        if self.queued.load(Ordering::Acquire) > 0 {
+        if self.room.queued.load(Ordering::Acquire) > 0 {
             let (done, finished) = oneshot::channel();
             if self.writer.send(Write::Finish(done)).is_ok() {
                 // A peer that does not read would hold the mover up for
@@ -392,7 +536,7 @@ impl<M> LinkEnd<M> {
     /// When something is still queued, or the descriptor cannot be
     /// duplicated.
     pub(crate) fn hand_over_idle(mut self) -> io::Result<(OwnedFd, LinkState, VecDeque<M>)> {
-        if self.queued.load(Ordering::Acquire) > 0 {
+        if self.room.queued.load(Ordering::Acquire) > 0 {
             return Err(io::Error::other("the link still has messages to write"));
         }
         let fd = self.stream.as_fd().try_clone_to_owned()?;
@@ -401,6 +545,7 @@ impl<M> LinkEnd<M> {
             // The reader may be past its last await on another thread: it
             // checks this under the lock before it reads again.
             inbox.stopped = true;
+            inbox.bytes = 0;
             LinkState {
                 items: inbox.items.drain(..).collect(),
                 partial: inbox.partial(),
@@ -472,14 +617,35 @@ fn header(kind: u8, size: usize) -> [u8; HEADER] {
     [kind, size[0], size[1], size[2], size[3]]
 }
 
-async fn read(
+/// What the reader task of one end needs besides the socket and inbox.
+struct Reading {
     port: PortId,
-    stream: Arc<UnixStream>,
-    inbox: Arc<Mutex<Inbox>>,
     max: usize,
+    backlog: Backlog,
+    room: Arc<Notify>,
     wake: UnboundedSender<PortId>,
-) {
+}
+
+async fn read(reading: Reading, stream: Arc<UnixStream>, inbox: Arc<Mutex<Inbox>>) {
+    let Reading {
+        port,
+        max,
+        backlog,
+        room,
+        wake,
+    } = reading;
     loop {
+        let full = {
+            let mut inbox = inbox.lock().unwrap_or_else(|p| p.into_inner());
+            inbox.paused = backlog.full(inbox.items.len(), inbox.bytes);
+            inbox.paused
+        };
+        if full {
+            // The holder has not taken what came: leave the rest in the
+            // socket until it does (`next` signals).
+            room.notified().await;
+            continue;
+        }
         if let Err(err) = stream.readable().await {
             let mut inbox = inbox.lock().unwrap_or_else(|p| p.into_inner());
             inbox.error = Some(LinkError::Io(err.to_string()));
@@ -519,7 +685,7 @@ async fn read(
 fn write(
     socket: &OwnedFd,
     writes: &std::sync::mpsc::Receiver<Write>,
-    queued: &AtomicUsize,
+    written: &Room,
     abandoned: &AtomicBool,
 ) {
     let mut broken = false;
@@ -533,7 +699,9 @@ fn write(
                 if !broken {
                     broken = write_frame(socket, &header, &payload, sent, abandoned).is_err();
                 }
-                queued.fetch_sub(1, Ordering::AcqRel);
+                written.bytes.fetch_sub(payload.len(), Ordering::AcqRel);
+                written.queued.fetch_sub(1, Ordering::AcqRel);
+                written.written.notify_one();
             }
             Write::Finish(done) => {
                 let _ = done.send(());
@@ -612,6 +780,11 @@ mod tests {
 
     use super::*;
 
+    const WIDE: Backlog = Backlog {
+        messages: 10_000,
+        bytes: 64 << 20,
+    };
+
     fn runtime() -> tokio::runtime::Runtime {
         tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -635,10 +808,10 @@ mod tests {
             let (wake_a, _wa) = unbounded_channel();
             let (wake_b, mut wb) = unbounded_channel();
             let sender: LinkEnd<&str> =
-                LinkEnd::start(1, a.into(), LinkState::default(), 1 << 20, wake_a)
+                LinkEnd::start(1, a.into(), LinkState::default(), 1 << 20, WIDE, wake_a)
                     .expect("starts");
             let mut receiver: LinkEnd<&str> =
-                LinkEnd::start(2, b.into(), LinkState::default(), 1 << 20, wake_b)
+                LinkEnd::start(2, b.into(), LinkState::default(), 1 << 20, WIDE, wake_b)
                     .expect("starts");
             sender.send(b"one".to_vec());
             sender.send_marker();
@@ -668,12 +841,24 @@ mod tests {
         runtime().block_on(async {
             let (a, b) = std::os::unix::net::UnixStream::pair().expect("a pair");
             let (wake, mut woken) = unbounded_channel();
-            let peer: LinkEnd<()> =
-                LinkEnd::start(1, a.into(), LinkState::default(), 1 << 20, wake.clone())
-                    .expect("starts");
-            let first: LinkEnd<()> =
-                LinkEnd::start(2, b.into(), LinkState::default(), 1 << 20, wake.clone())
-                    .expect("starts");
+            let peer: LinkEnd<()> = LinkEnd::start(
+                1,
+                a.into(),
+                LinkState::default(),
+                1 << 20,
+                WIDE,
+                wake.clone(),
+            )
+            .expect("starts");
+            let first: LinkEnd<()> = LinkEnd::start(
+                2,
+                b.into(),
+                LinkState::default(),
+                1 << 20,
+                WIDE,
+                wake.clone(),
+            )
+            .expect("starts");
             peer.send(b"early".to_vec());
             first.send(b"from the first holder".to_vec());
             woken.recv().await.expect("woken");
@@ -685,7 +870,7 @@ mod tests {
             );
             peer.send(b"late".to_vec());
             let mut second: LinkEnd<()> =
-                LinkEnd::start(2, fd, state, 1 << 20, wake).expect("starts");
+                LinkEnd::start(2, fd, state, 1 << 20, WIDE, wake).expect("starts");
             second.ready = true;
             let mut got = Vec::new();
             while got.len() < 2 {
@@ -698,6 +883,51 @@ mod tests {
                 }
             }
             assert_eq!(got, vec![b"early".to_vec(), b"late".to_vec()]);
+        });
+    }
+
+    #[test]
+    fn a_holder_that_does_not_read_holds_its_peers_posts_back() {
+        runtime().block_on(async {
+            let (a, b) = std::os::unix::net::UnixStream::pair().expect("a pair");
+            let (wake_a, _wa) = unbounded_channel();
+            let (wake_b, mut wb) = unbounded_channel();
+            let narrow = Backlog {
+                messages: 4,
+                bytes: 64 << 20,
+            };
+            let sender: LinkEnd<()> =
+                LinkEnd::start(1, a.into(), LinkState::default(), 1 << 20, narrow, wake_a)
+                    .expect("starts");
+            let mut receiver: LinkEnd<()> =
+                LinkEnd::start(2, b.into(), LinkState::default(), 1 << 20, narrow, wake_b)
+                    .expect("starts");
+            receiver.ready = true;
+            // 64 KiB each: a few fill the socket, four the inbox, four the
+            // sender's queue.
+            let patience = std::time::Duration::from_millis(200);
+            let mut posted = 0;
+            let refused = loop {
+                if let Err(refused) = sender.room().wait(patience).await {
+                    break refused;
+                }
+                sender.send(vec![posted as u8; 64 * 1024]);
+                posted += 1;
+                assert!(posted < 1000, "the sender was never held back");
+            };
+            assert!(!sender.room().has_room());
+            assert!(refused.contains("max-queued-messages 4"), "{refused}");
+            // The receiver holds no more than its bound.
+            assert!(receiver.inbox.lock().expect("inbox").items.len() <= 4);
+            // Once it reads, everything arrives, in order, and the sender
+            // has room again.
+            for expected in 0..posted {
+                match next_ready(&mut receiver, &mut wb).await {
+                    Next::Data(data) => assert_eq!(data[0], expected as u8),
+                    other => panic!("unexpected {other:?}"),
+                }
+            }
+            assert_eq!(sender.room().wait(patience).await, Ok(()));
         });
     }
 

@@ -157,12 +157,6 @@ pub(crate) trait Transport: Send + Sync + fmt::Debug + 'static {
         spec: WorkerSpec,
         runtime: &tokio::runtime::Handle,
     ) -> Result<Launched, LaunchError>;
-
-    /// Whether each worker is a process of its own (so two workers can
-    /// share a socket and bypass the host).
-    fn separate_processes(&self) -> bool {
-        false
-    }
 }
 
 /// Host → worker invokes waiting for their reply, by id.
@@ -352,13 +346,6 @@ pub(crate) struct Supervisor {
     next_id: AtomicU64,
     /// Set when the app ends: no worker may start after that.
     closing: std::sync::atomic::AtomicBool,
-}
-
-impl Supervisor {
-    /// Whether each worker is a process of its own.
-    pub(crate) fn separate_processes(&self) -> bool {
-        self.transport.separate_processes()
-    }
 }
 
 impl fmt::Debug for Supervisor {

@@ -83,10 +83,6 @@ impl Process {
 }
 
 impl Transport for Process {
-    fn separate_processes(&self) -> bool {
-        true
-    }
-
     fn launch(
         &self,
         spec: WorkerSpec,

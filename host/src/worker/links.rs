@@ -3,7 +3,7 @@
 //! links bring into the component's port queues in order.
 
 use super::state::WorkerState;
-use crate::ports::link::{LinkEnd, Next};
+use crate::ports::link::{Backlog, LinkEnd, Next};
 use crate::wire::{HostToWorker, WorkerToHost};
 
 impl WorkerState {
@@ -13,6 +13,19 @@ impl WorkerState {
     pub(super) fn take_in(&mut self, message: HostToWorker) -> Option<HostToWorker> {
         match message {
             HostToWorker::PortMessage { port, marked, .. } => {
+                if let Some(count) = self.to_self.get_mut(&port) {
+                    *count -= 1;
+                    if *count == 0 {
+                        self.to_self.remove(&port);
+                    }
+                }
+                if !self.ports.holds(port)
+                    && self.links.values().any(|link| link.carries_waiting(port))
+                {
+                    // Its port travels in a message still waiting in a link
+                    // (behind a backlog): it waits for it.
+                    return self.ports.arrive(port, message);
+                }
                 if !self.ports.holds(port) {
                     // It moved away after the host sent this; so do the
                     // ports it carries, and their links, which the component
@@ -55,9 +68,11 @@ impl WorkerState {
                     });
                     return None;
                 }
-                let max = self.bridge.limits().max_message_bytes;
+                let limits = self.bridge.limits();
+                let max = limits.max_message_bytes;
+                let backlog = Backlog::for_limits(limits.max_queued_messages, max);
                 tracing::debug!(port, incoming, "worker: link taken");
-                match LinkEnd::start(port, fd, state, max, self.link_wake.clone()) {
+                match LinkEnd::start(port, fd, state, max, backlog, self.link_wake.clone()) {
                     Ok(link) => {
                         self.links.insert(port, link);
                         self.bridge.tell(WorkerToHost::PortLinked { port });
@@ -105,16 +120,32 @@ impl WorkerState {
     }
 
     /// Moves what the links brought into the port queues, as far as the
-    /// order allows.
+    /// order allows and the component keeps up: at most
+    /// `max-queued-messages` wait for the component, and as many on a port
+    /// it has not started. What stays in a link is bounded there, and
+    /// holds the sender back.
     pub(super) fn pump_links(&mut self) {
         // Runs before every event: no allocation unless a link ended.
         let mut ended = Vec::new();
+        let room = self.bridge.limits().max_queued_messages.max(1);
         for (&port, link) in &mut self.links {
             if !self.ports.holds(port) {
                 // Its message has not come yet.
                 continue;
             }
-            while let Some(next) = link.next() {
+            let started = self.ports.is_started(port);
+            loop {
+                let waiting = if started {
+                    self.ports.ready.len()
+                } else {
+                    self.ports.parked(port)
+                };
+                if waiting >= room {
+                    break;
+                }
+                let Some(next) = link.next() else {
+                    break;
+                };
                 let message = match next {
                     Next::Data(data) => HostToWorker::PortMessage {
                         port,

@@ -7,8 +7,9 @@ use wasmtime::component::Resource;
 use super::state::WorkerState;
 use crate::bindings::main::wasmtron::app::ports as wit_ports;
 use std::collections::VecDeque;
+use std::time::Duration;
 
-use crate::ports::link::{LinkState, Settled, settle};
+use crate::ports::link::{LinkEnd, LinkState, Settled, settle};
 use crate::ports::{PortError, PortRef};
 use crate::wire::{Attached, HostToWorker, WorkerToHost};
 
@@ -235,6 +236,15 @@ impl wit_ports::HostMessagePort for WorkerState {
             self.discard_transfer(transfer);
             return Err(wit_ports::PortError::LimitExceeded(err.message));
         }
+        if let Some(room) = self.links.get(&this.id).map(LinkEnd::room) {
+            // The peer's holder reads slower than this posts: wait for it
+            // (without spending CPU time), for as long as an invoke may.
+            let patience = Duration::from_millis(self.bridge.limits().invoke_timeout_ms);
+            if let Err(why) = room.wait(patience).await {
+                self.discard_transfer(transfer);
+                return Err(wit_ports::PortError::LimitExceeded(why));
+            }
+        }
         if transfer.is_empty()
             && let Some(link) = self.links.get(&this.id)
         {
@@ -242,10 +252,29 @@ impl wit_ports::HostMessagePort for WorkerState {
             link.send(data);
             return Ok(());
         }
+        if self.ports.holds(this.peer) {
+            // Both ends are here: the component is its own reader, which
+            // cannot catch up while it posts, so a full backlog is refused
+            // at once.
+            let limit = self.bridge.limits().max_queued_messages;
+            let waiting =
+                self.to_self.get(&this.peer).copied().unwrap_or(0) + self.ports.parked(this.peer);
+            if waiting >= limit {
+                self.discard_transfer(transfer);
+                return Err(wit_ports::PortError::LimitExceeded(format!(
+                    "{waiting} messages wait unread on port {}, whose other end this \
+                     component holds (max-queued-messages {limit})",
+                    this.peer
+                )));
+            }
+        }
         let transfer = self
             .take_transfer(transfer, Some(this))
             .await
             .map_err(port_error_to_wit)?;
+        if self.ports.holds(this.peer) {
+            *self.to_self.entry(this.peer).or_default() += 1;
+        }
         // Ports move through the host; a marker keeps the message's place
         // among the direct ones.
         let marked = match self.links.get(&this.id) {

@@ -133,6 +133,7 @@ async fn launch(
         ports: crate::ports::HeldPorts::default(),
         links: std::collections::HashMap::new(),
         link_wake,
+        to_self: std::collections::HashMap::new(),
         table: ResourceTable::new(),
         bridge,
         memory: MemoryCap {

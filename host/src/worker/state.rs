@@ -24,6 +24,11 @@ pub(crate) struct WorkerState {
     pub(super) links: std::collections::HashMap<u64, LinkEnd<crate::wire::HostToWorker>>,
     /// Told a port's id when its link brings something.
     pub(super) link_wake: tokio::sync::mpsc::UnboundedSender<u64>,
+    /// Messages the component posted through the host to a port it holds
+    /// itself (both ends of a channel here), by that port, not arrived back
+    /// yet: with what waits unstarted there, they count toward its
+    /// `max-queued-messages`.
+    pub(super) to_self: std::collections::HashMap<u64, usize>,
 }
 
 impl WasiView for WorkerState {

@@ -21,6 +21,12 @@ struct TestUtility {
     /// other, as `(received, out of order)`.
     flooded: Option<(MessagePort, MessagePort)>,
     flood_heard: (u32, u32),
+    /// Both ends of a channel posted to on one end and not read on the
+    /// other (not started) until `read-unread`; what came out, as above.
+    unread: Option<(MessagePort, MessagePort)>,
+    unread_heard: (u32, u32),
+    /// What the last `flood-unread:N` message reported.
+    unread_result: Option<String>,
 }
 
 /// Posts `text` to main, logging when the post fails.
@@ -157,6 +163,24 @@ impl TestUtility {
         format!("ok={ok} limited={limited} other={other}")
     }
 
+    /// Posts up to `count` numbered messages on a channel whose other end is
+    /// not started, stopping at the first refusal, which it names.
+    fn flood_unread(&mut self, count: u32) -> String {
+        let (from, _) = self.unread.get_or_insert_with(ports::create_channel);
+        let mut ok = self.unread_heard.0;
+        let mut refused = String::from("none");
+        for _ in 0..count {
+            match from.post_message(&ok, Vec::new()) {
+                Ok(()) => ok += 1,
+                Err(err) => {
+                    refused = format!("{}: {}", err.as_str(), err);
+                    break;
+                }
+            }
+        }
+        format!("ok={ok} refused={refused}")
+    }
+
     /// Makes a channel, keeps one end and sends the other to main.
     fn make_port(&mut self) -> Result<Payload, HandlerError> {
         let (kept, sent) = ports::create_channel();
@@ -192,6 +216,34 @@ impl Utility for TestUtility {
         if text == "spin-forever" {
             spin_forever();
         }
+        if let Some(count) = text.strip_prefix("flood-held:") {
+            // Floods the last port main gave it: "f0:xxxx…", "f1:xxxx…",
+            // 4 KiB each, until the first refusal.
+            let count: u32 = count.parse().unwrap_or(0);
+            let filler = "x".repeat(4096);
+            let mut ok = 0;
+            let mut refused = String::from("none");
+            if let Some(port) = self.ports.last() {
+                for _ in 0..count {
+                    match port.post_message(&format!("f{ok}:{filler}"), Vec::new()) {
+                        Ok(()) => ok += 1,
+                        Err(err) => {
+                            refused = format!("{}: {}", err.as_str(), err);
+                            break;
+                        }
+                    }
+                }
+            }
+            self.unread_result = Some(format!("ok={ok} refused={refused}"));
+            return;
+        }
+        if let Some(count) = text.strip_prefix("flood-unread:") {
+            // A message, not an invoke: the flood ends in a wait as long as
+            // an invoke may take.
+            let result = self.flood_unread(count.parse().unwrap_or(0));
+            self.unread_result = Some(result);
+            return;
+        }
         if let Some(count) = text.strip_prefix("burst:") {
             let count: u32 = count.parse().unwrap_or(0);
             for i in 1..=count {
@@ -204,6 +256,14 @@ impl Utility for TestUtility {
 
     /// Echoes on the same port, or closes it on "close".
     fn on_port_message(&mut self, message: PortMessage) {
+        if let Some((_, to)) = &self.unread
+            && to.id() == message.port
+        {
+            let (received, out_of_order) = self.unread_heard;
+            let in_order = message.decode::<u32>().ok() == Some(received);
+            self.unread_heard = (received + 1, out_of_order + u32::from(!in_order));
+            return;
+        }
         if let Some((_, to)) = &self.flooded
             && to.id() == message.port
         {
@@ -259,6 +319,21 @@ impl Utility for TestUtility {
             "flood-port" => {
                 let count = request.decode()?;
                 Request::reply(&self.flood_port(count))
+            }
+            "flood-unread" => {
+                let count = request.decode()?;
+                Request::reply(&self.flood_unread(count))
+            }
+            "unread-result" => Request::reply(self.unread_result.as_deref().unwrap_or("pending")),
+            "read-unread" => {
+                if let Some((_, to)) = &self.unread {
+                    to.start();
+                }
+                Request::reply("started")
+            }
+            "unread-heard" => {
+                let (received, out_of_order) = self.unread_heard;
+                Request::reply(&format!("received={received} out-of-order={out_of_order}"))
             }
             "flood-heard" => {
                 let (received, out_of_order) = self.flood_heard;

@@ -275,8 +275,13 @@ impl Renderer for Probe {
 
     fn on_port_message(&mut self, message: PortMessage) {
         let text = message.decode::<String>().unwrap_or_else(|_| "?".into());
-        // Only up to a `:`: floods pad their messages after one.
-        let text = text.split(':').next().unwrap_or_default();
+        // A long message is logged up to its first `:`: floods pad theirs
+        // after one.
+        let text = if text.len() > 1024 {
+            text.split(':').next().unwrap_or_default()
+        } else {
+            &text
+        };
         self.log_port(format!("msg:{text}"));
         if !message.ports.is_empty() {
             self.log_port(format!("+ports:{}", message.ports.len()));

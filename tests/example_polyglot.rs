@@ -68,12 +68,10 @@ fn text_goes_to_python_which_asks_c_and_the_page_shows_both() {
     );
     assert_eq!(shown("#status"), "analyzed (request 1)");
 
-    // The window and the two utilities talked over ports main set up: in
-    // process isolation, over their own sockets, with nothing relayed.
+    // The window and the two utilities talked over ports main set up, over
+    // their own sockets (in either isolation mode), with nothing relayed.
     let relayed = app.app.port_bytes_relayed();
-    if isolation() == Isolation::Process {
-        assert_eq!(relayed, 0, "the host relayed port payload bytes");
-    }
+    assert_eq!(relayed, 0, "the host relayed port payload bytes");
 
     // Main invokes each utility's handler to say who runs what.
     app.click("main", "#about");

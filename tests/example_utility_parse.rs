@@ -57,15 +57,11 @@ fn the_parse_streams_progress_to_the_window_while_main_answers_pings() {
         app.windows.text("main", "#percent").as_deref(),
         Some("100%")
     );
-    // The progress went from the utility's process to the renderer's over
-    // their own socket: the host carried none of it.
+    // The progress went from the utility to the renderer over their own
+    // socket (in either isolation mode): the host carried none of it.
     let relayed = app.app.port_bytes_relayed();
     println!("port bytes relayed by the host: {relayed}");
-    if wasmtron_tests::isolation() == wasmtron::Isolation::Process {
-        assert_eq!(relayed, 0, "the host relayed port payload bytes");
-    } else {
-        assert!(relayed > 0, "in-process ports go through the host");
-    }
+    assert_eq!(relayed, 0, "the host relayed port payload bytes");
 
     // A second parse reuses the running parser rather than forking again.
     parse(&app, "records.json");

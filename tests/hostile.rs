@@ -250,6 +250,30 @@ fn posts_to_its_own_unread_port_past_the_queue_are_refused_and_none_is_lost() {
 }
 
 #[test]
+fn a_utility_posting_to_main_faster_than_main_reads_ends_with_limit_exceeded() {
+    let app = start();
+    assert_eq!(app.invoke("a", "fork", "backlogged"), "ok:backlogged");
+    // The utility makes a channel and gives main one end, which main
+    // starts; then it floods the other end faster than main, which runs a
+    // call for each message, can read, and may have only 50 waiting.
+    assert_eq!(
+        app.invoke("a", "utility-invoke", "backlogged|make-port|"),
+        "ok:ok:made"
+    );
+    app.wait_invoke("a", "messages", "utility-port:backlogged");
+    assert_eq!(
+        app.invoke("a", "utility-post", "backlogged|flood-held:100000"),
+        "ok:posted"
+    );
+    let heard = gone(&app, "utility", "backlogged");
+    assert!(
+        heard.contains("limit-exceeded:") && heard.contains("messages waiting for main on port"),
+        "{heard}"
+    );
+    assert_healthy(&app, "port to main");
+}
+
+#[test]
 fn posts_to_a_window_that_does_not_read_are_held_back_then_refused_and_none_is_lost() {
     let app = start();
     assert_eq!(app.invoke("a", "fork", "backlogged"), "ok:backlogged");

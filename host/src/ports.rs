@@ -1121,6 +1121,24 @@ impl PortHub {
         self.main_pumps.ticket(port)
     }
 
+    /// How many messages wait for main on the peer of `port`, when main
+    /// holds that peer (a message posted on `port` would join them).
+    pub(crate) fn waiting_for_main(&self, port: PortId) -> Option<usize> {
+        let peer = {
+            let entries = self.table.lock();
+            let peer = entries.get(&port)?.peer;
+            (entries.get(&peer)?.holder == Holder::Main).then_some(peer)?
+        };
+        Some(
+            self.main_pumps
+                .state()
+                .waiting
+                .get(&peer)
+                .copied()
+                .unwrap_or(0),
+        )
+    }
+
     /// The backlog of main's link end of `port`, if it has one: a post
     /// waits on it for room.
     pub(crate) fn main_room(&self, port: PortId) -> Option<link::Room> {

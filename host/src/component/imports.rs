@@ -154,7 +154,12 @@ impl wit_windows::Host for MainState {
         payload: Vec<u8>,
         transfer: Vec<Resource<wit_ports::MessagePort>>,
     ) -> Result<(), wit_types::IpcError> {
-        let transfer = self.take_transfer(transfer).await;
+        let transfer = self.take_transfer(transfer).await.map_err(|why| {
+            ipc_error_to_wit(crate::ipc::IpcError::new(
+                crate::ipc::ErrorCode::LimitExceeded,
+                why,
+            ))
+        })?;
         let posted = self.shell.renderer_of(&label).and_then(|renderer| {
             self.shell
                 .post_to_worker(&renderer, channel, payload, &transfer)

@@ -23,10 +23,32 @@ impl MainState {
 
     /// The ports a guest moved into a message; they are main's no longer.
     /// What waited on them goes with them.
+    ///
+    /// # Errors
+    /// A sentence for `limit-exceeded` when a linked port's peer does not
+    /// take what main posted on it within `invoke-timeout-ms`: an end moves
+    /// only once its writes are done. The ports are closed then.
     pub(super) async fn take_transfer(
         &mut self,
         transfer: Vec<Resource<MessagePort>>,
-    ) -> Vec<PortId> {
+    ) -> Result<Vec<PortId>, String> {
+        let patience = Duration::from_millis(self.shell.limits().invoke_timeout_ms);
+        let rooms: Vec<_> = transfer
+            .iter()
+            .filter_map(|handle| self.ports.get(handle.rep()))
+            .filter_map(|port| self.shell.ports().main_room(port.id))
+            .collect();
+        for room in rooms {
+            if let Err(why) = room.wait_empty(patience).await {
+                for handle in transfer {
+                    if let Some((port, waiting)) = self.ports.take(handle.rep()) {
+                        drop(waiting);
+                        self.shell.ports().close(Holder::Main, port.id);
+                    }
+                }
+                return Err(why);
+            }
+        }
         let mut taken = Vec::with_capacity(transfer.len());
         let mut leaving = Vec::new();
         for handle in transfer {
@@ -41,7 +63,7 @@ impl MainState {
             leaving.push(port.id);
         }
         self.shell.ports().release_main_links(&leaving).await;
-        taken
+        Ok(taken)
     }
 
     /// Hands a port message main will not deliver back to the port table,
@@ -101,12 +123,16 @@ impl wit_ports::HostMessagePort for MainState {
             // for as long as an invoke may.
             let patience = Duration::from_millis(self.shell.limits().invoke_timeout_ms);
             if let Err(why) = room.wait(patience).await {
-                let transfer = self.take_transfer(transfer).await;
-                self.close_all(&transfer);
+                if let Ok(transfer) = self.take_transfer(transfer).await {
+                    self.close_all(&transfer);
+                }
                 return Err(wit_ports::PortError::LimitExceeded(why));
             }
         }
-        let transfer = self.take_transfer(transfer).await;
+        let transfer = self
+            .take_transfer(transfer)
+            .await
+            .map_err(wit_ports::PortError::LimitExceeded)?;
         let Some(this) = self.ports.get(port.rep()) else {
             self.close_all(&transfer);
             return Err(wit_ports::PortError::Closed);

@@ -164,6 +164,15 @@ pub(crate) async fn serve_worker(
                 transfer,
                 marked,
             } => {
+                // Main reads its ports in its own time; a worker that keeps
+                // posting to one past its queue is ended, as for sends.
+                if peer
+                    .ports
+                    .waiting_for_main(port)
+                    .is_some_and(|waiting| waiting >= peer.limits.max_queued_messages)
+                {
+                    return Some(peer.flooded_port(worker, port));
+                }
                 let limit = peer.limits.max_message_bytes;
                 let posted = PortError::check_size(data.len(), limit)
                     .and_then(|()| peer.ports.post(peer.holder, port, data, &transfer, marked));
@@ -334,6 +343,20 @@ impl WorkerPeer {
                 self.sender, self.limits.max_queued_messages
             ),
         )
+    }
+
+    /// Ends a worker that posted on a port more than main's queue may hold
+    /// for it: like a send, a post has no way to fail back.
+    fn flooded_port(&self, worker: &Arc<Worker>, port: u64) -> ExitReason {
+        let reason = ExitReason::LimitExceeded {
+            message: format!(
+                "{} has {} messages waiting for main on port {port} (max-queued-messages)",
+                self.sender, self.limits.max_queued_messages
+            ),
+        };
+        tracing::warn!(component = %self.name, "ending the worker: {reason}");
+        worker.end_for(reason.clone());
+        reason
     }
 
     /// Ends a worker that sent more than main's queue may hold for it: a

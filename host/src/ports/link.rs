@@ -104,15 +104,34 @@ impl Room {
     /// # Errors
     /// A sentence for `limit-exceeded` when the peer took nothing in time.
     pub(crate) async fn wait(&self, patience: std::time::Duration) -> Result<(), String> {
+        self.wait_until(patience, Self::has_room).await
+    }
+
+    /// Waits, at most `patience`, until everything posted is written: an
+    /// end must be empty to move, since what its writer still holds cannot
+    /// travel with the socket.
+    ///
+    /// # Errors
+    /// As [`Room::wait`].
+    pub(crate) async fn wait_empty(&self, patience: std::time::Duration) -> Result<(), String> {
+        self.wait_until(patience, |room| room.queued.load(Ordering::Acquire) == 0)
+            .await
+    }
+
+    async fn wait_until(
+        &self,
+        patience: std::time::Duration,
+        done: impl Fn(&Self) -> bool,
+    ) -> Result<(), String> {
         let deadline = tokio::time::Instant::now() + patience;
         loop {
             // Made before the check, so a frame written in between still
             // ends this wait (the permit is kept).
             let written = self.written.notified();
-            if self.has_room() {
+            if done(self) {
                 return Ok(());
             }
-            if tokio::time::timeout_at(deadline, written).await.is_err() && !self.has_room() {
+            if tokio::time::timeout_at(deadline, written).await.is_err() && !done(self) {
                 return Err(format!(
                     "{} messages ({} bytes) wait to be written to port {}, whose holder has not \
                      read them for {} ms (max-queued-messages {}, {} bytes)",
@@ -221,7 +240,9 @@ impl Inbox {
         }
         let kind = self.head[0];
         let size = payload_size(&self.head);
-        if kind != DATA && kind != MARKER {
+        // A marker carries nothing: one with a payload is as malformed as
+        // an unknown kind.
+        if kind != DATA && (kind != MARKER || size != 0) {
             self.error = Some(LinkError::Malformed(kind));
             return true;
         }

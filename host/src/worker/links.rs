@@ -6,6 +6,11 @@ use super::state::WorkerState;
 use crate::ports::link::{Backlog, LinkEnd, Next};
 use crate::wire::{HostToWorker, WorkerToHost};
 
+/// The most messages taken out of links that wait for the component (in
+/// its queue, or on one port it has not started); the rest stays in the
+/// links, bounded by count and bytes, and holds their senders back.
+const PULLED: usize = 64;
+
 impl WorkerState {
     /// Takes one message from the host. Returns it when it is for the
     /// component now; link business and messages that must wait are
@@ -23,7 +28,12 @@ impl WorkerState {
                     && self.links.values().any(|link| link.carries_waiting(port))
                 {
                     // Its port travels in a message still waiting in a link
-                    // (behind a backlog): it waits for it.
+                    // (behind a backlog): it waits for it, in the port's own
+                    // link if it has one and this is marked.
+                    if marked && let Some(link) = self.links.get_mut(&port) {
+                        link.relayed(message);
+                        return None;
+                    }
                     return self.ports.arrive(port, message);
                 }
                 if !self.ports.holds(port) {
@@ -101,33 +111,39 @@ impl WorkerState {
                 }
                 None
             }
-            HostToWorker::PortClosed { port, drain } => match self.links.get_mut(&port) {
-                // What the peer sent before it closed is delivered first,
-                // once the link is ready.
-                Some(link) if drain => {
-                    link.close_pending = true;
-                    self.ports.mark_closed(port);
-                    None
+            HostToWorker::PortClosed { port, drain } => {
+                // Nothing more comes back on a closed pair.
+                self.to_self.remove(&port);
+                match self.links.get_mut(&port) {
+                    // What the peer sent before it closed is delivered
+                    // first, once the link is ready.
+                    Some(link) if drain => {
+                        link.close_pending = true;
+                        self.ports.mark_closed(port);
+                        None
+                    }
+                    Some(_) => {
+                        self.links.remove(&port);
+                        Some(message)
+                    }
+                    None => Some(message),
                 }
-                Some(_) => {
-                    self.links.remove(&port);
-                    Some(message)
-                }
-                None => Some(message),
-            },
+            }
             other => Some(other),
         }
     }
 
     /// Moves what the links brought into the port queues, as far as the
-    /// order allows and the component keeps up: at most
-    /// `max-queued-messages` wait for the component, and as many on a port
-    /// it has not started. What stays in a link is bounded there, and
-    /// holds the sender back.
+    /// order allows and the component keeps up: at most [`PULLED`] (or
+    /// `max-queued-messages`, if lower) wait for the component, and as many
+    /// on a port it has not started. What stays in a link is bounded there,
+    /// and holds the sender back.
     pub(super) fn pump_links(&mut self) {
         // Runs before every event: no allocation unless a link ended.
         let mut ended = Vec::new();
-        let room = self.bridge.limits().max_queued_messages.max(1);
+        // Few at a time: the rest waits in the link, where bytes are
+        // bounded too.
+        let room = self.bridge.limits().max_queued_messages.clamp(1, PULLED);
         for (&port, link) in &mut self.links {
             if !self.ports.holds(port) {
                 // Its message has not come yet.

@@ -46,6 +46,21 @@ impl WorkerState {
         transfer: Vec<Resource<MessagePort>>,
         over: Option<PortRef>,
     ) -> Result<Vec<u64>, PortError> {
+        // A linked port moves with its socket, but not with what its writer
+        // still holds: wait for that to be written, as a post waits for
+        // room, or refuse the move.
+        let patience = Duration::from_millis(self.bridge.limits().invoke_timeout_ms);
+        let rooms: Vec<_> = transfer
+            .iter()
+            .filter_map(|handle| self.ports.get(handle.rep()))
+            .filter_map(|port| self.links.get(&port.id).map(LinkEnd::room))
+            .collect();
+        for room in rooms {
+            if let Err(why) = room.wait_empty(patience).await {
+                self.discard_transfer(transfer);
+                return Err(PortError::LimitExceeded(why));
+            }
+        }
         let taken: Vec<(PortRef, Vec<HostToWorker>)> = transfer
             .into_iter()
             .filter_map(|handle| self.ports.take(handle.rep()))
@@ -72,6 +87,8 @@ impl WorkerState {
                 leaving.extend(crate::ports::Waiting::carries(&message));
                 self.requeue(message);
             }
+            // What is on its way back to it follows it, uncounted here.
+            self.to_self.remove(&port.id);
             ids.push(port.id);
             leaving.push(port.id);
         }
@@ -159,6 +176,7 @@ impl WorkerState {
     /// Closes a port nobody will hold, and the ports inside the messages
     /// that waited on it.
     fn discard(&mut self, port: PortRef, waiting: Vec<HostToWorker>) {
+        self.to_self.remove(&port.id);
         self.close_port(port);
         for message in waiting {
             for carried in crate::ports::Waiting::carries(&message) {

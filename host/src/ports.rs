@@ -923,6 +923,17 @@ impl<M: Waiting> HeldPorts<M> {
         self.pending.contains(&port) || self.handles.values().any(|p| p.id == port)
     }
 
+    /// Takes away what waits for `port` when the component does not hold
+    /// it (a port inside a message that is leaving before it was
+    /// delivered): those messages leave after it.
+    pub(crate) fn take_parked(&mut self, port: PortId) -> Vec<M> {
+        if self.handles.values().any(|p| p.id == port) {
+            return Vec::new();
+        }
+        self.pending.remove(&port);
+        self.parked.remove(&port).map(Vec::from).unwrap_or_default()
+    }
+
     /// Whether the component started `port`.
     pub(crate) fn is_started(&self, port: PortId) -> bool {
         self.started.contains(&port)

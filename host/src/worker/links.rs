@@ -43,6 +43,8 @@ impl WorkerState {
                     let mut carried = crate::ports::Waiting::carries(&message);
                     self.requeue(message);
                     while let Some(port) = carried.pop() {
+                        let parked = self.requeue_parked(port);
+                        carried.extend(parked);
                         if let Some(link) = self.links.remove(&port) {
                             let ready = link.ready;
                             carried.extend(self.give_back(port, ready, link.hand_over_idle()));

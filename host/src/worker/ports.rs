@@ -105,12 +105,26 @@ impl WorkerState {
     /// move; the socket end and the rest go with the port.
     /// Returns the ports inside the messages it sent back, which leave too.
     async fn hand_over_link(&mut self, port: u64) -> Vec<u64> {
+        let mut nested = self.requeue_parked(port);
         let Some(link) = self.links.remove(&port) else {
-            return Vec::new();
+            return nested;
         };
         let ready = link.ready;
         let given = link.hand_over().await;
-        self.give_back(port, ready, given)
+        nested.extend(self.give_back(port, ready, given));
+        nested
+    }
+
+    /// Sends back what waited here for a port the component never held (it
+    /// travels in a message that is leaving undelivered), behind that
+    /// message. Returns the ports inside, which leave too.
+    pub(super) fn requeue_parked(&mut self, port: u64) -> Vec<u64> {
+        let mut nested = Vec::new();
+        for message in self.ports.take_parked(port) {
+            nested.extend(crate::ports::Waiting::carries(&message));
+            self.requeue(message);
+        }
+        nested
     }
 
     /// Sends back what a handed-over link held, then the link itself. A

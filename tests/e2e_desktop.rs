@@ -168,6 +168,16 @@ fn two_windows_share_a_note_and_the_last_close_asks_then_quits() {
     app.click_in(&display, "left", left, "#note");
     display.xdotool(&["type", "--delay", "50", " and milk"]);
     app.wait_text_in("right", "#status", STEP_BOUND, unsaved);
+    // The same item with the mouse: a click on "File" at the left end of
+    // the menu bar opens the menu, which takes the keyboard; Down and
+    // Enter choose its first item, Save.
+    display.xdotool(&["mousemove", "--window", &left.to_string(), "18", "11"]);
+    display.xdotool(&["click", "1"]);
+    display.xdotool(&["key", "--delay", "100", "Down", "Return"]);
+    app.wait_text_in("right", "#status", STEP_BOUND, |t| t == "Saved");
+    app.click_in(&display, "left", left, "#note");
+    display.xdotool(&["type", "--delay", "50", " and honey"]);
+    app.wait_text_in("right", "#status", STEP_BOUND, unsaved);
 
     // A link to another origin is refused, and the page stays.
     app.click_in(&display, "left", left, "#away");
@@ -200,8 +210,9 @@ fn two_windows_share_a_note_and_the_last_close_asks_then_quits() {
     display.xdotool(&["key", "Return"]);
     let status = app.wait_exit();
     assert!(status.success(), "wasmtron exited with {status}");
-    // Saved twice: by the menu's shortcut, then by the box.
-    app.wait_logged("guest: saved ", 2);
+    // Saved three times: by the menu's shortcut, by a click in the menu,
+    // and from the box.
+    app.wait_logged("guest: saved ", 3);
 }
 
 #[test]

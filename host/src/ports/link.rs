@@ -163,18 +163,25 @@ pub struct LinkState {
     pub partial: Vec<u8>,
 }
 
+impl LinkItem {
+    /// Its payload bytes (none for a marker).
+    fn len(&self) -> usize {
+        match self {
+            LinkItem::Data(data) => data.len(),
+            LinkItem::Marker => 0,
+        }
+    }
+}
+
 impl LinkState {
+    /// Payload bytes of its whole items.
+    fn items_size(&self) -> usize {
+        self.items.iter().map(LinkItem::len).sum()
+    }
+
     /// Payload bytes it holds.
     pub fn size(&self) -> usize {
-        let items: usize = self
-            .items
-            .iter()
-            .map(|item| match item {
-                LinkItem::Data(data) => data.len(),
-                LinkItem::Marker => 0,
-            })
-            .sum();
-        items + self.partial.len()
+        self.items_size() + self.partial.len()
     }
 }
 
@@ -374,14 +381,7 @@ impl<M> LinkEnd<M> {
         let std = std::os::unix::net::UnixStream::from(fd);
         std.set_nonblocking(true)?;
         let stream = Arc::new(UnixStream::from_std(std)?);
-        let bytes = state
-            .items
-            .iter()
-            .map(|item| match item {
-                LinkItem::Data(data) => data.len(),
-                LinkItem::Marker => 0,
-            })
-            .sum();
+        let bytes = state.items_size();
         let mut inbox = Inbox {
             items: state.items.into(),
             bytes,

@@ -21,9 +21,28 @@ from wasmtron_msgpack import pack  # noqa: E402
 CORPUS = ROOT / "fuzz" / "corpus"
 
 
-def frame(message) -> bytes:
+def frame(message, tail: bytes = b"") -> bytes:
+    """A frame: body and tail lengths, the MessagePack body, the tail."""
     body = pack(message)
-    return struct.pack("<I", len(body)) + body
+    return struct.pack("<II", len(body), len(tail)) + body + tail
+
+
+# The field each message kind may send as its frame's tail.
+BULK = {"invoke": "payload", "send": "payload", "post": "payload", "push": "payload",
+        "port-post": "data", "port-message": "data", "reply-ok": None}
+
+
+def as_tail(name: str, message: dict) -> bytes:
+    """The message with its payload moved to the tail, as the host and
+    workers write it."""
+    moved = dict(message)
+    if name == "reply-ok":
+        tail = moved["result"]["Ok"]
+        moved["result"] = {"Ok": b""}
+    else:
+        tail = moved[BULK[name]]
+        moved[BULK[name]] = b""
+    return frame(moved, tail)
 
 
 def write(target: str, name: str, data: bytes) -> None:
@@ -73,13 +92,17 @@ def main() -> None:
     for name, message in {**worker_messages, **host_messages}.items():
         write("wire_frames", name, frame(message))
         stream += frame(message)
+        if name in BULK:
+            write("wire_frames", f"{name}-tail", as_tail(name, message))
+            stream += as_tail(name, message)
     write("wire_frames", "stream", stream)
-    write("wire_frames", "oversized-prefix", struct.pack("<I", 0xFFFFFFFF) + b"\x80")
+    write("wire_frames", "oversized-prefix", struct.pack("<II", 0xFFFFFFFF, 0) + b"\x80")
+    write("wire_frames", "stray-tail", frame({"t": "ready"}, b"odd"))
 
-    hello = {"magic": "wasmtron-wire", "protocol": 2}
+    hello = {"magic": "wasmtron-wire", "protocol": 3}
     write("handshake", "hello", pack(hello))
     write("handshake", "worker-hello", pack({"hello": hello, "pid": 4242}))
-    write("handshake", "wrong-magic", pack({"magic": "http/1.1", "protocol": 2}))
+    write("handshake", "wrong-magic", pack({"magic": "http/1.1", "protocol": 3}))
 
     for manifest in sorted(ROOT.glob("examples/*/wasmtron.toml")):
         write("manifest", manifest.parent.name, manifest.read_bytes())

@@ -313,9 +313,10 @@ fn bad_frames_from_a_worker_drop_it_with_a_protocol_error() {
         return;
     }
     let app = start(&format!(
-        "{}{}",
+        "{}{}{}",
         hostile_window("hostile-oversized"),
-        hostile_window("hostile-malformed")
+        hostile_window("hostile-malformed"),
+        hostile_window("hostile-tail")
     ));
     assert_eq!(app.invoke("a", "open", "hostile-oversized"), "ok:Ok(())");
     let heard = wait_gone(&app, "renderer|hostile-oversized|protocol-error:");
@@ -323,7 +324,13 @@ fn bad_frames_from_a_worker_drop_it_with_a_protocol_error() {
     assert_eq!(app.invoke("a", "open", "hostile-malformed"), "ok:Ok(())");
     let heard = wait_gone(&app, "renderer|hostile-malformed|protocol-error:");
     assert!(heard.contains("malformed frame"), "{heard}");
-    // Both were killed, not left running; the healthy windows carry on.
+    assert_eq!(app.invoke("a", "open", "hostile-tail"), "ok:Ok(())");
+    let heard = wait_gone(&app, "renderer|hostile-tail|protocol-error:");
+    assert!(
+        heard.contains("a tail on a message without a payload"),
+        "{heard}"
+    );
+    // All were killed, not left running; the healthy windows carry on.
     eventually("the hostile workers reaped", || {
         !app.app
             .metrics()
@@ -402,23 +409,23 @@ fn bad_frames_to_a_worker_end_it_with_a_named_error() {
     let cases: Vec<(&str, Vec<Vec<u8>>, &str)> = vec![
         (
             "oversized hello",
-            vec![u32::MAX.to_le_bytes().to_vec()],
+            vec![[u32::MAX.to_le_bytes(), [0; 4]].concat()],
             "over the 4096-byte limit",
         ),
         (
             "garbage hello",
-            vec![vec![3, 0, 0, 0, 0xc1, 0xc1, 0xc1]],
+            vec![vec![3, 0, 0, 0, 0, 0, 0, 0, 0xc1, 0xc1, 0xc1]],
             "handshake failed",
         ),
         (
             "cut-off hello",
-            vec![vec![9, 0, 0, 0, 1]],
+            vec![vec![9, 0, 0, 0, 0, 0, 0, 0, 1]],
             "closed in the middle of a frame",
         ),
         ("other protocol", vec![newer], "speaks protocol"),
         (
             "garbage start",
-            vec![hello.clone(), vec![2, 0, 0, 0, 0x92, 0xc1]],
+            vec![hello.clone(), vec![2, 0, 0, 0, 0, 0, 0, 0, 0x92, 0xc1]],
             "expected the component to run",
         ),
         (
@@ -466,15 +473,19 @@ fn bad_frames_to_a_running_worker_end_it_with_a_named_error() {
     for (case, bad, expected) in [
         (
             "oversized",
-            u32::MAX.to_le_bytes().to_vec(),
+            [u32::MAX.to_le_bytes(), [0; 4]].concat(),
             "bytes is over the",
         ),
         (
             "malformed",
-            vec![3, 0, 0, 0, 0xc1, 0xc1, 0xc1],
+            vec![3, 0, 0, 0, 0, 0, 0, 0, 0xc1, 0xc1, 0xc1],
             "malformed frame",
         ),
-        ("foreign", vec![1, 0, 0, 0, 0x07], "malformed frame"),
+        (
+            "foreign",
+            vec![1, 0, 0, 0, 0, 0, 0, 0, 0x07],
+            "malformed frame",
+        ),
     ] {
         let (child, mut socket) = bare_worker();
         socket.write_all(&hello).expect("writes");

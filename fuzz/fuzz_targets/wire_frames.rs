@@ -1,6 +1,7 @@
-//! A byte stream as a worker or the host could send it: length-prefixed
-//! frames read with the same size limit, each body decoded as every message
-//! either side accepts, and DOM operations checked as the host checks them.
+//! A byte stream as a worker or the host could send it: frames (header,
+//! body, tail) read with the same size limit, each decoded as every message
+//! either side accepts with its tail put back as the payload, and DOM
+//! operations checked as the host checks them.
 //! Anything may be refused; nothing may panic or allocate past the limit.
 
 #![no_main]
@@ -26,12 +27,12 @@ fn runtime() -> &'static tokio::runtime::Runtime {
 fuzz_target!(|data: &[u8]| {
     runtime().block_on(async {
         let mut stream = data;
-        while let Ok(Some(body)) = frame::read_body(&mut stream, MAX_FRAME).await {
-            let _ = frame::decode::<WorkerToHost>(&body);
-            let _ = frame::decode::<HostToWorker>(&body);
-            if let Ok(op) = frame::decode::<DomOp>(&body) {
+        while let Ok(Some(frame)) = frame::read_frame(&mut stream, MAX_FRAME).await {
+            if let Ok(op) = frame::decode::<DomOp>(&frame.body) {
                 let _ = op.check(MAX_FRAME);
             }
+            let _ = frame.clone().decode::<WorkerToHost>();
+            let _ = frame.decode::<HostToWorker>();
         }
     });
 });

@@ -23,8 +23,8 @@ use tokio::sync::oneshot;
 
 use super::{LaunchError, Launched, OsExit, ProcessEnd, Transport, WorkerControl};
 use crate::wire::fds::{self, FdReader};
-use crate::wire::frame::{self, FRAME_OVERHEAD, FrameError, Hello, Start, WorkerHello};
-use crate::wire::{ByteBuf, HostToWorker, WorkerToHost};
+use crate::wire::frame::{self, FRAME_OVERHEAD, Frame, FrameError, Hello, Start, WorkerHello};
+use crate::wire::{Attached, ByteBuf, HostToWorker, WorkerToHost};
 use crate::worker::{HostLink, WorkerSpec, link_pair, process::WORKER_ROLE};
 
 /// The largest handshake frame a worker may send.
@@ -219,12 +219,9 @@ async fn read_frames(
     let mut fds = FdReader::default();
     loop {
         let read = fds
-            .next_body(reader.as_ref(), max_frame)
+            .next_frame(reader.as_ref(), max_frame)
             .await
-            .and_then(|body| {
-                body.map(|body| frame::decode::<WorkerToHost>(&body))
-                    .transpose()
-            });
+            .and_then(|frame| frame.map(Frame::decode::<WorkerToHost>).transpose());
         match read {
             Ok(Some(message)) => {
                 if let Err(err) = fds.attach(message.attached()) {
@@ -248,9 +245,10 @@ async fn read_frames(
     }
 }
 
-async fn write_frames(mut writer: OwnedWriteHalf, mut from_host: UnboundedReceiver<HostToWorker>) {
+async fn write_frames(writer: OwnedWriteHalf, mut from_host: UnboundedReceiver<HostToWorker>) {
     while let Some(message) = from_host.recv().await {
-        if let Err(err) = fds::write(&mut writer, &message, message.attached()).await {
+        let fd = message.attached().and_then(Attached::take);
+        if let Err(err) = fds::write(writer.as_ref(), message, fd).await {
             tracing::debug!("cannot write to a worker: {err}");
             return;
         }

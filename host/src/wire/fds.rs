@@ -19,9 +19,9 @@ use tokio::io::Interest;
 use tokio::net::UnixStream;
 
 use super::Attached;
-use super::frame::{FrameError, HEADER_BYTES};
+use super::frame::{Bulk, Frame, FrameError, HEADER_BYTES, check_sizes, encode_head, sizes};
 
-/// Frames at least this large are read into their own buffer.
+/// Bodies and tails at least this large are read into their own buffer.
 const LARGE_FRAME: usize = 256 * 1024;
 
 /// Most descriptors taken from one read: more than this in a row is a
@@ -62,28 +62,51 @@ pub async fn send_with_fd(stream: &UnixStream, frame: &[u8], fd: BorrowedFd<'_>)
     write_all(stream, rest).await
 }
 
-/// Writes one message as a frame, with the descriptor in `slot` attached
-/// when there is one.
+/// Writes one message as a frame, its payload as the tail, with `fd`
+/// attached when there is one. The payload goes from its own buffer beside
+/// the header and body (one `writev`), never copied into an encoded frame.
 ///
 /// # Errors
-/// As [`super::frame::write`].
-pub(crate) async fn write<W, T>(
-    writer: &mut W,
-    message: &T,
-    slot: Option<&Attached>,
+/// As [`super::frame::encode_head`], or the socket's error.
+pub(crate) async fn write<T>(
+    stream: &UnixStream,
+    mut message: T,
+    fd: Option<OwnedFd>,
 ) -> Result<(), FrameError>
 where
-    W: tokio::io::AsyncWrite + Unpin + AsRef<UnixStream>,
-    T: serde::Serialize,
+    T: serde::Serialize + Bulk,
 {
-    match slot.and_then(Attached::take) {
+    let tail = message.take_bulk();
+    let head = encode_head(&message, tail.len())?;
+    match fd {
         Some(fd) => {
-            let bytes = super::frame::encode(message)?;
-            send_with_fd(writer.as_ref(), &bytes, fd.as_fd()).await?;
-            Ok(())
+            send_with_fd(stream, &head, fd.as_fd()).await?;
+            write_all(stream, &tail).await?;
         }
-        None => super::frame::write(writer, message).await,
+        None => write_parts(stream, &head, &tail).await?,
     }
+    Ok(())
+}
+
+/// Writes `head` then `tail` on a shared stream, both in each `writev`
+/// until `head` is out.
+///
+/// # Errors
+/// The socket's error.
+async fn write_parts(stream: &UnixStream, mut head: &[u8], mut tail: &[u8]) -> io::Result<()> {
+    while !head.is_empty() {
+        stream.writable().await?;
+        match stream.try_write_vectored(&[IoSlice::new(head), IoSlice::new(tail)]) {
+            Ok(n) if n < head.len() => head = &head[n..],
+            Ok(n) => {
+                tail = &tail[n - head.len()..];
+                head = &[];
+            }
+            Err(err) if err.kind() == io::ErrorKind::WouldBlock => continue,
+            Err(err) => return Err(err),
+        }
+    }
+    write_all(stream, tail).await
 }
 
 /// Writes bytes on a shared stream.
@@ -110,33 +133,17 @@ pub struct FdReader {
 }
 
 impl FdReader {
-    /// The next whole frame body of at most `max` bytes; `Ok(None)` when
-    /// the peer closed between frames.
+    /// The next whole frame, body and tail together at most `max` bytes;
+    /// `Ok(None)` when the peer closed between frames.
     ///
     /// # Errors
-    /// As [`super::frame::read_body`].
-    pub async fn next_body(
+    /// As [`super::frame::read_frame`].
+    pub async fn next_frame(
         &mut self,
         stream: &UnixStream,
         max: usize,
-    ) -> Result<Option<Vec<u8>>, FrameError> {
-        loop {
-            if self.buffer.len() >= HEADER_BYTES {
-                let mut prefix = [0u8; HEADER_BYTES];
-                prefix.copy_from_slice(&self.buffer[..HEADER_BYTES]);
-                let size = u32::from_le_bytes(prefix) as usize;
-                if size > max {
-                    return Err(FrameError::TooLarge { size, max });
-                }
-                if self.buffer.len() >= HEADER_BYTES + size {
-                    let body = self.buffer[HEADER_BYTES..HEADER_BYTES + size].to_vec();
-                    self.buffer.drain(..HEADER_BYTES + size);
-                    return Ok(Some(body));
-                }
-                if size >= LARGE_FRAME {
-                    return self.read_large(stream, size).await.map(Some);
-                }
-            }
+    ) -> Result<Option<Frame>, FrameError> {
+        while self.buffer.len() < HEADER_BYTES {
             if self.fill(stream).await? == 0 {
                 return if self.buffer.is_empty() {
                     Ok(None)
@@ -145,6 +152,14 @@ impl FdReader {
                 };
             }
         }
+        let mut head = [0u8; HEADER_BYTES];
+        head.copy_from_slice(&self.buffer[..HEADER_BYTES]);
+        let (body, tail) = sizes(head);
+        check_sizes(body, tail, max)?;
+        self.buffer.drain(..HEADER_BYTES);
+        let body = self.take(stream, body).await?;
+        let tail = self.take(stream, tail).await?;
+        Ok(Some(Frame { body, tail }))
     }
 
     /// The oldest descriptor received and not yet taken.
@@ -177,8 +192,24 @@ impl FdReader {
         &self.buffer
     }
 
-    /// Reads the rest of a large frame straight into its own buffer,
-    /// rather than through the shared one.
+    /// The next `size` bytes of the stream in a buffer of their own: from
+    /// the shared buffer when small, else read straight into their place.
+    async fn take(&mut self, stream: &UnixStream, size: usize) -> Result<Vec<u8>, FrameError> {
+        if size >= LARGE_FRAME && self.buffer.len() < size {
+            return self.read_large(stream, size).await;
+        }
+        while self.buffer.len() < size {
+            if self.fill(stream).await? == 0 {
+                return Err(FrameError::Truncated);
+            }
+        }
+        let part = self.buffer[..size].to_vec();
+        self.buffer.drain(..size);
+        Ok(part)
+    }
+
+    /// Reads `size` bytes, starting with what the shared buffer holds,
+    /// straight into their own buffer rather than through the shared one.
     async fn read_large(
         &mut self,
         stream: &UnixStream,
@@ -187,20 +218,19 @@ impl FdReader {
         // Read into spare capacity, not zeroed first. Only a frame's first
         // byte carries a descriptor, so plain reads do here; one a peer
         // attached further in is closed by the kernel, never received.
-        let mut body = Vec::with_capacity(size);
-        body.extend_from_slice(&self.buffer[HEADER_BYTES..]);
-        self.buffer.clear();
-        while body.len() < size {
+        let mut part = Vec::with_capacity(size);
+        part.append(&mut self.buffer);
+        while part.len() < size {
             stream.readable().await?;
-            let want = size - body.len();
-            match stream.try_read_buf(&mut super::LimitedVec(&mut body, want)) {
+            let want = size - part.len();
+            match stream.try_read_buf(&mut super::LimitedVec(&mut part, want)) {
                 Ok(0) => return Err(FrameError::Truncated),
                 Ok(_) => {}
                 Err(err) if err.kind() == io::ErrorKind::WouldBlock => {}
                 Err(err) => return Err(err.into()),
             }
         }
-        Ok(body)
+        Ok(part)
     }
 
     async fn fill(&mut self, stream: &UnixStream) -> io::Result<usize> {
@@ -258,7 +288,7 @@ mod tests {
 
     use super::*;
     use crate::wire::WorkerToHost;
-    use crate::wire::frame::{decode, encode};
+    use crate::wire::frame::encode;
 
     #[test]
     fn a_descriptor_travels_with_its_frame() {
@@ -279,11 +309,11 @@ mod tests {
             drop(given);
 
             let mut reader = FdReader::default();
-            let first = reader.next_body(&b, 1024).await.expect("reads");
-            let first: WorkerToHost = decode(&first.expect("a frame")).expect("decodes");
+            let first = reader.next_frame(&b, 1024).await.expect("reads");
+            let first: WorkerToHost = first.expect("a frame").decode().expect("decodes");
             assert_eq!(first, WorkerToHost::Ready);
-            let second = reader.next_body(&b, 1024).await.expect("reads");
-            let second: WorkerToHost = decode(&second.expect("a frame")).expect("decodes");
+            let second = reader.next_frame(&b, 1024).await.expect("reads");
+            let second: WorkerToHost = second.expect("a frame").decode().expect("decodes");
             assert_eq!(second, WorkerToHost::PortClose { port: 7 });
 
             // The received descriptor is a live socket end: bytes cross it.
@@ -311,28 +341,40 @@ mod tests {
                 transfer: Vec::new(),
                 marked: false,
             };
-            let frames: Vec<Vec<u8>> = [WorkerToHost::Ready, big.clone(), WorkerToHost::Ready]
-                .iter()
-                .map(|m| encode(m).expect("encodes"))
-                .collect();
+            // The same payload inside a body (as a handshake frame would
+            // carry it) and as a tail, between small frames.
+            let in_body = encode(&big).expect("encodes");
+            let sent = [
+                WorkerToHost::Ready,
+                big.clone(),
+                WorkerToHost::Ready,
+                big.clone(),
+            ];
             let writer = tokio::spawn(async move {
-                for frame in frames {
-                    write_all(&a, &frame).await.expect("writes");
+                for (i, message) in sent.into_iter().enumerate() {
+                    if i == 1 {
+                        write_all(&a, &in_body).await.expect("writes");
+                    } else {
+                        write(&a, message, None).await.expect("writes");
+                    }
                 }
                 a
             });
             let mut reader = FdReader::default();
             let mut got = Vec::new();
-            for _ in 0..3 {
-                let body = reader.next_body(&b, 1 << 20).await.expect("reads");
-                let message: WorkerToHost = decode(&body.expect("a frame")).expect("decodes");
+            for _ in 0..4 {
+                let frame = reader.next_frame(&b, 1 << 20).await.expect("reads");
+                let message: WorkerToHost = frame.expect("a frame").decode().expect("decodes");
                 got.push(message);
             }
-            assert_eq!(got, vec![WorkerToHost::Ready, big, WorkerToHost::Ready]);
+            assert_eq!(
+                got,
+                vec![WorkerToHost::Ready, big.clone(), WorkerToHost::Ready, big]
+            );
             drop(writer.await.expect("the writer ends"));
             assert!(
                 reader
-                    .next_body(&b, 1 << 20)
+                    .next_frame(&b, 1 << 20)
                     .await
                     .expect("reads")
                     .is_none()

@@ -1,7 +1,12 @@
 //! Framing for the host ↔ worker socket.
 //!
-//! A frame is a 4-byte little-endian body length followed by a MessagePack
-//! body. Each side reads with a size limit, and every byte it reads is
+//! A frame is an 8-byte header (two little-endian `u32`s: the body's length
+//! and the tail's), a MessagePack body, then the tail: the raw bytes of the
+//! message's payload, which the body leaves empty ([`Bulk`]). Keeping the
+//! payload out of the MessagePack lets a writer send it from where it lies,
+//! beside the header in one `writev`, and a reader take it into a buffer of
+//! its own, with no copy into or out of an encoded body. Each side reads
+//! with a size limit on body and tail together, and every byte it reads is
 //! treated as hostile: a frame that is too large, cut short or not the
 //! expected message is a [`FrameError`], never a panic. A connection opens
 //! with a handshake: the host sends [`Hello`], the worker answers
@@ -18,13 +23,13 @@ use crate::capabilities::Grants;
 use crate::manifest::Limits;
 
 /// The wire protocol's version. Both ends must speak the same one.
-pub const PROTOCOL_VERSION: u32 = 2;
+pub const PROTOCOL_VERSION: u32 = 3;
 
 /// Marks a wasmtron connection, so a stray peer fails the handshake clearly.
 pub const MAGIC: &str = "wasmtron-wire";
 
-/// Bytes of the length prefix.
-pub const HEADER_BYTES: usize = 4;
+/// Bytes of the header: the body's length, then the tail's.
+pub const HEADER_BYTES: usize = 8;
 
 /// Room for a message's own fields (channel, ids, tags) on top of its
 /// payload: a frame may be this much larger than the message limit.
@@ -108,14 +113,121 @@ pub struct Start {
     pub grants: Grants,
 }
 
-/// Encodes `value` as one frame: length prefix and body.
+/// A message whose payload can travel as its frame's tail.
+pub trait Bulk {
+    /// Moves the payload out, leaving the message's field empty; empty for
+    /// a message without one.
+    fn take_bulk(&mut self) -> Vec<u8>;
+
+    /// Puts a frame's tail back as the payload.
+    ///
+    /// # Errors
+    /// [`FrameError::Malformed`] for a tail on a message that has no
+    /// payload, or whose body already filled it.
+    fn put_bulk(&mut self, tail: Vec<u8>) -> Result<(), FrameError>;
+}
+
+/// Puts `tail` into `field` for [`Bulk::put_bulk`]: an empty tail leaves
+/// the field as the body had it; a non-empty one needs an empty field.
+///
+/// # Errors
+/// [`FrameError::Malformed`] when both carry bytes.
+pub fn fill_bulk(field: &mut Vec<u8>, tail: Vec<u8>) -> Result<(), FrameError> {
+    if tail.is_empty() {
+        return Ok(());
+    }
+    if !field.is_empty() {
+        return Err(FrameError::Malformed(
+            "a payload in both the body and the tail".into(),
+        ));
+    }
+    *field = tail;
+    Ok(())
+}
+
+/// The error for a tail on a message that carries no payload.
+pub fn stray_tail() -> FrameError {
+    FrameError::Malformed("a tail on a message without a payload".into())
+}
+
+/// One frame read whole: the MessagePack body and the raw tail.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Frame {
+    pub body: Vec<u8>,
+    pub tail: Vec<u8>,
+}
+
+impl Frame {
+    /// Decodes the body as a `T` and gives it the tail as its payload.
+    ///
+    /// # Errors
+    /// [`FrameError::Malformed`] for a body that is not a `T`, or a tail
+    /// it cannot take.
+    pub fn decode<T: DeserializeOwned + Bulk>(self) -> Result<T, FrameError> {
+        let mut message: T = decode(&self.body)?;
+        message.put_bulk(self.tail)?;
+        Ok(message)
+    }
+
+    /// Decodes a frame that must have no tail (the handshake's).
+    ///
+    /// # Errors
+    /// As [`decode`], and [`FrameError::Malformed`] for a tail.
+    pub fn decode_plain<T: DeserializeOwned>(self) -> Result<T, FrameError> {
+        if !self.tail.is_empty() {
+            return Err(stray_tail());
+        }
+        decode(&self.body)
+    }
+}
+
+/// The header of a frame with a `body`-byte body and a `tail`-byte tail.
+///
+/// # Errors
+/// [`FrameError::TooLarge`] when either does not fit its `u32`.
+pub fn header(body: usize, tail: usize) -> Result<[u8; HEADER_BYTES], FrameError> {
+    let fit = |size: usize| {
+        u32::try_from(size).map_err(|_| FrameError::TooLarge {
+            size,
+            max: u32::MAX as usize,
+        })
+    };
+    let mut header = [0; HEADER_BYTES];
+    header[..4].copy_from_slice(&fit(body)?.to_le_bytes());
+    header[4..].copy_from_slice(&fit(tail)?.to_le_bytes());
+    Ok(header)
+}
+
+/// The body's and the tail's lengths from a header.
+pub fn sizes(header: [u8; HEADER_BYTES]) -> (usize, usize) {
+    let [b0, b1, b2, b3, t0, t1, t2, t3] = header;
+    (
+        u32::from_le_bytes([b0, b1, b2, b3]) as usize,
+        u32::from_le_bytes([t0, t1, t2, t3]) as usize,
+    )
+}
+
+/// Checks a header's sizes against the reader's limit.
+///
+/// # Errors
+/// [`FrameError::TooLarge`] when body and tail together pass `max`.
+pub fn check_sizes(body: usize, tail: usize, max: usize) -> Result<(), FrameError> {
+    let size = body.saturating_add(tail);
+    if size > max {
+        return Err(FrameError::TooLarge { size, max });
+    }
+    Ok(())
+}
+
+/// Encodes `value` as the start of a frame: the header, counting a tail of
+/// `tail` bytes that the caller sends after it, and the body.
 ///
 /// # Errors
 /// [`FrameError::Malformed`] when the value cannot be encoded, or
-/// [`FrameError::TooLarge`] when the body would not fit the 4-byte prefix.
-pub fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, FrameError> {
-    // Sized first, so that a large payload is copied once, not again each
-    // time a growing buffer moves.
+/// [`FrameError::TooLarge`] when a length would not fit its `u32`.
+pub fn encode_head<T: Serialize>(value: &T, tail: usize) -> Result<Vec<u8>, FrameError> {
+    // Sized first, so that the body is written once into a buffer of the
+    // right size, not again each time a growing buffer moves.
     let mut counted = Counted(0);
     rmp_serde::encode::write_named(&mut counted, value)
         .map_err(|err| FrameError::Malformed(err.to_string()))?;
@@ -123,13 +235,17 @@ pub fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, FrameError> {
     frame.extend_from_slice(&[0; HEADER_BYTES]);
     rmp_serde::encode::write_named(&mut frame, value)
         .map_err(|err| FrameError::Malformed(err.to_string()))?;
-    let size = frame.len() - HEADER_BYTES;
-    let prefix = u32::try_from(size).map_err(|_| FrameError::TooLarge {
-        size,
-        max: u32::MAX as usize,
-    })?;
-    frame[..HEADER_BYTES].copy_from_slice(&prefix.to_le_bytes());
+    let head = header(frame.len() - HEADER_BYTES, tail)?;
+    frame[..HEADER_BYTES].copy_from_slice(&head);
     Ok(frame)
+}
+
+/// Encodes `value` as one whole frame without a tail.
+///
+/// # Errors
+/// As [`encode_head`].
+pub fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, FrameError> {
+    encode_head(value, 0)
 }
 
 /// A writer that only counts what it is given.
@@ -154,7 +270,7 @@ pub fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, FrameError> {
     rmp_serde::from_slice(body).map_err(|err| FrameError::Malformed(err.to_string()))
 }
 
-/// Writes `value` as one frame.
+/// Writes `value` as one frame without a tail.
 ///
 /// # Errors
 /// As [`encode`], or the socket's error.
@@ -168,52 +284,55 @@ where
     Ok(())
 }
 
-/// Reads one frame body of at most `max` bytes. `Ok(None)` means the peer
-/// closed the connection cleanly between frames.
+/// Reads one frame whose body and tail together are at most `max` bytes.
+/// `Ok(None)` means the peer closed the connection cleanly between frames.
 ///
 /// # Errors
-/// [`FrameError::TooLarge`] before reading an oversized body,
+/// [`FrameError::TooLarge`] before reading an oversized frame,
 /// [`FrameError::Truncated`] when the connection ends inside a frame, or
 /// the socket's error.
-pub async fn read_body<R>(reader: &mut R, max: usize) -> Result<Option<Vec<u8>>, FrameError>
+pub async fn read_frame<R>(reader: &mut R, max: usize) -> Result<Option<Frame>, FrameError>
 where
     R: AsyncRead + Unpin,
 {
-    let mut prefix = [0u8; HEADER_BYTES];
+    let mut head = [0u8; HEADER_BYTES];
     let mut filled = 0;
     while filled < HEADER_BYTES {
-        match reader.read(&mut prefix[filled..]).await? {
+        match reader.read(&mut head[filled..]).await? {
             0 if filled == 0 => return Ok(None),
             0 => return Err(FrameError::Truncated),
             n => filled += n,
         }
     }
-    let size = u32::from_le_bytes(prefix) as usize;
-    if size > max {
-        return Err(FrameError::TooLarge { size, max });
+    let (body, tail) = sizes(head);
+    check_sizes(body, tail, max)?;
+    let mut frame = Frame {
+        body: vec![0; body],
+        tail: vec![0; tail],
+    };
+    for part in [&mut frame.body, &mut frame.tail] {
+        reader.read_exact(part).await.map_err(|err| {
+            if err.kind() == io::ErrorKind::UnexpectedEof {
+                FrameError::Truncated
+            } else {
+                FrameError::Io(err)
+            }
+        })?;
     }
-    let mut body = vec![0; size];
-    reader.read_exact(&mut body).await.map_err(|err| {
-        if err.kind() == io::ErrorKind::UnexpectedEof {
-            FrameError::Truncated
-        } else {
-            FrameError::Io(err)
-        }
-    })?;
-    Ok(Some(body))
+    Ok(Some(frame))
 }
 
-/// Reads and decodes one frame; `Ok(None)` on a clean close.
+/// Reads and decodes one frame without a tail; `Ok(None)` on a clean close.
 ///
 /// # Errors
-/// As [`read_body`] and [`decode`].
+/// As [`read_frame`] and [`Frame::decode_plain`].
 pub async fn read<R, T>(reader: &mut R, max: usize) -> Result<Option<T>, FrameError>
 where
     R: AsyncRead + Unpin,
     T: DeserializeOwned,
 {
-    match read_body(reader, max).await? {
-        Some(body) => decode(&body).map(Some),
+    match read_frame(reader, max).await? {
+        Some(frame) => frame.decode_plain().map(Some),
         None => Ok(None),
     }
 }
@@ -275,9 +394,20 @@ mod tests {
         block_on(async {
             let (mut a, mut b) = tokio::io::duplex(64);
             a.write_all(&u32::MAX.to_le_bytes()).await.expect("writes");
-            let err = read_body(&mut b, 1024).await.expect_err("too large");
+            a.write_all(&[0; 4]).await.expect("writes");
+            let err = read_frame(&mut b, 1024).await.expect_err("too large");
             assert!(
                 matches!(err, FrameError::TooLarge { max: 1024, .. }),
+                "{err}"
+            );
+            // Body and tail are counted together.
+            let (mut a, mut b) = tokio::io::duplex(64);
+            a.write_all(&header(600, 600).expect("fits"))
+                .await
+                .expect("writes");
+            let err = read_frame(&mut b, 1024).await.expect_err("too large");
+            assert!(
+                matches!(err, FrameError::TooLarge { size: 1200, .. }),
                 "{err}"
             );
         });
@@ -287,11 +417,12 @@ mod tests {
     fn hostile_frames_are_errors_not_panics() {
         block_on(async {
             let cases: Vec<Vec<u8>> = vec![
-                vec![1],                            // cut inside the prefix
-                vec![10, 0, 0, 0, 1, 2],            // cut inside the body
-                vec![3, 0, 0, 0, 0xc1, 0xc1, 0xc1], // reserved MessagePack bytes
-                vec![2, 0, 0, 0, 0x81, 0xa1],       // a map cut short
-                vec![1, 0, 0, 0, 0x07],             // a number, not a message
+                vec![1],                                        // cut inside the header
+                vec![10, 0, 0, 0, 0, 0, 0, 0, 1, 2],            // cut inside the body
+                vec![1, 0, 0, 0, 5, 0, 0, 0, 0x07, 1],          // cut inside the tail
+                vec![3, 0, 0, 0, 0, 0, 0, 0, 0xc1, 0xc1, 0xc1], // reserved MessagePack bytes
+                vec![2, 0, 0, 0, 0, 0, 0, 0, 0x81, 0xa1],       // a map cut short
+                vec![1, 0, 0, 0, 0, 0, 0, 0, 0x07],             // a number, not a message
             ];
             for bytes in cases {
                 let (mut a, mut b) = tokio::io::duplex(64);
@@ -301,6 +432,81 @@ mod tests {
                 assert!(result.is_err(), "{bytes:?} decoded as {result:?}");
             }
         });
+    }
+
+    #[test]
+    fn a_payload_travels_as_the_tail_and_comes_back_in_its_field() {
+        block_on(async {
+            let (mut a, mut b) = tokio::io::duplex(1 << 20);
+            let mut sent = WorkerToHost::Invoke {
+                id: 4,
+                channel: "echo".into(),
+                payload: (0..5000u32).map(|i| i as u8).collect(),
+            };
+            let whole = sent.clone();
+            let tail = sent.take_bulk();
+            assert_eq!(tail.len(), 5000);
+            let head = encode_head(&sent, tail.len()).expect("encodes");
+            a.write_all(&head).await.expect("writes");
+            a.write_all(&tail).await.expect("writes");
+            let frame = read_frame(&mut b, 1 << 20)
+                .await
+                .expect("reads")
+                .expect("a frame");
+            assert_eq!(frame.tail, tail);
+            assert_eq!(
+                frame.clone().decode::<WorkerToHost>().expect("decodes"),
+                whole
+            );
+            // A frame with a tail is not a handshake frame.
+            assert!(matches!(
+                frame.decode_plain::<WorkerToHost>(),
+                Err(FrameError::Malformed(_))
+            ));
+        });
+    }
+
+    #[test]
+    fn a_tail_the_message_cannot_take_is_malformed() {
+        let stray = Frame {
+            body: encode(&WorkerToHost::Ready).expect("encodes")[HEADER_BYTES..].to_vec(),
+            tail: vec![1, 2, 3],
+        };
+        assert!(matches!(
+            stray.decode::<WorkerToHost>(),
+            Err(FrameError::Malformed(_))
+        ));
+        let both = Frame {
+            body: encode(&HostToWorker::Invoke {
+                id: 1,
+                channel: "c".into(),
+                payload: vec![9],
+            })
+            .expect("encodes")[HEADER_BYTES..]
+                .to_vec(),
+            tail: vec![1, 2, 3],
+        };
+        assert!(matches!(
+            both.decode::<HostToWorker>(),
+            Err(FrameError::Malformed(_))
+        ));
+        // An error reply has no payload to fill.
+        let refused = Frame {
+            body: encode(&HostToWorker::Reply {
+                id: 1,
+                result: Err(crate::ipc::IpcError::new(
+                    crate::ipc::ErrorCode::Denied,
+                    "no",
+                )),
+            })
+            .expect("encodes")[HEADER_BYTES..]
+                .to_vec(),
+            tail: vec![1],
+        };
+        assert!(matches!(
+            refused.decode::<HostToWorker>(),
+            Err(FrameError::Malformed(_))
+        ));
     }
 
     #[test]

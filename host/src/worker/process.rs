@@ -22,9 +22,9 @@ use crate::engine::Engine;
 use crate::sandbox;
 use crate::wire::fds::{self, FdReader};
 use crate::wire::frame::{
-    self, FRAME_OVERHEAD, FrameError, Hello, MAX_START_FRAME, Start, WorkerHello,
+    self, FRAME_OVERHEAD, Frame, FrameError, Hello, MAX_START_FRAME, Start, WorkerHello,
 };
-use crate::wire::{HostToWorker, WorkerToHost};
+use crate::wire::{Attached, HostToWorker, WorkerToHost};
 
 /// The hidden first argument that makes this program a worker.
 pub(crate) const WORKER_ROLE: &str = "__wasmtron-worker";
@@ -265,9 +265,9 @@ async fn read_frames(
     let mut fds = FdReader::default();
     loop {
         let read = fds
-            .next_body(reader.as_ref(), max_frame)
+            .next_frame(reader.as_ref(), max_frame)
             .await
-            .and_then(|body| body.map(|b| frame::decode::<HostToWorker>(&b)).transpose())
+            .and_then(|frame| frame.map(Frame::decode::<HostToWorker>).transpose())
             .and_then(|message| match message {
                 Some(message) => fds.attach(message.attached()).map(|()| Some(message)),
                 None => Ok(None),
@@ -291,13 +291,11 @@ async fn read_frames(
 
 /// Writes the worker's messages to the host, up to and including its exit
 /// message.
-async fn write_frames(
-    mut writer: OwnedWriteHalf,
-    mut from_worker: UnboundedReceiver<WorkerToHost>,
-) {
+async fn write_frames(writer: OwnedWriteHalf, mut from_worker: UnboundedReceiver<WorkerToHost>) {
     while let Some(message) = from_worker.recv().await {
         let last = matches!(message, WorkerToHost::Exited { .. });
-        let written = fds::write(&mut writer, &message, message.attached()).await;
+        let fd = message.attached().and_then(Attached::take);
+        let written = fds::write(writer.as_ref(), message, fd).await;
         if written.is_err() || last {
             return;
         }

@@ -31,8 +31,9 @@ fn main() -> ExitCode {
 fn probe(name: &str) {
     match name {
         "escape-probe" => std::process::exit(100 + escape_attempts()),
-        "hostile-oversized" => hostile_frame(&u32::MAX.to_le_bytes()),
-        "hostile-malformed" => hostile_frame(&[3, 0, 0, 0, 0xc1, 0xc1, 0xc1]),
+        "hostile-oversized" => hostile_frame(&[u32::MAX.to_le_bytes(), [0; 4]].concat()),
+        "hostile-malformed" => hostile_frame(&[3, 0, 0, 0, 0, 0, 0, 0, 0xc1, 0xc1, 0xc1]),
+        "hostile-tail" => hostile_frame(&stray_tail()),
         "hostile-ports" => forge_port_frames(),
         "hostile-invokes" => std::process::exit(100 + invokes_past_the_limit()),
         _ => {}
@@ -87,7 +88,7 @@ fn forge_port_frames() {
 /// accepted ones, so every other reply is an immediate `limit-exceeded`.
 fn invokes_past_the_limit() -> i32 {
     use std::io::Read as _;
-    use wasmtron::wire::frame::{decode, encode};
+    use wasmtron::wire::frame::{Frame, HEADER_BYTES, encode, sizes};
     use wasmtron::wire::{HostToWorker, WorkerToHost};
     const SENT: u64 = 20;
     let Ok(mut socket) = std::io::stdin()
@@ -117,15 +118,21 @@ fn invokes_past_the_limit() -> i32 {
     let mut replies = 0;
     // The accepted ones answer after a second each; the refusals at once.
     while replies < SENT {
-        let mut prefix = [0u8; 4];
-        if socket.read_exact(&mut prefix).is_err() {
+        let mut header = [0u8; HEADER_BYTES];
+        if socket.read_exact(&mut header).is_err() {
             return 98;
         }
-        let mut body = vec![0u8; u32::from_le_bytes(prefix) as usize];
-        if socket.read_exact(&mut body).is_err() {
+        let (body, tail) = sizes(header);
+        let mut frame = Frame {
+            body: vec![0u8; body],
+            tail: vec![0u8; tail],
+        };
+        if socket.read_exact(&mut frame.body).is_err()
+            || socket.read_exact(&mut frame.tail).is_err()
+        {
             return 98;
         }
-        let Ok(HostToWorker::Reply { id, result }) = decode::<HostToWorker>(&body) else {
+        let Ok(HostToWorker::Reply { id, result }) = frame.decode::<HostToWorker>() else {
             continue;
         };
         if id <= 1_000_000 {
@@ -179,6 +186,16 @@ fn escape_attempts() -> i32 {
         std::process::Command::new("/bin/true").status().map(drop),
     );
     escaped
+}
+
+/// A well-formed `ready` whose frame carries a tail, which only a message
+/// with a payload may.
+fn stray_tail() -> Vec<u8> {
+    use wasmtron::wire::WorkerToHost;
+    use wasmtron::wire::frame::encode_head;
+    let mut frame = encode_head(&WorkerToHost::Ready, 3).unwrap_or_default();
+    frame.extend_from_slice(b"odd");
+    frame
 }
 
 fn hostile_frame(bytes: &[u8]) {

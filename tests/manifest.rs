@@ -41,6 +41,42 @@ fn a_good_manifest_gets_its_defaults() {
     assert_eq!(manifest.limits, wasmtron::manifest::Limits::default());
     assert!(!window.precise_clocks, "clocks come in 1 ms steps");
     assert!(!manifest.single_instance);
+    assert_eq!(
+        manifest.hardware_acceleration,
+        wasmtron::manifest::HardwareAcceleration::Auto
+    );
+}
+
+#[test]
+fn hardware_acceleration_is_auto_on_or_off() {
+    use wasmtron::manifest::HardwareAcceleration;
+    for (value, expected) in [
+        ("auto", HardwareAcceleration::Auto),
+        ("on", HardwareAcceleration::On),
+        ("off", HardwareAcceleration::Off),
+    ] {
+        let text = GOOD.replace(
+            "name = \"probe\"",
+            &format!("name = \"probe\"\nhardware-acceleration = \"{value}\""),
+        );
+        let manifest = parse(&text).expect("valid");
+        assert_eq!(manifest.hardware_acceleration, expected);
+    }
+    assert!(HardwareAcceleration::On.enabled());
+    assert!(!HardwareAcceleration::Off.enabled());
+    // `auto` follows the machine: on with a GPU render node, off without.
+    let gpu = std::fs::read_dir("/dev/dri").is_ok_and(|entries| {
+        entries
+            .flatten()
+            .any(|e| e.file_name().to_string_lossy().starts_with("renderD"))
+    });
+    assert_eq!(HardwareAcceleration::Auto.enabled(), gpu);
+    let message = error(&GOOD.replace(
+        "name = \"probe\"",
+        "name = \"probe\"\nhardware-acceleration = \"yes\"",
+    ));
+    assert!(message.contains("app.hardware-acceleration"), "{message}");
+    assert!(message.contains("\"auto\", \"on\" or \"off\""), "{message}");
 }
 
 #[test]

@@ -39,6 +39,9 @@ pub struct Manifest {
     /// Only one instance runs; a second launch is handed to it (Electron's
     /// `requestSingleInstanceLock`).
     pub single_instance: bool,
+    /// Whether web views draw with the GPU (Electron's
+    /// `app.disableHardwareAcceleration()` is `Off`).
+    pub hardware_acceleration: HardwareAcceleration,
     pub main: Option<MainSpec>,
     pub windows: Vec<WindowManifest>,
     /// Utility components main may fork.
@@ -58,6 +61,41 @@ pub enum Isolation {
     /// Every component in the host process, each on its own thread: the
     /// same API with the Wasm boundary as the only wall.
     InProcess,
+}
+
+/// Whether web views draw with the GPU (`app.hardware-acceleration`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum HardwareAcceleration {
+    /// On when the machine has a GPU render node (`/dev/dri/renderD*`),
+    /// off otherwise: without one, the GPU path is a software rasterizer
+    /// emulating a GPU, slower than drawing without it.
+    #[default]
+    Auto,
+    /// Always through the GPU path.
+    On,
+    /// Never: pages are drawn without accelerated compositing.
+    Off,
+}
+
+impl HardwareAcceleration {
+    /// Whether web views should use the GPU on this machine.
+    pub fn enabled(self) -> bool {
+        match self {
+            HardwareAcceleration::On => true,
+            HardwareAcceleration::Off => false,
+            HardwareAcceleration::Auto => gpu_present(),
+        }
+    }
+}
+
+/// Whether the machine has a GPU render node.
+fn gpu_present() -> bool {
+    std::fs::read_dir("/dev/dri").is_ok_and(|entries| {
+        entries
+            .flatten()
+            .any(|entry| entry.file_name().to_string_lossy().starts_with("renderD"))
+    })
 }
 
 /// A utility component main may fork (`[[utility]]`).

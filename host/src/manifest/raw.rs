@@ -23,6 +23,7 @@ pub(super) struct RawApp {
     pub isolation: Option<String>,
     pub quit_when_all_windows_closed: Option<bool>,
     pub single_instance: Option<bool>,
+    pub hardware_acceleration: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

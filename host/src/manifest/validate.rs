@@ -5,7 +5,9 @@ use std::collections::HashSet;
 use std::path::{Component, Path, PathBuf};
 
 use super::raw::{RawLimits, RawManifest, RawWindow};
-use super::{Isolation, Limits, MainSpec, Manifest, UtilityManifest, WindowManifest};
+use super::{
+    HardwareAcceleration, Isolation, Limits, MainSpec, Manifest, UtilityManifest, WindowManifest,
+};
 use crate::capabilities::{DirGrant, Grants};
 
 /// Why a manifest was refused. Each variant names what is wrong.
@@ -61,6 +63,17 @@ pub(super) fn validate(raw: RawManifest, dir: &Path) -> Result<Manifest, Manifes
             return Err(invalid(
                 "app.isolation",
                 format!("is `{other}`; expected \"process\" or \"in-process\""),
+            ));
+        }
+    };
+    let hardware_acceleration = match raw.app.hardware_acceleration.as_deref() {
+        None | Some("auto") => HardwareAcceleration::Auto,
+        Some("on") => HardwareAcceleration::On,
+        Some("off") => HardwareAcceleration::Off,
+        Some(other) => {
+            return Err(invalid(
+                "app.hardware-acceleration",
+                format!("is `{other}`; expected \"auto\", \"on\" or \"off\""),
             ));
         }
     };
@@ -158,6 +171,7 @@ pub(super) fn validate(raw: RawManifest, dir: &Path) -> Result<Manifest, Manifes
         isolation,
         quit_when_all_windows_closed: raw.app.quit_when_all_windows_closed.unwrap_or(true),
         single_instance: raw.app.single_instance.unwrap_or(false),
+        hardware_acceleration,
         main,
         windows,
         utilities,

@@ -620,6 +620,7 @@ mod tests {
             resizable: true,
             visible: true,
             devtools: false,
+            hardware_acceleration: Default::default(),
         }
     }
 

@@ -46,6 +46,8 @@ pub struct WindowSpec {
     /// The page's developer tools may be opened: only when the app runs in
     /// dev mode (`wasmtron run --dev`).
     pub devtools: bool,
+    /// Whether the page draws through the GPU (the app's setting).
+    pub hardware_acceleration: crate::manifest::HardwareAcceleration,
 }
 
 /// A window's menu bar: menus of items and separators.

@@ -200,6 +200,7 @@ pub(crate) fn window_spec(
         resizable: options.resizable.unwrap_or(true),
         visible: options.visible.unwrap_or(true),
         devtools: options.devtools,
+        hardware_acceleration: Default::default(),
     })
 }
 

@@ -12,15 +12,17 @@ use tao::platform::unix::WindowExtUnix as _;
 use tao::rwh_06::{HasWindowHandle as _, RawWindowHandle};
 use tao::window::{Window, WindowBuilder, WindowId};
 use tokio::sync::oneshot;
+use webkit2gtk::{HardwareAccelerationPolicy, SettingsExt as _, WebViewExt as _};
 use wry::http::Request;
 use wry::{
     NewWindowResponse, PageLoadEvent, PermissionResponse, WebView, WebViewBuilder,
-    WebViewBuilderExtUnix as _,
+    WebViewBuilderExtUnix as _, WebViewExtUnix as _,
 };
 
 use super::Command;
 use super::assets::{self, AppAssets};
 use super::bridge;
+use crate::manifest::HardwareAcceleration;
 use crate::window::{
     DomOp, MenuBar, MenuEntry, PageEvent, PageEventSink, WindowChange, WindowSpec,
 };
@@ -134,9 +136,22 @@ impl NativeWindow {
                 tracing::warn!(?kind, "permission request refused");
                 PermissionResponse::Deny
             })
-            .with_url(url)
             .build_gtk(container)
             .context("cannot create the web view")?;
+        // Set before the page loads: switching while it loads can leave
+        // it without a first frame. With a GPU and `auto`, WebKit's own
+        // default stands.
+        let policy = match spec.hardware_acceleration {
+            HardwareAcceleration::On => Some(HardwareAccelerationPolicy::Always),
+            other if !other.enabled() => Some(HardwareAccelerationPolicy::Never),
+            _ => None,
+        };
+        if let Some(policy) = policy
+            && let Some(settings) = webview.webview().settings()
+        {
+            settings.set_hardware_acceleration_policy(policy);
+        }
+        webview.load_url(&url).context("cannot load the page")?;
 
         Ok(Self {
             label,

@@ -98,6 +98,14 @@ fn run(
         Ok(manifest) => manifest,
         Err(code) => return code,
     };
+    if !headless {
+        // SAFETY: no thread but this one has started yet (the single
+        // instance lock below starts its listener).
+        #[allow(unsafe_code)]
+        unsafe {
+            DesktopEventLoop::prepare(manifest.hardware_acceleration);
+        }
+    }
     // Before the window system starts: a second launch opens nothing.
     let launch = single_instance::this_launch(args);
     let lock = if manifest.single_instance {

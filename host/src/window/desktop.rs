@@ -118,6 +118,45 @@ impl fmt::Debug for DesktopEventLoop {
 }
 
 impl DesktopEventLoop {
+    /// Sets up the environment the window system and the web engine's
+    /// processes start in:
+    ///
+    /// - With hardware acceleration off (`acceleration`), GTK does not probe
+    ///   OpenGL when it opens the display, and WebKit does not set up its
+    ///   DMA-BUF renderer: on a machine without a GPU both would load Mesa's
+    ///   software rasterizer for nothing.
+    /// - Without a D-Bus session bus (no `DBUS_SESSION_BUS_ADDRESS`, no
+    ///   `$XDG_RUNTIME_DIR/bus`), GLib is told there is none. Otherwise each
+    ///   of GTK, tao and WebKit asks GLib for one, and GLib forks
+    ///   `dbus-launch` to start one, on the window system's thread, four
+    ///   times per launch.
+    ///
+    /// Together these are about 90 ms of the first frame under Xvfb
+    /// (docs/performance.md). A variable the user set is left as it is.
+    ///
+    /// # Safety
+    /// Changes the environment: call it before any other thread starts
+    /// (one may read the environment meanwhile), and before [`new`](Self::new).
+    #[allow(unsafe_code)]
+    pub unsafe fn prepare(acceleration: crate::manifest::HardwareAcceleration) {
+        let mut settings = Vec::new();
+        if !acceleration.enabled() {
+            settings.push(("GDK_GL", "disable"));
+            settings.push(("WEBKIT_DISABLE_DMABUF_RENDERER", "1"));
+        }
+        let bus = std::env::var_os("XDG_RUNTIME_DIR")
+            .is_some_and(|dir| std::path::Path::new(&dir).join("bus").exists());
+        if !bus {
+            settings.push(("DBUS_SESSION_BUS_ADDRESS", "disabled:"));
+        }
+        for (name, value) in settings {
+            if std::env::var_os(name).is_none() {
+                // SAFETY: the caller guarantees no other thread runs.
+                unsafe { std::env::set_var(name, value) };
+            }
+        }
+    }
+
     /// Initialises GTK and creates the event loop.
     ///
     /// # Errors

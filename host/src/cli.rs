@@ -99,8 +99,12 @@ fn run(
         Err(code) => return code,
     };
     if !headless {
-        // SAFETY: no thread but this one has started yet (the single
-        // instance lock below starts its listener).
+        // SAFETY: this runs before the window system, the app and the
+        // single-instance lock's listener start their threads. The one
+        // other thread by now is the scavenger of WebKit's allocator
+        // (libpas), started as libwebkit2gtk loads; it frees memory on a
+        // timer and never reads the environment (checked with gdb: no
+        // `getenv` from it during a whole launch of the hello example).
         #[allow(unsafe_code)]
         unsafe {
             DesktopEventLoop::prepare(manifest.hardware_acceleration);

@@ -142,12 +142,11 @@ impl EarlyWindows {
                 devtools: dev_mode,
                 ..shell::WindowOptions::default()
             };
-            let spec = shell::window_spec(window, &options).map_err(|reason| {
-                WindowControlError::BadOptions {
+            let spec = shell::window_spec(window, &options, manifest.hardware_acceleration)
+                .map_err(|reason| WindowControlError::BadOptions {
                     label: window.label.clone(),
                     reason,
-                }
-            })?;
+                })?;
             backend
                 .open(spec, events.clone())
                 .map_err(|err| match err {

@@ -390,12 +390,12 @@ impl Shell {
             devtools: self.dev_mode,
             ..options.clone()
         };
-        let mut spec =
-            window_spec(declared, &options).map_err(|reason| WindowControlError::BadOptions {
+        let spec = window_spec(declared, &options, self.manifest.hardware_acceleration).map_err(
+            |reason| WindowControlError::BadOptions {
                 label: label.to_owned(),
                 reason,
-            })?;
-        spec.hardware_acceleration = self.manifest.hardware_acceleration;
+            },
+        )?;
         if self.ending() {
             return Err(failed("the app is ending".into()));
         }

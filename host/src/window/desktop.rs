@@ -102,6 +102,19 @@ struct Registry {
     shut_down: bool,
 }
 
+/// Whether GLib could find a D-Bus session bus: one named in the
+/// environment, the user's bus socket, or `dbus-launch` to ask the X server
+/// for one.
+fn session_bus_reachable() -> bool {
+    let named = std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some();
+    let socket = std::env::var_os("XDG_RUNTIME_DIR")
+        .is_some_and(|dir| std::path::Path::new(&dir).join("bus").exists());
+    let launcher = std::env::var_os("PATH").is_some_and(|path| {
+        std::env::split_paths(&path).any(|dir| dir.join("dbus-launch").is_file())
+    });
+    named || socket || launcher
+}
+
 /// The desktop window system. Create it on the main thread, hand out
 /// [`backend`](Self::backend) handles, then [`run`](Self::run) it there.
 pub struct DesktopEventLoop {
@@ -125,18 +138,19 @@ impl DesktopEventLoop {
     ///   OpenGL when it opens the display, and WebKit does not set up its
     ///   DMA-BUF renderer: on a machine without a GPU both would load Mesa's
     ///   software rasterizer for nothing.
-    /// - Without a D-Bus session bus (no `DBUS_SESSION_BUS_ADDRESS`, no
-    ///   `$XDG_RUNTIME_DIR/bus`), GLib is told there is none. Otherwise each
-    ///   of GTK, tao and WebKit asks GLib for one, and GLib forks
-    ///   `dbus-launch` to start one, on the window system's thread, four
-    ///   times per launch.
+    /// - When no D-Bus session bus can be found (no `DBUS_SESSION_BUS_ADDRESS`,
+    ///   no `$XDG_RUNTIME_DIR/bus`, and no `dbus-launch` to autolaunch one
+    ///   through the X server), GLib is told there is none. Otherwise each
+    ///   of GTK, tao and WebKit asks GLib for one, and GLib forks to run a
+    ///   `dbus-launch` that is not there, on the window system's thread,
+    ///   four times per launch.
     ///
-    /// Together these are about 90 ms of the first frame under Xvfb
+    /// Together these are 60–90 ms of the first frame under Xvfb
     /// (docs/performance.md). A variable the user set is left as it is.
     ///
     /// # Safety
-    /// Changes the environment: call it before any other thread starts
-    /// (one may read the environment meanwhile), and before [`new`](Self::new).
+    /// Changes the environment: call it before [`new`](Self::new), while no
+    /// thread that reads the environment runs beside this one.
     #[allow(unsafe_code)]
     pub unsafe fn prepare(acceleration: crate::manifest::HardwareAcceleration) {
         let mut settings = Vec::new();
@@ -144,9 +158,7 @@ impl DesktopEventLoop {
             settings.push(("GDK_GL", "disable"));
             settings.push(("WEBKIT_DISABLE_DMABUF_RENDERER", "1"));
         }
-        let bus = std::env::var_os("XDG_RUNTIME_DIR")
-            .is_some_and(|dir| std::path::Path::new(&dir).join("bus").exists());
-        if !bus {
+        if !session_bus_reachable() {
             settings.push(("DBUS_SESSION_BUS_ADDRESS", "disabled:"));
         }
         for (name, value) in settings {

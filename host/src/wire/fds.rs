@@ -128,7 +128,11 @@ pub async fn write_all(stream: &UnixStream, mut bytes: &[u8]) -> io::Result<()> 
 /// Reads frames and the descriptors that come with them.
 #[derive(Debug, Default)]
 pub struct FdReader {
+    /// Bytes read and not yet taken start at `start`: taking a frame moves
+    /// `start` on, and the taken bytes are dropped only when more must be
+    /// read, not once per frame.
     buffer: Vec<u8>,
+    start: usize,
     fds: VecDeque<OwnedFd>,
 }
 
@@ -143,9 +147,9 @@ impl FdReader {
         stream: &UnixStream,
         max: usize,
     ) -> Result<Option<Frame>, FrameError> {
-        while self.buffer.len() < HEADER_BYTES {
+        while self.pending().len() < HEADER_BYTES {
             if self.fill(stream).await? == 0 {
-                return if self.buffer.is_empty() {
+                return if self.pending().is_empty() {
                     Ok(None)
                 } else {
                     Err(FrameError::Truncated)
@@ -153,10 +157,10 @@ impl FdReader {
             }
         }
         let mut head = [0u8; HEADER_BYTES];
-        head.copy_from_slice(&self.buffer[..HEADER_BYTES]);
+        head.copy_from_slice(&self.pending()[..HEADER_BYTES]);
         let (body, tail) = sizes(head);
         check_sizes(body, tail, max)?;
-        self.buffer.drain(..HEADER_BYTES);
+        self.consume(HEADER_BYTES);
         let body = self.take(stream, body).await?;
         let tail = self.take(stream, tail).await?;
         Ok(Some(Frame { body, tail }))
@@ -189,22 +193,34 @@ impl FdReader {
 
     /// Bytes read beyond the frames taken so far.
     pub fn leftover(&self) -> &[u8] {
-        &self.buffer
+        self.pending()
+    }
+
+    fn pending(&self) -> &[u8] {
+        &self.buffer[self.start..]
+    }
+
+    fn consume(&mut self, taken: usize) {
+        self.start += taken;
+        if self.start == self.buffer.len() {
+            self.buffer.clear();
+            self.start = 0;
+        }
     }
 
     /// The next `size` bytes of the stream in a buffer of their own: from
     /// the shared buffer when small, else read straight into their place.
     async fn take(&mut self, stream: &UnixStream, size: usize) -> Result<Vec<u8>, FrameError> {
-        if size >= LARGE_FRAME && self.buffer.len() < size {
+        if size >= LARGE_FRAME && self.pending().len() < size {
             return self.read_large(stream, size).await;
         }
-        while self.buffer.len() < size {
+        while self.pending().len() < size {
             if self.fill(stream).await? == 0 {
                 return Err(FrameError::Truncated);
             }
         }
-        let part = self.buffer[..size].to_vec();
-        self.buffer.drain(..size);
+        let part = self.pending()[..size].to_vec();
+        self.consume(size);
         Ok(part)
     }
 
@@ -219,7 +235,9 @@ impl FdReader {
         // byte carries a descriptor, so plain reads do here; one a peer
         // attached further in is closed by the kernel, never received.
         let mut part = Vec::with_capacity(size);
-        part.append(&mut self.buffer);
+        part.extend_from_slice(self.pending());
+        self.buffer.clear();
+        self.start = 0;
         while part.len() < size {
             stream.readable().await?;
             let want = size - part.len();
@@ -236,6 +254,10 @@ impl FdReader {
     async fn fill(&mut self, stream: &UnixStream) -> io::Result<usize> {
         let mut chunk = [0u8; 64 * 1024];
         let read = self.receive(stream, &mut chunk).await?;
+        if self.start > 0 {
+            self.buffer.drain(..self.start);
+            self.start = 0;
+        }
         self.buffer.extend_from_slice(&chunk[..read]);
         Ok(read)
     }

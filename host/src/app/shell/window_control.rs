@@ -162,6 +162,7 @@ fn check_menu(bar: &crate::window::MenuBar) -> Result<(), String> {
 pub(crate) fn window_spec(
     declared: &WindowManifest,
     options: &WindowOptions,
+    hardware_acceleration: crate::manifest::HardwareAcceleration,
 ) -> Result<WindowSpec, String> {
     let width = size("width", options.width.unwrap_or(declared.width))?;
     let height = size("height", options.height.unwrap_or(declared.height))?;
@@ -200,7 +201,7 @@ pub(crate) fn window_spec(
         resizable: options.resizable.unwrap_or(true),
         visible: options.visible.unwrap_or(true),
         devtools: options.devtools,
-        hardware_acceleration: Default::default(),
+        hardware_acceleration,
     })
 }
 
@@ -359,9 +360,15 @@ mod tests {
                 visible: Some(false),
                 ..WindowOptions::default()
             },
+            crate::manifest::HardwareAcceleration::Off,
         )
         .expect("valid");
         assert_eq!(spec.title, "Other");
+        assert_eq!(
+            spec.hardware_acceleration,
+            crate::manifest::HardwareAcceleration::Off,
+            "the app's setting reaches every window"
+        );
         assert_eq!((spec.width, spec.height), (400, 600));
         assert_eq!(spec.min_size, Some((200, 150)));
         assert_eq!(spec.position, Some((-10, 20)));
@@ -402,7 +409,7 @@ mod tests {
             ),
         ];
         for (options, expected) in cases {
-            let err = window_spec(&declared(), &options).expect_err("refused");
+            let err = window_spec(&declared(), &options, Default::default()).expect_err("refused");
             assert!(err.contains(expected), "{err}");
         }
     }

@@ -115,38 +115,40 @@ pub struct Start {
 
 /// A message whose payload can travel as its frame's tail.
 pub trait Bulk {
+    /// The message's payload field; `None` for a message without one.
+    fn bulk(&mut self) -> Option<&mut Vec<u8>>;
+
     /// Moves the payload out, leaving the message's field empty; empty for
     /// a message without one.
-    fn take_bulk(&mut self) -> Vec<u8>;
+    fn take_bulk(&mut self) -> Vec<u8> {
+        self.bulk().map(std::mem::take).unwrap_or_default()
+    }
 
-    /// Puts a frame's tail back as the payload.
+    /// Puts a frame's tail back as the payload. An empty tail leaves the
+    /// field as the body had it.
     ///
     /// # Errors
     /// [`FrameError::Malformed`] for a tail on a message that has no
     /// payload, or whose body already filled it.
-    fn put_bulk(&mut self, tail: Vec<u8>) -> Result<(), FrameError>;
-}
-
-/// Puts `tail` into `field` for [`Bulk::put_bulk`]: an empty tail leaves
-/// the field as the body had it; a non-empty one needs an empty field.
-///
-/// # Errors
-/// [`FrameError::Malformed`] when both carry bytes.
-pub fn fill_bulk(field: &mut Vec<u8>, tail: Vec<u8>) -> Result<(), FrameError> {
-    if tail.is_empty() {
-        return Ok(());
+    fn put_bulk(&mut self, tail: Vec<u8>) -> Result<(), FrameError> {
+        if tail.is_empty() {
+            return Ok(());
+        }
+        match self.bulk() {
+            Some(field) if field.is_empty() => {
+                *field = tail;
+                Ok(())
+            }
+            Some(_) => Err(FrameError::Malformed(
+                "a payload in both the body and the tail".into(),
+            )),
+            None => Err(stray_tail()),
+        }
     }
-    if !field.is_empty() {
-        return Err(FrameError::Malformed(
-            "a payload in both the body and the tail".into(),
-        ));
-    }
-    *field = tail;
-    Ok(())
 }
 
 /// The error for a tail on a message that carries no payload.
-pub fn stray_tail() -> FrameError {
+fn stray_tail() -> FrameError {
     FrameError::Malformed("a tail on a message without a payload".into())
 }
 

@@ -456,76 +456,34 @@ impl WorkerToHost {
     }
 }
 
-/// [`frame::fill_bulk`] for a reply's payload.
-fn fill_reply(payload: &mut ByteBuf, tail: Vec<u8>) -> Result<(), frame::FrameError> {
-    let mut field = std::mem::take(payload).into_vec();
-    let filled = frame::fill_bulk(&mut field, tail);
-    *payload = ByteBuf::from(field);
-    filled
-}
-
 impl frame::Bulk for HostToWorker {
-    fn take_bulk(&mut self) -> Vec<u8> {
+    fn bulk(&mut self) -> Option<&mut Vec<u8>> {
         match self {
-            HostToWorker::Push { payload, .. } | HostToWorker::Invoke { payload, .. } => {
-                std::mem::take(payload)
-            }
-            HostToWorker::PortMessage { data, .. } => std::mem::take(data),
+            HostToWorker::Push { payload, .. }
+            | HostToWorker::Invoke { payload, .. }
+            | HostToWorker::PortMessage { data: payload, .. } => Some(payload),
             HostToWorker::Reply {
                 result: Ok(payload),
                 ..
-            } => std::mem::take(payload).into_vec(),
-            _ => Vec::new(),
-        }
-    }
-
-    fn put_bulk(&mut self, tail: Vec<u8>) -> Result<(), frame::FrameError> {
-        match self {
-            HostToWorker::Push { payload, .. } | HostToWorker::Invoke { payload, .. } => {
-                frame::fill_bulk(payload, tail)
-            }
-            HostToWorker::PortMessage { data, .. } => frame::fill_bulk(data, tail),
-            HostToWorker::Reply {
-                result: Ok(payload),
-                ..
-            } => fill_reply(payload, tail),
-            _ if tail.is_empty() => Ok(()),
-            _ => Err(frame::stray_tail()),
+            } => Some(payload),
+            _ => None,
         }
     }
 }
 
 impl frame::Bulk for WorkerToHost {
-    fn take_bulk(&mut self) -> Vec<u8> {
+    fn bulk(&mut self) -> Option<&mut Vec<u8>> {
         match self {
             WorkerToHost::Invoke { payload, .. }
             | WorkerToHost::Send { payload, .. }
-            | WorkerToHost::Post { payload, .. } => std::mem::take(payload),
-            WorkerToHost::PortPost { data, .. } | WorkerToHost::PortRequeue { data, .. } => {
-                std::mem::take(data)
-            }
+            | WorkerToHost::Post { payload, .. }
+            | WorkerToHost::PortPost { data: payload, .. }
+            | WorkerToHost::PortRequeue { data: payload, .. } => Some(payload),
             WorkerToHost::Reply {
                 result: Ok(payload),
                 ..
-            } => std::mem::take(payload).into_vec(),
-            _ => Vec::new(),
-        }
-    }
-
-    fn put_bulk(&mut self, tail: Vec<u8>) -> Result<(), frame::FrameError> {
-        match self {
-            WorkerToHost::Invoke { payload, .. }
-            | WorkerToHost::Send { payload, .. }
-            | WorkerToHost::Post { payload, .. } => frame::fill_bulk(payload, tail),
-            WorkerToHost::PortPost { data, .. } | WorkerToHost::PortRequeue { data, .. } => {
-                frame::fill_bulk(data, tail)
-            }
-            WorkerToHost::Reply {
-                result: Ok(payload),
-                ..
-            } => fill_reply(payload, tail),
-            _ if tail.is_empty() => Ok(()),
-            _ => Err(frame::stray_tail()),
+            } => Some(payload),
+            _ => None,
         }
     }
 }

@@ -89,12 +89,16 @@ impl HardwareAcceleration {
     }
 }
 
-/// Whether the machine has a GPU render node.
+/// Whether the machine has a GPU render node: looked up once, not again
+/// for every window.
 fn gpu_present() -> bool {
-    std::fs::read_dir("/dev/dri").is_ok_and(|entries| {
-        entries
-            .flatten()
-            .any(|entry| entry.file_name().to_string_lossy().starts_with("renderD"))
+    static PRESENT: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *PRESENT.get_or_init(|| {
+        std::fs::read_dir("/dev/dri").is_ok_and(|entries| {
+            entries
+                .flatten()
+                .any(|entry| entry.file_name().to_string_lossy().starts_with("renderD"))
+        })
     })
 }
 

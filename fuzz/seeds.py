@@ -98,11 +98,20 @@ def main() -> None:
     write("wire_frames", "stream", stream)
     write("wire_frames", "oversized-prefix", struct.pack("<II", 0xFFFFFFFF, 0) + b"\x80")
     write("wire_frames", "stray-tail", frame({"t": "ready"}, b"odd"))
+    # A tail said to be in a shared region (top bit of the tail's length),
+    # and a new region (top bit of the body's length) with no descriptor.
+    body = pack({"t": "ready"})
+    write("wire_frames", "shared-tail", struct.pack("<II", len(body), 0x8000_0010) + body)
+    write(
+        "wire_frames",
+        "new-region",
+        struct.pack("<II", len(body) | 0x8000_0000, 0x8000_0010) + body,
+    )
 
-    hello = {"magic": "wasmtron-wire", "protocol": 3}
+    hello = {"magic": "wasmtron-wire", "protocol": 4}
     write("handshake", "hello", pack(hello))
     write("handshake", "worker-hello", pack({"hello": hello, "pid": 4242}))
-    write("handshake", "wrong-magic", pack({"magic": "http/1.1", "protocol": 3}))
+    write("handshake", "wrong-magic", pack({"magic": "http/1.1", "protocol": 4}))
 
     for manifest in sorted(ROOT.glob("examples/*/wasmtron.toml")):
         write("manifest", manifest.parent.name, manifest.read_bytes())

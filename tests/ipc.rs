@@ -128,6 +128,18 @@ fn oversized_messages_are_refused_and_traffic_goes_on() {
 }
 
 #[test]
+fn large_payloads_cross_intact_in_both_directions() {
+    // Sizes on both sides of the shared-memory threshold (128 KiB), each
+    // twice (the second reuses the region), then one larger than the
+    // region the first ones made.
+    let app = start_one();
+    for size in [100, 200_000, 200_000, 1 << 20, 1 << 20, (3 << 20) + 5, 64] {
+        let result = app.probe("main", "", &size.to_string(), "#big");
+        assert_eq!(result, format!("ok:bytes:{size}"));
+    }
+}
+
+#[test]
 fn an_invoke_that_outlives_its_timeout_fails_with_timeout() {
     let dir = AppDir::new(&format!(
         "{}\n[limits]\ninvoke-timeout-ms = 200\n",

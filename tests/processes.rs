@@ -313,14 +313,15 @@ fn bad_frames_from_a_worker_drop_it_with_a_protocol_error() {
         return;
     }
     let app = start(&format!(
-        "{}{}{}",
+        "{}{}{}{}",
         hostile_window("hostile-oversized"),
         hostile_window("hostile-malformed"),
-        hostile_window("hostile-tail")
+        hostile_window("hostile-tail"),
+        hostile_window("hostile-lane")
     ));
     assert_eq!(app.invoke("a", "open", "hostile-oversized"), "ok:Ok(())");
     let heard = wait_gone(&app, "renderer|hostile-oversized|protocol-error:");
-    assert!(heard.contains("4294967295 bytes is over"), "{heard}");
+    assert!(heard.contains("2147483647 bytes is over"), "{heard}");
     assert_eq!(app.invoke("a", "open", "hostile-malformed"), "ok:Ok(())");
     let heard = wait_gone(&app, "renderer|hostile-malformed|protocol-error:");
     assert!(heard.contains("malformed frame"), "{heard}");
@@ -328,6 +329,12 @@ fn bad_frames_from_a_worker_drop_it_with_a_protocol_error() {
     let heard = wait_gone(&app, "renderer|hostile-tail|protocol-error:");
     assert!(
         heard.contains("a tail on a message without a payload"),
+        "{heard}"
+    );
+    assert_eq!(app.invoke("a", "open", "hostile-lane"), "ok:Ok(())");
+    let heard = wait_gone(&app, "renderer|hostile-lane|protocol-error:");
+    assert!(
+        heard.contains("a tail in a shared region that was never handed over"),
         "{heard}"
     );
     // All were killed, not left running; the healthy windows carry on.

@@ -24,6 +24,7 @@ use tokio::sync::oneshot;
 use super::{LaunchError, Launched, OsExit, ProcessEnd, Transport, WorkerControl};
 use crate::wire::fds::{self, FdReader};
 use crate::wire::frame::{self, FRAME_OVERHEAD, Frame, FrameError, Hello, Start, WorkerHello};
+use crate::wire::lane::LaneWriter;
 use crate::wire::{Attached, ByteBuf, HostToWorker, WorkerToHost};
 use crate::worker::{HostLink, WorkerSpec, link_pair, process::WORKER_ROLE};
 
@@ -246,9 +247,10 @@ async fn read_frames(
 }
 
 async fn write_frames(writer: OwnedWriteHalf, mut from_host: UnboundedReceiver<HostToWorker>) {
+    let mut lane = LaneWriter::default();
     while let Some(message) = from_host.recv().await {
         let fd = message.attached().and_then(Attached::take);
-        if let Err(err) = fds::write(writer.as_ref(), message, fd).await {
+        if let Err(err) = fds::write(writer.as_ref(), message, fd, &mut lane).await {
             tracing::debug!("cannot write to a worker: {err}");
             return;
         }

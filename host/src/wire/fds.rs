@@ -19,7 +19,11 @@ use tokio::io::Interest;
 use tokio::net::UnixStream;
 
 use super::Attached;
-use super::frame::{Bulk, Frame, FrameError, HEADER_BYTES, check_sizes, encode_head, sizes};
+use super::frame::{
+    Bulk, Frame, FrameError, HEADER_BYTES, TailAt, check_sizes, encode_head, encode_head_at, sizes,
+    tail_at,
+};
+use super::lane::{LaneReader, LaneWriter};
 
 /// Bodies and tails at least this large are read into their own buffer.
 const LARGE_FRAME: usize = 256 * 1024;
@@ -63,8 +67,10 @@ pub async fn send_with_fd(stream: &UnixStream, frame: &[u8], fd: BorrowedFd<'_>)
 }
 
 /// Writes one message as a frame, its payload as the tail, with `fd`
-/// attached when there is one. The payload goes from its own buffer beside
-/// the header and body (one `writev`), never copied into an encoded frame.
+/// attached when there is one. A large payload goes through `lane` when it
+/// can (and a message with a descriptor of its own never uses it); any
+/// other goes from its own buffer beside the header and body (one
+/// `writev`), never copied into an encoded frame.
 ///
 /// # Errors
 /// As [`super::frame::encode_head`], or the socket's error.
@@ -72,11 +78,28 @@ pub(crate) async fn write<T>(
     stream: &UnixStream,
     mut message: T,
     fd: Option<OwnedFd>,
+    lane: &mut LaneWriter,
 ) -> Result<(), FrameError>
 where
     T: serde::Serialize + Bulk,
 {
     let tail = message.take_bulk();
+    if fd.is_none()
+        && let Some(placed) = lane.place(&tail)
+    {
+        let at = if placed.region.is_some() {
+            TailAt::NewShared
+        } else {
+            TailAt::Shared
+        };
+        let head = encode_head_at(&message, tail.len(), at)?;
+        drop(tail);
+        match placed.region {
+            Some(region) => send_with_fd(stream, &head, region.as_fd()).await?,
+            None => write_all(stream, &head).await?,
+        }
+        return Ok(());
+    }
     let head = encode_head(&message, tail.len())?;
     match fd {
         Some(fd) => {
@@ -134,6 +157,7 @@ pub struct FdReader {
     buffer: Vec<u8>,
     start: usize,
     fds: VecDeque<OwnedFd>,
+    lane: LaneReader,
 }
 
 impl FdReader {
@@ -160,10 +184,27 @@ impl FdReader {
         head.copy_from_slice(&self.pending()[..HEADER_BYTES]);
         let (body, tail) = sizes(head);
         check_sizes(body, tail, max)?;
+        let at = tail_at(head)?;
         self.consume(HEADER_BYTES);
+        if at == TailAt::NewShared {
+            // It came with the header's first byte, before any descriptor
+            // of a later frame.
+            let region = self.take_fd().ok_or_else(|| {
+                FrameError::Malformed("a new shared region came without its descriptor".into())
+            })?;
+            self.lane.adopt(&region)?;
+        }
         let body = self.take(stream, body).await?;
-        let tail = self.take(stream, tail).await?;
+        let tail = match at {
+            TailAt::Stream => self.take(stream, tail).await?,
+            TailAt::Shared | TailAt::NewShared => self.lane.take(tail)?,
+        };
         Ok(Some(Frame { body, tail }))
+    }
+
+    /// Whether the peer has handed over a shared region for large tails.
+    pub fn has_lane(&self) -> bool {
+        self.lane.is_mapped()
     }
 
     /// The oldest descriptor received and not yet taken.
@@ -312,13 +353,18 @@ mod tests {
     use crate::wire::WorkerToHost;
     use crate::wire::frame::encode;
 
-    #[test]
-    fn a_descriptor_travels_with_its_frame() {
-        let runtime = tokio::runtime::Builder::new_current_thread()
+    /// Runs `work` on a runtime of its own.
+    fn block_on<F: std::future::Future>(work: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
-            .expect("a runtime");
-        runtime.block_on(async {
+            .expect("a runtime")
+            .block_on(work)
+    }
+
+    #[test]
+    fn a_descriptor_travels_with_its_frame() {
+        block_on(async {
             let (a, b) = UnixStream::pair().expect("a socket pair");
             // The descriptor handed over: one end of another socket pair.
             let (mut kept, given) = std::os::unix::net::UnixStream::pair().expect("a pair");
@@ -351,11 +397,7 @@ mod tests {
 
     #[test]
     fn a_large_frame_is_read_whole_between_small_ones() {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("a runtime");
-        runtime.block_on(async {
+        block_on(async {
             let (a, b) = UnixStream::pair().expect("a socket pair");
             let big = WorkerToHost::PortPost {
                 port: 3,
@@ -373,11 +415,13 @@ mod tests {
                 big.clone(),
             ];
             let writer = tokio::spawn(async move {
+                // Off, so that the payload crosses the socket.
+                let mut lane = LaneWriter::disabled();
                 for (i, message) in sent.into_iter().enumerate() {
                     if i == 1 {
                         write_all(&a, &in_body).await.expect("writes");
                     } else {
-                        write(&a, message, None).await.expect("writes");
+                        write(&a, message, None, &mut lane).await.expect("writes");
                     }
                 }
                 a
@@ -401,6 +445,181 @@ mod tests {
                     .expect("reads")
                     .is_none()
             );
+            assert!(!reader.has_lane());
         });
+    }
+
+    fn post(size: usize, seed: u8) -> WorkerToHost {
+        WorkerToHost::PortPost {
+            port: 3,
+            data: (0..size).map(|i| (i as u8).wrapping_mul(seed)).collect(),
+            transfer: Vec::new(),
+            marked: false,
+        }
+    }
+
+    /// `message` written on `a` and read back on `b`.
+    async fn across(
+        a: &UnixStream,
+        b: &UnixStream,
+        message: &WorkerToHost,
+        lane: &mut LaneWriter,
+        reader: &mut FdReader,
+    ) -> WorkerToHost {
+        write(a, message.clone(), None, lane).await.expect("writes");
+        let frame = reader.next_frame(b, 4 << 20).await.expect("reads");
+        frame.expect("a frame").decode().expect("decodes")
+    }
+
+    /// The bytes a frame took on the socket, read after it.
+    async fn on_the_socket(stream: &UnixStream) -> usize {
+        stream.readable().await.expect("a frame came");
+        let mut chunk = vec![0u8; 4 << 20];
+        let mut total = 0;
+        while let Ok(n @ 1..) = stream.try_read(&mut chunk) {
+            total += n;
+        }
+        total
+    }
+
+    #[test]
+    fn large_payloads_go_through_the_shared_region_and_small_ones_do_not() {
+        block_on(async {
+            let (a, b) = UnixStream::pair().expect("a socket pair");
+            let mut lane = LaneWriter::default();
+            let mut reader = FdReader::default();
+            let big = post(1 << 20, 3);
+            let small = post(1000, 5);
+
+            // The first large payload brings the region; the frame on the
+            // socket is only the header and body.
+            assert_eq!(across(&a, &b, &big, &mut lane, &mut reader).await, big);
+            assert!(reader.has_lane());
+            assert!(
+                reader.take_fd().is_none(),
+                "the region's descriptor was taken"
+            );
+
+            // Two in a row before the reader looks: the region holds one,
+            // so the second crosses the socket, and both arrive in order.
+            let other = post(900_000, 7);
+            let writing = async {
+                for message in [&other, &big, &small] {
+                    write(&a, message.clone(), None, &mut lane)
+                        .await
+                        .expect("writes");
+                }
+            };
+            let reading = async {
+                // Not before the writer has placed the first two.
+                tokio::task::yield_now().await;
+                let mut got = Vec::new();
+                for _ in 0..3 {
+                    let frame = reader.next_frame(&b, 2 << 20).await.expect("reads");
+                    got.push(
+                        frame
+                            .expect("a frame")
+                            .decode::<WorkerToHost>()
+                            .expect("decodes"),
+                    );
+                }
+                got
+            };
+            let ((), got) = tokio::join!(writing, reading);
+            assert_eq!(got, vec![other.clone(), big.clone(), small]);
+
+            // Taken, the region is free again: a payload that fits it uses
+            // it without a new descriptor.
+            write(&a, other.clone(), None, &mut lane)
+                .await
+                .expect("writes");
+            let sent = on_the_socket(&b).await;
+            assert!(sent < 1024, "{sent} bytes crossed the socket");
+
+            // One larger than the region brings a bigger one.
+            let bigger = post(3 << 20, 11);
+            let mut reader = FdReader::default();
+            assert_eq!(
+                across(&a, &b, &bigger, &mut lane, &mut reader).await,
+                bigger
+            );
+        });
+    }
+
+    /// The reader's verdict on `head` followed by `fd`, when given.
+    fn read_forged(head: [u8; HEADER_BYTES], body: &[u8], fd: Option<OwnedFd>) -> FrameError {
+        block_on(async {
+            let (a, b) = UnixStream::pair().expect("a socket pair");
+            let mut bytes = head.to_vec();
+            bytes.extend_from_slice(body);
+            match fd {
+                Some(fd) => send_with_fd(&a, &bytes, fd.as_fd()).await.expect("sends"),
+                None => write_all(&a, &bytes).await.expect("writes"),
+            }
+            let mut reader = FdReader::default();
+            reader
+                .next_frame(&b, 64 << 20)
+                .await
+                .expect_err("a forged frame is refused")
+        })
+    }
+
+    fn memfd(size: u64, seals: rustix::fs::SealFlags) -> OwnedFd {
+        use rustix::fs::MemfdFlags;
+        let fd =
+            rustix::fs::memfd_create("forged", MemfdFlags::CLOEXEC | MemfdFlags::ALLOW_SEALING)
+                .expect("a memfd");
+        rustix::fs::ftruncate(&fd, size).expect("sized");
+        rustix::fs::fcntl_add_seals(&fd, seals).expect("sealed");
+        fd
+    }
+
+    #[test]
+    fn a_forged_shared_tail_is_a_named_error() {
+        use super::super::frame::header_at;
+        use rustix::fs::SealFlags;
+
+        let body = encode(&WorkerToHost::Ready).expect("encodes")[HEADER_BYTES..].to_vec();
+        let shared = |tail: usize, at: TailAt| header_at(body.len(), tail, at).expect("a header");
+        let malformed = |err: FrameError, why: &str| match err {
+            FrameError::Malformed(message) => assert!(message.contains(why), "{message}"),
+            other => panic!("{other:?}"),
+        };
+
+        // A tail in a region that was never handed over.
+        let err = read_forged(shared(500_000, TailAt::Shared), &body, None);
+        malformed(err, "never handed over");
+        // A new region without its descriptor.
+        let err = read_forged(shared(500_000, TailAt::NewShared), &body, None);
+        malformed(err, "without its descriptor");
+        // A new region flag on a tail that is on the stream.
+        let mut head = shared(0, TailAt::Stream);
+        head[3] |= 0x80;
+        malformed(read_forged(head, &body, None), "not in one");
+        // A descriptor that is not a memfd.
+        let (_kept, given) = std::os::unix::net::UnixStream::pair().expect("a pair");
+        let err = read_forged(shared(10, TailAt::NewShared), &body, Some(given.into()));
+        malformed(err, "not a sealable memfd");
+        // A memfd that could shrink under the reader.
+        let err = read_forged(
+            shared(10, TailAt::NewShared),
+            &body,
+            Some(memfd(1 << 20, SealFlags::GROW)),
+        );
+        malformed(err, "not sealed against shrinking");
+        // Too large a region.
+        let err = read_forged(
+            shared(10, TailAt::NewShared),
+            &body,
+            Some(memfd(64 << 20, SealFlags::SHRINK)),
+        );
+        malformed(err, "not a region's size");
+        // A tail longer than the region.
+        let err = read_forged(
+            shared(2 << 20, TailAt::NewShared),
+            &body,
+            Some(memfd(1 << 20, SealFlags::SHRINK)),
+        );
+        malformed(err, "shared region");
     }
 }

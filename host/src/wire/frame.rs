@@ -5,7 +5,9 @@
 //! message's payload, which the body leaves empty ([`Bulk`]). Keeping the
 //! payload out of the MessagePack lets a writer send it from where it lies,
 //! beside the header in one `writev`, and a reader take it into a buffer of
-//! its own, with no copy into or out of an encoded body. Each side reads
+//! its own, with no copy into or out of an encoded body. A large payload
+//! may instead wait in shared memory beside the connection ([`super::lane`],
+//! [`TailAt`]), the frame carrying only its length. Each side reads
 //! with a size limit on body and tail together, and every byte it reads is
 //! treated as hostile: a frame that is too large, cut short or not the
 //! expected message is a [`FrameError`], never a panic. A connection opens
@@ -23,12 +25,14 @@ use crate::capabilities::Grants;
 use crate::manifest::Limits;
 
 /// The wire protocol's version. Both ends must speak the same one.
-pub const PROTOCOL_VERSION: u32 = 3;
+pub const PROTOCOL_VERSION: u32 = 4;
 
 /// Marks a wasmtron connection, so a stray peer fails the handshake clearly.
 pub const MAGIC: &str = "wasmtron-wire";
 
-/// Bytes of the header: the body's length, then the tail's.
+/// Bytes of the header: the body's length, then the tail's, each in the 31
+/// low bits of a little-endian `u32`; the top bits say where the tail is
+/// ([`TailAt`]).
 pub const HEADER_BYTES: usize = 8;
 
 /// Room for a message's own fields (channel, ids, tags) on top of its
@@ -186,26 +190,86 @@ impl Frame {
 /// The header of a frame with a `body`-byte body and a `tail`-byte tail.
 ///
 /// # Errors
-/// [`FrameError::TooLarge`] when either does not fit its `u32`.
+/// [`FrameError::TooLarge`] when either does not fit its 31 bits.
 pub fn header(body: usize, tail: usize) -> Result<[u8; HEADER_BYTES], FrameError> {
+    header_at(body, tail, TailAt::Stream)
+}
+
+/// The top bit of the tail's length: the tail is in the writer's shared
+/// region ([`super::lane`]), not on the stream.
+const TAIL_SHARED: u32 = 1 << 31;
+
+/// The top bit of the body's length, with [`TAIL_SHARED`]: the frame's
+/// descriptor is a new region, replacing the last.
+const NEW_REGION: u32 = 1 << 31;
+
+/// The bits of a length word that count bytes.
+const LENGTH: u32 = !(1 << 31);
+
+/// Where a frame's tail is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TailAt {
+    /// On the stream, after the body.
+    Stream,
+    /// In the writer's shared region.
+    Shared,
+    /// In a new shared region, whose memfd rides on the frame.
+    NewShared,
+}
+
+/// The header of a frame whose `tail` bytes are at `at`.
+///
+/// # Errors
+/// [`FrameError::TooLarge`] when a length does not fit its 31 bits.
+pub fn header_at(body: usize, tail: usize, at: TailAt) -> Result<[u8; HEADER_BYTES], FrameError> {
     let fit = |size: usize| {
-        u32::try_from(size).map_err(|_| FrameError::TooLarge {
-            size,
-            max: u32::MAX as usize,
-        })
+        u32::try_from(size)
+            .ok()
+            .filter(|&size| size <= LENGTH)
+            .ok_or(FrameError::TooLarge {
+                size,
+                max: LENGTH as usize,
+            })
+    };
+    let (body_flag, tail_flag) = match at {
+        TailAt::Stream => (0, 0),
+        TailAt::Shared => (0, TAIL_SHARED),
+        TailAt::NewShared => (NEW_REGION, TAIL_SHARED),
     };
     let mut header = [0; HEADER_BYTES];
-    header[..4].copy_from_slice(&fit(body)?.to_le_bytes());
-    header[4..].copy_from_slice(&fit(tail)?.to_le_bytes());
+    header[..4].copy_from_slice(&(fit(body)? | body_flag).to_le_bytes());
+    header[4..].copy_from_slice(&(fit(tail)? | tail_flag).to_le_bytes());
     Ok(header)
 }
 
-/// The body's and the tail's lengths from a header.
+/// The body's and the tail's lengths from a header, wherever the tail is.
 pub fn sizes(header: [u8; HEADER_BYTES]) -> (usize, usize) {
+    let (body, tail) = words(header);
+    ((body & LENGTH) as usize, (tail & LENGTH) as usize)
+}
+
+/// Where the header says the tail is.
+///
+/// # Errors
+/// [`FrameError::Malformed`] for a new region without a shared tail.
+pub fn tail_at(header: [u8; HEADER_BYTES]) -> Result<TailAt, FrameError> {
+    let (body, tail) = words(header);
+    match (tail & TAIL_SHARED != 0, body & NEW_REGION != 0) {
+        (false, false) => Ok(TailAt::Stream),
+        (true, false) => Ok(TailAt::Shared),
+        (true, true) => Ok(TailAt::NewShared),
+        (false, true) => Err(FrameError::Malformed(
+            "a new shared region for a tail that is not in one".into(),
+        )),
+    }
+}
+
+/// The header's two length words, flags included.
+fn words(header: [u8; HEADER_BYTES]) -> (u32, u32) {
     let [b0, b1, b2, b3, t0, t1, t2, t3] = header;
     (
-        u32::from_le_bytes([b0, b1, b2, b3]) as usize,
-        u32::from_le_bytes([t0, t1, t2, t3]) as usize,
+        u32::from_le_bytes([b0, b1, b2, b3]),
+        u32::from_le_bytes([t0, t1, t2, t3]),
     )
 }
 
@@ -228,6 +292,18 @@ pub fn check_sizes(body: usize, tail: usize, max: usize) -> Result<(), FrameErro
 /// [`FrameError::Malformed`] when the value cannot be encoded, or
 /// [`FrameError::TooLarge`] when a length would not fit its `u32`.
 pub fn encode_head<T: Serialize>(value: &T, tail: usize) -> Result<Vec<u8>, FrameError> {
+    encode_head_at(value, tail, TailAt::Stream)
+}
+
+/// As [`encode_head`], for a tail at `at`.
+///
+/// # Errors
+/// As [`encode_head`].
+pub fn encode_head_at<T: Serialize>(
+    value: &T,
+    tail: usize,
+    at: TailAt,
+) -> Result<Vec<u8>, FrameError> {
     // Sized first, so that the body is written once into a buffer of the
     // right size, not again each time a growing buffer moves.
     let mut counted = Counted(0);
@@ -237,7 +313,7 @@ pub fn encode_head<T: Serialize>(value: &T, tail: usize) -> Result<Vec<u8>, Fram
     frame.extend_from_slice(&[0; HEADER_BYTES]);
     rmp_serde::encode::write_named(&mut frame, value)
         .map_err(|err| FrameError::Malformed(err.to_string()))?;
-    let head = header(frame.len() - HEADER_BYTES, tail)?;
+    let head = header_at(frame.len() - HEADER_BYTES, tail, at)?;
     frame[..HEADER_BYTES].copy_from_slice(&head);
     Ok(frame)
 }
@@ -308,6 +384,11 @@ where
     }
     let (body, tail) = sizes(head);
     check_sizes(body, tail, max)?;
+    if tail_at(head)? != TailAt::Stream {
+        return Err(FrameError::Malformed(
+            "a tail in a shared region on a connection that has none".into(),
+        ));
+    }
     let mut frame = Frame {
         body: vec![0; body],
         tail: vec![0; tail],
@@ -389,6 +470,32 @@ mod tests {
             let end: Option<HostToWorker> = read(&mut b, 4096).await.expect("clean end");
             assert_eq!(end, None);
         });
+    }
+
+    #[test]
+    fn the_header_says_where_the_tail_is() {
+        for at in [TailAt::Stream, TailAt::Shared, TailAt::NewShared] {
+            let head = header_at(300, 1 << 30, at).expect("fits");
+            assert_eq!(sizes(head), (300, 1 << 30));
+            assert_eq!(tail_at(head).expect("a place"), at);
+        }
+        // A length needs its 31 bits; the top bit is the flag's.
+        assert!(matches!(
+            header(1 << 31, 0),
+            Err(FrameError::TooLarge { .. })
+        ));
+        assert!(matches!(
+            header(0, 1 << 31),
+            Err(FrameError::TooLarge { .. })
+        ));
+    }
+
+    #[tokio::test]
+    async fn the_plain_reader_refuses_a_shared_tail() {
+        let head = header_at(1, 10, TailAt::Shared).expect("fits");
+        let mut bytes = &[head.as_slice(), &[0xc0]].concat()[..];
+        let err = read_frame(&mut bytes, 1024).await.expect_err("refused");
+        assert!(matches!(err, FrameError::Malformed(_)), "{err}");
     }
 
     #[test]

@@ -7,6 +7,7 @@
 
 pub mod fds;
 pub mod frame;
+pub mod lane;
 
 use std::os::fd::OwnedFd;
 use std::sync::{Arc, Mutex};

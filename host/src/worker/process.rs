@@ -24,6 +24,7 @@ use crate::wire::fds::{self, FdReader};
 use crate::wire::frame::{
     self, FRAME_OVERHEAD, Frame, FrameError, Hello, MAX_START_FRAME, Start, WorkerHello,
 };
+use crate::wire::lane::LaneWriter;
 use crate::wire::{Attached, HostToWorker, WorkerToHost};
 
 /// The hidden first argument that makes this program a worker.
@@ -292,10 +293,11 @@ async fn read_frames(
 /// Writes the worker's messages to the host, up to and including its exit
 /// message.
 async fn write_frames(writer: OwnedWriteHalf, mut from_worker: UnboundedReceiver<WorkerToHost>) {
+    let mut lane = LaneWriter::default();
     while let Some(message) = from_worker.recv().await {
         let last = matches!(message, WorkerToHost::Exited { .. });
         let fd = message.attached().and_then(Attached::take);
-        let written = fds::write(writer.as_ref(), message, fd).await;
+        let written = fds::write(writer.as_ref(), message, fd, &mut lane).await;
         if written.is_err() || last {
             return;
         }

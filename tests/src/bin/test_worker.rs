@@ -8,8 +8,11 @@
 //!   start a program, natively, and exits with `100 + bits`, one bit per
 //!   attempt that got through (1 open, 2 create, 4 socket, 8 exec). Exit
 //!   code 100 means the OS stopped every one.
-//! - `hostile-oversized` / `hostile-malformed`: writes a frame the host must
-//!   refuse on the socket to the host, then waits to be dropped.
+//! - `hostile-oversized` / `hostile-malformed` / `hostile-tail` /
+//!   `hostile-lane`: writes a frame the host must refuse on the socket to
+//!   the host (too large, not MessagePack, a tail on a message without a
+//!   payload, a payload in a shared region never handed over), then waits
+//!   to be dropped.
 //! - `hostile-ports`: well-formed frames about ports it was never given.
 //! - `hostile-invokes`: 20 invokes of main's `spin` (a second each) without
 //!   waiting for any reply, as no guest could; exits with `100 +` the number
@@ -34,6 +37,7 @@ fn probe(name: &str) {
         "hostile-oversized" => hostile_frame(&[u32::MAX.to_le_bytes(), [0; 4]].concat()),
         "hostile-malformed" => hostile_frame(&[3, 0, 0, 0, 0, 0, 0, 0, 0xc1, 0xc1, 0xc1]),
         "hostile-tail" => hostile_frame(&stray_tail()),
+        "hostile-lane" => hostile_frame(&unshared_tail()),
         "hostile-ports" => forge_port_frames(),
         "hostile-invokes" => std::process::exit(100 + invokes_past_the_limit()),
         _ => {}
@@ -196,6 +200,19 @@ fn stray_tail() -> Vec<u8> {
     let mut frame = encode_head(&WorkerToHost::Ready, 3).unwrap_or_default();
     frame.extend_from_slice(b"odd");
     frame
+}
+
+/// An invoke whose 1 MiB payload is said to wait in a shared region this
+/// worker never handed over.
+fn unshared_tail() -> Vec<u8> {
+    use wasmtron::wire::WorkerToHost;
+    use wasmtron::wire::frame::{TailAt, encode_head_at};
+    let invoke = WorkerToHost::Invoke {
+        id: 1,
+        channel: "echo".into(),
+        payload: Vec::new(),
+    };
+    encode_head_at(&invoke, 1 << 20, TailAt::Shared).unwrap_or_default()
 }
 
 fn hostile_frame(bytes: &[u8]) {

@@ -94,9 +94,12 @@ impl Probe {
 
     fn big(&self) {
         let size: usize = self.arg.parse().unwrap_or(0);
-        let payload = vec![7u8; size];
+        // A pattern, not one repeated byte, so that a reply with bytes out
+        // of place does not pass for the payload.
+        let payload: Vec<u8> = (0..size).map(|i| (i % 251) as u8).collect();
         match bridge::invoke_raw("echo", &payload) {
-            Ok(reply) => show(&format!("ok:bytes:{}", reply.len())),
+            Ok(reply) if reply == payload => show(&format!("ok:bytes:{}", reply.len())),
+            Ok(reply) => show(&format!("corrupt:bytes:{}", reply.len())),
             Err(err) => show(&describe_error(&err)),
         }
     }

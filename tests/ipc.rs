@@ -3,7 +3,7 @@
 //! can meet. Components are real, built from source; windows are headless.
 
 use wasmtron::AppExit;
-use wasmtron_tests::{ALL_CHANNELS, AppDir, Running, eventually, manifest_with_windows};
+use wasmtron_tests::{ALL_CHANNELS, AppDir, Running, eventually, isolation, manifest_with_windows};
 
 fn start(windows: &[(&str, &[&str])]) -> Running {
     Running::start(AppDir::new(&manifest_with_windows(windows))).expect("the app starts")
@@ -136,6 +136,14 @@ fn large_payloads_cross_intact_in_both_directions() {
     for size in [100, 200_000, 200_000, 1 << 20, 1 << 20, (3 << 20) + 5, 64] {
         let result = app.probe("main", "", &size.to_string(), "#big");
         assert_eq!(result, format!("ok:bytes:{size}"));
+    }
+    if isolation() == wasmtron::Isolation::Process {
+        // They went through shared memory, not the socket: this process (the
+        // host) maps the region it made for the worker and the one the
+        // worker made for it.
+        let maps = std::fs::read_to_string("/proc/self/maps").expect("maps");
+        let regions = maps.lines().filter(|l| l.contains("wasmtron-lane")).count();
+        assert!(regions >= 2, "{regions} shared regions mapped");
     }
 }
 

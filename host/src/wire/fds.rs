@@ -20,7 +20,7 @@ use tokio::net::UnixStream;
 
 use super::Attached;
 use super::frame::{
-    Bulk, Frame, FrameError, HEADER_BYTES, TailAt, check_sizes, encode_head, encode_head_at, sizes,
+    Bulk, Frame, FrameError, HEADER_BYTES, TailAt, check_sizes, encode_head, set_tail_at, sizes,
     tail_at,
 };
 use super::lane::{LaneReader, LaneWriter};
@@ -84,6 +84,9 @@ where
     T: serde::Serialize + Bulk,
 {
     let tail = message.take_bulk();
+    let mut head = encode_head(&message, tail.len())?;
+    // Placed only once the frame is encoded, so that a region is never
+    // filled, or replaced, for a frame that is not sent.
     if fd.is_none()
         && let Some(placed) = lane.place(&tail)
     {
@@ -92,7 +95,7 @@ where
         } else {
             TailAt::Shared
         };
-        let head = encode_head_at(&message, tail.len(), at)?;
+        set_tail_at(&mut head, at);
         drop(tail);
         match placed.region {
             Some(region) => send_with_fd(stream, &head, region.as_fd()).await?,
@@ -100,7 +103,6 @@ where
         }
         return Ok(());
     }
-    let head = encode_head(&message, tail.len())?;
     match fd {
         Some(fd) => {
             send_with_fd(stream, &head, fd.as_fd()).await?;
@@ -501,7 +503,8 @@ mod tests {
             );
 
             // Two in a row before the reader looks: the region holds one,
-            // so the second crosses the socket, and both arrive in order.
+            // so the second must cross the socket; had it gone into the
+            // region over the first, the first would arrive garbled.
             let other = post(900_000, 7);
             let writing = async {
                 for message in [&other, &big, &small] {
@@ -565,10 +568,17 @@ mod tests {
     }
 
     fn memfd(size: u64, seals: rustix::fs::SealFlags) -> OwnedFd {
+        memfd_with(rustix::fs::MemfdFlags::empty(), size, seals)
+    }
+
+    fn memfd_with(
+        flags: rustix::fs::MemfdFlags,
+        size: u64,
+        seals: rustix::fs::SealFlags,
+    ) -> OwnedFd {
         use rustix::fs::MemfdFlags;
-        let fd =
-            rustix::fs::memfd_create("forged", MemfdFlags::CLOEXEC | MemfdFlags::ALLOW_SEALING)
-                .expect("a memfd");
+        let flags = flags | MemfdFlags::CLOEXEC | MemfdFlags::ALLOW_SEALING;
+        let fd = rustix::fs::memfd_create("forged", flags).expect("a memfd");
         rustix::fs::ftruncate(&fd, size).expect("sized");
         rustix::fs::fcntl_add_seals(&fd, seals).expect("sealed");
         fd
@@ -607,6 +617,17 @@ mod tests {
             Some(memfd(1 << 20, SealFlags::GROW)),
         );
         malformed(err, "not sealed against shrinking");
+        // A region of huge pages.
+        let err = read_forged(
+            shared(10, TailAt::NewShared),
+            &body,
+            Some(memfd_with(
+                rustix::fs::MemfdFlags::HUGETLB,
+                2 << 20,
+                SealFlags::SHRINK,
+            )),
+        );
+        malformed(err, "not pages of");
         // Too large a region.
         let err = read_forged(
             shared(10, TailAt::NewShared),
@@ -620,6 +641,6 @@ mod tests {
             &body,
             Some(memfd(1 << 20, SealFlags::SHRINK)),
         );
-        malformed(err, "shared region");
+        malformed(err, "-byte tail in a");
     }
 }

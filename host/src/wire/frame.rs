@@ -242,6 +242,17 @@ pub fn header_at(body: usize, tail: usize, at: TailAt) -> Result<[u8; HEADER_BYT
     Ok(header)
 }
 
+/// Marks an encoded frame's header (its first [`HEADER_BYTES`]) as having
+/// its tail at `at`, keeping the lengths.
+pub fn set_tail_at(frame: &mut [u8], at: TailAt) {
+    let mut head = [0; HEADER_BYTES];
+    head.copy_from_slice(&frame[..HEADER_BYTES]);
+    let (body, tail) = sizes(head);
+    if let Ok(marked) = header_at(body, tail, at) {
+        frame[..HEADER_BYTES].copy_from_slice(&marked);
+    }
+}
+
 /// The body's and the tail's lengths from a header, wherever the tail is.
 pub fn sizes(header: [u8; HEADER_BYTES]) -> (usize, usize) {
     let (body, tail) = words(header);

@@ -174,9 +174,11 @@ impl LaneWriter {
             },
         }
         let region = self.region.as_ref()?;
-        // SAFETY: the payload fits the region's data (checked above); the
-        // reader does not touch the data while the state word is FREE, and
-        // a reader that does only garbles what it receives.
+        // SAFETY: the payload fits the region's data (checked above). The
+        // region is memory another process maps too, which Rust's memory
+        // model does not describe: it is written only through raw pointers,
+        // never through a reference, and a reader that writes to it while
+        // the state word is FREE only garbles what it will receive.
         #[allow(unsafe_code)]
         unsafe {
             std::ptr::copy_nonoverlapping(payload.as_ptr(), region.data(), payload.len());
@@ -219,11 +221,19 @@ impl LaneReader {
         if !seals.contains(SealFlags::SHRINK) {
             return Err(refuse("not sealed against shrinking".into()));
         }
-        let size = rustix::fs::fstat(fd)
-            .map_err(|err| refuse(err.to_string()))?
-            .st_size;
+        let stat = rustix::fs::fstat(fd).map_err(|err| refuse(err.to_string()))?;
+        // A memfd backed by huge pages reports their size here; copying out
+        // of one could fault where huge pages are rationed.
+        let page = page_size();
+        if usize::try_from(stat.st_blksize).ok() != Some(page) {
+            return Err(refuse(format!(
+                "blocks of {} bytes, not pages of {page}",
+                stat.st_blksize
+            )));
+        }
+        let size = stat.st_size;
         let len = usize::try_from(size).unwrap_or(usize::MAX);
-        if len <= CONTROL || len > LANE_MAX || len % 4096 != 0 {
+        if len <= CONTROL || len > LANE_MAX || len % page != 0 {
             return Err(refuse(format!("{size} bytes is not a region's size")));
         }
         // The old region goes first: the frames it carried were all read.
@@ -254,7 +264,11 @@ impl LaneReader {
         let mut payload = Vec::with_capacity(size);
         // SAFETY: `size` bytes are within the mapping, which stays backed
         // (sealed against shrinking); the destination has the capacity. The
-        // bytes are read once, through raw pointers, into memory of ours.
+        // region is memory another process may write at the same time,
+        // which Rust's memory model does not describe: it is read once,
+        // through raw pointers and never a reference, into memory of ours,
+        // and only that copy is used; a peer that writes during the copy
+        // changes nothing but the message it sent.
         #[allow(unsafe_code)]
         unsafe {
             std::ptr::copy_nonoverlapping(region.data(), payload.as_mut_ptr(), size);
@@ -268,4 +282,14 @@ impl LaneReader {
     pub fn is_mapped(&self) -> bool {
         self.region.is_some()
     }
+}
+
+/// The system's page size.
+fn page_size() -> usize {
+    // SAFETY: sysconf only reads a value the C library has at hand (from
+    // the auxiliary vector); it makes no system call, which matters in a
+    // sandboxed worker where reading `/proc` is refused.
+    #[allow(unsafe_code)]
+    let size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    usize::try_from(size).unwrap_or(4096)
 }

@@ -351,6 +351,8 @@ impl PortTable {
                 return;
             }
         };
+        link::size_buffers(&mine);
+        link::size_buffers(&theirs);
         for (end, holder) in [(id, to), (peer, peer_holder)] {
             if let Some(entry) = entries.get_mut(&end) {
                 entry.linked = true;

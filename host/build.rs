@@ -4,10 +4,12 @@ fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     let target = |key: &str| std::env::var(key).unwrap_or_default();
     if target("CARGO_CFG_TARGET_OS") == "linux" && target("CARGO_CFG_TARGET_ENV") == "gnu" {
-        // Relative relocations packed (DT_RELR, glibc 2.36 and GNU ld 2.38
-        // or later): each program has about 30 000 of them, a 700 KB table
-        // the dynamic loader reads through at every start, and which then
-        // stays resident in every worker. Packed, the table is a few KB.
+        // Relative relocations packed (DT_RELR): each program has about
+        // 30 000 of them, a 700 KB table the dynamic loader reads through at
+        // every start, and which then stays resident in every worker. Packed,
+        // the table is a few KB. The programs then need glibc 2.36 or later
+        // to start (Debian 12's); a linker that does not know the option
+        // warns and leaves the table as it was.
         println!("cargo:rustc-link-arg-bins=-Wl,-z,pack-relative-relocs");
     }
 }

@@ -86,6 +86,8 @@ fn run_headless_drives_the_hello_example() {
         .collect();
     assert_eq!(workers, ["wasmtron-worker"]);
     ask(r##"{"id":2,"cmd":"input","window":"main","selector":"#name","text":"Grace"}"##);
+    let value = ask(r##"{"id":5,"cmd":"value","window":"main","selector":"#name"}"##);
+    assert_eq!(value["ok"], "Grace", "{value}");
     ask(r##"{"id":3,"cmd":"click","window":"main","selector":"#greet"}"##);
     while text(&mut ask, "#reply") != "Hello, Grace!" {
         assert!(std::time::Instant::now() < deadline, "no greeting");

@@ -227,10 +227,14 @@ fn a_save_dialog_drawn_by_gtk_gives_main_the_path_chosen() {
     // save dialog proposing `picked.txt` in the app's folder.
     let proposed = app_dir.path().join("picked.txt");
     let proposed = proposed.to_str().expect("a UTF-8 temp path");
-    app.click_in(&display, "main", window, "#channel");
-    display.xdotool(&["type", "--delay", "20", "dialog"]);
-    app.click_in(&display, "main", window, "#arg");
-    display.xdotool(&["type", "--delay", "20", &format!("save|main|{proposed}")]);
+    app.type_into(&display, "main", window, "#channel", "dialog");
+    app.type_into(
+        &display,
+        "main",
+        window,
+        "#arg",
+        &format!("save|main|{proposed}"),
+    );
     app.click_in(&display, "main", window, "#invoke");
     let chooser = display.wait_window_named("^Save$");
     assert_painted(&display, "save-dialog.png");

@@ -32,6 +32,11 @@ enum Command {
         window: String,
         selector: String,
     },
+    /// The value of a form field.
+    Value {
+        window: String,
+        selector: String,
+    },
     Rect {
         window: String,
         selector: String,
@@ -138,6 +143,13 @@ fn desktop(backend: &DesktopBackend, command: Command) -> Result<Value, String> 
                 js_string(&selector)
             ),
         ),
+        Command::Value { window, selector } => query(
+            &window,
+            format!(
+                "(function(){{var e=document.querySelector({});return e&&'value' in e?String(e.value):null}})()",
+                js_string(&selector)
+            ),
+        ),
         Command::Rect { window, selector } => query(
             &window,
             format!(
@@ -161,6 +173,7 @@ fn desktop(backend: &DesktopBackend, command: Command) -> Result<Value, String> 
 fn headless(backend: &HeadlessBackend, command: Command) -> Result<Value, String> {
     match command {
         Command::Text { window, selector } => Ok(backend.text(&window, &selector).into()),
+        Command::Value { window, selector } => Ok(backend.value(&window, &selector).into()),
         Command::Click { window, selector } => backend
             .click(&window, &selector)
             .map(Value::from)

@@ -397,6 +397,33 @@ impl AutomatedApp {
         self.click_in(display, "main", window_id, selector);
     }
 
+    /// Types `text` into the field `selector` of window `window` (clicked
+    /// first) with real keys, and checks that the field holds it: under a
+    /// loaded display keys have been lost, so it is typed again, up to
+    /// three times.
+    pub fn type_into(
+        &mut self,
+        display: &Display,
+        window: &str,
+        window_id: u64,
+        selector: &str,
+        text: &str,
+    ) {
+        let mut held = Value::Null;
+        for _ in 0..3 {
+            self.click_in(display, window, window_id, selector);
+            display.xdotool(&["key", "ctrl+a", "BackSpace"]);
+            display.xdotool(&["type", "--delay", "20", text]);
+            held = self
+                .ask(json!({"cmd": "value", "window": window, "selector": selector}))
+                .unwrap_or_else(|err| panic!("cannot read {selector}: {err}"));
+            if held == text {
+                return;
+            }
+        }
+        panic!("{selector} in {window} holds {held} after typing {text:?} three times");
+    }
+
     /// [`click`](Self::click) in window `window`.
     pub fn click_in(&mut self, display: &Display, window: &str, window_id: u64, selector: &str) {
         let rect = self.rect_in(window, selector);

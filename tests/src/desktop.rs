@@ -345,6 +345,27 @@ impl AutomatedApp {
         self.wait_text_in("main", selector, bound, done)
     }
 
+    /// Whether the element's text passes `done` within `bound`.
+    pub fn text_within(
+        &mut self,
+        window: &str,
+        selector: &str,
+        bound: Duration,
+        done: impl Fn(&str) -> bool,
+    ) -> bool {
+        let deadline = Instant::now() + bound;
+        while Instant::now() < deadline {
+            let last = self.ask(json!({"cmd": "text", "window": window, "selector": selector}));
+            if let Ok(Value::String(text)) = &last
+                && done(text)
+            {
+                return true;
+            }
+            std::thread::sleep(POLL);
+        }
+        false
+    }
+
     /// [`wait_text`](Self::wait_text) in window `window`.
     ///
     /// # Panics

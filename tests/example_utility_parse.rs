@@ -74,21 +74,27 @@ fn a_missing_file_is_reported_by_the_parser() {
     let app = start();
     parse(&app, "missing.json");
     app.wait_text("main", "#status", "failed");
-    let result = app.windows.text("main", "#result").unwrap_or_default();
+    // The page sets the status, then the result, then its class.
+    let result = app.wait_until("main", "#result", |text| !text.is_empty());
     assert!(
         result.starts_with("cannot open data/missing.json"),
         "{result}"
     );
-    assert!(app.windows.has_class("main", "#result", "error"));
+    eventually("the result marked as an error", || {
+        app.windows.has_class("main", "#result", "error")
+    });
 }
 
 #[test]
 fn a_path_that_is_not_a_plain_file_name_is_refused_by_main() {
     let app = start();
     for file in ["../wasmtron.toml", "sub/records.json", ""] {
+        // The page sets the status before the result: wait for the result
+        // itself, cleared first so that the last one does not pass for it.
+        app.windows.apply_clear("main", "#result");
         parse(&app, file);
         app.wait_text("main", "#status", "failed");
-        let result = app.windows.text("main", "#result").unwrap_or_default();
+        let result = app.wait_until("main", "#result", |text| !text.is_empty());
         assert!(
             result.ends_with("is not a file name inside data/"),
             "{result}"

@@ -353,17 +353,7 @@ impl AutomatedApp {
         bound: Duration,
         done: impl Fn(&str) -> bool,
     ) -> bool {
-        let deadline = Instant::now() + bound;
-        while Instant::now() < deadline {
-            let last = self.ask(json!({"cmd": "text", "window": window, "selector": selector}));
-            if let Ok(Value::String(text)) = &last
-                && done(text)
-            {
-                return true;
-            }
-            std::thread::sleep(POLL);
-        }
-        false
+        self.poll_text(window, selector, bound, done).is_ok()
     }
 
     /// [`wait_text`](Self::wait_text) in window `window`.
@@ -377,6 +367,23 @@ impl AutomatedApp {
         bound: Duration,
         done: impl Fn(&str) -> bool,
     ) -> String {
+        self.poll_text(window, selector, bound, done)
+            .unwrap_or_else(|last| {
+                panic!(
+                    "{selector} never reached the expected state within {bound:?}; last: {last:?}"
+                )
+            })
+    }
+
+    /// Reads the element's text until `done` accepts it (`Ok`, the text) or
+    /// `bound` passes (`Err`, the last answer).
+    fn poll_text(
+        &mut self,
+        window: &str,
+        selector: &str,
+        bound: Duration,
+        done: impl Fn(&str) -> bool,
+    ) -> Result<String, Result<Value, String>> {
         let deadline = Instant::now() + bound;
         loop {
             // Errors are expected while the window is still opening.
@@ -384,12 +391,11 @@ impl AutomatedApp {
             if let Ok(Value::String(text)) = &last
                 && done(text)
             {
-                return text.clone();
+                return Ok(text.clone());
             }
-            assert!(
-                Instant::now() < deadline,
-                "{selector} never reached the expected state within {bound:?}; last: {last:?}"
-            );
+            if Instant::now() >= deadline {
+                return Err(last);
+            }
             std::thread::sleep(POLL);
         }
     }

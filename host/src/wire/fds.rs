@@ -587,7 +587,7 @@ mod tests {
     #[test]
     fn a_forged_shared_tail_is_a_named_error() {
         use super::super::frame::header_at;
-        use rustix::fs::SealFlags;
+        use rustix::fs::{MemfdFlags, SealFlags};
 
         let body = encode(&WorkerToHost::Ready).expect("encodes")[HEADER_BYTES..].to_vec();
         let shared = |tail: usize, at: TailAt| header_at(body.len(), tail, at).expect("a header");
@@ -610,37 +610,33 @@ mod tests {
         let (_kept, given) = std::os::unix::net::UnixStream::pair().expect("a pair");
         let err = read_forged(shared(10, TailAt::NewShared), &body, Some(given.into()));
         malformed(err, "not a sealable memfd");
-        // A memfd that could shrink under the reader.
-        let err = read_forged(
-            shared(10, TailAt::NewShared),
-            &body,
-            Some(memfd(1 << 20, SealFlags::GROW)),
-        );
-        malformed(err, "not sealed against shrinking");
-        // A region of huge pages.
-        let err = read_forged(
-            shared(10, TailAt::NewShared),
-            &body,
-            Some(memfd_with(
-                rustix::fs::MemfdFlags::HUGETLB,
+        // Memfds the reader must refuse: one that could shrink under it, one
+        // of huge pages, one too large, and a tail longer than its region.
+        let refused = [
+            (
+                10,
+                memfd(1 << 20, SealFlags::GROW),
+                "not sealed against shrinking",
+            ),
+            (
+                10,
+                memfd_with(MemfdFlags::HUGETLB, 2 << 20, SealFlags::SHRINK),
+                "not pages of",
+            ),
+            (
+                10,
+                memfd(64 << 20, SealFlags::SHRINK),
+                "not a region's size",
+            ),
+            (
                 2 << 20,
-                SealFlags::SHRINK,
-            )),
-        );
-        malformed(err, "not pages of");
-        // Too large a region.
-        let err = read_forged(
-            shared(10, TailAt::NewShared),
-            &body,
-            Some(memfd(64 << 20, SealFlags::SHRINK)),
-        );
-        malformed(err, "not a region's size");
-        // A tail longer than the region.
-        let err = read_forged(
-            shared(2 << 20, TailAt::NewShared),
-            &body,
-            Some(memfd(1 << 20, SealFlags::SHRINK)),
-        );
-        malformed(err, "-byte tail in a");
+                memfd(1 << 20, SealFlags::SHRINK),
+                "-byte tail in a",
+            ),
+        ];
+        for (tail, region, why) in refused {
+            let err = read_forged(shared(tail, TailAt::NewShared), &body, Some(region));
+            malformed(err, why);
+        }
     }
 }

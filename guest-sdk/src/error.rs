@@ -3,10 +3,8 @@
 
 use serde::Serialize;
 
-pub use crate::main_world::bindings::wasmtron::app::types::{
-    ErrorCode, HandlerError, IpcError, Sender,
-};
-pub use crate::renderer_world::bindings::wasmtron::app::dom::DomError;
+pub use crate::wit::renderer::wasmtron::app::dom::DomError;
+pub use crate::wit::wasmtron::app::types::{ErrorCode, HandlerError, IpcError, Sender};
 
 impl IpcError {
     /// An error raised inside this component, before anything was sent.

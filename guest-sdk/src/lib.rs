@@ -62,10 +62,12 @@
 
 mod codec;
 mod error;
+mod export;
 mod main_world;
 mod renderer_world;
 mod request;
 mod utility_world;
+mod wit;
 
 pub use codec::{decode, encode};
 pub use error::{DomError, ErrorCode, HandlerError, IpcError, Sender};
@@ -88,10 +90,8 @@ pub type Payload = Vec<u8>;
 /// Items the export macros need. Not part of the public API.
 #[doc(hidden)]
 pub mod __internal {
-    pub use crate::main_world::bindings as main_bindings;
-    pub use crate::main_world::bindings::wasmtron::app::ports::MessagePort as RawMessagePort;
-    pub use crate::renderer_world::bindings as renderer_bindings;
-    pub use crate::utility_world::bindings as utility_bindings;
+    pub use crate::wit::wasmtron::app::ports::MessagePort as RawMessagePort;
+    pub use crate::wit::{main, renderer, utility};
 
     /// Wraps the port handles a call into the component delivered.
     pub fn ports(raw: Vec<RawMessagePort>) -> Vec<crate::MessagePort> {

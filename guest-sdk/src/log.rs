@@ -1,4 +1,4 @@
-use crate::main_world::bindings::wasmtron::app::log::{Level, log};
+use crate::wit::wasmtron::app::log::{Level, log};
 
 /// Logs at trace level.
 pub fn trace(message: &str) {

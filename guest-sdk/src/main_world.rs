@@ -5,22 +5,11 @@ use std::time::Duration;
 use serde::{Serialize, de::DeserializeOwned};
 
 use crate::ports::{self, MessagePort, PortId, PortMessage};
+use crate::wit::main::wasmtron::app as wit;
 use crate::{HandlerError, IpcError, Payload, ProcessGone, Request, UtilityMessage};
 
 pub mod processes;
 pub mod utilities;
-
-pub mod bindings {
-    wit_bindgen::generate!({
-        path: "../wit",
-        world: "wasmtron:app/main@0.1.0",
-        pub_export_macro: true,
-        export_macro_name: "__export_main_world",
-        default_bindings_module: "wasmtron_guest::__internal::main_bindings",
-    });
-}
-
-use bindings::wasmtron::app as wit;
 
 /// The app's main logic (Electron's main process script).
 ///
@@ -162,8 +151,8 @@ pub type TimerId = u64;
 pub mod windows {
     use super::*;
 
-    pub use super::bindings::exports::wasmtron::app::main_events::WindowEvent;
     pub use super::wit::windows::{MenuEntry, MenuItem, Submenu, WindowError, WindowState};
+    pub use crate::wit::main::exports::wasmtron::app::main_events::WindowEvent;
 
     /// How [`create`] opens a window, over what the manifest declares for
     /// it (Electron's `BrowserWindow` options). Sizes are logical pixels,
@@ -612,152 +601,115 @@ pub mod app {
 #[macro_export]
 macro_rules! export_main {
     ($ty:ty) => {
-        const _: () = {
-            ::std::thread_local! {
-                static APP: ::core::cell::RefCell<$ty> =
-                    ::core::cell::RefCell::new(<$ty as ::core::default::Default>::default());
+        $crate::__export_world!($ty, $crate::Main, main, main_events, __export_main_world, {
+            fn on_ready() {
+                with_state(|app| $crate::Main::on_ready(app));
             }
 
-            struct Export;
-
-            impl $crate::__internal::main_bindings::exports::wasmtron::app::main_events::Guest
-                for Export
-            {
-                fn on_ready() {
-                    APP.with_borrow_mut(|app| $crate::Main::on_ready(app));
-                }
-
-                fn handle(
-                    sender: $crate::Sender,
-                    channel: ::std::string::String,
-                    payload: $crate::Payload,
-                ) -> ::core::result::Result<$crate::Payload, $crate::HandlerError> {
-                    let request = $crate::Request {
-                        sender,
-                        channel,
-                        payload,
-                        ports: ::std::vec::Vec::new(),
-                    };
-                    APP.with_borrow_mut(|app| $crate::Main::handle(app, request))
-                }
-
-                fn on_message(
-                    sender: $crate::Sender,
-                    channel: ::std::string::String,
-                    payload: $crate::Payload,
-                    ports: ::std::vec::Vec<$crate::__internal::RawMessagePort>,
-                ) {
-                    let message = $crate::Request {
-                        sender,
-                        channel,
-                        payload,
-                        ports: $crate::__internal::ports(ports),
-                    };
-                    APP.with_borrow_mut(|app| $crate::Main::on_message(app, message));
-                }
-
-                fn on_timer(id: u64) {
-                    APP.with_borrow_mut(|app| $crate::Main::on_timer(app, id));
-                }
-
-                fn on_window_closed(label: ::std::string::String) {
-                    APP.with_borrow_mut(|app| $crate::Main::on_window_closed(app, &label));
-                }
-
-                fn on_window_event(
-                    label: ::std::string::String,
-                    event: $crate::windows::WindowEvent,
-                ) {
-                    APP.with_borrow_mut(|app| $crate::Main::on_window_event(app, &label, event));
-                }
-
-                fn on_menu(label: ::std::string::String, id: ::std::string::String) {
-                    APP.with_borrow_mut(|app| $crate::Main::on_menu(app, &label, &id));
-                }
-
-                fn on_window_close(label: ::std::string::String) -> bool {
-                    APP.with_borrow_mut(|app| $crate::Main::on_window_close(app, &label))
-                }
-
-                fn on_window_all_closed() -> bool {
-                    APP.with_borrow_mut(|app| $crate::Main::on_window_all_closed(app))
-                }
-
-                fn on_before_quit() -> bool {
-                    APP.with_borrow_mut(|app| $crate::Main::on_before_quit(app))
-                }
-
-                fn on_will_quit() {
-                    APP.with_borrow_mut(|app| $crate::Main::on_will_quit(app));
-                }
-
-                fn on_quit(code: i32) {
-                    APP.with_borrow_mut(|app| $crate::Main::on_quit(app, code));
-                }
-
-                fn on_second_instance(
-                    args: ::std::vec::Vec<::std::string::String>,
-                    cwd: ::std::string::String,
-                ) {
-                    APP.with_borrow_mut(|app| $crate::Main::on_second_instance(app, args, &cwd));
-                }
-
-                fn on_utility_spawn(
-                    name: ::std::string::String,
-                    pid: ::core::option::Option<u32>,
-                    restarts: u32,
-                ) {
-                    APP.with_borrow_mut(|app| {
-                        $crate::Main::on_utility_spawn(app, &name, pid, restarts)
-                    });
-                }
-
-                fn on_utility_output(
-                    name: ::std::string::String,
-                    stream: ::std::string::String,
-                    line: ::std::string::String,
-                ) {
-                    APP.with_borrow_mut(|app| {
-                        $crate::Main::on_utility_output(app, &name, &stream, &line)
-                    });
-                }
-
-                fn on_utility_message(
-                    name: ::std::string::String,
-                    payload: $crate::Payload,
-                    ports: ::std::vec::Vec<$crate::__internal::RawMessagePort>,
-                ) {
-                    let message = $crate::UtilityMessage {
-                        name,
-                        payload,
-                        ports: $crate::__internal::ports(ports),
-                    };
-                    APP.with_borrow_mut(|app| $crate::Main::on_utility_message(app, message));
-                }
-
-                fn on_port_message(
-                    port: u64,
-                    data: $crate::Payload,
-                    ports: ::std::vec::Vec<$crate::__internal::RawMessagePort>,
-                ) {
-                    let message = $crate::ports::PortMessage {
-                        port,
-                        data,
-                        ports: $crate::__internal::ports(ports),
-                    };
-                    APP.with_borrow_mut(|app| $crate::Main::on_port_message(app, message));
-                }
-
-                fn on_port_close(port: u64) {
-                    APP.with_borrow_mut(|app| $crate::Main::on_port_close(app, port));
-                }
-
-                fn on_process_gone(details: $crate::ProcessGone) {
-                    APP.with_borrow_mut(|app| $crate::Main::on_process_gone(app, details));
-                }
+            fn handle(
+                sender: $crate::Sender,
+                channel: ::std::string::String,
+                payload: $crate::Payload,
+            ) -> ::core::result::Result<$crate::Payload, $crate::HandlerError> {
+                let request = $crate::Request {
+                    sender,
+                    channel,
+                    payload,
+                    ports: ::std::vec::Vec::new(),
+                };
+                with_state(|app| $crate::Main::handle(app, request))
             }
 
-            $crate::__internal::main_bindings::__export_main_world!(Export with_types_in $crate::__internal::main_bindings);
-        };
+            fn on_message(
+                sender: $crate::Sender,
+                channel: ::std::string::String,
+                payload: $crate::Payload,
+                ports: ::std::vec::Vec<$crate::__internal::RawMessagePort>,
+            ) {
+                let message = $crate::Request {
+                    sender,
+                    channel,
+                    payload,
+                    ports: $crate::__internal::ports(ports),
+                };
+                with_state(|app| $crate::Main::on_message(app, message));
+            }
+
+            fn on_timer(id: u64) {
+                with_state(|app| $crate::Main::on_timer(app, id));
+            }
+
+            fn on_window_closed(label: ::std::string::String) {
+                with_state(|app| $crate::Main::on_window_closed(app, &label));
+            }
+
+            fn on_window_event(label: ::std::string::String, event: $crate::windows::WindowEvent) {
+                with_state(|app| $crate::Main::on_window_event(app, &label, event));
+            }
+
+            fn on_menu(label: ::std::string::String, id: ::std::string::String) {
+                with_state(|app| $crate::Main::on_menu(app, &label, &id));
+            }
+
+            fn on_window_close(label: ::std::string::String) -> bool {
+                with_state(|app| $crate::Main::on_window_close(app, &label))
+            }
+
+            fn on_window_all_closed() -> bool {
+                with_state(|app| $crate::Main::on_window_all_closed(app))
+            }
+
+            fn on_before_quit() -> bool {
+                with_state(|app| $crate::Main::on_before_quit(app))
+            }
+
+            fn on_will_quit() {
+                with_state(|app| $crate::Main::on_will_quit(app));
+            }
+
+            fn on_quit(code: i32) {
+                with_state(|app| $crate::Main::on_quit(app, code));
+            }
+
+            fn on_second_instance(
+                args: ::std::vec::Vec<::std::string::String>,
+                cwd: ::std::string::String,
+            ) {
+                with_state(|app| $crate::Main::on_second_instance(app, args, &cwd));
+            }
+
+            fn on_utility_spawn(
+                name: ::std::string::String,
+                pid: ::core::option::Option<u32>,
+                restarts: u32,
+            ) {
+                with_state(|app| $crate::Main::on_utility_spawn(app, &name, pid, restarts));
+            }
+
+            fn on_utility_output(
+                name: ::std::string::String,
+                stream: ::std::string::String,
+                line: ::std::string::String,
+            ) {
+                with_state(|app| $crate::Main::on_utility_output(app, &name, &stream, &line));
+            }
+
+            fn on_utility_message(
+                name: ::std::string::String,
+                payload: $crate::Payload,
+                ports: ::std::vec::Vec<$crate::__internal::RawMessagePort>,
+            ) {
+                let message = $crate::UtilityMessage {
+                    name,
+                    payload,
+                    ports: $crate::__internal::ports(ports),
+                };
+                with_state(|app| $crate::Main::on_utility_message(app, message));
+            }
+
+            fn on_process_gone(details: $crate::ProcessGone) {
+                with_state(|app| $crate::Main::on_process_gone(app, details));
+            }
+        });
     };
 }

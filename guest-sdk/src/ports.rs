@@ -71,7 +71,7 @@ use std::fmt;
 
 use serde::{Serialize, de::DeserializeOwned};
 
-use crate::main_world::bindings::wasmtron::app::ports as wit;
+use crate::wit::wasmtron::app::ports as wit;
 use crate::{HandlerError, IpcError, Payload};
 
 /// Identifies one end of a channel, as [`MessagePort::id`] returns it and as

@@ -3,24 +3,8 @@
 use serde::{Serialize, de::DeserializeOwned};
 
 use crate::ports::{self, MessagePort, PortId, PortMessage};
+use crate::wit::renderer::wasmtron::app as wit;
 use crate::{HandlerError, IpcError, Payload, Request};
-
-pub mod bindings {
-    wit_bindgen::generate!({
-        path: "../wit",
-        world: "wasmtron:app/renderer@0.1.0",
-        pub_export_macro: true,
-        export_macro_name: "__export_renderer_world",
-        default_bindings_module: "wasmtron_guest::__internal::renderer_bindings",
-        with: {
-            "wasmtron:app/types@0.1.0": crate::main_world::bindings::wasmtron::app::types,
-            "wasmtron:app/log@0.1.0": crate::main_world::bindings::wasmtron::app::log,
-            "wasmtron:app/ports@0.1.0": crate::main_world::bindings::wasmtron::app::ports,
-        },
-    });
-}
-
-use bindings::wasmtron::app as wit;
 
 pub use wit::dom::{EventKind, UiEvent};
 
@@ -235,23 +219,19 @@ pub mod dom {
 #[macro_export]
 macro_rules! export_renderer {
     ($ty:ty) => {
-        const _: () = {
-            ::std::thread_local! {
-                static WINDOW: ::core::cell::RefCell<$ty> =
-                    ::core::cell::RefCell::new(<$ty as ::core::default::Default>::default());
-            }
-
-            struct Export;
-
-            impl $crate::__internal::renderer_bindings::exports::wasmtron::app::renderer_events::Guest
-                for Export
-            {
+        $crate::__export_world!(
+            $ty,
+            $crate::Renderer,
+            renderer,
+            renderer_events,
+            __export_renderer_world,
+            invoked_by_main {
                 fn on_load() {
-                    WINDOW.with_borrow_mut(|window| $crate::Renderer::on_load(window));
+                    with_state(|window| $crate::Renderer::on_load(window));
                 }
 
                 fn on_event(event: $crate::UiEvent) {
-                    WINDOW.with_borrow_mut(|window| $crate::Renderer::on_event(window, event));
+                    with_state(|window| $crate::Renderer::on_event(window, event));
                 }
 
                 fn on_push(
@@ -264,45 +244,9 @@ macro_rules! export_renderer {
                         payload,
                         ports: $crate::__internal::ports(ports),
                     };
-                    WINDOW.with_borrow_mut(|window| $crate::Renderer::on_push(window, push));
-                }
-
-                fn on_port_message(
-                    port: u64,
-                    data: $crate::Payload,
-                    ports: ::std::vec::Vec<$crate::__internal::RawMessagePort>,
-                ) {
-                    let message = $crate::ports::PortMessage {
-                        port,
-                        data,
-                        ports: $crate::__internal::ports(ports),
-                    };
-                    WINDOW.with_borrow_mut(|window| {
-                        $crate::Renderer::on_port_message(window, message);
-                    });
-                }
-
-                fn on_port_close(port: u64) {
-                    WINDOW.with_borrow_mut(|window| $crate::Renderer::on_port_close(window, port));
-                }
-
-                fn handle(
-                    channel: ::std::string::String,
-                    payload: $crate::Payload,
-                ) -> ::core::result::Result<$crate::Payload, $crate::HandlerError> {
-                    let request = $crate::Request {
-                        sender: $crate::Sender::Main,
-                        channel,
-                        payload,
-                        ports: ::std::vec::Vec::new(),
-                    };
-                    WINDOW.with_borrow_mut(|window| $crate::Renderer::handle(window, request))
+                    with_state(|window| $crate::Renderer::on_push(window, push));
                 }
             }
-
-            $crate::__internal::renderer_bindings::__export_renderer_world!(
-                Export with_types_in $crate::__internal::renderer_bindings
-            );
-        };
+        );
     };
 }

@@ -3,22 +3,8 @@
 use serde::{Serialize, de::DeserializeOwned};
 
 use crate::ports::{self, MessagePort, PortId, PortMessage};
+use crate::wit::utility::wasmtron::app as wit;
 use crate::{HandlerError, IpcError, Payload, Request};
-
-pub mod bindings {
-    wit_bindgen::generate!({
-        path: "../wit",
-        world: "wasmtron:app/utility@0.1.0",
-        pub_export_macro: true,
-        export_macro_name: "__export_utility_world",
-        default_bindings_module: "wasmtron_guest::__internal::utility_bindings",
-        with: {
-            "wasmtron:app/types@0.1.0": crate::main_world::bindings::wasmtron::app::types,
-            "wasmtron:app/log@0.1.0": crate::main_world::bindings::wasmtron::app::log,
-            "wasmtron:app/ports@0.1.0": crate::main_world::bindings::wasmtron::app::ports,
-        },
-    });
-}
 
 /// A background worker (Electron's utility process script), started by main
 /// with [`utilities::fork`](crate::utilities::fork). It can reach only
@@ -123,10 +109,7 @@ pub mod parent_port {
     /// # Errors
     /// As [`post_message`].
     pub fn post_raw_with_ports(payload: &[u8], transfer: Vec<MessagePort>) -> Result<(), IpcError> {
-        super::bindings::wasmtron::app::parent_port::post_message(
-            payload,
-            ports::into_wit(transfer),
-        )
+        wit::parent_port::post_message(payload, ports::into_wit(transfer))
     }
 }
 
@@ -141,17 +124,13 @@ pub mod parent_port {
 #[macro_export]
 macro_rules! export_utility {
     ($ty:ty) => {
-        const _: () = {
-            ::std::thread_local! {
-                static WORKER: ::core::cell::RefCell<$ty> =
-                    ::core::cell::RefCell::new(<$ty as ::core::default::Default>::default());
-            }
-
-            struct Export;
-
-            impl $crate::__internal::utility_bindings::exports::wasmtron::app::utility_events::Guest
-                for Export
-            {
+        $crate::__export_world!(
+            $ty,
+            $crate::Utility,
+            utility,
+            utility_events,
+            __export_utility_world,
+            invoked_by_main {
                 fn on_message(
                     payload: $crate::Payload,
                     ports: ::std::vec::Vec<$crate::__internal::RawMessagePort>,
@@ -160,45 +139,9 @@ macro_rules! export_utility {
                         payload,
                         ports: $crate::__internal::ports(ports),
                     };
-                    WORKER.with_borrow_mut(|worker| $crate::Utility::on_message(worker, message));
-                }
-
-                fn on_port_message(
-                    port: u64,
-                    data: $crate::Payload,
-                    ports: ::std::vec::Vec<$crate::__internal::RawMessagePort>,
-                ) {
-                    let message = $crate::ports::PortMessage {
-                        port,
-                        data,
-                        ports: $crate::__internal::ports(ports),
-                    };
-                    WORKER.with_borrow_mut(|worker| {
-                        $crate::Utility::on_port_message(worker, message);
-                    });
-                }
-
-                fn on_port_close(port: u64) {
-                    WORKER.with_borrow_mut(|worker| $crate::Utility::on_port_close(worker, port));
-                }
-
-                fn handle(
-                    channel: ::std::string::String,
-                    payload: $crate::Payload,
-                ) -> ::core::result::Result<$crate::Payload, $crate::HandlerError> {
-                    let request = $crate::Request {
-                        sender: $crate::Sender::Main,
-                        channel,
-                        payload,
-                        ports: ::std::vec::Vec::new(),
-                    };
-                    WORKER.with_borrow_mut(|worker| $crate::Utility::handle(worker, request))
+                    with_state(|worker| $crate::Utility::on_message(worker, message));
                 }
             }
-
-            $crate::__internal::utility_bindings::__export_utility_world!(
-                Export with_types_in $crate::__internal::utility_bindings
-            );
-        };
+        );
     };
 }

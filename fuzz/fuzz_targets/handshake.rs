@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use wasmtron::wire::frame::{self, Hello, Start, WorkerHello};
+use wasmtron_wire::frame::{self, Hello, Start, WorkerHello};
 
 fuzz_target!(|body: &[u8]| {
     if let Ok(hello) = frame::decode::<Hello>(body) {

@@ -7,6 +7,6 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(text) = std::str::from_utf8(data) {
-        let _ = wasmtron::fuzzing::page_message(text);
+        let _ = wasmtron_wire::page::parse(text);
     }
 });

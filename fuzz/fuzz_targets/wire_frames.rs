@@ -12,8 +12,8 @@ use std::sync::OnceLock;
 use std::io::Write as _;
 
 use libfuzzer_sys::fuzz_target;
-use wasmtron::wire::fds::FdReader;
-use wasmtron::wire::{DomOp, HostToWorker, WorkerToHost, frame};
+use wasmtron_wire::fds::FdReader;
+use wasmtron_wire::{DomOp, HostToWorker, WorkerToHost, frame};
 
 /// The limit the host reads worker frames with, scaled down so that a
 /// length prefix near it is cheap to fuzz.

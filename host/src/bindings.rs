@@ -1,8 +1,8 @@
-//! Host-side bindings generated from `wit/`, one module per world.
+//! Host-side bindings of the main world, generated from `wit/`.
 //!
-//! The `types`, `log` and `ports` interfaces are generated once (in
-//! `main`) and shared, so an `IpcError` or a `MessagePort` is the same Rust
-//! type whichever world it crosses.
+//! The interfaces every world shares (`types`, `log`, `ports`) come from the
+//! worker crate's bindings, so an `IpcError` or a `MessagePort` is the same
+//! Rust type whichever world it crosses.
 
 pub mod main {
     wasmtime::component::bindgen!({
@@ -10,33 +10,10 @@ pub mod main {
         world: "wasmtron:app/main@0.1.0",
         imports: { default: async },
         exports: { default: async },
-    });
-}
-
-pub mod renderer {
-    wasmtime::component::bindgen!({
-        path: "../wit",
-        world: "wasmtron:app/renderer@0.1.0",
-        imports: { default: async },
-        exports: { default: async },
         with: {
-            "wasmtron:app/types": crate::bindings::main::wasmtron::app::types,
-            "wasmtron:app/log": crate::bindings::main::wasmtron::app::log,
-            "wasmtron:app/ports": crate::bindings::main::wasmtron::app::ports,
-        },
-    });
-}
-
-pub mod utility {
-    wasmtime::component::bindgen!({
-        path: "../wit",
-        world: "wasmtron:app/utility@0.1.0",
-        imports: { default: async },
-        exports: { default: async },
-        with: {
-            "wasmtron:app/types": crate::bindings::main::wasmtron::app::types,
-            "wasmtron:app/log": crate::bindings::main::wasmtron::app::log,
-            "wasmtron:app/ports": crate::bindings::main::wasmtron::app::ports,
+            "wasmtron:app/types": wasmtron_worker::bindings::shared::types,
+            "wasmtron:app/log": wasmtron_worker::bindings::shared::log,
+            "wasmtron:app/ports": wasmtron_worker::bindings::shared::ports,
         },
     });
 }

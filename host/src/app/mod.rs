@@ -278,8 +278,8 @@ impl AppBuilder {
     /// [`AppError`] when a component is refused or cannot start.
     pub fn start(mut self) -> Result<App, AppError> {
         STARTED.get_or_init(std::time::Instant::now);
-        crate::memory::keep_large_buffers();
-        if crate::worker::process::started_as_worker() {
+        wasmtron_worker::memory::keep_large_buffers();
+        if wasmtron_worker::started_as_worker() {
             // Starting an app here would start workers of workers without end.
             return Err(AppError::Start(anyhow::anyhow!(
                 "this process was started as a wasmtron worker; call `wasmtron::worker_main()` first in `main`"

@@ -23,7 +23,7 @@ use crate::supervisor::{
 };
 use crate::window::{PageEvent, PageEventSink, WindowBackend, WindowError};
 use crate::wire::HostToWorker;
-use crate::worker::WorkerSpec;
+use wasmtron_worker::WorkerSpec;
 
 /// Why main's request about a window failed.
 #[derive(Debug, Clone, thiserror::Error)]

@@ -5,79 +5,13 @@
 //! check here runs before anything is instantiated, and refuses a component
 //! with an error that names every offending import and the component.
 
-mod stdio;
-mod wasi;
-
-use std::fmt;
-
 use wasmtime::component::Component;
 use wasmtime::component::types::ComponentItem;
 
-pub use stdio::{OutputSink, OutputTail};
-pub use wasi::{DirGrant, Grants, wasi_context};
+pub use wasmtron_wire::{DirGrant, Grants, World};
+pub use wasmtron_worker::wasi::{OutputSink, OutputTail, wasi_context};
 
 use crate::engine::Engine;
-
-/// The three kinds of component, one WIT world each.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum World {
-    Main,
-    Renderer,
-    Utility,
-}
-
-impl World {
-    /// The world's name in `wit/worlds.wit`.
-    pub fn name(self) -> &'static str {
-        match self {
-            World::Main => "main",
-            World::Renderer => "renderer",
-            World::Utility => "utility",
-        }
-    }
-
-    /// The `wasmtron:app` interfaces the world imports.
-    pub fn imports(self) -> &'static [&'static str] {
-        match self {
-            World::Main => &[
-                "types",
-                "log",
-                "windows",
-                "dialogs",
-                "ipc",
-                "timers",
-                "app",
-                "utilities",
-                "processes",
-                "ports",
-            ],
-            World::Renderer => &["types", "log", "bridge", "dom", "ports"],
-            World::Utility => &["types", "log", "parent-port", "ports"],
-        }
-    }
-
-    /// The interface the world exports.
-    pub fn export(self) -> &'static str {
-        match self {
-            World::Main => "main-events",
-            World::Renderer => "renderer-events",
-            World::Utility => "utility-events",
-        }
-    }
-
-    fn owner_of(interface: &str) -> Option<World> {
-        [World::Main, World::Renderer, World::Utility]
-            .into_iter()
-            .find(|w| w.imports().contains(&interface))
-    }
-}
-
-impl fmt::Display for World {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
 
 /// The package of our own interfaces.
 pub const APP_PACKAGE: &str = "wasmtron:app";

@@ -10,8 +10,8 @@ use crate::bindings::main::wasmtron::app::{
     types as wit_types, windows as wit_windows,
 };
 use crate::window::WindowChange;
-use crate::worker::{ipc_error_to_wit, level_from_wit};
 use wasmtime::component::Resource;
+use wasmtron_worker::convert::{ipc_error_to_wit, level_from_wit};
 
 impl wit_types::Host for MainState {}
 

@@ -8,7 +8,7 @@ use wasmtime::component::Resource;
 use super::main::{MainCall, MainState};
 use crate::bindings::main::wasmtron::app::ports as wit_ports;
 use crate::ports::{Holder, PortError, PortId, PortRef};
-use crate::worker::port_error_to_wit;
+use wasmtron_worker::convert::port_error_to_wit;
 
 type MessagePort = wit_ports::MessagePort;
 

@@ -13,7 +13,7 @@ use crate::bindings::main::wasmtron::app::{
 use crate::ipc::IpcError;
 use crate::supervisor::{ProcessKind, ProcessMetric, ProcessState, Worker, WorkerExit};
 use crate::wire::ExitReason;
-use crate::worker::ipc_error_to_wit;
+use wasmtron_worker::convert::ipc_error_to_wit;
 
 /// Main's handle on a utility: the resource's representation is a key
 /// into `MainState::utilities`, which names the instance. A handle outlives

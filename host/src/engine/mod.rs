@@ -1,6 +1,5 @@
 //! The wasmtime engine and the components it has compiled.
 
-mod budget;
 mod cache;
 
 use std::collections::HashMap;
@@ -8,10 +7,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
-pub(crate) use budget::{CpuBudget, Stopped};
 pub use cache::{CACHE_ENV, CacheError, CompileCache};
+pub(crate) use wasmtron_worker::engine::{CpuBudget, Stopped};
 
-use anyhow::Context as _;
 use wasmtime::component::Component;
 
 /// Why a component could not be loaded. Names the component.
@@ -73,14 +71,9 @@ impl Engine {
     /// # Errors
     /// When wasmtime rejects the configuration (for example, an unsupported CPU).
     pub fn new() -> anyhow::Result<Self> {
-        let mut config = wasmtime::Config::new();
-        config.wasm_component_model(true);
-        // CPU time per call (see `budget`): compiled code checks the epoch.
-        config.epoch_interruption(true);
-        let inner = wasmtime::Engine::new(&config)
-            .map_err(anyhow::Error::from)
-            .context("cannot create the wasmtime engine")?;
-        budget::register(&inner);
+        // The workers' configuration, here with Cranelift to compile for
+        // them: what the host compiles, a worker loads.
+        let inner = wasmtron_worker::engine::new()?;
         Ok(Engine {
             inner,
             compiled: Arc::default(),

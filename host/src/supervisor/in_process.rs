@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::{LaunchError, Launched, Transport, WorkerControl};
 use crate::wire::HostToWorker;
-use crate::worker::{self, WorkerLink, WorkerSpec, link_pair};
+use wasmtron_worker::{self as worker, WorkerEnd, WorkerSpec, connection_pair};
 
 #[derive(Debug, Default, Clone, Copy)]
 pub(crate) struct InProcess;
@@ -34,7 +34,7 @@ impl Transport for InProcess {
         spec: WorkerSpec,
         _runtime: &tokio::runtime::Handle,
     ) -> Result<Launched, LaunchError> {
-        let (host, worker_end): (_, WorkerLink) = link_pair();
+        let (host, worker_end): (_, WorkerEnd) = connection_pair();
         let name = spec.name.clone();
         let interrupt = Arc::new(AtomicBool::new(false));
         let interrupted = interrupt.clone();

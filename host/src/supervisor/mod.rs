@@ -26,7 +26,7 @@ pub(crate) use process::Process;
 use crate::ipc::{IpcError, Router, WorkerPeer, serve_worker};
 use crate::manifest::Limits;
 use crate::wire::{ExitReason, HostToWorker};
-use crate::worker::{HostLink, WorkerSpec};
+use wasmtron_worker::{HostEnd, WorkerSpec};
 
 /// What kind of process an entry of the metrics is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -136,7 +136,7 @@ pub(crate) trait WorkerControl: Send + Sync + fmt::Debug {
 
 /// A started worker, as its transport hands it over.
 pub(crate) struct Launched {
-    pub link: HostLink,
+    pub link: HostEnd,
     /// The worker's process id, when it has its own process.
     pub pid: Option<u32>,
     pub control: Box<dyn WorkerControl>,

@@ -22,11 +22,10 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 use tokio::sync::oneshot;
 
 use super::{LaunchError, Launched, OsExit, ProcessEnd, Transport, WorkerControl};
-use crate::wire::fds::{self, FdReader};
-use crate::wire::frame::{self, FRAME_OVERHEAD, Frame, FrameError, Hello, Start, WorkerHello};
-use crate::wire::lane::LaneWriter;
-use crate::wire::{Attached, ByteBuf, HostToWorker, WorkerToHost};
-use crate::worker::{HostLink, WorkerSpec, link_pair, process::WORKER_ROLE};
+use crate::wire::frame::{self, FRAME_OVERHEAD, FrameError, Hello, Start, WorkerHello};
+use crate::wire::pump;
+use crate::wire::{ByteBuf, HostToWorker, WorkerToHost};
+use wasmtron_worker::{HostEnd, WORKER_ROLE, WorkerSpec, connection_pair};
 
 /// The largest handshake frame a worker may send.
 const MAX_HELLO: usize = 4096;
@@ -189,11 +188,11 @@ impl Transport for Process {
 
 /// The host's link, plus the relay's ends of it.
 fn relay_pair() -> (
-    HostLink,
+    HostEnd,
     UnboundedSender<WorkerToHost>,
     UnboundedReceiver<HostToWorker>,
 ) {
-    let (host, worker) = link_pair();
+    let (host, worker) = connection_pair();
     (host, worker.to_host, worker.from_host)
 }
 
@@ -209,53 +208,30 @@ async fn handshake(
     frame::write(writer, start).await
 }
 
-/// Forwards the worker's frames to the host's link. A bad frame ends the
-/// worker: it is killed and the host hears a protocol error.
+/// Forwards the worker's frames to the host's end of the connection. A bad
+/// frame ends the worker: it is killed and the host hears a protocol error.
 async fn read_frames(
     reader: OwnedReadHalf,
     max_frame: usize,
     to_host: &UnboundedSender<WorkerToHost>,
     watch: &ChildWatch,
 ) {
-    let mut fds = FdReader::default();
-    loop {
-        let read = fds
-            .next_frame(reader.as_ref(), max_frame)
-            .await
-            .and_then(|frame| frame.map(Frame::decode::<WorkerToHost>).transpose());
-        match read {
-            Ok(Some(message)) => {
-                if let Err(err) = fds.attach(message.attached()) {
-                    drop_worker(watch, err.to_string());
-                    return;
-                }
-                if to_host.send(message).is_err() {
-                    return;
-                }
-            }
-            // The worker closed its end: its process is ending.
-            Ok(None) => return,
-            // Reset by a killed peer is a death, not a protocol breach.
-            Err(FrameError::Io(err)) if err.kind() == io::ErrorKind::ConnectionReset => return,
-            Err(FrameError::Truncated) => return,
-            Err(err) => {
-                drop_worker(watch, err.to_string());
-                return;
-            }
-        }
+    match pump::read_frames(reader.as_ref(), max_frame, to_host).await {
+        // The worker closed its end: its process is ending.
+        Ok(()) => {}
+        // Reset by a killed peer is a death, not a protocol breach.
+        Err(FrameError::Io(err)) if err.kind() == io::ErrorKind::ConnectionReset => {}
+        Err(FrameError::Truncated) => {}
+        Err(err) => drop_worker(watch, err.to_string()),
     }
 }
 
 async fn write_frames(writer: OwnedWriteHalf, mut from_host: UnboundedReceiver<HostToWorker>) {
-    let mut lane = LaneWriter::default();
-    while let Some(message) = from_host.recv().await {
-        let fd = message.attached().and_then(Attached::take);
-        if let Err(err) = fds::write(writer.as_ref(), message, fd, &mut lane).await {
-            tracing::debug!("cannot write to a worker: {err}");
-            return;
-        }
+    if let Err(err) = pump::write_frames(writer.as_ref(), &mut from_host, |_| false).await {
+        tracing::debug!("cannot write to a worker: {err}");
     }
-    // The host let go of the worker: closing our end tells it to exit.
+    // The host let go of the worker (or the socket failed): closing our end
+    // tells it to exit.
 }
 
 /// Kills a worker that broke the protocol. The reason is recorded on the

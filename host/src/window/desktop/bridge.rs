@@ -6,72 +6,22 @@
 //! caller logs and drops. Scripts the host builds embed data only as JSON
 //! produced by `serde_json`, never as spliced strings.
 
-use serde::Deserialize;
-
 use crate::window::PageEvent;
-use crate::wire::{DomOp, EventKind, UiEvent};
+use crate::wire::DomOp;
+use crate::wire::page::{self, MessageError, PageMessage};
 
 /// The script wry injects before every page's own scripts.
 pub(super) const PAGE_SCRIPT: &str = include_str!("../page.js");
-
-/// The largest message a page may post. A submit of a big form fits easily;
-/// anything larger is a page flooding its renderer.
-pub(super) const MAX_MESSAGE_BYTES: usize = 1 << 20;
-
-/// Why a message from a page was dropped.
-#[derive(Debug, thiserror::Error)]
-pub(crate) enum MessageError {
-    #[error("message of {0} bytes is over the {MAX_MESSAGE_BYTES}-byte limit")]
-    TooLarge(usize),
-    /// The parser's complaint, cut short: it quotes the page's input.
-    #[error("malformed message: {0}")]
-    Malformed(String),
-}
-
-/// How much of a parse error is kept: enough to debug a page, too little to
-/// let a hostile one flood the log through the quoted input.
-const MAX_ERROR_CHARS: usize = 200;
-
-/// What `page.js` posts, as JSON.
-#[derive(Debug, Deserialize)]
-#[serde(tag = "type", rename_all = "kebab-case", deny_unknown_fields)]
-enum PageMessage {
-    // A struct variant: serde ignores `deny_unknown_fields` on unit variants.
-    Loaded {},
-    Painted {},
-    Ui {
-        kind: EventKind,
-        target: String,
-        value: Option<String>,
-        fields: Vec<(String, String)>,
-    },
-}
 
 /// Turns one message posted by a page into the event it reports.
 ///
 /// # Errors
 /// [`MessageError`] for oversized, malformed or unknown messages.
 pub(crate) fn parse_message(body: &str) -> Result<PageEvent, MessageError> {
-    if body.len() > MAX_MESSAGE_BYTES {
-        return Err(MessageError::TooLarge(body.len()));
-    }
-    let message = serde_json::from_str(body).map_err(|error| {
-        MessageError::Malformed(error.to_string().chars().take(MAX_ERROR_CHARS).collect())
-    })?;
-    Ok(match message {
-        PageMessage::Loaded {} => PageEvent::Loaded,
-        PageMessage::Painted {} => PageEvent::Painted,
-        PageMessage::Ui {
-            kind,
-            target,
-            value,
-            fields,
-        } => PageEvent::Ui(UiEvent {
-            kind,
-            target,
-            value,
-            fields,
-        }),
+    Ok(match page::parse(body)? {
+        PageMessage::Loaded => PageEvent::Loaded,
+        PageMessage::Painted => PageEvent::Painted,
+        PageMessage::Ui(event) => PageEvent::Ui(event),
     })
 }
 
@@ -134,62 +84,6 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
-
-    #[test]
-    fn parses_the_messages_page_js_posts() {
-        assert_eq!(
-            parse_message(r#"{"type":"loaded"}"#).unwrap(),
-            PageEvent::Loaded
-        );
-        assert_eq!(
-            parse_message(r#"{"type":"painted"}"#).unwrap(),
-            PageEvent::Painted
-        );
-        assert_eq!(
-            parse_message(
-                r#"{"type":"ui","kind":"submit","target":"f","value":null,"fields":[["a","1"],["b","2"]]}"#
-            )
-            .unwrap(),
-            PageEvent::Ui(UiEvent {
-                kind: EventKind::Submit,
-                target: "f".into(),
-                value: None,
-                fields: vec![("a".into(), "1".into()), ("b".into(), "2".into())],
-            })
-        );
-    }
-
-    #[test]
-    fn drops_hostile_messages() {
-        for body in [
-            "",
-            "null",
-            "[object Object]",
-            r#"{"type":"closed"}"#,
-            r#"{"type":"loaded","extra":1}"#,
-            r#"{"type":"ui","kind":"hover","target":"","value":null,"fields":[]}"#,
-            r#"{"type":"ui","kind":"click","target":7,"value":null,"fields":[]}"#,
-            r#"{"type":"ui","kind":"click","target":"","value":null,"fields":[["a"]]}"#,
-            r#"{"type":"ui","kind":"click","target":""}"#,
-            "{\"type\":\"loaded\"",
-        ] {
-            assert!(parse_message(body).is_err(), "{body}");
-        }
-        let huge = format!(
-            r#"{{"type":"ui","kind":"input","target":"","value":"{}","fields":[]}}"#,
-            "x".repeat(MAX_MESSAGE_BYTES)
-        );
-        assert!(matches!(
-            parse_message(&huge),
-            Err(MessageError::TooLarge(_))
-        ));
-        let long_kind = format!(
-            r#"{{"type":"ui","kind":"{}","target":"","value":null,"fields":[]}}"#,
-            "k".repeat(10_000)
-        );
-        let error = parse_message(&long_kind).unwrap_err().to_string();
-        assert!(error.len() < 300, "{error}");
-    }
 
     #[test]
     fn apply_scripts_embed_ops_as_json() {

@@ -1,0 +1,190 @@
+//! The app manifest, `wasmtron.toml`: parsed, validated, with every path
+//! resolved inside the app folder.
+//!
+//! ```toml
+//! [app]
+//! name = "hello"
+//!
+//! [main]
+//! component = "dist/hello_main.wasm"
+//!
+//! [[window]]
+//! label = "main"
+//! renderer = "dist/hello_renderer.wasm"
+//! ui = "ui"
+//! entry = "index.html"
+//! channels = ["greet"]
+//! ```
+
+mod raw;
+mod validate;
+
+use std::path::{Path, PathBuf};
+
+pub use validate::ManifestError;
+pub use wasmtron_wire::Limits;
+
+/// The file name `wasmtron run DIR` looks for.
+pub const MANIFEST_FILE: &str = "wasmtron.toml";
+
+/// A validated manifest. Paths are absolute and inside [`Manifest::root`].
+#[derive(Debug, Clone)]
+pub struct Manifest {
+    /// The app folder (the manifest's directory), canonicalized.
+    pub root: PathBuf,
+    pub name: String,
+    pub isolation: Isolation,
+    /// End the app when its last window closes (Electron's default on
+    /// Linux and Windows).
+    pub quit_when_all_windows_closed: bool,
+    /// Only one instance runs; a second launch is handed to it (Electron's
+    /// `requestSingleInstanceLock`).
+    pub single_instance: bool,
+    /// Whether web views draw with the GPU (Electron's
+    /// `app.disableHardwareAcceleration()` is `Off`).
+    pub hardware_acceleration: HardwareAcceleration,
+    pub main: Option<MainSpec>,
+    pub windows: Vec<WindowManifest>,
+    /// Utility components main may fork.
+    pub utilities: Vec<UtilityManifest>,
+    /// `[limits]`: main's quotas, and every other component's unless it
+    /// sets its own.
+    pub limits: Limits,
+}
+
+/// Where components run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+// Exhaustive: the host matches it to pick a transport, and a new mode must
+// fail that build rather than fall into a default.
+pub enum Isolation {
+    /// Every renderer and utility component in a worker process of its own,
+    /// sandboxed by the OS (the default).
+    Process,
+    /// Every component in the host process, each on its own thread: the
+    /// same API with the Wasm boundary as the only wall.
+    InProcess,
+}
+
+/// Whether web views draw with the GPU (`app.hardware-acceleration`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum HardwareAcceleration {
+    /// On when the machine has a GPU render node (`/dev/dri/renderD*`),
+    /// off otherwise: without one, the GPU path is a software rasterizer
+    /// emulating a GPU, slower than drawing without it.
+    #[default]
+    Auto,
+    /// Always through the GPU path.
+    On,
+    /// Never: pages are drawn without accelerated compositing.
+    Off,
+}
+
+impl HardwareAcceleration {
+    /// Whether web views should use the GPU on this machine.
+    pub fn enabled(self) -> bool {
+        match self {
+            HardwareAcceleration::On => true,
+            HardwareAcceleration::Off => false,
+            HardwareAcceleration::Auto => gpu_present(),
+        }
+    }
+}
+
+/// Whether the machine has a GPU render node: looked up once, not again
+/// for every window.
+fn gpu_present() -> bool {
+    static PRESENT: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *PRESENT.get_or_init(|| {
+        std::fs::read_dir("/dev/dri").is_ok_and(|entries| {
+            entries
+                .flatten()
+                .any(|entry| entry.file_name().to_string_lossy().starts_with("renderD"))
+        })
+    })
+}
+
+/// A utility component main may fork (`[[utility]]`).
+#[derive(Debug, Clone)]
+pub struct UtilityManifest {
+    pub name: String,
+    pub component: PathBuf,
+    /// Directories granted to it (`read-dirs`, `write-dirs`).
+    pub grants: wasmtron_wire::Grants,
+    /// Its quotas.
+    pub limits: Limits,
+}
+
+/// The main component.
+#[derive(Debug, Clone)]
+pub struct MainSpec {
+    pub component: PathBuf,
+    /// Main reads clocks at full precision (`precise-clocks`).
+    pub precise_clocks: bool,
+}
+
+/// One window the app may open.
+#[derive(Debug, Clone)]
+pub struct WindowManifest {
+    pub label: String,
+    pub title: String,
+    pub width: u32,
+    pub height: u32,
+    pub renderer: PathBuf,
+    /// The folder served to the page.
+    pub ui: PathBuf,
+    /// The page to load, relative to `ui`.
+    pub entry: String,
+    /// Channels the renderer may `invoke` and `send` on.
+    pub channels: Vec<String>,
+    /// Open when the app starts (default) or only when main asks.
+    pub open_at_start: bool,
+    /// The renderer reads clocks at full precision (`precise-clocks`).
+    pub precise_clocks: bool,
+    /// The renderer's quotas.
+    pub limits: Limits,
+}
+
+impl Manifest {
+    /// Loads `wasmtron.toml` from an app folder (or a manifest file path).
+    ///
+    /// # Errors
+    /// [`ManifestError`] naming the file, key or path at fault.
+    pub fn load(path: &Path) -> Result<Self, ManifestError> {
+        let file = if path.is_dir() {
+            path.join(MANIFEST_FILE)
+        } else {
+            path.to_path_buf()
+        };
+        let text = std::fs::read_to_string(&file).map_err(|source| ManifestError::Io {
+            path: file.clone(),
+            source,
+        })?;
+        // A bare file name has an empty parent: that is the current folder.
+        let dir = match file.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent,
+            _ => Path::new("."),
+        };
+        Self::parse(&text, dir)
+    }
+
+    /// Parses manifest text whose relative paths resolve against `dir`.
+    ///
+    /// # Errors
+    /// [`ManifestError`] naming the key or path at fault.
+    pub fn parse(text: &str, dir: &Path) -> Result<Self, ManifestError> {
+        let raw: raw::RawManifest =
+            toml::from_str(text).map_err(|err| ManifestError::Parse(err.to_string()))?;
+        validate::validate(raw, dir)
+    }
+
+    /// The window declared with `label`.
+    pub fn window(&self, label: &str) -> Option<&WindowManifest> {
+        self.windows.iter().find(|w| w.label == label)
+    }
+
+    /// The utility declared as `name`.
+    pub fn utility(&self, name: &str) -> Option<&UtilityManifest> {
+        self.utilities.iter().find(|u| u.name == name)
+    }
+}

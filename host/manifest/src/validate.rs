@@ -1,0 +1,366 @@
+//! Turns a [`RawManifest`] into a [`Manifest`]: checks names, resolves
+//! paths and keeps them inside the app folder.
+
+use std::collections::HashSet;
+use std::path::{Component, Path, PathBuf};
+
+use super::raw::{RawLimits, RawManifest, RawWindow};
+use super::{
+    HardwareAcceleration, Isolation, Limits, MainSpec, Manifest, UtilityManifest, WindowManifest,
+};
+use wasmtron_wire::{DirGrant, Grants};
+
+/// Why a manifest was refused. Each variant names what is wrong.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ManifestError {
+    #[error("cannot read manifest `{}`: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// Syntax errors, wrong types and unknown keys (the message names the key).
+    #[error("invalid manifest: {0}")]
+    Parse(String),
+    #[error("invalid manifest: `{key}` {reason}")]
+    Invalid { key: String, reason: String },
+    #[error("invalid manifest: `{key}` names `{path}`, which does not exist")]
+    MissingPath { key: String, path: String },
+    #[error("invalid manifest: `{key}` names `{path}`, which is outside the app folder")]
+    PathEscapes { key: String, path: String },
+}
+
+const MAX_NAME: usize = 128;
+
+/// The largest `limits.max-message-bytes`: far below what a frame's 4-byte
+/// length can say.
+const MAX_MESSAGE: usize = 1024 * 1024 * 1024;
+
+/// Bounds on `limits.max-memory-bytes`: one Wasm page, and a 32-bit memory.
+const MIN_MEMORY: usize = 64 * 1024;
+const MAX_MEMORY: usize = 4 * 1024 * 1024 * 1024;
+
+/// The longest `invoke-timeout-ms` and `cpu-ms-per-call`: a day.
+const MAX_MS: u64 = 24 * 60 * 60 * 1000;
+
+/// The most `max-pending-invokes` and `max-queued-messages`.
+const MAX_COUNT: usize = 10_000_000;
+
+/// The most `max-messages-per-second`.
+const MAX_RATE: u32 = 100_000_000;
+
+pub(super) fn validate(raw: RawManifest, dir: &Path) -> Result<Manifest, ManifestError> {
+    let root = dir.canonicalize().map_err(|source| ManifestError::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    check_name("app.name", &raw.app.name)?;
+    let limits = validate_limits("limits", &raw.limits, &Limits::default())?;
+    let isolation = match raw.app.isolation.as_deref() {
+        None | Some("process") => Isolation::Process,
+        Some("in-process") => Isolation::InProcess,
+        Some(other) => {
+            return Err(invalid(
+                "app.isolation",
+                format!("is `{other}`; expected \"process\" or \"in-process\""),
+            ));
+        }
+    };
+    let hardware_acceleration = match raw.app.hardware_acceleration.as_deref() {
+        None | Some("auto") => HardwareAcceleration::Auto,
+        Some("on") => HardwareAcceleration::On,
+        Some("off") => HardwareAcceleration::Off,
+        Some(other) => {
+            return Err(invalid(
+                "app.hardware-acceleration",
+                format!("is `{other}`; expected \"auto\", \"on\" or \"off\""),
+            ));
+        }
+    };
+    let main = raw
+        .main
+        .map(|m| {
+            Ok::<_, ManifestError>(MainSpec {
+                component: resolve_file(&root, "main.component", &m.component)?,
+                precise_clocks: m.precise_clocks,
+            })
+        })
+        .transpose()?;
+
+    let mut labels = HashSet::new();
+    let mut windows = Vec::with_capacity(raw.windows.len());
+    for (i, window) in raw.windows.into_iter().enumerate() {
+        let key = format!("window[{i}]");
+        if !labels.insert(window.label.clone()) {
+            return Err(invalid(
+                &format!("{key}.label"),
+                format!("repeats the label `{}`", window.label),
+            ));
+        }
+        windows.push(validate_window(
+            &root,
+            &key,
+            window,
+            &raw.app.name,
+            &limits,
+        )?);
+    }
+
+    let mut utilities = Vec::with_capacity(raw.utilities.len());
+    for (i, utility) in raw.utilities.into_iter().enumerate() {
+        let key = format!("utility[{i}]");
+        check_name(&format!("{key}.name"), &utility.name)?;
+        if utility.name.contains('#') {
+            // `#` is how further instances are numbered (`name#2`).
+            return Err(invalid(
+                &format!("{key}.name"),
+                "contains `#`, which numbers a utility's further instances".into(),
+            ));
+        }
+        if utilities
+            .iter()
+            .any(|u: &UtilityManifest| u.name == utility.name)
+        {
+            return Err(invalid(
+                &format!("{key}.name"),
+                format!("repeats the name `{}`", utility.name),
+            ));
+        }
+        let mut grants = Grants {
+            precise_clocks: utility.precise_clocks,
+            ..Grants::default()
+        };
+        for (list, writable, field) in [
+            (&utility.read_dirs, false, "read-dirs"),
+            (&utility.write_dirs, true, "write-dirs"),
+        ] {
+            for (j, dir) in list.iter().enumerate() {
+                let dir_key = format!("{key}.{field}[{j}]");
+                let host = resolve(&root, &dir_key, dir)?;
+                if !host.is_dir() {
+                    return Err(invalid(
+                        &dir_key,
+                        format!("names `{dir}`, which is not a folder"),
+                    ));
+                }
+                let guest = dir
+                    .trim_start_matches("./")
+                    .trim_end_matches('/')
+                    .to_owned();
+                if grants.dirs.iter().any(|d: &DirGrant| d.guest == guest) {
+                    return Err(invalid(&dir_key, format!("grants `{dir}` twice")));
+                }
+                grants.dirs.push(DirGrant {
+                    host,
+                    guest,
+                    writable,
+                });
+            }
+        }
+        utilities.push(UtilityManifest {
+            component: resolve_file(&root, &format!("{key}.component"), &utility.component)?,
+            limits: validate_limits(&format!("{key}.limits"), &utility.limits, &limits)?,
+            name: utility.name,
+            grants,
+        });
+    }
+
+    Ok(Manifest {
+        root,
+        name: raw.app.name,
+        isolation,
+        quit_when_all_windows_closed: raw.app.quit_when_all_windows_closed.unwrap_or(true),
+        single_instance: raw.app.single_instance.unwrap_or(false),
+        hardware_acceleration,
+        main,
+        windows,
+        utilities,
+        limits,
+    })
+}
+
+fn validate_window(
+    root: &Path,
+    key: &str,
+    raw: RawWindow,
+    app_name: &str,
+    app_limits: &Limits,
+) -> Result<WindowManifest, ManifestError> {
+    let limits = validate_limits(&format!("{key}.limits"), &raw.limits, app_limits)?;
+    check_name(&format!("{key}.label"), &raw.label)?;
+    for (j, channel) in raw.channels.iter().enumerate() {
+        check_name(&format!("{key}.channels[{j}]"), channel)?;
+    }
+    let ui = resolve(
+        root,
+        &format!("{key}.ui"),
+        raw.ui.as_deref().unwrap_or("ui"),
+    )?;
+    if !ui.is_dir() {
+        return Err(invalid(&format!("{key}.ui"), "is not a folder".into()));
+    }
+    let entry = raw.entry.unwrap_or_else(|| "index.html".into());
+    let entry_path = resolve(&ui, &format!("{key}.entry"), &entry)?;
+    if !entry_path.is_file() {
+        return Err(invalid(&format!("{key}.entry"), "is not a file".into()));
+    }
+    let size = |name: &str, value: Option<u32>, default: u32| match value {
+        Some(v) if !(100..=16384).contains(&v) => Err(invalid(
+            &format!("{key}.{name}"),
+            format!("is {v}; it must be between 100 and 16384"),
+        )),
+        v => Ok(v.unwrap_or(default)),
+    };
+    Ok(WindowManifest {
+        width: size("width", raw.width, 800)?,
+        height: size("height", raw.height, 600)?,
+        title: raw.title.unwrap_or_else(|| app_name.to_owned()),
+        renderer: resolve_file(root, &format!("{key}.renderer"), &raw.renderer)?,
+        ui,
+        entry: entry_path
+            .strip_prefix(resolve(
+                root,
+                &format!("{key}.ui"),
+                raw.ui.as_deref().unwrap_or("ui"),
+            )?)
+            .map(|p| p.to_string_lossy().into_owned())
+            .unwrap_or(entry),
+        label: raw.label,
+        channels: raw.channels,
+        open_at_start: raw.open.unwrap_or(true),
+        precise_clocks: raw.precise_clocks,
+        limits,
+    })
+}
+
+/// `raw` over `base`, each value checked against its bounds; `key` is the
+/// table's name in errors (`limits`, `window[0].limits`).
+fn validate_limits(key: &str, raw: &RawLimits, base: &Limits) -> Result<Limits, ManifestError> {
+    fn bounded<T: Copy + PartialOrd + std::fmt::Display>(
+        key: &str,
+        name: &str,
+        value: Option<T>,
+        base: T,
+        (low, high): (T, T),
+        note: &str,
+    ) -> Result<T, ManifestError> {
+        let value = value.unwrap_or(base);
+        if value < low || value > high {
+            return Err(invalid(
+                &format!("{key}.{name}"),
+                format!("must be between {low} and {high}{note}"),
+            ));
+        }
+        Ok(value)
+    }
+    Ok(Limits {
+        max_message_bytes: bounded(
+            key,
+            "max-message-bytes",
+            raw.max_message_bytes,
+            base.max_message_bytes,
+            (1, MAX_MESSAGE),
+            " (1 GiB)",
+        )?,
+        invoke_timeout_ms: bounded(
+            key,
+            "invoke-timeout-ms",
+            raw.invoke_timeout_ms,
+            base.invoke_timeout_ms,
+            (1, MAX_MS),
+            " (a day)",
+        )?,
+        max_memory_bytes: bounded(
+            key,
+            "max-memory-bytes",
+            raw.max_memory_bytes,
+            base.max_memory_bytes,
+            (MIN_MEMORY, MAX_MEMORY),
+            " (4 GiB, a 32-bit memory's size)",
+        )?,
+        cpu_ms_per_call: bounded(
+            key,
+            "cpu-ms-per-call",
+            raw.cpu_ms_per_call,
+            base.cpu_ms_per_call,
+            (1, MAX_MS),
+            " (a day)",
+        )?,
+        max_pending_invokes: bounded(
+            key,
+            "max-pending-invokes",
+            raw.max_pending_invokes,
+            base.max_pending_invokes,
+            (1, MAX_COUNT),
+            "",
+        )?,
+        max_queued_messages: bounded(
+            key,
+            "max-queued-messages",
+            raw.max_queued_messages,
+            base.max_queued_messages,
+            (1, MAX_COUNT),
+            "",
+        )?,
+        max_messages_per_second: bounded(
+            key,
+            "max-messages-per-second",
+            raw.max_messages_per_second,
+            base.max_messages_per_second,
+            (1, MAX_RATE),
+            "",
+        )?,
+    })
+}
+
+/// Names (app, labels, channels): non-empty, printable, no whitespace.
+fn check_name(key: &str, name: &str) -> Result<(), ManifestError> {
+    if name.is_empty() || name.len() > MAX_NAME {
+        return Err(invalid(key, format!("must be 1 to {MAX_NAME} bytes long")));
+    }
+    if let Some(c) = name.chars().find(|c| c.is_whitespace() || c.is_control()) {
+        return Err(invalid(key, format!("contains the character {c:?}")));
+    }
+    Ok(())
+}
+
+fn resolve_file(root: &Path, key: &str, path: &str) -> Result<PathBuf, ManifestError> {
+    let resolved = resolve(root, key, path)?;
+    if !resolved.is_file() {
+        return Err(invalid(key, format!("names `{path}`, which is not a file")));
+    }
+    Ok(resolved)
+}
+
+/// Resolves `path` against `base` and refuses anything that ends up outside
+/// it, symlinks included.
+fn resolve(base: &Path, key: &str, path: &str) -> Result<PathBuf, ManifestError> {
+    let candidate = Path::new(path);
+    if candidate.is_absolute() || candidate.components().any(|c| c == Component::ParentDir) {
+        return Err(ManifestError::PathEscapes {
+            key: key.into(),
+            path: path.into(),
+        });
+    }
+    let resolved = base
+        .join(candidate)
+        .canonicalize()
+        .map_err(|_| ManifestError::MissingPath {
+            key: key.into(),
+            path: path.into(),
+        })?;
+    if !resolved.starts_with(base) {
+        return Err(ManifestError::PathEscapes {
+            key: key.into(),
+            path: path.into(),
+        });
+    }
+    Ok(resolved)
+}
+
+fn invalid(key: &str, reason: String) -> ManifestError {
+    ManifestError::Invalid {
+        key: key.into(),
+        reason,
+    }
+}

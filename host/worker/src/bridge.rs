@@ -1,0 +1,140 @@
+//! The worker worlds' imports, implemented on the worker side: `bridge`,
+//! `dom`, `parent-port` and `log` become messages to the host.
+
+use super::state::WorkerState;
+use crate::bindings::renderer::wasmtron::app::{bridge as wit_bridge, dom as wit_dom};
+use crate::bindings::shared::ports::MessagePort;
+use crate::bindings::shared::{log as wit_log, types as wit_types};
+use crate::bindings::utility::wasmtron::app::parent_port as wit_parent_port;
+use crate::convert::{ipc_error_to_wit, level_from_wit};
+use wasmtime::component::Resource;
+use wasmtron_wire::DomOp;
+use wasmtron_wire::{ErrorCode, IpcError};
+
+impl wit_types::Host for WorkerState {}
+
+impl wit_log::Host for WorkerState {
+    async fn log(&mut self, level: wit_log::Level, message: String) {
+        self.bridge.log(level_from_wit(level), message);
+    }
+}
+
+impl wit_parent_port::Host for WorkerState {
+    async fn post_message(
+        &mut self,
+        payload: Vec<u8>,
+        transfer: Vec<Resource<MessagePort>>,
+    ) -> Result<(), wit_types::IpcError> {
+        let limit = self.bridge.limits().max_message_bytes;
+        let checked = if payload.len() > limit {
+            Err(IpcError::too_large("the payload", payload.len(), limit))
+        } else {
+            self.bridge.take_rate()
+        };
+        if let Err(err) = checked {
+            self.discard_transfer(transfer);
+            return Err(ipc_error_to_wit(err));
+        }
+        let transfer = self
+            .take_transfer(transfer, None)
+            .await
+            .map_err(port_to_ipc)?;
+        self.bridge
+            .post(payload, transfer)
+            .map_err(ipc_error_to_wit)
+    }
+}
+
+/// A transfer that failed before an IPC message could carry it.
+fn port_to_ipc(err: wasmtron_wire::PortError) -> wit_types::IpcError {
+    ipc_error_to_wit(IpcError::new(ErrorCode::Denied, err.to_string()))
+}
+
+impl wit_bridge::Host for WorkerState {
+    async fn invoke(
+        &mut self,
+        channel: String,
+        payload: Vec<u8>,
+    ) -> Result<Vec<u8>, wit_types::IpcError> {
+        self.bridge
+            .invoke(channel, payload)
+            .await
+            .map_err(ipc_error_to_wit)
+    }
+
+    async fn send(&mut self, channel: String, payload: Vec<u8>) -> Result<(), wit_types::IpcError> {
+        self.bridge
+            .send(channel, payload, Vec::new())
+            .map_err(ipc_error_to_wit)
+    }
+
+    async fn post_message(
+        &mut self,
+        channel: String,
+        payload: Vec<u8>,
+        transfer: Vec<Resource<MessagePort>>,
+    ) -> Result<(), wit_types::IpcError> {
+        if let Err(err) = self.bridge.check(&channel, payload.len()) {
+            self.discard_transfer(transfer);
+            return Err(ipc_error_to_wit(err));
+        }
+        let transfer = self
+            .take_transfer(transfer, None)
+            .await
+            .map_err(port_to_ipc)?;
+        self.bridge
+            .send(channel, payload, transfer)
+            .map_err(ipc_error_to_wit)
+    }
+}
+
+impl wit_dom::Host for WorkerState {
+    async fn set_text(&mut self, selector: String, text: String) -> Result<(), wit_dom::DomError> {
+        self.bridge.dom(DomOp::SetText { selector, text })
+    }
+
+    async fn set_html(&mut self, selector: String, html: String) -> Result<(), wit_dom::DomError> {
+        self.bridge.dom(DomOp::SetHtml { selector, html })
+    }
+
+    async fn set_attribute(
+        &mut self,
+        selector: String,
+        name: String,
+        value: String,
+    ) -> Result<(), wit_dom::DomError> {
+        self.bridge.dom(DomOp::SetAttribute {
+            selector,
+            name,
+            value,
+        })
+    }
+
+    async fn remove_attribute(
+        &mut self,
+        selector: String,
+        name: String,
+    ) -> Result<(), wit_dom::DomError> {
+        self.bridge.dom(DomOp::RemoveAttribute { selector, name })
+    }
+
+    async fn add_class(&mut self, selector: String, name: String) -> Result<(), wit_dom::DomError> {
+        self.bridge.dom(DomOp::AddClass { selector, name })
+    }
+
+    async fn remove_class(
+        &mut self,
+        selector: String,
+        name: String,
+    ) -> Result<(), wit_dom::DomError> {
+        self.bridge.dom(DomOp::RemoveClass { selector, name })
+    }
+
+    async fn set_value(
+        &mut self,
+        selector: String,
+        value: String,
+    ) -> Result<(), wit_dom::DomError> {
+        self.bridge.dom(DomOp::SetValue { selector, value })
+    }
+}

@@ -1,0 +1,290 @@
+//! The worker's client of its connection to the host: invokes waiting for
+//! replies, channels asked for, the message rate and the channel list.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+use tokio::sync::oneshot;
+
+use super::{WorkerEnd, WorkerSpec};
+use crate::bindings::renderer::wasmtron::app::dom as wit_dom;
+use wasmtron_wire::Limits;
+use wasmtron_wire::PortRef;
+use wasmtron_wire::{ByteBuf, DomOp, DomOpError, HostToWorker, WorkerToHost};
+use wasmtron_wire::{ErrorCode, IpcError};
+
+type Pending = Arc<Mutex<HashMap<u64, oneshot::Sender<Result<Vec<u8>, IpcError>>>>>;
+type PendingChannels = Arc<Mutex<HashMap<u64, oneshot::Sender<(PortRef, PortRef)>>>>;
+
+/// The worker's client for talking to the host.
+pub(crate) struct BridgeClient {
+    to_host: UnboundedSender<WorkerToHost>,
+    pending: Pending,
+    channels_requested: PendingChannels,
+    next_id: u64,
+    channels: HashSet<String>,
+    limits: Limits,
+    rate: Rate,
+    /// Log lines dropped for going over the rate, told with the next one.
+    logs_dropped: u64,
+}
+
+/// A token bucket: `per_second` messages a second, in bursts of as many.
+struct Rate {
+    per_second: f64,
+    tokens: f64,
+    refilled: std::time::Instant,
+}
+
+impl Rate {
+    fn new(per_second: u32) -> Self {
+        let per_second = f64::from(per_second);
+        Rate {
+            per_second,
+            tokens: per_second,
+            refilled: std::time::Instant::now(),
+        }
+    }
+
+    /// Takes one message's token, or says how the rate was exceeded.
+    fn take(&mut self) -> Result<(), IpcError> {
+        let now = std::time::Instant::now();
+        let earned = now.duration_since(self.refilled).as_secs_f64() * self.per_second;
+        self.tokens = (self.tokens + earned).min(self.per_second);
+        self.refilled = now;
+        if self.tokens < 1.0 {
+            return Err(IpcError::new(
+                ErrorCode::LimitExceeded,
+                format!(
+                    "more than {} messages a second (max-messages-per-second)",
+                    self.per_second
+                ),
+            ));
+        }
+        self.tokens -= 1.0;
+        Ok(())
+    }
+}
+
+impl BridgeClient {
+    /// Starts the link's reader: replies go to the invoke waiting for them,
+    /// everything else to the returned event queue, in order.
+    pub(crate) fn start(
+        spec: &WorkerSpec,
+        link: WorkerEnd,
+    ) -> (Self, UnboundedReceiver<HostToWorker>) {
+        let WorkerEnd {
+            to_host,
+            mut from_host,
+        } = link;
+        let pending: Pending = Arc::default();
+        let channels_requested: PendingChannels = Arc::default();
+        let (events_tx, events) = unbounded_channel();
+        let replies = pending.clone();
+        let created = channels_requested.clone();
+        tokio::spawn(async move {
+            while let Some(message) = from_host.recv().await {
+                match message {
+                    HostToWorker::Reply { id, result } => {
+                        let waiter = replies.lock().ok().and_then(|mut p| p.remove(&id));
+                        if let Some(waiter) = waiter {
+                            let _ = waiter.send(result.map(|b| b.into_vec()));
+                        }
+                    }
+                    HostToWorker::ChannelCreated { request, a, b } => {
+                        let waiter = created.lock().ok().and_then(|mut p| p.remove(&request));
+                        if let Some(waiter) = waiter {
+                            let _ = waiter.send((a, b));
+                        }
+                    }
+                    other => {
+                        if events_tx.send(other).is_err() {
+                            break;
+                        }
+                    }
+                }
+            }
+            // The host is gone: every waiting invoke fails now, not at its timeout.
+            if let Ok(mut waiting) = replies.lock() {
+                waiting.clear();
+            }
+            if let Ok(mut waiting) = created.lock() {
+                waiting.clear();
+            }
+        });
+        let client = BridgeClient {
+            to_host,
+            pending,
+            channels_requested,
+            next_id: 0,
+            channels: spec.channels.clone(),
+            limits: spec.limits,
+            rate: Rate::new(spec.limits.max_messages_per_second),
+            logs_dropped: 0,
+        };
+        (client, events)
+    }
+
+    pub(crate) fn ready(&self) {
+        let _ = self.to_host.send(WorkerToHost::Ready);
+    }
+
+    /// Sends a message that needs no answer; a gone host is noticed by the
+    /// worker's event loop, not here.
+    pub(crate) fn tell(&self, message: WorkerToHost) {
+        let _ = self.to_host.send(message);
+    }
+
+    pub(crate) fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    /// Asks the host for a new pair of ports; `None` when the host is gone.
+    pub(super) async fn create_channel(&mut self) -> Option<(PortRef, PortRef)> {
+        self.next_id += 1;
+        let request = self.next_id;
+        let (tx, rx) = oneshot::channel();
+        if let Ok(mut waiting) = self.channels_requested.lock() {
+            waiting.insert(request, tx);
+        }
+        self.to_host
+            .send(WorkerToHost::CreateChannel { request })
+            .ok()?;
+        let timeout = Duration::from_millis(self.limits.invoke_timeout_ms);
+        tokio::time::timeout(timeout, rx).await.ok()?.ok()
+    }
+
+    /// Answers the host's invoke `id`.
+    pub(crate) fn reply(&self, id: u64, result: Result<ByteBuf, IpcError>) {
+        let _ = self.to_host.send(WorkerToHost::Reply { id, result });
+    }
+
+    /// A utility's message to its parent (checked by the caller).
+    pub(crate) fn post(&self, payload: Vec<u8>, transfer: Vec<u64>) -> Result<(), IpcError> {
+        self.to_host
+            .send(WorkerToHost::Post { payload, transfer })
+            .map_err(|_| IpcError::target_gone("the parent"))
+    }
+
+    /// Sends a guest's log line. A log line has no way to fail: over the
+    /// rate it is dropped, and the next line that fits says how many were.
+    pub(crate) fn log(&mut self, level: wasmtron_wire::log::Level, message: String) {
+        if self.rate.take().is_err() {
+            self.logs_dropped += 1;
+            return;
+        }
+        if self.logs_dropped > 0 {
+            let _ = self.to_host.send(WorkerToHost::Log {
+                level: wasmtron_wire::log::Level::Warn,
+                message: format!(
+                    "{} log lines dropped: over max-messages-per-second",
+                    std::mem::take(&mut self.logs_dropped)
+                ),
+            });
+        }
+        let _ = self.to_host.send(WorkerToHost::Log { level, message });
+    }
+
+    /// One message's share of `max-messages-per-second` (port messages
+    /// count with the rest).
+    pub(crate) fn take_rate(&mut self) -> Result<(), IpcError> {
+        self.rate.take()
+    }
+
+    /// The worker's own check, so a guest gets `denied`, `too-large` or
+    /// `limit-exceeded` at once. The host checks again (all but the rate).
+    pub(crate) fn check(&mut self, channel: &str, size: usize) -> Result<(), IpcError> {
+        if !self.channels.contains(channel) {
+            return Err(IpcError::new(
+                ErrorCode::Denied,
+                format!("this component may not use channel `{channel}`"),
+            ));
+        }
+        if size > self.limits.max_message_bytes {
+            return Err(IpcError::too_large(
+                "the payload",
+                size,
+                self.limits.max_message_bytes,
+            ));
+        }
+        self.rate.take()
+    }
+
+    pub(crate) async fn invoke(
+        &mut self,
+        channel: String,
+        payload: Vec<u8>,
+    ) -> Result<Vec<u8>, IpcError> {
+        self.check(&channel, payload.len())?;
+        let waiting = self.pending.lock().map_or(0, |p| p.len());
+        if waiting >= self.limits.max_pending_invokes {
+            return Err(IpcError::new(
+                ErrorCode::LimitExceeded,
+                format!("{waiting} invokes are waiting for replies (max-pending-invokes)"),
+            ));
+        }
+        self.next_id += 1;
+        let id = self.next_id;
+        let (tx, rx) = oneshot::channel();
+        if let Ok(mut pending) = self.pending.lock() {
+            pending.insert(id, tx);
+        }
+        let sent = self.to_host.send(WorkerToHost::Invoke {
+            id,
+            channel,
+            payload,
+        });
+        if sent.is_err() {
+            self.forget(id);
+            return Err(IpcError::target_gone("the host"));
+        }
+        let timeout = Duration::from_millis(self.limits.invoke_timeout_ms);
+        match tokio::time::timeout(timeout, rx).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(_)) => Err(IpcError::target_gone("the host")),
+            Err(_) => {
+                self.forget(id);
+                Err(IpcError::new(
+                    ErrorCode::Timeout,
+                    format!("no reply within {} ms", self.limits.invoke_timeout_ms),
+                ))
+            }
+        }
+    }
+
+    pub(crate) fn forget(&self, id: u64) {
+        if let Ok(mut pending) = self.pending.lock() {
+            pending.remove(&id);
+        }
+    }
+
+    pub(crate) fn send(
+        &mut self,
+        channel: String,
+        payload: Vec<u8>,
+        transfer: Vec<u64>,
+    ) -> Result<(), IpcError> {
+        self.check(&channel, payload.len())?;
+        self.to_host
+            .send(WorkerToHost::Send {
+                channel,
+                payload,
+                transfer,
+            })
+            .map_err(|_| IpcError::target_gone("the host"))
+    }
+
+    pub(crate) fn dom(&mut self, op: DomOp) -> Result<(), wit_dom::DomError> {
+        op.check(self.limits.max_message_bytes)
+            .map_err(|err| match err {
+                DomOpError::BadSelector(s) => wit_dom::DomError::BadSelector(s),
+                DomOpError::BadName(s) => wit_dom::DomError::BadName(s),
+                _ => wit_dom::DomError::TooLarge,
+            })?;
+        self.to_host
+            .send(WorkerToHost::Dom { op })
+            .map_err(|_| wit_dom::DomError::WindowGone)
+    }
+}

@@ -1,4 +1,5 @@
-//! Link options for the two programs, `wasmtron` and `wasmtron-worker`.
+//! Link options for the `wasmtron` program (`host/worker/build.rs` gives
+//! `wasmtron-worker` the same).
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");

@@ -11,6 +11,8 @@ target="${CARGO_TARGET_DIR:-target}"
 cargo build --release --target wasm32-wasip2 \
     -p bench-main -p bench-renderer -p bench-utility
 cargo build --release -p wasmtron-bench -p wasmtron
+# The worker alone, so that it links no compiler (docs/architecture.md).
+cargo build --release -p wasmtron-worker
 common=(--guests "$target/wasm32-wasip2/release" --worker "$target/release/wasmtron-worker")
 if [[ "${1:-}" == --soak ]]; then
     exec "$target/release/wasmtron-bench" "${common[@]}" --json "$target/bench/soak.json" "$@"

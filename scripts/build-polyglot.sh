@@ -172,5 +172,6 @@ if [ -n "$EXAMPLE" ]; then
         cp "$OUT/polyglot-$part.wasm" "$EXAMPLE/dist/polyglot_$part.wasm"
     done
     cargo build --manifest-path "$ROOT/Cargo.toml" -p wasmtron
+    cargo build --manifest-path "$ROOT/Cargo.toml" -p wasmtron-worker
     say "examples/polyglot is built: run it with \`$TARGET/debug/wasmtron run examples/polyglot\`"
 fi

@@ -12,6 +12,8 @@ bash scripts/install-deps.sh
 # The dev profile, as scripts/test.sh builds it, so the two share one build.
 echo "demo: building wasmtron"
 cargo build -p wasmtron
+# Built alone, so that it links no compiler (see docs/architecture.md).
+cargo build -p wasmtron-worker
 target_dir="${CARGO_TARGET_DIR:-$PWD/target}"
 wasmtron="$target_dir/debug/wasmtron"
 

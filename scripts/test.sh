@@ -25,6 +25,10 @@ step cargo clippy --workspace --all-targets -- -D warnings
 # integration tests; the end-to-end test lives in wasmtron-tests and runs
 # target/<profile>/wasmtron, so it is built (same dev profile) first.
 step cargo build -p wasmtron
+# The worker program on its own: built with the host, Cargo would unify
+# wasmtime's features and link Cranelift into it (the worker_program test
+# checks it holds no compiler).
+step cargo build -p wasmtron-worker
 # Everything, with renderers and utilities in worker processes (the default).
 step cargo test --workspace
 # The integration suites again with every component inside the host

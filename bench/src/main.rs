@@ -243,6 +243,19 @@ fn run() -> anyhow::Result<bool> {
             private as f64 / 1e6,
         );
     }
+    // What every worker process maps from its program: the file's size
+    // (the shipped `wasmtron-worker` holds no compiler).
+    if let Some(program) = &options.worker
+        && let Ok(meta) = std::fs::metadata(program)
+    {
+        table.put(
+            "worker program size",
+            "MB",
+            report::Better::Lower,
+            report::Column::Wasmtron,
+            meta.len() as f64 / 1e6,
+        );
+    }
     drop(bench);
 
     eprintln!("wasmtron: in-process…");

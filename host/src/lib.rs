@@ -21,12 +21,16 @@ mod bindings;
 mod component;
 mod engine;
 mod ipc;
+mod lifecycle;
+mod mailbox;
 mod ports;
+mod shell;
 mod supervisor;
 
 pub mod automation;
 pub mod capabilities;
 pub mod cli;
+pub mod single_instance;
 pub mod window;
 
 /// The app manifest, `wasmtron.toml` (the `wasmtron-manifest` crate).
@@ -39,7 +43,6 @@ pub use wasmtron_wire::log;
 
 pub use app::{
     App, AppBuilder, AppError, AppExit, Checked, ForkError, WindowControlError, check,
-    single_instance,
 };
 pub use engine::{CACHE_ENV, CacheError, CompileCache, Compiled, Engine, LoadError, LoadReport};
 pub use ipc::{ErrorCode, IpcError, NativeHandler, Router, Sender};

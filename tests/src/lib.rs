@@ -345,6 +345,22 @@ pub fn test_worker() -> PathBuf {
     sibling_binary("wasmtron-test-worker")
 }
 
+/// The `wasmtron-worker` program of this build, built on its own
+/// (`cargo build -p wasmtron-worker`, as scripts/test.sh does) so that it
+/// links wasmtime without Cranelift.
+///
+/// # Panics
+/// When it has not been built.
+pub fn worker_binary() -> PathBuf {
+    let binary = sibling_binary("wasmtron-worker");
+    assert!(
+        binary.is_file(),
+        "{} is missing: build it with `cargo build -p wasmtron-worker` (scripts/test.sh does)",
+        binary.display()
+    );
+    binary
+}
+
 /// The `wasmtron` binary of this build (`cargo test --workspace` builds it).
 ///
 /// # Panics

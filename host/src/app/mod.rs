@@ -1,47 +1,23 @@
 //! The app: starting the host from a manifest, and its end.
 
-mod shell;
-pub mod single_instance;
 
 use std::sync::Arc;
 
 use tokio::sync::watch;
 
-pub(crate) use shell::Shell;
-use shell::ShellParts;
-pub(crate) use shell::{DialogRefused, StdioMode, UtilityOptions, WindowEventKind, WindowOptions};
-pub use shell::{ForkError, WindowControlError};
+pub use crate::lifecycle::AppExit;
+pub use crate::shell::{ForkError, WindowControlError};
+use crate::shell::{Shell, ShellParts};
 
 use crate::capabilities::{self, CapabilityError, ImportReport, World};
-use crate::component::{MainCall, MainHandle, spawn_main};
+use crate::single_instance;
+use crate::component::spawn_main;
+use crate::mailbox::{MainCall, MainHandle};
 use crate::engine::{Engine, LoadError, LoadReport};
 use crate::ipc::{NativeHandler, Router};
 use crate::manifest::{Isolation, Manifest};
 use crate::supervisor::{InProcess, Process, ProcessMetric, Supervisor, Transport};
 use crate::window::{WindowBackend, WindowError};
-
-/// How an app ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum AppExit {
-    /// Main (or the host API) asked to quit with this code.
-    Quit(i32),
-    /// The last window closed.
-    AllWindowsClosed,
-    /// The main component trapped; the message says where.
-    MainCrashed(String),
-}
-
-impl AppExit {
-    /// The process exit code for this ending.
-    pub fn code(&self) -> i32 {
-        match self {
-            AppExit::Quit(code) => *code,
-            AppExit::AllWindowsClosed => 0,
-            AppExit::MainCrashed(_) => 70,
-        }
-    }
-}
 
 /// Why an app could not start.
 #[derive(Debug, thiserror::Error)]
@@ -175,17 +151,6 @@ impl Drop for EarlyWindows {
     }
 }
 
-/// When the first app of this process started.
-static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
-
-/// Time since the first app of this process started.
-pub(crate) fn since_start() -> std::time::Duration {
-    STARTED
-        .get()
-        .map(std::time::Instant::elapsed)
-        .unwrap_or_default()
-}
-
 /// Configures an app before it starts.
 pub struct AppBuilder {
     manifest: Manifest,
@@ -277,7 +242,7 @@ impl AppBuilder {
     /// # Errors
     /// [`AppError`] when a component is refused or cannot start.
     pub fn start(mut self) -> Result<App, AppError> {
-        STARTED.get_or_init(std::time::Instant::now);
+        crate::lifecycle::mark_start();
         wasmtron_worker::memory::keep_large_buffers();
         if wasmtron_worker::started_as_worker() {
             // Starting an app here would start workers of workers without end.

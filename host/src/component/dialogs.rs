@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use tokio::sync::oneshot;
 
 use super::main::MainState;
-use crate::app::DialogRefused;
+use crate::shell::DialogRefused;
 use crate::bindings::main::wasmtron::app::dialogs as wit;
 use crate::window::{
     Dialog, DialogAnswer, FileFilter, MessageBox, MessageKind, OpenDialog, SaveDialog,

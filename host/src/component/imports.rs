@@ -3,8 +3,9 @@
 
 use std::time::Duration;
 
-use super::main::{MainCall, MainState};
-use crate::app::{WindowControlError, WindowOptions};
+use super::main::MainState;
+use crate::mailbox::MainCall;
+use crate::shell::{WindowControlError, WindowOptions};
 use crate::bindings::main::wasmtron::app::{
     app as wit_app, ipc as wit_ipc, log as wit_log, ports as wit_ports, timers as wit_timers,
     types as wit_types, windows as wit_windows,
@@ -155,8 +156,8 @@ impl wit_windows::Host for MainState {
         transfer: Vec<Resource<wit_ports::MessagePort>>,
     ) -> Result<(), wit_types::IpcError> {
         let transfer = self.take_transfer(transfer).await.map_err(|why| {
-            ipc_error_to_wit(crate::ipc::IpcError::new(
-                crate::ipc::ErrorCode::LimitExceeded,
+            ipc_error_to_wit(wasmtron_wire::IpcError::new(
+                wasmtron_wire::ErrorCode::LimitExceeded,
                 why,
             ))
         })?;
@@ -259,7 +260,7 @@ impl wit_app::Host for MainState {
     }
 
     async fn quit(&mut self, code: i32) {
-        self.shell.request_quit(crate::app::AppExit::Quit(code));
+        self.shell.request_quit(crate::lifecycle::AppExit::Quit(code));
     }
 
     async fn exit(&mut self, code: i32) {

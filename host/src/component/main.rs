@@ -8,183 +8,16 @@ use wasmtime::Store;
 use wasmtime::component::{HasSelf, Linker, ResourceTable};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
-use crate::app::Shell;
+use crate::lifecycle::WindowEventKind;
+use crate::mailbox::{MainCall, MainHandle};
+use crate::shell::Shell;
 use crate::bindings::main::Main;
 use crate::bindings::main::exports::wasmtron::app::main_events::WindowEvent as WitWindowEvent;
 use crate::bindings::main::wasmtron::app::types as wit_types;
 use crate::capabilities::{self, Grants, World};
 use crate::engine::{CpuBudget, Engine};
-use crate::ipc::{IpcError, Sender};
+use wasmtron_wire::{IpcError, Sender};
 use crate::ports::PortRef;
-
-/// A request to the main component, queued in its mailbox.
-#[derive(Debug)]
-pub(crate) enum MainCall {
-    Ready,
-    Handle {
-        sender: Sender,
-        channel: String,
-        payload: Vec<u8>,
-        reply: oneshot::Sender<Result<Vec<u8>, IpcError>>,
-        queued: Option<Queued>,
-    },
-    Message {
-        sender: Sender,
-        channel: String,
-        payload: Vec<u8>,
-        ports: Vec<PortRef>,
-        queued: Option<Queued>,
-    },
-    Timer(u64),
-    WindowClosed(String),
-    /// Something happened to an open window.
-    WindowEvent {
-        label: String,
-        event: crate::app::WindowEventKind,
-    },
-    /// The user or main asks to close a window; main's answer decides.
-    CloseRequested(String),
-    /// The user chose a menu item.
-    Menu {
-        label: String,
-        id: String,
-    },
-    /// The last window closed; main's answer decides whether to quit.
-    WindowAllClosed,
-    /// The app is asked to end this way; main's answer decides.
-    BeforeQuit(crate::app::AppExit),
-    WillQuit,
-    Quit(i32),
-    /// A second launch of a single-instance app handed this over.
-    SecondInstance {
-        args: Vec<String>,
-        cwd: String,
-    },
-    /// A utility posted to its parent.
-    UtilityMessage {
-        name: String,
-        payload: Vec<u8>,
-        ports: Vec<PortRef>,
-        queued: Option<Queued>,
-    },
-    /// A utility instance started (or restarted).
-    UtilitySpawn {
-        name: String,
-        pid: Option<u32>,
-        restarts: u32,
-    },
-    /// A line of output from a utility forked with `stdio: pipe`.
-    UtilityOutput {
-        name: String,
-        stream: String,
-        line: String,
-    },
-    /// A message on one of main's ports. `marked`: it waits for its marker
-    /// on a linked port (it reaches main only to be sent back, after main
-    /// moved the port).
-    PortMessage {
-        port: u64,
-        data: Vec<u8>,
-        ports: Vec<PortRef>,
-        marked: bool,
-        /// Counts it among what waits for main on `port` until handled.
-        ticket: Option<crate::ports::MainTicket>,
-    },
-    /// The peer of one of main's ports closed or died.
-    PortClosed(u64),
-    /// A link's `ready` that reached main after the port left it (main
-    /// never holds a linked port): main sends it back behind the messages
-    /// it sends back.
-    LinkReady(u64),
-    /// A worker ended.
-    ProcessGone(crate::supervisor::WorkerExit),
-    /// The app is ending: finish the current call and stop.
-    Stop,
-}
-
-/// One of a worker's bounded things in flight: a message waiting in main's
-/// mailbox, or an invoke waiting for its reply. The worker's count goes
-/// down when this is dropped (main handled the message, the reply came).
-#[derive(Debug)]
-pub(crate) struct Queued(Arc<std::sync::atomic::AtomicUsize>);
-
-impl Queued {
-    /// Counts one more message in `count`, unless `limit` are waiting
-    /// already.
-    pub(crate) fn take(count: &Arc<std::sync::atomic::AtomicUsize>, limit: usize) -> Option<Self> {
-        use std::sync::atomic::Ordering;
-        count
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
-                (n < limit).then_some(n + 1)
-            })
-            .ok()
-            .map(|_| Queued(count.clone()))
-    }
-}
-
-impl Drop for Queued {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
-    }
-}
-
-/// The way into main's mailbox. Cheap to clone.
-#[derive(Debug, Clone)]
-pub(crate) struct MainHandle {
-    mailbox: UnboundedSender<MainCall>,
-}
-
-impl MainHandle {
-    pub(crate) fn new() -> (Self, UnboundedReceiver<MainCall>) {
-        let (mailbox, rx) = unbounded_channel();
-        (MainHandle { mailbox }, rx)
-    }
-
-    pub(crate) fn post(&self, call: MainCall) -> Result<(), IpcError> {
-        self.mailbox
-            .send(call)
-            .map_err(|_| IpcError::target_gone("the main component"))
-    }
-
-    pub(crate) async fn handle(
-        &self,
-        sender: Sender,
-        channel: String,
-        payload: Vec<u8>,
-        queued: Option<Queued>,
-    ) -> Result<Vec<u8>, IpcError> {
-        let (reply, answer) = oneshot::channel();
-        self.post(MainCall::Handle {
-            sender,
-            channel,
-            payload,
-            reply,
-            queued,
-        })?;
-        // If main dies with this call queued, the reply sender is dropped and
-        // the caller hears `target-gone` at once.
-        answer
-            .await
-            .unwrap_or_else(|_| Err(IpcError::target_gone("the main component")))
-    }
-
-    pub(crate) fn message(
-        &self,
-        sender: Sender,
-        channel: String,
-        payload: Vec<u8>,
-        ports: Vec<PortRef>,
-        queued: Option<Queued>,
-    ) -> Result<(), IpcError> {
-        self.post(MainCall::Message {
-            sender,
-            channel,
-            payload,
-            ports,
-            queued,
-        })
-    }
-}
 
 /// The store data of the main component.
 pub(crate) struct MainState {
@@ -530,8 +363,8 @@ async fn serve(main: Main, mut store: Store<MainState>, mut mailbox: UnboundedRe
     }
 }
 
-fn window_event_to_wit(event: crate::app::WindowEventKind) -> WitWindowEvent {
-    use crate::app::WindowEventKind as Kind;
+fn window_event_to_wit(event: WindowEventKind) -> WitWindowEvent {
+    use WindowEventKind as Kind;
     match event {
         Kind::ReadyToShow => WitWindowEvent::ReadyToShow,
         Kind::Focus => WitWindowEvent::Focus,
@@ -547,21 +380,5 @@ fn sender_to_wit(sender: Sender) -> wit_types::Sender {
         Sender::Main => wit_types::Sender::Main,
         Sender::Window(label) => wit_types::Sender::Window(label),
         Sender::Utility(name) => wit_types::Sender::Utility(name),
-    }
-}
-
-impl crate::ports::Waiting for MainCall {
-    fn port(&self) -> Option<u64> {
-        match self {
-            MainCall::PortMessage { port, .. } => Some(*port),
-            _ => None,
-        }
-    }
-
-    fn carries(&self) -> Vec<u64> {
-        match self {
-            MainCall::PortMessage { ports, .. } => ports.iter().map(|p| p.id).collect(),
-            _ => Vec::new(),
-        }
     }
 }

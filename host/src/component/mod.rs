@@ -6,7 +6,7 @@ mod dialogs;
 mod imports;
 mod main;
 
-pub(crate) use main::{MainCall, MainHandle, Queued, spawn_main};
+pub(crate) use main::spawn_main;
 
 mod ports;
 mod processes;

@@ -6,11 +6,11 @@ use std::sync::Arc;
 use wasmtime::component::Resource;
 
 use super::main::MainState;
-use crate::app::{ForkError, StdioMode, UtilityOptions};
+use crate::shell::{ForkError, StdioMode, UtilityOptions};
 use crate::bindings::main::wasmtron::app::{
     ports as wit_ports, processes as wit_processes, types as wit_types, utilities as wit_utilities,
 };
-use crate::ipc::IpcError;
+use wasmtron_wire::IpcError;
 use crate::supervisor::{ProcessKind, ProcessMetric, ProcessState, Worker, WorkerExit};
 use crate::wire::ExitReason;
 use wasmtron_worker::convert::ipc_error_to_wit;
@@ -96,8 +96,8 @@ impl wit_utilities::HostUtilityProcess for MainState {
         transfer: Vec<Resource<wit_ports::MessagePort>>,
     ) -> Result<(), wit_types::IpcError> {
         let transfer = self.take_transfer(transfer).await.map_err(|why| {
-            ipc_error_to_wit(crate::ipc::IpcError::new(
-                crate::ipc::ErrorCode::LimitExceeded,
+            ipc_error_to_wit(wasmtron_wire::IpcError::new(
+                wasmtron_wire::ErrorCode::LimitExceeded,
                 why,
             ))
         })?;

@@ -5,7 +5,7 @@ use std::pin::Pin;
 use std::sync::{Arc, RwLock};
 
 use super::{ErrorCode, IpcError, Sender};
-use crate::component::{MainHandle, Queued};
+use crate::mailbox::{MainHandle, Queued};
 
 /// A handler written in Rust, registered on the host instead of (or beside)
 /// a main component. Its future is first polled on the connection of the

@@ -7,33 +7,8 @@ use wasmtron_wire::link;
 use wasmtron_wire::{PortError, PortId, PortRef};
 
 use super::pumps::{MainPumps, MainTicket};
-use super::table::{Carried, Delivery, Handover, Holder, PortTable};
-
-/// How the host reaches a port's holder.
-#[derive(Debug)]
-pub(crate) enum PortEvent {
-    Message(Delivery),
-    /// The peer of `port` closed. `drain`: the peer may have sent on the
-    /// pair's link, so what the link brings goes first.
-    Closed {
-        holder: Holder,
-        port: PortId,
-        drain: bool,
-    },
-    /// The holder's end of a direct link for `port`.
-    Link {
-        holder: Holder,
-        port: PortId,
-        fd: std::os::fd::OwnedFd,
-        state: link::LinkState,
-        incoming: bool,
-    },
-    /// The holder may deliver what the link of `port` brings.
-    LinkReady {
-        holder: Holder,
-        port: PortId,
-    },
-}
+use super::event::{Delivery, Holder, PortEvent};
+use super::table::{Carried, Handover, PortTable};
 
 /// The table plus the way to deliver: shared by the shell, every worker's
 /// connection and main's imports.

@@ -8,12 +8,14 @@
 //! travelling over its own channel. The table never trusts a worker's word
 //! for any of this: a port id a worker does not hold is refused.
 
+mod event;
 mod hub;
 mod pumps;
 mod table;
 
-pub(crate) use hub::{PortEvent, PortHub};
+pub(crate) use event::{Delivery, Holder, PortEvent};
+pub(crate) use hub::PortHub;
 pub(crate) use pumps::MainTicket;
-pub(crate) use table::{Carried, Handover, Holder};
+pub(crate) use table::{Carried, Handover};
 pub use wasmtron_wire::{PortError, PortId, PortRef, Waiting};
 pub(crate) use wasmtron_worker::HeldPorts;

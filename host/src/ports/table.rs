@@ -8,17 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use wasmtron_wire::link;
 use wasmtron_wire::{PortError, PortId, PortRef};
 
-use super::hub::PortEvent;
-
-/// Who holds a port.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) enum Holder {
-    Main,
-    /// A worker, by its supervisor id.
-    Worker(u64),
-}
-
-/// Why a port operation was refused. Mirrors `port-error` in the WIT.
+use super::event::{Delivery, Holder, PortEvent};
 
 #[derive(Debug)]
 struct Entry {
@@ -91,17 +81,6 @@ pub(crate) struct Carried {
     pub(super) after: Vec<PortEvent>,
     /// Ends whose links are in `before`: posted once `after` is sent.
     pub(super) linked: Vec<PortId>,
-}
-
-/// A message to deliver: to `holder`, on its port `port`.
-#[derive(Debug, PartialEq, Eq)]
-pub(crate) struct Delivery {
-    pub holder: Holder,
-    pub port: PortId,
-    pub data: Vec<u8>,
-    pub ports: Vec<PortRef>,
-    /// Sent on a linked port: it waits for its marker there.
-    pub marked: bool,
 }
 
 /// Every port of the app.

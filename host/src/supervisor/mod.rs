@@ -10,6 +10,7 @@
 mod in_process;
 pub(crate) mod metrics;
 mod process;
+mod session;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -23,7 +24,9 @@ use tokio::sync::oneshot;
 pub(crate) use in_process::InProcess;
 pub(crate) use process::Process;
 
-use crate::ipc::{IpcError, Router, WorkerPeer, serve_worker};
+use crate::ipc::{IpcError, Router};
+pub(crate) use session::{OutputHook, WorkerPeer};
+use session::serve_worker;
 use crate::manifest::Limits;
 use crate::wire::{ExitReason, HostToWorker};
 use wasmtron_worker::{HostEnd, WorkerSpec};

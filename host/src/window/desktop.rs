@@ -506,7 +506,7 @@ impl Desktop {
         self.next_serial += 1;
         tracing::debug!(
             label = %spec.label,
-            since_app_start_ms = crate::app::since_start().as_millis(),
+            since_app_start_ms = crate::lifecycle::since_start().as_millis(),
             "creating the window and its web view"
         );
         match NativeWindow::open(
@@ -521,7 +521,7 @@ impl Desktop {
             Ok(window) => {
                 tracing::debug!(
                     label = %spec.label,
-                    since_app_start_ms = crate::app::since_start().as_millis(),
+                    since_app_start_ms = crate::lifecycle::since_start().as_millis(),
                     "window and web view created"
                 );
                 self.labels_by_id.insert(window.id(), spec.label.clone());

@@ -10,15 +10,14 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::sync::watch;
 
-use super::AppExit;
 use crate::capabilities::{self, Grants, World};
-use crate::component::{MainCall, MainHandle};
+use crate::lifecycle::{AppExit, WindowEventKind};
+use crate::mailbox::{MainCall, MainHandle};
 use crate::engine::Engine;
-use crate::ipc::WorkerPeer;
 use crate::ipc::{IpcError, Router, Sender};
 use crate::manifest::Manifest;
 use crate::ports::{Holder, PortEvent, PortHub, PortId};
-use crate::supervisor::{
+use crate::supervisor::{WorkerPeer, 
     ProcessKind, ProcessMetric, ProcessState, STOP_GRACE, Supervisor, Worker, WorkerExit,
 };
 use crate::window::{PageEvent, PageEventSink, WindowBackend, WindowError};
@@ -46,7 +45,7 @@ mod window_control;
 
 pub(crate) use utilities::{StdioMode, UtilityOptions};
 pub(crate) use window_control::{
-    DialogRefused, WindowEventKind, WindowOptions, WindowState, window_spec,
+    DialogRefused, WindowOptions, WindowState, window_spec,
 };
 
 /// Why main could not fork a utility.
@@ -590,7 +589,7 @@ impl Shell {
 
     /// A second launch of a single-instance app handed over its arguments
     /// and folder.
-    pub(crate) fn second_instance(&self, handoff: super::single_instance::Handoff) {
+    pub(crate) fn second_instance(&self, handoff: crate::single_instance::Handoff) {
         tracing::info!(args = ?handoff.args, cwd = %handoff.cwd.display(), "second launch handed over");
         if self.ending() {
             return;
@@ -687,7 +686,7 @@ impl Shell {
                 }
                 PageEvent::Painted => tracing::info!(
                     window = %label,
-                    since_app_start_ms = crate::app::since_start().as_millis(),
+                    since_app_start_ms = crate::lifecycle::since_start().as_millis(),
                     "page painted"
                 ),
                 PageEvent::Ui(event) => self.to_renderer(&label, HostToWorker::Ui { event }),

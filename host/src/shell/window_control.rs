@@ -4,7 +4,8 @@
 //! the close that main may refuse.
 
 use super::{Shell, WindowControlError, lock};
-use crate::component::MainCall;
+use crate::lifecycle::WindowEventKind;
+use crate::mailbox::MainCall;
 use crate::manifest::WindowManifest;
 use crate::window::{Dialog, DialogAnswer, WindowChange, WindowSpec};
 
@@ -57,17 +58,6 @@ impl WindowState {
             resizable: spec.resizable,
         }
     }
-}
-
-/// What main hears of an open window (`on-window-event`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum WindowEventKind {
-    ReadyToShow,
-    Focus,
-    Blur,
-    Resized(u32, u32),
-    Shown,
-    Hidden,
 }
 
 /// One size, checked against [`SIZES`].

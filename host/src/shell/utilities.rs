@@ -8,8 +8,9 @@ use std::time::Duration;
 use super::{ForkError, Shell, lock};
 use crate::capabilities::World;
 use crate::capabilities::{DirGrant, Grants};
-use crate::component::{MainCall, Queued};
-use crate::ipc::{Sender, WorkerPeer};
+use crate::mailbox::{MainCall, Queued};
+use crate::ipc::Sender;
+use crate::supervisor::WorkerPeer;
 use crate::ports::{Holder, PortRef};
 use crate::supervisor::{ProcessKind, Worker, WorkerExit};
 
@@ -222,7 +223,7 @@ impl Shell {
                 },
             )
         };
-        let on_output: Option<crate::ipc::OutputHook> = match options.stdio {
+        let on_output: Option<crate::supervisor::OutputHook> = match options.stdio {
             StdioMode::Inherit => None,
             StdioMode::Ignore => Some(Box::new(|_: &str, _: String| {})),
             StdioMode::Pipe => {

@@ -1,0 +1,44 @@
+//! The shipped `wasmtron-worker` program, checked on the binary itself: it
+//! runs code the host compiled, so it must hold wasmtime's runtime and no
+//! compiler. Cargo unifies features within one build, so a worker built
+//! together with the host would silently link Cranelift; this test is what
+//! notices.
+
+use wasmtron_tests::{wasmtron_binary, worker_binary};
+
+/// How many symbols of `krate` the program at `path` defines or names,
+/// counted in its symbol table by their mangled form (`<len><name>`, the
+/// same in Rust's legacy and v0 manglings).
+fn symbols_of(path: &std::path::Path, krate: &str) -> usize {
+    let bytes = std::fs::read(path).expect("the program is readable");
+    let needle = format!("{}{krate}", krate.len());
+    bytes
+        .windows(needle.len())
+        .filter(|window| *window == needle.as_bytes())
+        .count()
+}
+
+#[test]
+fn the_worker_program_holds_no_compiler() {
+    let worker = worker_binary();
+    assert!(
+        symbols_of(&worker, "wasmtime") > 100,
+        "{} has no wasmtime runtime in its symbols: the check reads nothing",
+        worker.display()
+    );
+    for compiler in ["cranelift_codegen", "wasmtime_internal_cranelift", "regalloc2"] {
+        assert_eq!(
+            symbols_of(&worker, compiler),
+            0,
+            "{} links {compiler}: build it alone with `cargo build -p wasmtron-worker`",
+            worker.display()
+        );
+    }
+}
+
+#[test]
+fn the_host_program_holds_the_compiler_the_check_looks_for() {
+    // The same count on the host, which compiles every component: proof
+    // that the check above would see a compiler if one were there.
+    assert!(symbols_of(&wasmtron_binary(), "cranelift_codegen") > 100);
+}

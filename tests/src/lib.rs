@@ -89,56 +89,22 @@ pub fn manifest_with_windows(windows: &[(&str, &[&str])]) -> String {
     text
 }
 
-/// Every channel the test main component handles.
-pub const ALL_CHANNELS: &[&str] = &[
-    "echo",
-    "fail",
-    "whoami",
-    "messages",
-    "push-back",
-    "open",
-    "close",
-    "ask-close",
-    "create",
-    "window-do",
-    "find",
-    "keep-open",
-    "window-events",
-    "set-menu",
-    "dialog",
-    "app-exit",
-    "lifecycle",
-    "prevent-quit",
-    "stay-when-closed",
-    "labels",
-    "spin",
-    "crash",
-    "register",
-    "unregister",
-    "app-name",
-    "quit",
-    "timeout",
-    "timer-count",
-    "fork",
-    "fork-with",
-    "utility-post",
-    "utility-invoke",
-    "utility-kill",
-    "utility-pid",
-    "window-invoke",
-    "reload",
-    "metrics",
-    "gone",
-    "connect",
-    "connect-utility",
-    "self-transfer",
-    "main-port-post",
-    "port-pass",
-    "port-from-renderer",
-    "seq",
-    "nobody",
-    "late",
-];
+/// Reads the test main component's channel table
+/// (`guests/test-main/src/channels.rs`), from which the component also
+/// builds its dispatch, as the list of channels to grant.
+macro_rules! read_channels {
+    (
+        handled [$($channel:literal => $handler:path,)*]
+        granted_only [$($granted_only:literal,)*]
+    ) => {
+        /// Every channel the test main component handles, by suite, then
+        /// those it hears as `send`s, never handles, or handles only after
+        /// registering them: what a window granted everything may use.
+        pub const ALL_CHANNELS: &[&str] = &[$($channel,)* $($granted_only,)*];
+    };
+}
+
+include!("../guests/test-main/src/channels.rs");
 
 /// A running app on the headless backend, with helpers to drive its pages.
 #[derive(Debug)]
@@ -504,4 +470,19 @@ pub fn utility_parse_app(records: u32) -> AppDir {
         String::from_utf8_lossy(&output.stderr)
     );
     dir
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ALL_CHANNELS;
+
+    #[test]
+    fn the_channel_table_names_each_channel_once() {
+        for (i, channel) in ALL_CHANNELS.iter().enumerate() {
+            assert!(
+                !ALL_CHANNELS[i + 1..].contains(channel),
+                "`{channel}` is listed twice in guests/test-main/src/channels.rs"
+            );
+        }
+    }
 }

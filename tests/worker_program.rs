@@ -26,7 +26,11 @@ fn the_worker_program_holds_no_compiler() {
         "{} has no wasmtime runtime in its symbols: the check reads nothing",
         worker.display()
     );
-    for compiler in ["cranelift_codegen", "wasmtime_internal_cranelift", "regalloc2"] {
+    for compiler in [
+        "cranelift_codegen",
+        "wasmtime_internal_cranelift",
+        "regalloc2",
+    ] {
         assert_eq!(
             symbols_of(&worker, compiler),
             0,

@@ -11,14 +11,15 @@ use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::sync::watch;
 
 use crate::capabilities::{self, Grants, World};
-use crate::lifecycle::{AppExit, WindowEventKind};
-use crate::mailbox::{MainCall, MainHandle};
 use crate::engine::Engine;
 use crate::ipc::{IpcError, Router, Sender};
+use crate::lifecycle::{AppExit, WindowEventKind};
+use crate::mailbox::{MainCall, MainHandle};
 use crate::manifest::Manifest;
 use crate::ports::{Holder, PortEvent, PortHub, PortId};
-use crate::supervisor::{WorkerPeer, 
+use crate::supervisor::{
     ProcessKind, ProcessMetric, ProcessState, STOP_GRACE, Supervisor, Worker, WorkerExit,
+    WorkerPeer,
 };
 use crate::window::{PageEvent, PageEventSink, WindowBackend, WindowError};
 use crate::wire::HostToWorker;
@@ -44,9 +45,7 @@ mod utilities;
 mod window_control;
 
 pub(crate) use utilities::{StdioMode, UtilityOptions};
-pub(crate) use window_control::{
-    DialogRefused, WindowOptions, WindowState, window_spec,
-};
+pub(crate) use window_control::{DialogRefused, WindowOptions, WindowState, window_spec};
 
 /// Why main could not fork a utility.
 #[derive(Debug, Clone, thiserror::Error)]

@@ -311,34 +311,36 @@ pub fn test_worker() -> PathBuf {
     sibling_binary("wasmtron-test-worker")
 }
 
-/// The `wasmtron-worker` program of this build, built on its own
-/// (`cargo build -p wasmtron-worker`, as scripts/test.sh does) so that it
-/// links wasmtime without Cranelift.
+/// The program `name` of package `package` in this build.
 ///
 /// # Panics
-/// When it has not been built.
-pub fn worker_binary() -> PathBuf {
-    let binary = sibling_binary("wasmtron-worker");
+/// When it has not been built (scripts/test.sh builds both programs).
+fn built_program(name: &str, package: &str) -> PathBuf {
+    let binary = sibling_binary(name);
     assert!(
         binary.is_file(),
-        "{} is missing: build it with `cargo build -p wasmtron-worker` (scripts/test.sh does)",
+        "{} is missing: build it with `cargo build -p {package}` (scripts/test.sh does)",
         binary.display()
     );
     binary
 }
 
-/// The `wasmtron` binary of this build (`cargo test --workspace` builds it).
+/// The `wasmtron-worker` program of this build, built on its own
+/// (`cargo build -p wasmtron-worker`) so that it links wasmtime without
+/// Cranelift.
+///
+/// # Panics
+/// When it has not been built.
+pub fn worker_binary() -> PathBuf {
+    built_program("wasmtron-worker", "wasmtron-worker")
+}
+
+/// The `wasmtron` binary of this build.
 ///
 /// # Panics
 /// When it has not been built.
 pub fn wasmtron_binary() -> PathBuf {
-    let binary = sibling_binary("wasmtron");
-    assert!(
-        binary.is_file(),
-        "{} is missing: build it with `cargo build -p wasmtron` (scripts/test.sh does)",
-        binary.display()
-    );
-    binary
+    built_program("wasmtron", "wasmtron")
 }
 
 /// A temporary copy of the example app `examples/<name>`: its manifest, its

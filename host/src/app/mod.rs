@@ -1,6 +1,5 @@
 //! The app: starting the host from a manifest, and its end.
 
-
 use std::sync::Arc;
 
 use tokio::sync::watch;
@@ -10,12 +9,12 @@ pub use crate::shell::{ForkError, WindowControlError};
 use crate::shell::{Shell, ShellParts};
 
 use crate::capabilities::{self, CapabilityError, ImportReport, World};
-use crate::single_instance;
 use crate::component::spawn_main;
-use crate::mailbox::{MainCall, MainHandle};
 use crate::engine::{Engine, LoadError, LoadReport};
 use crate::ipc::{NativeHandler, Router};
+use crate::mailbox::{MainCall, MainHandle};
 use crate::manifest::{Isolation, Manifest};
+use crate::single_instance;
 use crate::supervisor::{InProcess, Process, ProcessMetric, Supervisor, Transport};
 use crate::window::{WindowBackend, WindowError};
 
@@ -114,11 +113,11 @@ impl EarlyWindows {
         };
         for window in manifest.windows.iter().filter(|w| w.open_at_start) {
             // The manifest's sizes were checked when it was read.
-            let options = shell::WindowOptions {
+            let options = crate::shell::WindowOptions {
                 devtools: dev_mode,
-                ..shell::WindowOptions::default()
+                ..crate::shell::WindowOptions::default()
             };
-            let spec = shell::window_spec(window, &options, manifest.hardware_acceleration)
+            let spec = crate::shell::window_spec(window, &options, manifest.hardware_acceleration)
                 .map_err(|reason| WindowControlError::BadOptions {
                     label: window.label.clone(),
                     reason,

@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use tokio::sync::oneshot;
 
 use super::main::MainState;
-use crate::shell::DialogRefused;
 use crate::bindings::main::wasmtron::app::dialogs as wit;
+use crate::shell::DialogRefused;
 use crate::window::{
     Dialog, DialogAnswer, FileFilter, MessageBox, MessageKind, OpenDialog, SaveDialog,
     default_cancel_id,

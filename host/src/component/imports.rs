@@ -4,12 +4,12 @@
 use std::time::Duration;
 
 use super::main::MainState;
-use crate::mailbox::MainCall;
-use crate::shell::{WindowControlError, WindowOptions};
 use crate::bindings::main::wasmtron::app::{
     app as wit_app, ipc as wit_ipc, log as wit_log, ports as wit_ports, timers as wit_timers,
     types as wit_types, windows as wit_windows,
 };
+use crate::mailbox::MainCall;
+use crate::shell::{WindowControlError, WindowOptions};
 use crate::window::WindowChange;
 use wasmtime::component::Resource;
 use wasmtron_worker::convert::{ipc_error_to_wit, level_from_wit};
@@ -260,7 +260,8 @@ impl wit_app::Host for MainState {
     }
 
     async fn quit(&mut self, code: i32) {
-        self.shell.request_quit(crate::lifecycle::AppExit::Quit(code));
+        self.shell
+            .request_quit(crate::lifecycle::AppExit::Quit(code));
     }
 
     async fn exit(&mut self, code: i32) {

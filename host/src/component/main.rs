@@ -2,22 +2,20 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
-use tokio::sync::oneshot;
+use tokio::sync::mpsc::UnboundedReceiver;
 use wasmtime::Store;
 use wasmtime::component::{HasSelf, Linker, ResourceTable};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
-use crate::lifecycle::WindowEventKind;
-use crate::mailbox::{MainCall, MainHandle};
-use crate::shell::Shell;
 use crate::bindings::main::Main;
 use crate::bindings::main::exports::wasmtron::app::main_events::WindowEvent as WitWindowEvent;
 use crate::bindings::main::wasmtron::app::types as wit_types;
 use crate::capabilities::{self, Grants, World};
 use crate::engine::{CpuBudget, Engine};
+use crate::lifecycle::WindowEventKind;
+use crate::mailbox::{MainCall, MainHandle};
+use crate::shell::Shell;
 use wasmtron_wire::{IpcError, Sender};
-use crate::ports::PortRef;
 
 /// The store data of the main component.
 pub(crate) struct MainState {

@@ -6,8 +6,8 @@ use std::time::Duration;
 use wasmtime::component::Resource;
 
 use super::main::MainState;
-use crate::mailbox::MainCall;
 use crate::bindings::main::wasmtron::app::ports as wit_ports;
+use crate::mailbox::MainCall;
 use crate::ports::{Holder, PortError, PortId, PortRef};
 use wasmtron_worker::convert::port_error_to_wit;
 

@@ -6,13 +6,13 @@ use std::sync::Arc;
 use wasmtime::component::Resource;
 
 use super::main::MainState;
-use crate::shell::{ForkError, StdioMode, UtilityOptions};
 use crate::bindings::main::wasmtron::app::{
     ports as wit_ports, processes as wit_processes, types as wit_types, utilities as wit_utilities,
 };
-use wasmtron_wire::IpcError;
+use crate::shell::{ForkError, StdioMode, UtilityOptions};
 use crate::supervisor::{ProcessKind, ProcessMetric, ProcessState, Worker, WorkerExit};
 use crate::wire::ExitReason;
+use wasmtron_wire::IpcError;
 use wasmtron_worker::convert::ipc_error_to_wit;
 
 /// Main's handle on a utility: the resource's representation is a key

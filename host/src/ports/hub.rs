@@ -6,8 +6,8 @@ use std::sync::{Arc, Mutex};
 use wasmtron_wire::link;
 use wasmtron_wire::{PortError, PortId, PortRef};
 
-use super::pumps::{MainPumps, MainTicket};
 use super::event::{Delivery, Holder, PortEvent};
+use super::pumps::{MainPumps, MainTicket};
 use super::table::{Carried, Handover, PortTable};
 
 /// The table plus the way to deliver: shared by the shell, every worker's

@@ -13,7 +13,7 @@ mod hub;
 mod pumps;
 mod table;
 
-pub(crate) use event::{Delivery, Holder, PortEvent};
+pub(crate) use event::{Holder, PortEvent};
 pub(crate) use hub::PortHub;
 pub(crate) use pumps::MainTicket;
 pub(crate) use table::{Carried, Handover};

@@ -8,10 +8,10 @@ use std::time::Duration;
 use super::{ForkError, Shell, lock};
 use crate::capabilities::World;
 use crate::capabilities::{DirGrant, Grants};
-use crate::mailbox::{MainCall, Queued};
 use crate::ipc::Sender;
-use crate::supervisor::WorkerPeer;
+use crate::mailbox::{MainCall, Queued};
 use crate::ports::{Holder, PortRef};
+use crate::supervisor::WorkerPeer;
 use crate::supervisor::{ProcessKind, Worker, WorkerExit};
 
 /// Where a utility's stdout and stderr lines go.

@@ -25,10 +25,10 @@ pub(crate) use in_process::InProcess;
 pub(crate) use process::Process;
 
 use crate::ipc::{IpcError, Router};
-pub(crate) use session::{OutputHook, WorkerPeer};
-use session::serve_worker;
 use crate::manifest::Limits;
 use crate::wire::{ExitReason, HostToWorker};
+use session::serve_worker;
+pub(crate) use session::{OutputHook, WorkerPeer};
 use wasmtron_worker::{HostEnd, WorkerSpec};
 
 /// What kind of process an entry of the metrics is.

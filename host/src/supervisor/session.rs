@@ -10,11 +10,11 @@ use std::time::Duration;
 
 use tokio::sync::mpsc::UnboundedReceiver;
 
+use super::Worker;
 use crate::ipc::{ErrorCode, IpcError, Router, Sender};
 use crate::mailbox::Queued;
 use crate::manifest::Limits;
 use crate::ports::{Carried, Holder, PortError, PortHub, PortRef};
-use super::Worker;
 use crate::window::WindowBackend;
 use crate::wire::{ByteBuf, ExitReason, HostToWorker, WorkerToHost};
 

@@ -17,6 +17,8 @@ packages=(
     imagemagick
     python3-xlib
     pkg-config
+    # nm, for the test that reads the worker program's symbols
+    binutils
 )
 
 missing=()

@@ -41,7 +41,7 @@ fn hello_greets_through_a_real_window() {
     let refusal = app.wait_text("#reply", STEP_BOUND, |text| text == "Type a name first.");
     println!("empty name, window shows: {refusal}");
 
-    app.click(&display, window_id, "#name");
+    app.focus(&display, "main", window_id, "#name");
     display.xdotool(&["type", "--delay", "50", "Ada"]);
     app.click(&display, window_id, "#greet");
     let greeting = app.wait_text("#reply", STEP_BOUND, |text| text == "Hello, Ada!");
@@ -154,7 +154,7 @@ fn two_windows_share_a_note_and_the_last_close_asks_then_quits() {
     display.xdotool(&["windowmove", &right.to_string(), "600", "0"]);
 
     // Typed in the left window, relayed by main to the right one.
-    app.click_in(&display, "left", left, "#note");
+    app.focus(&display, "left", left, "#note");
     display.xdotool(&["type", "--delay", "50", "tea"]);
     let unsaved = |text: &str| text == "Unsaved changes";
     app.wait_text_in("right", "#status", STEP_BOUND, unsaved);
@@ -165,7 +165,7 @@ fn two_windows_share_a_note_and_the_last_close_asks_then_quits() {
     // keyboard, not from events sent to a window.)
     display.xdotool(&["key", "ctrl+s"]);
     app.wait_text_in("right", "#status", STEP_BOUND, |t| t == "Saved");
-    app.click_in(&display, "left", left, "#note");
+    app.focus(&display, "left", left, "#note");
     display.xdotool(&["type", "--delay", "50", " and milk"]);
     app.wait_text_in("right", "#status", STEP_BOUND, unsaved);
     // The same item with the mouse: a click on "File" at the left end of
@@ -175,7 +175,7 @@ fn two_windows_share_a_note_and_the_last_close_asks_then_quits() {
     display.xdotool(&["click", "1"]);
     display.xdotool(&["key", "--delay", "100", "Down", "Return"]);
     app.wait_text_in("right", "#status", STEP_BOUND, |t| t == "Saved");
-    app.click_in(&display, "left", left, "#note");
+    app.focus(&display, "left", left, "#note");
     display.xdotool(&["type", "--delay", "50", " and honey"]);
     app.wait_text_in("right", "#status", STEP_BOUND, unsaved);
 

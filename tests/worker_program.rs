@@ -6,15 +6,24 @@
 
 use wasmtron_tests::{wasmtron_binary, worker_binary};
 
-/// How many symbols of `krate` the program at `path` defines or names,
-/// counted in its symbol table by their mangled form (`<len><name>`, the
-/// same in Rust's legacy and v0 manglings).
+/// How many symbols in the symbol table of the program at `path` belong to
+/// the crate `krate`, as `nm` lists them demangled (`krate::…`).
 fn symbols_of(path: &std::path::Path, krate: &str) -> usize {
-    let bytes = std::fs::read(path).expect("the program is readable");
-    let needle = format!("{}{krate}", krate.len());
-    bytes
-        .windows(needle.len())
-        .filter(|window| *window == needle.as_bytes())
+    let listed = std::process::Command::new("nm")
+        .arg("--demangle")
+        .arg(path)
+        .output()
+        .expect("nm runs (binutils; scripts/install-deps.sh installs it)");
+    assert!(
+        listed.status.success(),
+        "nm {}: {}",
+        path.display(),
+        String::from_utf8_lossy(&listed.stderr)
+    );
+    let prefix = format!("{krate}::");
+    String::from_utf8_lossy(&listed.stdout)
+        .lines()
+        .filter(|line| line.contains(&prefix))
         .count()
 }
 

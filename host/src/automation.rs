@@ -8,6 +8,8 @@
 //! | cmd | fields | answer |
 //! |---|---|---|
 //! | `text` | `window`, `selector` | textContent of the first match, or null |
+//! | `value` | `window`, `selector` | the value of a form field, or null |
+//! | `focused` | `window`, `selector` | whether the first match has the keyboard focus |
 //! | `rect` | `window`, `selector` | `{x, y, width, height}` in window pixels, or null (desktop) |
 //! | `window-id` | `window` | the X11 window id (desktop) |
 //! | `click` | `window`, `selector` | events delivered (headless) |
@@ -34,6 +36,11 @@ enum Command {
     },
     /// The value of a form field.
     Value {
+        window: String,
+        selector: String,
+    },
+    /// Whether a field has the keyboard focus.
+    Focused {
         window: String,
         selector: String,
     },
@@ -150,6 +157,13 @@ fn desktop(backend: &DesktopBackend, command: Command) -> Result<Value, String> 
                 js_string(&selector)
             ),
         ),
+        Command::Focused { window, selector } => query(
+            &window,
+            format!(
+                "(function(){{var e=document.querySelector({});return !!e&&e===document.activeElement&&document.hasFocus()}})()",
+                js_string(&selector)
+            ),
+        ),
         Command::Rect { window, selector } => query(
             &window,
             format!(
@@ -186,7 +200,7 @@ fn headless(backend: &HeadlessBackend, command: Command) -> Result<Value, String
             .input(&window, &selector, &text)
             .map(Value::from)
             .map_err(|e| e.to_string()),
-        Command::Rect { .. } | Command::WindowId { .. } => {
+        Command::Focused { .. } | Command::Rect { .. } | Command::WindowId { .. } => {
             Err("headless windows have no screen geometry".into())
         }
         Command::Quit => Err("quit is served by the caller".into()),

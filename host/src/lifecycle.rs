@@ -1,5 +1,7 @@
 //! The app's lifecycle as every layer sees it: when the app started, how
-//! it ends, and the window events main hears.
+//! it ends, the window events main hears, and how a worker ended.
+
+use wasmtron_wire::ExitReason;
 
 /// How an app ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,4 +51,37 @@ pub(crate) fn since_start() -> std::time::Duration {
         .get()
         .map(std::time::Instant::elapsed)
         .unwrap_or_default()
+}
+
+/// What kind of process an entry of the metrics is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ProcessKind {
+    /// The host process: windows, IPC and the main component.
+    Host,
+    Renderer,
+    Utility,
+}
+
+impl ProcessKind {
+    /// The WIT name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProcessKind::Host => "host",
+            ProcessKind::Renderer => "renderer",
+            ProcessKind::Utility => "utility",
+        }
+    }
+}
+
+/// A worker that ended (Electron's `render-process-gone` and
+/// `child-process-gone`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkerExit {
+    /// The supervisor's id of the worker (its port holder id).
+    pub(crate) id: u64,
+    pub kind: ProcessKind,
+    pub name: String,
+    pub pid: Option<u32>,
+    pub reason: ExitReason,
 }

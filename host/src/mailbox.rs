@@ -90,7 +90,7 @@ pub(crate) enum MainCall {
     /// it sends back.
     LinkReady(u64),
     /// A worker ended.
-    ProcessGone(crate::supervisor::WorkerExit),
+    ProcessGone(crate::lifecycle::WorkerExit),
     /// The app is ending: finish the current call and stop.
     Stop,
 }

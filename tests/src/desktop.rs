@@ -384,14 +384,30 @@ impl AutomatedApp {
         bound: Duration,
         done: impl Fn(&str) -> bool,
     ) -> Result<String, Result<Value, String>> {
+        self.poll(
+            json!({"cmd": "text", "window": window, "selector": selector}),
+            bound,
+            |answer| answer.as_str().filter(|text| done(text)).is_some(),
+        )
+        .map(|answer| answer.as_str().unwrap_or_default().to_owned())
+    }
+
+    /// Asks `command` until `done` accepts its answer (`Ok`, the answer) or
+    /// `bound` passes (`Err`, the last answer). Errors are expected while the
+    /// window is still opening, so they are asked again.
+    fn poll(
+        &mut self,
+        command: Value,
+        bound: Duration,
+        done: impl Fn(&Value) -> bool,
+    ) -> Result<Value, Result<Value, String>> {
         let deadline = Instant::now() + bound;
         loop {
-            // Errors are expected while the window is still opening.
-            let last = self.ask(json!({"cmd": "text", "window": window, "selector": selector}));
-            if let Ok(Value::String(text)) = &last
-                && done(text)
+            let last = self.ask(command.clone());
+            if let Ok(answer) = &last
+                && done(answer)
             {
-                return Ok(text.clone());
+                return Ok(answer.clone());
             }
             if Instant::now() >= deadline {
                 return Err(last);
@@ -424,10 +440,18 @@ impl AutomatedApp {
         self.click_in(display, "main", window_id, selector);
     }
 
-    /// Types `text` into the field `selector` of window `window` (clicked
-    /// first) with real keys, and checks that the field holds it: under a
-    /// loaded display keys have been lost, so it is typed again, up to
-    /// three times.
+    /// Types `text` into the field `selector` of window `window` with real
+    /// keys, and waits until the field holds it.
+    ///
+    /// Each step waits for the page to show the last one done: the click
+    /// must have given the field the focus before a key is sent (keys go to
+    /// whatever has it), and `xdotool` returns once the X server has the
+    /// keys, before GTK and the web process have handled them, so the field
+    /// is read until it holds all of them.
+    ///
+    /// # Panics
+    /// When a step is not seen within [`STEP_BOUND`], with what the page
+    /// showed last.
     pub fn type_into(
         &mut self,
         display: &Display,
@@ -436,19 +460,32 @@ impl AutomatedApp {
         selector: &str,
         text: &str,
     ) {
-        let mut held = Value::Null;
-        for _ in 0..3 {
-            self.click_in(display, window, window_id, selector);
-            display.xdotool(&["key", "ctrl+a", "BackSpace"]);
-            display.xdotool(&["type", "--delay", "20", text]);
-            held = self
-                .ask(json!({"cmd": "value", "window": window, "selector": selector}))
-                .unwrap_or_else(|err| panic!("cannot read {selector}: {err}"));
-            if held == text {
-                return;
-            }
+        let value = json!({"cmd": "value", "window": window, "selector": selector});
+        self.focus(display, window, window_id, selector);
+        display.xdotool(&["key", "ctrl+a", "BackSpace"]);
+        if let Err(last) = self.poll(value.clone(), STEP_BOUND, |held| held.as_str() == Some("")) {
+            panic!("{selector} in {window} was never emptied; last: {last:?}");
         }
-        panic!("{selector} in {window} holds {held} after typing {text:?} three times");
+        display.xdotool(&["type", "--delay", "20", text]);
+        if let Err(last) = self.poll(value, STEP_BOUND, |held| held.as_str() == Some(text)) {
+            panic!("{selector} in {window} never held {text:?}; last: {last:?}");
+        }
+    }
+
+    /// Clicks the field `selector` of window `window` with the real pointer
+    /// and waits until it has the keyboard focus, so that keys sent next go
+    /// to it.
+    ///
+    /// # Panics
+    /// When the field has not taken the focus within [`STEP_BOUND`].
+    pub fn focus(&mut self, display: &Display, window: &str, window_id: u64, selector: &str) {
+        self.click_in(display, window, window_id, selector);
+        let focused = json!({"cmd": "focused", "window": window, "selector": selector});
+        if let Err(last) = self.poll(focused, STEP_BOUND, |focused| {
+            focused.as_bool() == Some(true)
+        }) {
+            panic!("{selector} in {window} never took the focus after a click; last: {last:?}");
+        }
     }
 
     /// [`click`](Self::click) in window `window`.

@@ -24,33 +24,14 @@ use tokio::sync::oneshot;
 pub(crate) use in_process::InProcess;
 pub(crate) use process::Process;
 
+pub use crate::lifecycle::{ProcessKind, WorkerExit};
+
 use crate::ipc::{IpcError, Router};
 use crate::manifest::Limits;
 use crate::wire::{ExitReason, HostToWorker};
 use session::serve_worker;
 pub(crate) use session::{OutputHook, WorkerPeer};
 use wasmtron_worker::{HostEnd, WorkerSpec};
-
-/// What kind of process an entry of the metrics is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ProcessKind {
-    /// The host process: windows, IPC and the main component.
-    Host,
-    Renderer,
-    Utility,
-}
-
-impl ProcessKind {
-    /// The WIT name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ProcessKind::Host => "host",
-            ProcessKind::Renderer => "renderer",
-            ProcessKind::Utility => "utility",
-        }
-    }
-}
 
 /// Where a worker is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -89,18 +70,6 @@ pub struct ProcessMetric {
     /// User plus system CPU time.
     pub cpu_time: Duration,
     pub resident_bytes: u64,
-}
-
-/// A worker that ended (Electron's `render-process-gone` and
-/// `child-process-gone`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WorkerExit {
-    /// The supervisor's id of the worker (its port holder id).
-    pub(crate) id: u64,
-    pub kind: ProcessKind,
-    pub name: String,
-    pub pid: Option<u32>,
-    pub reason: ExitReason,
 }
 
 /// Why a worker could not be started.

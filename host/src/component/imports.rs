@@ -13,6 +13,7 @@ use crate::shell::{WindowControlError, WindowOptions};
 use crate::window::WindowChange;
 use wasmtime::component::Resource;
 use wasmtron_worker::convert::{ipc_error_to_wit, level_from_wit};
+use wasmtron_worker::message_port;
 
 impl wit_types::Host for MainState {}
 
@@ -155,18 +156,15 @@ impl wit_windows::Host for MainState {
         payload: Vec<u8>,
         transfer: Vec<Resource<wit_ports::MessagePort>>,
     ) -> Result<(), wit_types::IpcError> {
-        let transfer = self.take_transfer(transfer).await.map_err(|why| {
-            ipc_error_to_wit(wasmtron_wire::IpcError::new(
-                wasmtron_wire::ErrorCode::LimitExceeded,
-                why,
-            ))
-        })?;
+        let transfer = message_port::take_transfer(self, transfer, None)
+            .await
+            .map_err(|err| ipc_error_to_wit(message_port::transfer_error(err)))?;
         let posted = self.shell.renderer_of(&label).and_then(|renderer| {
             self.shell
                 .post_to_worker(&renderer, channel, payload, &transfer)
         });
         posted.map_err(|err| {
-            self.close_all(&transfer);
+            message_port::close_moved(self, &transfer);
             ipc_error_to_wit(err)
         })
     }

@@ -14,6 +14,7 @@ use crate::supervisor::{ProcessKind, ProcessMetric, ProcessState, Worker, Worker
 use crate::wire::ExitReason;
 use wasmtron_wire::IpcError;
 use wasmtron_worker::convert::ipc_error_to_wit;
+use wasmtron_worker::message_port;
 
 /// Main's handle on a utility: the resource's representation is a key
 /// into `MainState::utilities`, which names the instance. A handle outlives
@@ -95,18 +96,15 @@ impl wit_utilities::HostUtilityProcess for MainState {
         payload: Vec<u8>,
         transfer: Vec<Resource<wit_ports::MessagePort>>,
     ) -> Result<(), wit_types::IpcError> {
-        let transfer = self.take_transfer(transfer).await.map_err(|why| {
-            ipc_error_to_wit(wasmtron_wire::IpcError::new(
-                wasmtron_wire::ErrorCode::LimitExceeded,
-                why,
-            ))
-        })?;
+        let transfer = message_port::take_transfer(self, transfer, None)
+            .await
+            .map_err(|err| ipc_error_to_wit(message_port::transfer_error(err)))?;
         let posted = self.utility(&this).and_then(|worker| {
             self.shell
                 .post_to_worker(&worker, String::new(), payload, &transfer)
         });
         posted.map_err(|err| {
-            self.close_all(&transfer);
+            message_port::close_moved(self, &transfer);
             ipc_error_to_wit(err)
         })
     }

@@ -7,9 +7,10 @@ use crate::bindings::shared::ports::MessagePort;
 use crate::bindings::shared::{log as wit_log, types as wit_types};
 use crate::bindings::utility::wasmtron::app::parent_port as wit_parent_port;
 use crate::convert::{ipc_error_to_wit, level_from_wit};
+use crate::message_port;
 use wasmtime::component::Resource;
 use wasmtron_wire::DomOp;
-use wasmtron_wire::{ErrorCode, IpcError};
+use wasmtron_wire::IpcError;
 
 impl wit_types::Host for WorkerState {}
 
@@ -32,22 +33,16 @@ impl wit_parent_port::Host for WorkerState {
             self.bridge.take_rate()
         };
         if let Err(err) = checked {
-            self.discard_transfer(transfer);
+            message_port::discard_all(self, transfer);
             return Err(ipc_error_to_wit(err));
         }
-        let transfer = self
-            .take_transfer(transfer, None)
+        let transfer = message_port::take_transfer(self, transfer, None)
             .await
-            .map_err(port_to_ipc)?;
+            .map_err(|err| ipc_error_to_wit(message_port::transfer_error(err)))?;
         self.bridge
             .post(payload, transfer)
             .map_err(ipc_error_to_wit)
     }
-}
-
-/// A transfer that failed before an IPC message could carry it.
-fn port_to_ipc(err: wasmtron_wire::PortError) -> wit_types::IpcError {
-    ipc_error_to_wit(IpcError::new(ErrorCode::Denied, err.to_string()))
 }
 
 impl wit_bridge::Host for WorkerState {
@@ -75,13 +70,12 @@ impl wit_bridge::Host for WorkerState {
         transfer: Vec<Resource<MessagePort>>,
     ) -> Result<(), wit_types::IpcError> {
         if let Err(err) = self.bridge.check(&channel, payload.len()) {
-            self.discard_transfer(transfer);
+            message_port::discard_all(self, transfer);
             return Err(ipc_error_to_wit(err));
         }
-        let transfer = self
-            .take_transfer(transfer, None)
+        let transfer = message_port::take_transfer(self, transfer, None)
             .await
-            .map_err(port_to_ipc)?;
+            .map_err(|err| ipc_error_to_wit(message_port::transfer_error(err)))?;
         self.bridge
             .send(channel, payload, transfer)
             .map_err(ipc_error_to_wit)

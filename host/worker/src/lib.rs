@@ -26,6 +26,7 @@ pub mod bindings;
 pub mod convert;
 pub mod engine;
 pub mod memory;
+pub mod message_port;
 pub mod sandbox;
 pub mod wasi;
 

@@ -368,6 +368,6 @@ fn adopt(
 ) -> Vec<wasmtime::component::Resource<crate::bindings::shared::ports::MessagePort>> {
     ports
         .into_iter()
-        .map(|port| store.data_mut().adopt_port(port))
+        .map(|port| crate::message_port::adopt(store.data_mut(), port))
         .collect()
 }

@@ -132,6 +132,77 @@ fn run_with_a_bad_manifest_exits_non_zero_with_the_reason() {
     assert_eq!(output.status.code(), Some(2));
 }
 
+/// `wasmtron check` on `dir`: its exit code and what it printed.
+fn check(dir: &std::path::Path) -> (Option<i32>, String) {
+    let output = Command::new(wasmtron_binary())
+        .arg("check")
+        .arg(dir)
+        .output()
+        .expect("wasmtron runs");
+    let printed = String::from_utf8_lossy(&output.stdout).into_owned()
+        + &String::from_utf8_lossy(&output.stderr);
+    (output.status.code(), printed)
+}
+
+#[test]
+fn manifests_and_components_that_are_not_plain_small_files_are_refused_unread() {
+    // A manifest that is a device (it would never end), a FIFO (reading
+    // would wait for a writer), or far larger than any manifest.
+    let dir = hello_app();
+    let manifest = dir.path().join("wasmtron.toml");
+    let text = std::fs::read_to_string(&manifest).expect("the manifest");
+    std::fs::remove_file(&manifest).expect("removed");
+    std::os::unix::fs::symlink("/dev/zero", &manifest).expect("a symlink");
+    let (code, printed) = check(dir.path());
+    assert_eq!(code, Some(2), "{printed}");
+    assert!(printed.contains("is not a regular file"), "{printed}");
+    std::fs::remove_file(&manifest).expect("removed");
+    let made = Command::new("mkfifo")
+        .arg(&manifest)
+        .status()
+        .expect("mkfifo");
+    assert!(made.success());
+    let (code, printed) = check(dir.path());
+    assert_eq!(code, Some(2), "{printed}");
+    assert!(printed.contains("is not a regular file"), "{printed}");
+    std::fs::remove_file(&manifest).expect("removed");
+    let padded = format!("{text}\n{}", "# padding\n".repeat(120_000));
+    std::fs::write(&manifest, padded).expect("written");
+    let (code, printed) = check(dir.path());
+    assert_eq!(code, Some(2), "{printed}");
+    assert!(
+        printed.contains("over the 1048576-byte limit for a manifest"),
+        "{printed}"
+    );
+    std::fs::write(&manifest, &text).expect("written");
+
+    // A 3 GiB sparse file as a component: refused by its first bytes; with
+    // the magic number, by its size. Neither is read whole.
+    let component = dir.path().join("dist/hello_renderer.wasm");
+    let sparse = |head: &[u8]| {
+        std::fs::write(&component, head).expect("written");
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&component)
+            .and_then(|f| f.set_len(3 << 30))
+            .expect("a sparse file");
+    };
+    sparse(b"");
+    let (code, printed) = check(dir.path());
+    assert_eq!(code, Some(2), "{printed}");
+    assert!(
+        printed.contains("does not start with the WebAssembly magic number"),
+        "{printed}"
+    );
+    sparse(b"\0asm\x0d\0\x01\0");
+    let (code, printed) = check(dir.path());
+    assert_eq!(code, Some(2), "{printed}");
+    assert!(
+        printed.contains("over the 268435456-byte limit for a component"),
+        "{printed}"
+    );
+}
+
 #[test]
 fn a_second_launch_of_a_single_instance_app_is_handed_to_the_first() {
     let dir = hello_app();

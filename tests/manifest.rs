@@ -158,6 +158,14 @@ fn values_out_of_range_are_refused() {
     assert!(message.contains("app.isolation"), "{message}");
     let message = error(&GOOD.replace("name = \"probe\"", "name = 7"));
     assert!(message.contains("name"), "{message}");
+    let message = error(&GOOD.replace(
+        "name = \"probe\"",
+        "name = \"probe\"\nmax-utility-instances = 0",
+    ));
+    assert!(
+        message.contains("`app.max-utility-instances` is 0; it must be between 1 and 4096"),
+        "{message}"
+    );
 }
 
 #[test]

@@ -104,3 +104,38 @@ fn a_failing_utility_restarts_up_to_its_limit_and_a_killed_one_stays_down() {
     assert_eq!(app.invoke("a", "utility-pid", "k"), "ok:none");
     assert!(!app.invoke("a", "messages", "").contains("spawn|k|1"));
 }
+
+#[test]
+fn forks_beyond_the_instance_limits_are_refused_by_name_until_one_ends() {
+    // Two utilities of the same component: `calc` may run twice, and the
+    // app three utilities in all.
+    let manifest = manifest_with_windows(&[("a", ALL_CHANNELS)]).replacen(
+        "name = \"probe\"\n",
+        "name = \"probe\"\nmax-utility-instances = 3\n",
+        1,
+    ) + "\n[[utility]]\nname = \"calc\"\ncomponent = \"dist/utility.wasm\"\nmax-instances = 2\n\
+         \n[[utility]]\nname = \"other\"\ncomponent = \"dist/utility.wasm\"\n";
+    let app = Running::start(AppDir::new(&manifest)).expect("the app starts");
+    assert_eq!(app.invoke("a", "fork", "calc"), "ok:calc");
+    assert_eq!(app.invoke("a", "fork", "calc"), "ok:calc#2");
+    let refused = app.invoke("a", "fork", "calc");
+    assert!(
+        refused.contains("Failed") && refused.contains("`max-instances`"),
+        "{refused}"
+    );
+    assert_eq!(app.invoke("a", "fork", "other"), "ok:other");
+    let refused = app.invoke("a", "fork", "other");
+    assert!(
+        refused.contains("Failed") && refused.contains("`max-utility-instances`"),
+        "{refused}"
+    );
+    // The refused forks started nothing, and the running ones still work.
+    assert_eq!(
+        app.invoke("a", "utility-invoke", "calc#2|echo|still here"),
+        "ok:ok:still here"
+    );
+    // Once one ends (main hears it), its place is free again.
+    assert_eq!(app.invoke("a", "utility-kill", "calc"), "ok:true");
+    app.wait_invoke("a", "gone", "utility|calc|");
+    assert_eq!(app.invoke("a", "fork", "other"), "ok:other#2");
+}

@@ -57,6 +57,10 @@ pub enum ForkError {
     Failed { name: String, reason: String },
     #[error("utility `{name}`: {reason}")]
     BadOption { name: String, reason: String },
+    /// As many instances run as the manifest allows (`max-instances`,
+    /// `app.max-utility-instances`).
+    #[error("utility `{name}` refused: {reason}")]
+    TooManyInstances { name: String, reason: String },
 }
 
 /// An open window: its current renderer. A window outlives a renderer that

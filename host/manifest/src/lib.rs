@@ -16,6 +16,7 @@
 //! channels = ["greet"]
 //! ```
 
+pub mod files;
 mod raw;
 mod validate;
 
@@ -26,6 +27,9 @@ pub use wasmtron_wire::Limits;
 
 /// The file name `wasmtron run DIR` looks for.
 pub const MANIFEST_FILE: &str = "wasmtron.toml";
+
+/// The largest manifest read: a hundred times a large app's.
+pub const MAX_MANIFEST_BYTES: u64 = 1024 * 1024;
 
 /// A validated manifest. Paths are absolute and inside [`Manifest::root`].
 #[derive(Debug, Clone)]
@@ -47,6 +51,9 @@ pub struct Manifest {
     pub windows: Vec<WindowManifest>,
     /// Utility components main may fork.
     pub utilities: Vec<UtilityManifest>,
+    /// `app.max-utility-instances`: how many utility instances may run at
+    /// once, all utilities together; one more fork is refused.
+    pub max_utility_instances: usize,
     /// `[limits]`: main's quotas, and every other component's unless it
     /// sets its own.
     pub limits: Limits,
@@ -113,9 +120,20 @@ pub struct UtilityManifest {
     pub grants: wasmtron_wire::Grants,
     /// Its quotas.
     pub limits: Limits,
+    /// `max-instances`: how many instances of it may run at once; one more
+    /// fork is refused.
+    pub max_instances: usize,
 }
 
-/// The main component.
+/// The most utility instances an app runs at once unless its manifest says
+/// otherwise (`app.max-utility-instances`): each is a process of about
+/// 10 MB, so a main that forks in a loop is stopped well before the
+/// machine is.
+pub const DEFAULT_MAX_UTILITY_INSTANCES: usize = 64;
+
+/// The most instances of one utility unless its manifest entry says
+/// otherwise (`max-instances`).
+pub const DEFAULT_MAX_INSTANCES: usize = 16;
 #[derive(Debug, Clone)]
 pub struct MainSpec {
     pub component: PathBuf,
@@ -156,9 +174,10 @@ impl Manifest {
         } else {
             path.to_path_buf()
         };
-        let text = std::fs::read_to_string(&file).map_err(|source| ManifestError::Io {
+        let bytes = files::read_bounded(&file, MAX_MANIFEST_BYTES, "a manifest")?;
+        let text = String::from_utf8(bytes).map_err(|_| ManifestError::Io {
             path: file.clone(),
-            source,
+            source: std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text"),
         })?;
         // A bare file name has an empty parent: that is the current folder.
         let dir = match file.parent() {

@@ -24,6 +24,9 @@ pub(super) struct RawApp {
     pub quit_when_all_windows_closed: Option<bool>,
     pub single_instance: Option<bool>,
     pub hardware_acceleration: Option<String>,
+    /// The most utility instances that may run at once, all utilities
+    /// together.
+    pub max_utility_instances: Option<usize>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -77,6 +80,8 @@ pub(super) struct RawUtility {
     pub read_dirs: Vec<String>,
     #[serde(default)]
     pub write_dirs: Vec<String>,
+    /// The most instances of this utility that may run at once.
+    pub max_instances: Option<usize>,
     /// The utility reads clocks at full precision, not in 1 ms steps.
     #[serde(default)]
     pub precise_clocks: bool,

@@ -6,7 +6,8 @@ use std::path::{Component, Path, PathBuf};
 
 use super::raw::{RawLimits, RawManifest, RawWindow};
 use super::{
-    HardwareAcceleration, Isolation, Limits, MainSpec, Manifest, UtilityManifest, WindowManifest,
+    DEFAULT_MAX_INSTANCES, DEFAULT_MAX_UTILITY_INSTANCES, HardwareAcceleration, Isolation, Limits,
+    MainSpec, Manifest, UtilityManifest, WindowManifest,
 };
 use wasmtron_wire::{DirGrant, Grants};
 
@@ -20,6 +21,9 @@ pub enum ManifestError {
         source: std::io::Error,
     },
     /// Syntax errors, wrong types and unknown keys (the message names the key).
+    /// Not a regular file, or too large to be a manifest.
+    #[error("refused manifest: {0}")]
+    File(#[from] crate::files::FileError),
     #[error("invalid manifest: {0}")]
     Parse(String),
     #[error("invalid manifest: `{key}` {reason}")]
@@ -45,6 +49,10 @@ const MAX_MS: u64 = 24 * 60 * 60 * 1000;
 
 /// The most `max-pending-invokes` and `max-queued-messages`.
 const MAX_COUNT: usize = 10_000_000;
+
+/// The most `max-utility-instances` and `max-instances`: far beyond what a
+/// machine runs, so a typo is caught.
+const MAX_INSTANCES: usize = 4096;
 
 /// The most `max-messages-per-second`.
 const MAX_RATE: u32 = 100_000_000;
@@ -106,6 +114,12 @@ pub(super) fn validate(raw: RawManifest, dir: &Path) -> Result<Manifest, Manifes
         )?);
     }
 
+    let max_utility_instances = instances(
+        "app.max-utility-instances",
+        raw.app.max_utility_instances,
+        DEFAULT_MAX_UTILITY_INSTANCES,
+    )?;
+    let mut names = HashSet::new();
     let mut utilities = Vec::with_capacity(raw.utilities.len());
     for (i, utility) in raw.utilities.into_iter().enumerate() {
         let key = format!("utility[{i}]");
@@ -117,10 +131,7 @@ pub(super) fn validate(raw: RawManifest, dir: &Path) -> Result<Manifest, Manifes
                 "contains `#`, which numbers a utility's further instances".into(),
             ));
         }
-        if utilities
-            .iter()
-            .any(|u: &UtilityManifest| u.name == utility.name)
-        {
+        if !names.insert(utility.name.clone()) {
             return Err(invalid(
                 &format!("{key}.name"),
                 format!("repeats the name `{}`", utility.name),
@@ -160,6 +171,11 @@ pub(super) fn validate(raw: RawManifest, dir: &Path) -> Result<Manifest, Manifes
         utilities.push(UtilityManifest {
             component: resolve_file(&root, &format!("{key}.component"), &utility.component)?,
             limits: validate_limits(&format!("{key}.limits"), &utility.limits, &limits)?,
+            max_instances: instances(
+                &format!("{key}.max-instances"),
+                utility.max_instances,
+                DEFAULT_MAX_INSTANCES,
+            )?,
             name: utility.name,
             grants,
         });
@@ -175,8 +191,20 @@ pub(super) fn validate(raw: RawManifest, dir: &Path) -> Result<Manifest, Manifes
         main,
         windows,
         utilities,
+        max_utility_instances,
         limits,
     })
+}
+
+/// An instance count: at least one, at most [`MAX_INSTANCES`].
+fn instances(key: &str, value: Option<usize>, default: usize) -> Result<usize, ManifestError> {
+    match value.unwrap_or(default) {
+        n @ 1..=MAX_INSTANCES => Ok(n),
+        n => Err(invalid(
+            key,
+            format!("is {n}; it must be between 1 and {MAX_INSTANCES}"),
+        )),
+    }
 }
 
 fn validate_window(

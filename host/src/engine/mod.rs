@@ -23,6 +23,36 @@ pub enum LoadError {
     },
     #[error("`{}` is not a valid WebAssembly component: {reason}", path.display())]
     Invalid { path: PathBuf, reason: String },
+    /// Not a regular file, or larger than a component may be.
+    #[error("refused component: {0}")]
+    File(#[from] crate::manifest::files::FileError),
+}
+
+/// The largest component file loaded: beyond any real one (a Python
+/// component with its interpreter is about 40 MB).
+pub const MAX_COMPONENT_BYTES: u64 = 256 * 1024 * 1024;
+
+/// Reads a component file: a regular file that starts as WebAssembly does,
+/// checked before the rest is read, of at most [`MAX_COMPONENT_BYTES`].
+fn read_component(path: &Path) -> Result<Vec<u8>, LoadError> {
+    use std::io::Read;
+    let (mut file, _) = crate::manifest::files::open_regular(path)?;
+    let mut magic = [0u8; 4];
+    let read = file.read(&mut magic).map_err(|source| LoadError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if read < magic.len() || magic != *b"\0asm" {
+        return Err(LoadError::Invalid {
+            path: path.to_path_buf(),
+            reason: "it does not start with the WebAssembly magic number".into(),
+        });
+    }
+    Ok(crate::manifest::files::read_bounded(
+        path,
+        MAX_COMPONENT_BYTES,
+        "a component",
+    )?)
 }
 
 /// How a component was made ready by [`Engine::load`].
@@ -147,7 +177,7 @@ impl Engine {
             };
             return Ok((component, report));
         }
-        let bytes = std::fs::read(path).map_err(io)?;
+        let bytes = read_component(path)?;
         let (component, compiled) = match &self.disk {
             Some(disk) => self.through_cache(disk, path, &bytes)?,
             None => (self.compile_with_progress(path, &bytes)?, Compiled::Now),

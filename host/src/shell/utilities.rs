@@ -1,6 +1,7 @@
 //! Utility workers (Electron's `utilityProcess`): forking with options,
 //! instance names, where their output goes, and restarts after failures.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -92,6 +93,7 @@ impl Shell {
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let instance = {
             let mut utilities = lock(&self.utilities);
+            self.room_for(&utilities, name, declared.max_instances)?;
             let instance = match &options.service_name {
                 Some(service) => {
                     if service.is_empty()
@@ -142,6 +144,36 @@ impl Shell {
                     reason,
                 }
             })
+    }
+
+    /// Refuses a fork beyond the manifest's instance limits. Counted under
+    /// the lock the instance is reserved in, so that forks racing each
+    /// other cannot pass a limit together; an instance counts from its
+    /// fork to its end, waiting to restart included.
+    fn room_for(
+        &self,
+        utilities: &HashMap<String, UtilitySlot>,
+        name: &str,
+        max_instances: usize,
+    ) -> Result<(), ForkError> {
+        let refuse = |reason: String| ForkError::TooManyInstances {
+            name: name.to_owned(),
+            reason,
+        };
+        let app_max = self.manifest.max_utility_instances;
+        if utilities.len() >= app_max {
+            return Err(refuse(format!(
+                "{} utility instances run, the app's `max-utility-instances`",
+                utilities.len()
+            )));
+        }
+        let running = utilities.values().filter(|s| s.declared == name).count();
+        if running >= max_instances {
+            return Err(refuse(format!(
+                "{running} instances of it run, its `max-instances`"
+            )));
+        }
+        Ok(())
     }
 
     /// Starts (or restarts) the worker of a reserved instance and tells main.
@@ -268,26 +300,35 @@ impl Shell {
     fn utility_exited(&self, instance: &str, exit: WorkerExit) {
         self.ports.holder_gone(Holder::Worker(exit.id));
         let failed = exit.reason.is_failure();
-        self.report_gone(exit);
+        // The slot is freed before main hears of the exit, so that a fork
+        // main makes on hearing it finds the instance's place free.
         let backoff = {
             let mut utilities = lock(&self.utilities);
-            let Some(slot) = utilities.get_mut(instance) else {
-                return;
-            };
-            slot.worker = None;
-            match slot.options.restart {
-                Some((max, backoff_ms))
-                    if failed && !slot.stopped && !self.ending() && slot.restarts < max =>
-                {
-                    let doubling = 1u64 << slot.restarts.min(16);
-                    slot.restarts += 1;
-                    Duration::from_millis(u64::from(backoff_ms).saturating_mul(doubling))
+            match utilities.get_mut(instance) {
+                Some(slot) => {
+                    slot.worker = None;
+                    match slot.options.restart {
+                        Some((max, backoff_ms))
+                            if failed && !slot.stopped && !self.ending() && slot.restarts < max =>
+                        {
+                            let doubling = 1u64 << slot.restarts.min(16);
+                            slot.restarts += 1;
+                            Some(Duration::from_millis(
+                                u64::from(backoff_ms).saturating_mul(doubling),
+                            ))
+                        }
+                        _ => {
+                            utilities.remove(instance);
+                            None
+                        }
+                    }
                 }
-                _ => {
-                    utilities.remove(instance);
-                    return;
-                }
+                None => None,
             }
+        };
+        self.report_gone(exit);
+        let Some(backoff) = backoff else {
+            return;
         };
         let shell = self.me.clone();
         let instance = instance.to_owned();

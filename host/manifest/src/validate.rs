@@ -189,6 +189,7 @@ pub(super) fn validate(raw: RawManifest, dir: &Path) -> Result<Manifest, Manifes
         single_instance: raw.app.single_instance.unwrap_or(false),
         hardware_acceleration,
         main,
+        index: super::Index::of(&windows, &utilities),
         windows,
         utilities,
         max_utility_instances,

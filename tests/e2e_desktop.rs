@@ -295,3 +295,51 @@ fn a_second_launch_is_handed_to_the_running_app() {
     let status = app.quit();
     assert!(status.success(), "wasmtron exited with {status}");
 }
+
+#[test]
+fn web_content_opens_no_connection_when_a_link_out_is_clicked() {
+    // A server on loopback stands for any host a hostile page would beacon
+    // or probe. The page links to it, preconnects to it and asks its name
+    // to be resolved; the link is clicked with the real pointer.
+    let server = std::net::TcpListener::bind("127.0.0.1:0").expect("a loopback listener");
+    server.set_nonblocking(true).expect("non-blocking");
+    let target = format!(
+        "http://127.0.0.1:{}",
+        server.local_addr().expect("an address").port()
+    );
+    let binary = wasmtron_binary();
+    let app_dir = AppDir::new(&manifest_with_windows(&[("main", ALL_CHANNELS)]));
+    let page = wasmtron_tests::PROBE_PAGE.replacen(
+        "<body>",
+        &format!(
+            "<body><a id=\"out\" href=\"{target}/beacon\">out</a>\
+             <link rel=\"preconnect\" href=\"{target}\"><link rel=\"dns-prefetch\" href=\"{target}\">"
+        ),
+        1,
+    );
+    assert_ne!(
+        page,
+        wasmtron_tests::PROBE_PAGE,
+        "the probe page has a body"
+    );
+    app_dir.write("ui/index.html", page);
+    let display = Display::acquire();
+    let mut app = AutomatedApp::spawn(&binary, app_dir.path(), display.name());
+    app.wait_text_in("main", "#status", START_BOUND, |t| t == "loaded");
+    let window = app.window_id_of("main");
+    app.click_in(&display, "main", window, "#out");
+    app.wait_log("navigation away from the app refused");
+    // The navigation is refused; the page stays, and nothing reached the
+    // server meanwhile (WebKit used to open a connection to the link's host
+    // as it asked whether to go there).
+    app.wait_text_in("main", "#status", STEP_BOUND, |t| t == "loaded");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    while std::time::Instant::now() < deadline {
+        if let Ok((_, from)) = server.accept() {
+            panic!("web content opened a connection to {target} (from {from})");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let status = app.quit();
+    assert!(status.success(), "wasmtron exited with {status}");
+}

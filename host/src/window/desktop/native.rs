@@ -105,6 +105,7 @@ impl NativeWindow {
             .with_incognito(true)
             .with_devtools(spec.devtools)
             .with_clipboard(false)
+            .with_proxy_config(no_network())
             .with_custom_protocol(assets::SCHEME.to_owned(), move |_id, request| {
                 assets.respond(&request)
             })
@@ -375,4 +376,23 @@ fn on_page_message(proxy: &EventLoopProxy<Command>, serial: Serial, request: &Re
         }
         Err(error) => tracing::warn!(%error, "page message dropped"),
     }
+}
+
+/// Where web content's network traffic goes: nowhere. The app's own pages
+/// come through its custom scheme, which no proxy sees; everything else a
+/// page could reach for (a link being followed, a preconnect, a prefetch,
+/// an image) would go to the proxy, and this one is a closed port on
+/// loopback, so nothing leaves the machine and no host name is looked up
+/// (WebKit leaves name resolution to a proxy and skips DNS prefetching
+/// when one is set). Without it, WebKit opened a connection to a clicked
+/// link's host while it was still asking whether to go there, so that a
+/// hostile page could beacon or probe a port with each click, although
+/// the navigation itself was refused.
+fn no_network() -> wry::ProxyConfig {
+    wry::ProxyConfig::Http(wry::ProxyEndpoint {
+        host: "127.0.0.1".into(),
+        // TCP port 1 (`tcpmux`) is reserved: a connection there is refused
+        // on any ordinary machine, and never leaves it.
+        port: "1".into(),
+    })
 }

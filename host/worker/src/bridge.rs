@@ -17,6 +17,7 @@ impl wit_types::Host for WorkerState {}
 impl wit_log::Host for WorkerState {
     async fn log(&mut self, level: wit_log::Level, message: String) {
         self.bridge.log(level_from_wit(level), message);
+        self.bridge.let_writer_run().await;
     }
 }
 
@@ -39,9 +40,12 @@ impl wit_parent_port::Host for WorkerState {
         let transfer = message_port::take_transfer(self, transfer, None)
             .await
             .map_err(|err| ipc_error_to_wit(message_port::transfer_error(err)))?;
-        self.bridge
+        let posted = self
+            .bridge
             .post(payload, transfer)
-            .map_err(ipc_error_to_wit)
+            .map_err(ipc_error_to_wit);
+        self.bridge.let_writer_run().await;
+        posted
     }
 }
 
@@ -58,9 +62,12 @@ impl wit_bridge::Host for WorkerState {
     }
 
     async fn send(&mut self, channel: String, payload: Vec<u8>) -> Result<(), wit_types::IpcError> {
-        self.bridge
+        let sent = self
+            .bridge
             .send(channel, payload, Vec::new())
-            .map_err(ipc_error_to_wit)
+            .map_err(ipc_error_to_wit);
+        self.bridge.let_writer_run().await;
+        sent
     }
 
     async fn post_message(
@@ -76,19 +83,22 @@ impl wit_bridge::Host for WorkerState {
         let transfer = message_port::take_transfer(self, transfer, None)
             .await
             .map_err(|err| ipc_error_to_wit(message_port::transfer_error(err)))?;
-        self.bridge
+        let sent = self
+            .bridge
             .send(channel, payload, transfer)
-            .map_err(ipc_error_to_wit)
+            .map_err(ipc_error_to_wit);
+        self.bridge.let_writer_run().await;
+        sent
     }
 }
 
 impl wit_dom::Host for WorkerState {
     async fn set_text(&mut self, selector: String, text: String) -> Result<(), wit_dom::DomError> {
-        self.bridge.dom(DomOp::SetText { selector, text })
+        self.bridge.dom(DomOp::SetText { selector, text }).await
     }
 
     async fn set_html(&mut self, selector: String, html: String) -> Result<(), wit_dom::DomError> {
-        self.bridge.dom(DomOp::SetHtml { selector, html })
+        self.bridge.dom(DomOp::SetHtml { selector, html }).await
     }
 
     async fn set_attribute(
@@ -97,11 +107,13 @@ impl wit_dom::Host for WorkerState {
         name: String,
         value: String,
     ) -> Result<(), wit_dom::DomError> {
-        self.bridge.dom(DomOp::SetAttribute {
-            selector,
-            name,
-            value,
-        })
+        self.bridge
+            .dom(DomOp::SetAttribute {
+                selector,
+                name,
+                value,
+            })
+            .await
     }
 
     async fn remove_attribute(
@@ -109,11 +121,13 @@ impl wit_dom::Host for WorkerState {
         selector: String,
         name: String,
     ) -> Result<(), wit_dom::DomError> {
-        self.bridge.dom(DomOp::RemoveAttribute { selector, name })
+        self.bridge
+            .dom(DomOp::RemoveAttribute { selector, name })
+            .await
     }
 
     async fn add_class(&mut self, selector: String, name: String) -> Result<(), wit_dom::DomError> {
-        self.bridge.dom(DomOp::AddClass { selector, name })
+        self.bridge.dom(DomOp::AddClass { selector, name }).await
     }
 
     async fn remove_class(
@@ -121,7 +135,7 @@ impl wit_dom::Host for WorkerState {
         selector: String,
         name: String,
     ) -> Result<(), wit_dom::DomError> {
-        self.bridge.dom(DomOp::RemoveClass { selector, name })
+        self.bridge.dom(DomOp::RemoveClass { selector, name }).await
     }
 
     async fn set_value(
@@ -129,6 +143,6 @@ impl wit_dom::Host for WorkerState {
         selector: String,
         value: String,
     ) -> Result<(), wit_dom::DomError> {
-        self.bridge.dom(DomOp::SetValue { selector, value })
+        self.bridge.dom(DomOp::SetValue { selector, value }).await
     }
 }

@@ -29,7 +29,18 @@ pub(crate) struct BridgeClient {
     rate: Rate,
     /// Log lines dropped for going over the rate, told with the next one.
     logs_dropped: u64,
+    /// Messages told to the host since the connection's writer last had a
+    /// turn.
+    told_since_turn: u32,
 }
+
+/// How many messages a component may tell the host in one call before the
+/// connection's writer gets a turn. In a worker process the writer is a
+/// task on the same single thread as the component; without turns, a
+/// component that posts in a loop would queue everything in the worker's
+/// memory (beyond its `max-memory-bytes`) and the host would see none of it,
+/// nor apply its limits, until the call returned.
+const TURN_EVERY: u32 = 16;
 
 /// A token bucket: `per_second` messages a second, in bursts of as many.
 struct Rate {
@@ -123,6 +134,7 @@ impl BridgeClient {
             limits: spec.limits,
             rate: Rate::new(spec.limits.max_messages_per_second),
             logs_dropped: 0,
+            told_since_turn: 0,
         };
         (client, events)
     }
@@ -133,8 +145,25 @@ impl BridgeClient {
 
     /// Sends a message that needs no answer; a gone host is noticed by the
     /// worker's event loop, not here.
-    pub(crate) fn tell(&self, message: WorkerToHost) {
-        let _ = self.to_host.send(message);
+    pub(crate) fn tell(&mut self, message: WorkerToHost) {
+        let _ = self.queue(message);
+    }
+
+    /// Queues a message for the connection's writer; an error when the
+    /// host is gone.
+    fn queue(&mut self, message: WorkerToHost) -> Result<(), ()> {
+        self.told_since_turn = self.told_since_turn.saturating_add(1);
+        self.to_host.send(message).map_err(drop)
+    }
+
+    /// Gives the connection's writer a turn when the component has told the
+    /// host [`TURN_EVERY`] messages since its last one, so that what a long
+    /// call posts goes out as it is posted (see [`TURN_EVERY`]).
+    pub(crate) async fn let_writer_run(&mut self) {
+        if self.told_since_turn >= TURN_EVERY {
+            self.told_since_turn = 0;
+            tokio::task::yield_now().await;
+        }
     }
 
     pub(crate) fn limits(&self) -> Limits {
@@ -162,9 +191,8 @@ impl BridgeClient {
     }
 
     /// A utility's message to its parent (checked by the caller).
-    pub(crate) fn post(&self, payload: Vec<u8>, transfer: Vec<u64>) -> Result<(), IpcError> {
-        self.to_host
-            .send(WorkerToHost::Post { payload, transfer })
+    pub(crate) fn post(&mut self, payload: Vec<u8>, transfer: Vec<u64>) -> Result<(), IpcError> {
+        self.queue(WorkerToHost::Post { payload, transfer })
             .map_err(|_| IpcError::target_gone("the parent"))
     }
 
@@ -176,15 +204,13 @@ impl BridgeClient {
             return;
         }
         if self.logs_dropped > 0 {
-            let _ = self.to_host.send(WorkerToHost::Log {
+            let dropped = std::mem::take(&mut self.logs_dropped);
+            let _ = self.queue(WorkerToHost::Log {
                 level: wasmtron_wire::log::Level::Warn,
-                message: format!(
-                    "{} log lines dropped: over max-messages-per-second",
-                    std::mem::take(&mut self.logs_dropped)
-                ),
+                message: format!("{dropped} log lines dropped: over max-messages-per-second"),
             });
         }
-        let _ = self.to_host.send(WorkerToHost::Log { level, message });
+        let _ = self.queue(WorkerToHost::Log { level, message });
     }
 
     /// One message's share of `max-messages-per-second` (port messages
@@ -267,24 +293,29 @@ impl BridgeClient {
         transfer: Vec<u64>,
     ) -> Result<(), IpcError> {
         self.check(&channel, payload.len())?;
-        self.to_host
-            .send(WorkerToHost::Send {
-                channel,
-                payload,
-                transfer,
-            })
-            .map_err(|_| IpcError::target_gone("the host"))
+        self.queue(WorkerToHost::Send {
+            channel,
+            payload,
+            transfer,
+        })
+        .map_err(|_| IpcError::target_gone("the host"))
     }
 
-    pub(crate) fn dom(&mut self, op: DomOp) -> Result<(), wit_dom::DomError> {
+    /// Sends a DOM operation to the window, giving the writer its turn.
+    pub(crate) async fn dom(&mut self, op: DomOp) -> Result<(), wit_dom::DomError> {
+        let sent = self.queue_dom(op);
+        self.let_writer_run().await;
+        sent
+    }
+
+    fn queue_dom(&mut self, op: DomOp) -> Result<(), wit_dom::DomError> {
         op.check(self.limits.max_message_bytes)
             .map_err(|err| match err {
                 DomOpError::BadSelector(s) => wit_dom::DomError::BadSelector(s),
                 DomOpError::BadName(s) => wit_dom::DomError::BadName(s),
                 _ => wit_dom::DomError::TooLarge,
             })?;
-        self.to_host
-            .send(WorkerToHost::Dom { op })
+        self.queue(WorkerToHost::Dom { op })
             .map_err(|_| wit_dom::DomError::WindowGone)
     }
 }

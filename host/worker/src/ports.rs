@@ -187,14 +187,14 @@ impl WorkerState {
 impl WorkerState {
     /// Hands a port message this worker will not deliver back to the host,
     /// for whoever holds the port now.
-    pub(super) fn requeue(&self, message: HostToWorker) {
+    pub(super) fn requeue(&mut self, message: HostToWorker) {
         if let HostToWorker::PortMessage { marked, .. } = &message {
             let marked = *marked;
             self.requeue_as(message, marked);
         }
     }
 
-    fn requeue_as(&self, message: HostToWorker, marked: bool) {
+    fn requeue_as(&mut self, message: HostToWorker, marked: bool) {
         if let HostToWorker::PortMessage {
             port, data, ports, ..
         } = message
@@ -238,7 +238,9 @@ impl wit_ports::HostMessagePort for WorkerState {
         data: Vec<u8>,
         transfer: Vec<Resource<MessagePort>>,
     ) -> Result<(), wit_ports::PortError> {
-        message_port::post(self, &port, data, transfer).await
+        let posted = message_port::post(self, &port, data, transfer).await;
+        self.bridge.let_writer_run().await;
+        posted
     }
 
     async fn start(&mut self, port: Resource<MessagePort>) {

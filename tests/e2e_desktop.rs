@@ -184,14 +184,11 @@ fn two_windows_share_a_note_and_the_last_close_asks_then_quits() {
     app.wait_log("navigation away from the app refused");
     app.wait_text_in("left", "#status", STEP_BOUND, unsaved);
 
-    // The window manager's close button on one of two: it closes. (Each
-    // close is pressed again if nothing came of it: see `press_close`.)
-    let one_left = |t: &str| t == "Open windows: left";
-    let closed = (0..3).any(|_| {
-        display.close_window(right);
-        app.text_within("left", "#windows", PRESS_AGAIN, one_left)
+    // The window manager's close button on one of two: it closes.
+    display.close_window(right);
+    app.wait_text_in("left", "#windows", STEP_BOUND, |t| {
+        t == "Open windows: left"
     });
-    assert!(closed, "the right window never closed");
     // On the last one, with unsaved text: main asks in a native message
     // box over it, drawn by GTK.
     let question = press_close(&display, left, "^Unsaved note$");
@@ -216,26 +213,28 @@ fn two_windows_share_a_note_and_the_last_close_asks_then_quits() {
     app.wait_logged("guest: saved ", 3);
 }
 
-/// How long a close request may go unanswered before it is made again.
-const PRESS_AGAIN: std::time::Duration = std::time::Duration::from_secs(5);
-
-/// Presses the window manager's close button on `window` until a window
-/// titled `title` shows, up to three times. On a loaded display a close
-/// request has gone unanswered in about one run in five since 2026-12-03
-/// (the cause is not found: with logging on it did not happen); a user
-/// would press the button again, and so does the test.
+/// Presses the window manager's close button on `window` once, and waits
+/// for a window titled `title` to show.
+///
+/// An earlier version pressed up to three times, waiting 5 s each: on a
+/// loaded display about one close in five had gone unanswered within that
+/// (2026-12-03). With the close pressed once and the suite's usual bound,
+/// 30 runs in a row passed on 2026-12-07, 15 of them beside a fuzzing build:
+/// a slow answer, not a lost close, as far as can be seen. Should a close go
+/// unanswered again, this fails and names it.
 fn press_close(display: &Display, window: u64, title: &str) -> u64 {
-    for _ in 0..3 {
-        display.close_window(window);
-        let deadline = std::time::Instant::now() + PRESS_AGAIN;
-        while std::time::Instant::now() < deadline {
-            if let Some(id) = display.windows_named(title).first() {
-                return *id;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(50));
+    display.close_window(window);
+    let deadline = std::time::Instant::now() + STEP_BOUND;
+    loop {
+        if let Some(id) = display.windows_named(title).first() {
+            return *id;
         }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no window `{title}` showed within {STEP_BOUND:?} of one close request"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
     }
-    panic!("no window `{title}` showed after three close requests");
 }
 
 #[test]

@@ -311,6 +311,19 @@ fn oversized_payloads_and_channels_not_allowed_are_refused_by_name() {
     let app = start();
     assert_eq!(act(&app, "oversized", "5000"), "ok:ok:err:too-large");
     assert_eq!(act(&app, "echo", "after"), "ok:ok:after");
+    // Beyond wasmtime's default allowance for one host call (128 MiB), from
+    // a utility whose memory can hold it: the same refusal, not a crash
+    // while the payload is copied.
+    assert_eq!(app.invoke("a", "fork", "stubborn"), "ok:stubborn");
+    let huge = format!("stubborn|oversized|{}", 256u64 << 20);
+    assert_eq!(
+        app.invoke("a", "utility-invoke", &huge),
+        "ok:ok:err:too-large"
+    );
+    assert_eq!(
+        app.invoke("a", "utility-invoke", "stubborn|echo|after"),
+        "ok:ok:after"
+    );
     let denied = app.invoke("r", "spin", "1");
     assert!(denied.starts_with("err:denied:"), "{denied}");
     assert_eq!(app.invoke("r", "echo", "r"), "ok:r");

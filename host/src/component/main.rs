@@ -127,6 +127,8 @@ async fn instantiate(
         cpu: CpuBudget::new(cpu_ms_per_call, Default::default()),
     };
     let mut store = Store::new(engine.wasmtime(), state);
+    let limits = store.data().shell.limits();
+    store.set_hostcall_fuel(wasmtron_worker::engine::hostcall_fuel(&limits));
     CpuBudget::install(&mut store, |state| &mut state.cpu);
     store.data_mut().cpu.begin();
     let main = Main::instantiate_async(&mut store, &component, &linker).await;

@@ -151,6 +151,7 @@ async fn launch(
         cpu: CpuBudget::new(spec.limits.cpu_ms_per_call, interrupt),
     };
     let mut store = Store::new(engine, state);
+    store.set_hostcall_fuel(crate::engine::hostcall_fuel(&spec.limits));
     store.limiter(|state| &mut state.memory);
     CpuBudget::install(&mut store, |state| &mut state.cpu);
     // A start function is a call like any other.

@@ -34,3 +34,19 @@ pub fn new() -> anyhow::Result<wasmtime::Engine> {
     budget::register(&engine);
     Ok(engine)
 }
+
+/// How many bytes one call from a component into the host may bring: as much
+/// as the component's memory may hold (`max-memory-bytes`), and never less
+/// than wasmtime's own default (128 MiB). With less, a payload larger than the
+/// allowance failed while it was being copied, and the component ended as
+/// `crashed`; with this, every payload the component can make reaches the
+/// host's own check and is refused as `too-large`, and the host still
+/// allocates no more for one call than the component's memory could hold.
+#[must_use]
+pub fn hostcall_fuel(limits: &wasmtron_wire::Limits) -> usize {
+    const WASMTIME_DEFAULT: usize = 128 << 20;
+    limits
+        .max_memory_bytes
+        .max(WASMTIME_DEFAULT)
+        .saturating_add(1 << 20)
+}

@@ -146,6 +146,23 @@ fn repeated_labels_and_bad_names_are_refused() {
     assert!(message.contains("window[0].channels[0]"), "{message}");
     let message = error(&GOOD.replace("name = \"probe\"", "name = \"\""));
     assert!(message.contains("app.name"), "{message}");
+    // A right-to-left override would show the title backwards from there.
+    let message = error(&GOOD.replace("name = \"probe\"", "name = \"probe\u{202E}txt.exe\""));
+    assert!(
+        message.contains("`app.name` contains the character U+202E"),
+        "{message}"
+    );
+    let message = error(&GOOD.replace(
+        "label = \"main\"",
+        "label = \"main\"\ntitle = \"Notes \u{2067}hidden\u{2069}\"",
+    ));
+    assert!(
+        message.contains("`window[0].title` contains the character U+2067"),
+        "{message}"
+    );
+    let spaced = parse(&GOOD.replace("label = \"main\"", "label = \"main\"\ntitle = \"My notes\""))
+        .expect("a title may have spaces");
+    assert_eq!(spaced.window("main").expect("declared").title, "My notes");
 }
 
 #[test]

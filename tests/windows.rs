@@ -172,6 +172,12 @@ fn main_creates_a_window_with_options_and_controls_it() {
         "ok:Ok(())"
     );
     assert_eq!(app.windows.frame("second").expect("open").title, "Renamed");
+    let reversed = app.invoke("main", "window-do", "second|title=Re\u{202E}named");
+    assert!(
+        reversed.contains("BadOptions") && reversed.contains("U+202E"),
+        "{reversed}"
+    );
+    assert_eq!(app.windows.frame("second").expect("open").title, "Renamed");
     assert_eq!(
         app.invoke("main", "window-do", "second|size=700x500"),
         "ok:Ok(())"

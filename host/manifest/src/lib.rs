@@ -28,6 +28,27 @@ pub use wasmtron_wire::Limits;
 /// The file name `wasmtron run DIR` looks for.
 pub const MANIFEST_FILE: &str = "wasmtron.toml";
 
+/// The first character of `text` that would hide or reorder what a user
+/// reads in a name or a window title: a control character, or an invisible
+/// formatting one (bidirectional marks, embeddings, overrides and isolates,
+/// zero-width characters, the byte-order mark). `U+202E` in an app's name
+/// would otherwise show its title backwards from there on.
+#[must_use]
+pub fn hidden_character(text: &str) -> Option<char> {
+    text.chars().find(|&c| {
+        c.is_control()
+            || matches!(
+                c,
+                '\u{061C}'
+                    | '\u{200B}'..='\u{200F}'
+                    | '\u{202A}'..='\u{202E}'
+                    | '\u{2060}'..='\u{2064}'
+                    | '\u{2066}'..='\u{2069}'
+                    | '\u{FEFF}'
+            )
+    })
+}
+
 /// The largest manifest read: a hundred times a large app's.
 pub const MAX_MANIFEST_BYTES: u64 = 1024 * 1024;
 

@@ -240,6 +240,15 @@ fn validate_window(
         )),
         v => Ok(v.unwrap_or(default)),
     };
+    if let Some(title) = &raw.title {
+        check_shown(&format!("{key}.title"), title)?;
+        if title.chars().count() > 1024 {
+            return Err(invalid(
+                &format!("{key}.title"),
+                "is longer than 1024 characters".into(),
+            ));
+        }
+    }
     Ok(WindowManifest {
         width: size("width", raw.width, 800)?,
         height: size("height", raw.height, 600)?,
@@ -347,10 +356,25 @@ fn check_name(key: &str, name: &str) -> Result<(), ManifestError> {
     if name.is_empty() || name.len() > MAX_NAME {
         return Err(invalid(key, format!("must be 1 to {MAX_NAME} bytes long")));
     }
-    if let Some(c) = name.chars().find(|c| c.is_whitespace() || c.is_control()) {
+    if let Some(c) = name.chars().find(|c| c.is_whitespace()) {
         return Err(invalid(key, format!("contains the character {c:?}")));
     }
-    Ok(())
+    check_shown(key, name)
+}
+
+/// Refuses text a user will read (a name, a title) that holds a character
+/// that hides or reorders what is shown.
+fn check_shown(key: &str, text: &str) -> Result<(), ManifestError> {
+    match crate::hidden_character(text) {
+        Some(c) => Err(invalid(
+            key,
+            format!(
+                "contains the character U+{:04X}, which hides or reorders text",
+                c as u32
+            ),
+        )),
+        None => Ok(()),
+    }
 }
 
 fn resolve_file(root: &Path, key: &str, path: &str) -> Result<PathBuf, ManifestError> {

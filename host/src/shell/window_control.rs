@@ -178,6 +178,9 @@ pub(crate) fn window_spec(
     if title.chars().count() > 1024 {
         return Err("the title is longer than 1024 characters".into());
     }
+    if let Some(c) = crate::manifest::hidden_character(&title) {
+        return Err(hidden(c));
+    }
     Ok(WindowSpec {
         label: declared.label.clone(),
         title,
@@ -193,6 +196,14 @@ pub(crate) fn window_spec(
         devtools: options.devtools,
         hardware_acceleration,
     })
+}
+
+/// Why a title with a character that hides or reorders text is refused.
+fn hidden(c: char) -> String {
+    format!(
+        "the title contains the character U+{:04X}, which hides or reorders text",
+        c as u32
+    )
 }
 
 impl Shell {
@@ -244,6 +255,11 @@ impl Shell {
             }
             WindowChange::Title(title) if title.chars().count() > 1024 => {
                 return Err(bad("the title is longer than 1024 characters".into()));
+            }
+            WindowChange::Title(title) => {
+                if let Some(c) = crate::manifest::hidden_character(title) {
+                    return Err(bad(hidden(c)));
+                }
             }
             WindowChange::Menu(bar) => check_menu(bar).map_err(bad)?,
             _ => {}

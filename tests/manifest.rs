@@ -271,6 +271,29 @@ fn utilities_are_checked_with_their_grants() {
     assert!(message.contains("not a folder"), "{message}");
     let message = error(&utility("read-dirs = [\"ui\", \"./ui/\"]\n"));
     assert!(message.contains("twice"), "{message}");
+    // A folder to write that holds the app's components, its manifest or a
+    // page's folder would let the utility rewrite the app.
+    for grants in [
+        "read-dirs = [\".\"]\nwrite-dirs = [\"dist\"]",
+        "write-dirs = [\".\"]",
+        "write-dirs = [\"ui\"]",
+    ] {
+        let message = error(&utility(&format!("{grants}\n")));
+        assert!(
+            message.contains("`utility[0].write-dirs[0]` grants")
+                && message.contains("the app's components, manifest or a window's ui folder"),
+            "{grants}: {message}"
+        );
+    }
+    // A page's folder that holds the manifest would serve it to the page.
+    let message = error(&GOOD.replace(
+        "label = \"main\"",
+        "label = \"main\"\nui = \".\"\nentry = \"wasmtron.toml\"",
+    ));
+    assert!(
+        message.contains("`window[0].ui` would serve `wasmtron.toml` to the page"),
+        "{message}"
+    );
     let message = error(&format!(
         "{GOOD}\n[[utility]]\nname = \"a#2\"\ncomponent = \"dist/utility.wasm\"\n"
     ));

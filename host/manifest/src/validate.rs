@@ -181,6 +181,8 @@ pub(super) fn validate(raw: RawManifest, dir: &Path) -> Result<Manifest, Manifes
         });
     }
 
+    check_overlaps(&root, main.as_ref(), &windows, &utilities)?;
+
     Ok(Manifest {
         root,
         name: raw.app.name,
@@ -195,6 +197,60 @@ pub(super) fn validate(raw: RawManifest, dir: &Path) -> Result<Manifest, Manifes
         max_utility_instances,
         limits,
     })
+}
+
+/// Refuses a manifest whose grants or `ui` folders reach what makes up the
+/// app itself: a utility granted a folder to write that holds (or lies
+/// inside) a component, the manifest or a window's `ui` folder could rewrite
+/// the app or its pages; a `ui` folder that holds the manifest or a
+/// component would serve them to the page.
+fn check_overlaps(
+    root: &Path,
+    main: Option<&MainSpec>,
+    windows: &[WindowManifest],
+    utilities: &[UtilityManifest],
+) -> Result<(), ManifestError> {
+    let manifest = root.join(crate::MANIFEST_FILE);
+    let components: Vec<&Path> = main
+        .map(|m| m.component.as_path())
+        .into_iter()
+        .chain(windows.iter().map(|w| w.renderer.as_path()))
+        .chain(utilities.iter().map(|u| u.component.as_path()))
+        .collect();
+    for (i, window) in windows.iter().enumerate() {
+        let served = std::iter::once(manifest.as_path()).chain(components.iter().copied());
+        if let Some(file) = served.into_iter().find(|f| f.starts_with(&window.ui)) {
+            return Err(invalid(
+                &format!("window[{i}].ui"),
+                format!(
+                    "would serve `{}` to the page; keep the manifest and components out of it",
+                    file.strip_prefix(root).unwrap_or(file).display()
+                ),
+            ));
+        }
+    }
+    let reaches_app = |folder: &Path| {
+        manifest.starts_with(folder)
+            || components.iter().any(|c| c.starts_with(folder))
+            || windows
+                .iter()
+                .any(|w| w.ui.starts_with(folder) || folder.starts_with(&w.ui))
+    };
+    for (i, utility) in utilities.iter().enumerate() {
+        // Write grants keep the order of `write-dirs`.
+        let writable = utility.grants.dirs.iter().filter(|d| d.writable);
+        if let Some((j, grant)) = writable.enumerate().find(|(_, d)| reaches_app(&d.host)) {
+            return Err(invalid(
+                &format!("utility[{i}].write-dirs[{j}]"),
+                format!(
+                    "grants `{}`, which holds or lies in the app's components, manifest or a \
+                     window's ui folder",
+                    grant.guest
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// An instance count: at least one, at most [`MAX_INSTANCES`].

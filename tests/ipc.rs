@@ -215,6 +215,26 @@ fn main_can_quit_the_app_with_a_code() {
 }
 
 #[test]
+fn main_is_held_to_max_memory_bytes_like_every_component() {
+    // Before, main could grow to wasm32's 4 GiB whatever `[limits]` said.
+    let manifest = format!(
+        "{}\n[limits]\nmax-memory-bytes = 33554432\n",
+        manifest_with_windows(&[("main", ALL_CHANNELS)])
+    );
+    let mut app = Running::start(AppDir::new(&manifest)).expect("the app starts");
+    app.input("main", "#channel", "grow");
+    app.click("main", "#invoke");
+    match app.app.wait() {
+        AppExit::MainCrashed(message) => assert!(
+            message.starts_with("oom: linear memory would grow to")
+                && message.contains("over the 33554432-byte limit"),
+            "{message}"
+        ),
+        other => panic!("expected MainCrashed, got {other:?}"),
+    }
+}
+
+#[test]
 fn a_crashing_main_fails_the_invoke_and_ends_the_app() {
     let mut app = start_one();
     // Like a crashed Electron main process, a trapped main ends the app (its

@@ -33,6 +33,8 @@ pub(crate) struct MainState {
     pub(super) ports: crate::ports::HeldPorts<MainCall>,
     /// CPU time per call (`[limits] cpu-ms-per-call`).
     cpu: CpuBudget,
+    /// Linear memory (`[limits] max-memory-bytes`), as every component has.
+    memory: wasmtron_worker::MemoryCap,
 }
 
 impl WasiView for MainState {
@@ -99,6 +101,7 @@ async fn instantiate(
     let component = engine.load(&spec.component)?;
     capabilities::check(engine, &component, World::Main, name)?;
     let cpu_ms_per_call = shell.limits().cpu_ms_per_call;
+    let max_memory_bytes = shell.limits().max_memory_bytes;
     let mut linker = Linker::<MainState>::new(engine.wasmtime());
     wasmtime_wasi::p2::add_to_linker_async(&mut linker)
         .map_err(anyhow::Error::from)
@@ -125,10 +128,12 @@ async fn instantiate(
         next_utility: 0,
         ports: crate::ports::HeldPorts::default(),
         cpu: CpuBudget::new(cpu_ms_per_call, Default::default()),
+        memory: wasmtron_worker::MemoryCap::new(max_memory_bytes),
     };
     let mut store = Store::new(engine.wasmtime(), state);
     let limits = store.data().shell.limits();
     store.set_hostcall_fuel(wasmtron_worker::engine::hostcall_fuel(&limits));
+    store.limiter(|state| &mut state.memory);
     CpuBudget::install(&mut store, |state| &mut state.cpu);
     store.data_mut().cpu.begin();
     let main = Main::instantiate_async(&mut store, &component, &linker).await;
@@ -340,7 +345,13 @@ async fn serve(main: Main, mut store: Store<MainState>, mut mailbox: UnboundedRe
                     used.as_millis(),
                     store.data().cpu.limit().as_millis()
                 ),
-                _ => format!("{trap:#}"),
+                _ => {
+                    let trap = format!("{trap:#}");
+                    match store.data().memory.refusal(&trap) {
+                        Some(refusal) => format!("oom: {refusal}"),
+                        None => trap,
+                    }
+                }
             };
             tracing::error!("the main component crashed: {message}");
             store.data().shell.main_crashed(message);

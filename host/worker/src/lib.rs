@@ -38,6 +38,7 @@ pub use connection::{HostEnd, WorkerEnd, connection_pair};
 pub use held::HeldPorts;
 pub use process::{SandboxProbe, WORKER_ROLE, started_as_worker};
 pub use run::{PreparedWasi, run};
+pub use state::MemoryCap;
 
 use wasmtron_wire::{Grants, Limits, World};
 

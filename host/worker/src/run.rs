@@ -144,10 +144,7 @@ async fn launch(
         to_self: std::collections::HashMap::new(),
         table: ResourceTable::new(),
         bridge,
-        memory: MemoryCap {
-            max_bytes: spec.limits.max_memory_bytes,
-            refused: None,
-        },
+        memory: MemoryCap::new(spec.limits.max_memory_bytes),
         cpu: CpuBudget::new(spec.limits.cpu_ms_per_call, interrupt),
     };
     let mut store = Store::new(engine, state);
@@ -242,13 +239,8 @@ async fn serve(
                 }
                 None => {}
             }
-            return match store.data().memory.refused {
-                Some(desired) => ExitReason::Oom {
-                    message: format!(
-                        "linear memory would grow to {desired} bytes, over the {}-byte limit ({message})",
-                        store.data().memory.max_bytes
-                    ),
-                },
+            return match store.data().memory.refusal(&message) {
+                Some(message) => ExitReason::Oom { message },
                 None => ExitReason::Crashed { message },
             };
         }

@@ -43,9 +43,32 @@ impl WasiView for WorkerState {
 /// Caps a component's linear memory, and remembers a refusal so that the
 /// trap that usually follows is reported as `oom` rather than a crash.
 #[derive(Debug)]
-pub(crate) struct MemoryCap {
+pub struct MemoryCap {
     pub max_bytes: usize,
     pub refused: Option<usize>,
+}
+
+impl MemoryCap {
+    /// A cap of `max_bytes` (`max-memory-bytes`), nothing refused yet.
+    #[must_use]
+    pub fn new(max_bytes: usize) -> Self {
+        MemoryCap {
+            max_bytes,
+            refused: None,
+        }
+    }
+
+    /// Why a call that trapped after a refused growth ended, naming the
+    /// size asked for and the limit; `None` when nothing was refused.
+    #[must_use]
+    pub fn refusal(&self, trap: &str) -> Option<String> {
+        self.refused.map(|desired| {
+            format!(
+                "linear memory would grow to {desired} bytes, over the {}-byte limit ({trap})",
+                self.max_bytes
+            )
+        })
+    }
 }
 
 /// Tables are capped too: a guest must not grow host memory through them.

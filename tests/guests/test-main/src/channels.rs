@@ -39,6 +39,7 @@ channels! {
             "push-back" => push_back,
             "spin" => spin,
             "crash" => crash,
+            "grow" => grow,
             "register" => register,
             "unregister" => unregister,
         }

@@ -55,6 +55,15 @@ pub(crate) fn crash(_: &mut TestMain, _: Request) -> Result<Payload, HandlerErro
     panic!("main crashed on purpose")
 }
 
+/// Takes memory a megabyte at a time, written, until none is given.
+pub(crate) fn grow(_: &mut TestMain, _: Request) -> Result<Payload, HandlerError> {
+    let mut chunks: Vec<Vec<u8>> = Vec::new();
+    loop {
+        chunks.push(vec![0xA5; 1 << 20]);
+        std::hint::black_box(&mut chunks);
+    }
+}
+
 /// Handles the channel named from now on; main answers it "dynamic:<name>".
 pub(crate) fn register(_: &mut TestMain, request: Request) -> Result<Payload, HandlerError> {
     let channel: String = request.decode()?;

@@ -43,6 +43,28 @@ fn fork_options_reach_the_utility() {
 }
 
 #[test]
+fn output_beyond_its_rate_is_dropped_and_counted() {
+    let (app, _root) = start();
+    assert_eq!(app.invoke("a", "fork-with", "calc|stdio=pipe"), "ok:calc");
+    wait_message(&app, "spawn|calc|0");
+    // 8 MiB of lines at once, eight times the output allowed in a second:
+    // most are dropped, and the next line that fits says how many were.
+    assert_eq!(
+        app.invoke("a", "utility-invoke", "calc|spew|8192"),
+        "ok:ok:spewed"
+    );
+    let told = |app: &Running| app.invoke("a", "messages", "").contains("output lines (");
+    wasmtron_tests::eventually("the dropped lines told", || {
+        // Lines fit again as the allowance refills.
+        let _ = app.invoke("a", "utility-invoke", "calc|print|after");
+        told(&app)
+    });
+    let messages = app.invoke("a", "messages", "");
+    let spewed = messages.matches("output|calc|stdout|sss").count();
+    assert!(spewed < 8192, "{spewed} of 8192 lines reached main");
+}
+
+#[test]
 fn unusable_fork_options_are_named() {
     let (app, _root) = start();
     for spec in [

@@ -13,6 +13,13 @@ use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
 /// writes a newline cannot grow host memory.
 const MAX_LINE: usize = 16 * 1024;
 
+/// The bytes of output a component may write per second, stdout and stderr
+/// together, in bursts of as many; lines beyond it are dropped and counted,
+/// and the next line that fits is preceded by a line saying how many were.
+/// Far more than a log is read at; far less than a guest writing in a loop
+/// (which put 600–950 MB into the host's log in 20 s).
+pub const OUTPUT_BYTES_PER_SECOND: usize = 1024 * 1024;
+
 #[derive(Debug, Clone)]
 pub(crate) struct LogStream {
     component: Arc<str>,
@@ -28,6 +35,54 @@ pub(crate) struct LogStream {
 pub struct OutputSink {
     to_host:
         Arc<std::sync::OnceLock<tokio::sync::mpsc::UnboundedSender<wasmtron_wire::WorkerToHost>>>,
+    rate: Arc<std::sync::Mutex<OutputRate>>,
+}
+
+/// A token bucket of output bytes, with what it dropped.
+#[derive(Debug)]
+struct OutputRate {
+    tokens: f64,
+    refilled: std::time::Instant,
+    dropped_lines: u64,
+    dropped_bytes: u64,
+}
+
+impl Default for OutputRate {
+    fn default() -> Self {
+        OutputRate {
+            tokens: OUTPUT_BYTES_PER_SECOND as f64,
+            refilled: std::time::Instant::now(),
+            dropped_lines: 0,
+            dropped_bytes: 0,
+        }
+    }
+}
+
+impl OutputRate {
+    /// Takes `bytes` from the bucket: `Ok` with what was dropped before
+    /// (to be told first), or `Err` when the line is dropped.
+    fn take(&mut self, bytes: usize) -> Result<Option<(u64, u64)>, ()> {
+        let now = std::time::Instant::now();
+        let per_second = OUTPUT_BYTES_PER_SECOND as f64;
+        let refill = now.duration_since(self.refilled).as_secs_f64() * per_second;
+        self.tokens = (self.tokens + refill).min(per_second);
+        self.refilled = now;
+        let cost = bytes as f64 + 1.0;
+        if self.tokens < cost {
+            self.dropped_lines += 1;
+            self.dropped_bytes += bytes as u64;
+            return Err(());
+        }
+        self.tokens -= cost;
+        Ok(match self.dropped_lines {
+            0 => None,
+            lines => {
+                let bytes = std::mem::take(&mut self.dropped_bytes);
+                self.dropped_lines = 0;
+                Some((lines, bytes))
+            }
+        })
+    }
 }
 
 impl std::fmt::Debug for OutputSink {
@@ -48,6 +103,26 @@ impl OutputSink {
     }
 
     fn emit(&self, component: &str, stream: &str, line: &str) {
+        let taken = match self.rate.lock() {
+            Ok(mut rate) => rate.take(line.len()),
+            Err(_) => Ok(None),
+        };
+        match taken {
+            Err(()) => {}
+            Ok(dropped) => {
+                if let Some((lines, bytes)) = dropped {
+                    let notice = format!(
+                        "wasmtron: {lines} output lines ({bytes} bytes) dropped: over the \
+                         output rate of {OUTPUT_BYTES_PER_SECOND} bytes a second"
+                    );
+                    self.send(component, stream, &notice);
+                }
+                self.send(component, stream, line);
+            }
+        }
+    }
+
+    fn send(&self, component: &str, stream: &str, line: &str) {
         if let Some(to_host) = self.to_host.get() {
             let sent = to_host.send(wasmtron_wire::WorkerToHost::Output {
                 stream: stream.to_owned(),

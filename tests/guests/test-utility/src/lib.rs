@@ -350,6 +350,15 @@ impl Utility for TestUtility {
                 let env: Vec<String> = std::env::vars().map(|(k, v)| format!("{k}={v}")).collect();
                 Request::reply(&format!("args={} env={}", args.join(" "), env.join(",")))
             }
+            "spew" => {
+                // Lines of 1 KiB on stdout, as fast as it can.
+                let count: u32 = request.decode()?;
+                let line = "s".repeat(1023);
+                for _ in 0..count {
+                    println!("{line}");
+                }
+                Request::reply("spewed")
+            }
             "print" => {
                 let text: String = request.decode()?;
                 println!("{text}");

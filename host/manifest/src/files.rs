@@ -42,7 +42,9 @@ pub fn open_regular(path: &Path) -> Result<(File, u64), FileError> {
     };
     let file = std::fs::OpenOptions::new()
         .read(true)
-        .custom_flags(libc::O_NONBLOCK)
+        // Not blocking on a FIFO, and never taking a terminal as the host's
+        // controlling one.
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
         .open(path)
         .map_err(io)?;
     let metadata = file.metadata().map_err(io)?;
@@ -62,6 +64,21 @@ pub fn open_regular(path: &Path) -> Result<(File, u64), FileError> {
 /// [`FileError`] naming the file.
 pub fn read_bounded(path: &Path, limit: u64, what: &'static str) -> Result<Vec<u8>, FileError> {
     let (file, size) = open_regular(path)?;
+    read_opened(path, file, size, limit, what)
+}
+
+/// [`read_bounded`] on a file [`open_regular`] opened (and perhaps read the
+/// start of): what is left of it, within `limit` bytes in all.
+///
+/// # Errors
+/// [`FileError`] naming the file.
+pub fn read_opened(
+    path: &Path,
+    file: File,
+    size: u64,
+    limit: u64,
+    what: &'static str,
+) -> Result<Vec<u8>, FileError> {
     let too_large = |size| FileError::TooLarge {
         path: path.to_path_buf(),
         size,

@@ -29,22 +29,19 @@ pub use wasmtron_wire::Limits;
 pub const MANIFEST_FILE: &str = "wasmtron.toml";
 
 /// The first character of `text` that would hide or reorder what a user
-/// reads in a name or a window title: a control character, or an invisible
-/// formatting one (bidirectional marks, embeddings, overrides and isolates,
-/// zero-width characters, the byte-order mark). `U+202E` in an app's name
-/// would otherwise show its title backwards from there on.
+/// reads in a name or a window title: a control character (tabs and line
+/// breaks included), a line or paragraph separator, or a bidirectional
+/// embedding, override or isolate. `U+202E` in an app's name would otherwise
+/// show its title backwards from there on. Joiners and the left-to-right and
+/// right-to-left marks stay allowed: emoji sequences and right-to-left
+/// titles need them.
 #[must_use]
 pub fn hidden_character(text: &str) -> Option<char> {
     text.chars().find(|&c| {
         c.is_control()
             || matches!(
                 c,
-                '\u{061C}'
-                    | '\u{200B}'..='\u{200F}'
-                    | '\u{202A}'..='\u{202E}'
-                    | '\u{2060}'..='\u{2064}'
-                    | '\u{2066}'..='\u{2069}'
-                    | '\u{FEFF}'
+                '\u{2028}' | '\u{2029}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
             )
     })
 }

@@ -182,6 +182,9 @@ async fn serve(main: Main, mut store: Store<MainState>, mut mailbox: UnboundedRe
             },
         };
         store.data_mut().cpu.begin();
+        // A growth refused in an earlier call that main survived does not
+        // make a later trap an `oom`.
+        store.data_mut().memory.refused = None;
         let outcome = match call {
             MainCall::Ready => {
                 let outcome = exports.call_on_ready(&mut store).await;

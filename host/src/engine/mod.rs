@@ -35,21 +35,28 @@ pub const MAX_COMPONENT_BYTES: u64 = 256 * 1024 * 1024;
 /// Reads a component file: a regular file that starts as WebAssembly does,
 /// checked before the rest is read, of at most [`MAX_COMPONENT_BYTES`].
 fn read_component(path: &Path) -> Result<Vec<u8>, LoadError> {
-    use std::io::Read;
-    let (mut file, _) = crate::manifest::files::open_regular(path)?;
-    let mut magic = [0u8; 4];
-    let read = file.read(&mut magic).map_err(|source| LoadError::Io {
+    use crate::manifest::files;
+    use std::io::{Read, Seek};
+    let io = |source| LoadError::Io {
         path: path.to_path_buf(),
         source,
-    })?;
+    };
+    // One open file throughout: the file whose start was checked is the
+    // one read.
+    let (mut file, size) = files::open_regular(path)?;
+    let mut magic = [0u8; 4];
+    let read = file.read(&mut magic).map_err(io)?;
     if read < magic.len() || magic != *b"\0asm" {
         return Err(LoadError::Invalid {
             path: path.to_path_buf(),
             reason: "it does not start with the WebAssembly magic number".into(),
         });
     }
-    Ok(crate::manifest::files::read_bounded(
+    file.rewind().map_err(io)?;
+    Ok(files::read_opened(
         path,
+        file,
+        size,
         MAX_COMPONENT_BYTES,
         "a component",
     )?)

@@ -178,12 +178,13 @@ impl Shell {
 
     /// Starts (or restarts) the worker of a reserved instance and tells main.
     fn start_utility(&self, instance: &str) -> Result<Arc<Worker>, String> {
-        let (declared, options, grants, restarts) = {
+        let (slot_id, declared, options, grants, restarts) = {
             let utilities = lock(&self.utilities);
             let slot = utilities
                 .get(instance)
                 .ok_or_else(|| format!("utility `{instance}` is gone"))?;
             (
+                slot.id,
                 slot.declared.clone(),
                 slot.options.clone(),
                 slot.grants.clone(),
@@ -195,10 +196,16 @@ impl Shell {
             .utility(&declared)
             .map(|u| (u.component.clone(), u.limits))
             .ok_or_else(|| format!("no utility `{declared}` is declared"))?;
-        let worker = self.launch_utility(instance, &component, limits, grants, &options)?;
+        let worker =
+            self.launch_utility(instance, slot_id, &component, limits, grants, &options)?;
         {
             let mut utilities = lock(&self.utilities);
-            match utilities.get_mut(instance) {
+            // A slot of another id took the name meanwhile: this instance
+            // is gone, and so is its worker.
+            match utilities
+                .get_mut(instance)
+                .filter(|slot| slot.id == slot_id)
+            {
                 // Killed by main while it started: it stays down.
                 Some(slot) if slot.stopped => {
                     worker.kill();
@@ -213,7 +220,10 @@ impl Shell {
                     worker.kill();
                     return Err("the app is ending".into());
                 }
-                None => return Err("it ended as it started; see on-process-gone".into()),
+                None => {
+                    worker.kill();
+                    return Err("it ended as it started; see on-process-gone".into());
+                }
             }
         }
         if let Some(main) = &self.main {
@@ -229,6 +239,7 @@ impl Shell {
     fn launch_utility(
         &self,
         instance: &str,
+        slot_id: u64,
         component: &Path,
         limits: crate::manifest::Limits,
         grants: Grants,
@@ -287,7 +298,7 @@ impl Shell {
         let owner = instance.to_owned();
         let on_exit = Box::new(move |exit: WorkerExit| {
             if let Some(shell) = shell.upgrade() {
-                shell.utility_exited(&owner, exit);
+                shell.utility_exited(&owner, slot_id, exit);
             }
         });
         self.supervisor
@@ -297,14 +308,19 @@ impl Shell {
 
     /// A utility's worker ended: tell main, and restart it if its policy
     /// says so.
-    fn utility_exited(&self, instance: &str, exit: WorkerExit) {
+    /// `slot_id` tells the instance the worker was started for from a later
+    /// one that took its name: a late exit never touches the newer one.
+    fn utility_exited(&self, instance: &str, slot_id: u64, exit: WorkerExit) {
         self.ports.holder_gone(Holder::Worker(exit.id));
         let failed = exit.reason.is_failure();
         // The slot is freed before main hears of the exit, so that a fork
         // main makes on hearing it finds the instance's place free.
         let backoff = {
             let mut utilities = lock(&self.utilities);
-            match utilities.get_mut(instance) {
+            match utilities
+                .get_mut(instance)
+                .filter(|slot| slot.id == slot_id)
+            {
                 Some(slot) => {
                     slot.worker = None;
                     match slot.options.restart {
@@ -333,7 +349,7 @@ impl Shell {
         let shell = self.me.clone();
         let instance = instance.to_owned();
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
-            lock(&self.utilities).remove(&instance);
+            self.forget_slot(&instance, slot_id);
             return;
         };
         runtime.spawn(async move {
@@ -343,16 +359,27 @@ impl Shell {
             };
             let waiting = lock(&shell.utilities)
                 .get(&instance)
-                .is_some_and(|slot| !slot.stopped);
+                .is_some_and(|slot| slot.id == slot_id && !slot.stopped);
             if !waiting || shell.ending() {
-                lock(&shell.utilities).remove(&instance);
+                shell.forget_slot(&instance, slot_id);
                 return;
             }
             if let Err(reason) = shell.start_utility(&instance) {
                 tracing::error!(utility = %instance, "restart failed: {reason}");
-                lock(&shell.utilities).remove(&instance);
+                shell.forget_slot(&instance, slot_id);
             }
         });
+    }
+
+    /// Frees instance `instance`'s slot if it is still slot `slot_id`.
+    fn forget_slot(&self, instance: &str, slot_id: u64) {
+        let mut utilities = lock(&self.utilities);
+        if utilities
+            .get(instance)
+            .is_some_and(|slot| slot.id == slot_id)
+        {
+            utilities.remove(instance);
+        }
     }
 
     /// The current worker of utility instance `id`, if it runs.

@@ -203,6 +203,9 @@ async fn serve(
             },
         };
         store.data_mut().cpu.begin();
+        // A growth refused in an earlier call that the guest survived does
+        // not make a later trap an `oom`.
+        store.data_mut().memory.refused = None;
         let outcome = match message {
             HostToWorker::Stop => break,
             HostToWorker::Invoke {

@@ -38,6 +38,9 @@ pub struct OutputSink {
     rate: Arc<std::sync::Mutex<OutputRate>>,
 }
 
+/// What a line costs beyond its bytes.
+const LINE_COST: f64 = 128.0;
+
 /// A token bucket of output bytes, with what it dropped.
 #[derive(Debug)]
 struct OutputRate {
@@ -67,7 +70,9 @@ impl OutputRate {
         let refill = now.duration_since(self.refilled).as_secs_f64() * per_second;
         self.tokens = (self.tokens + refill).min(per_second);
         self.refilled = now;
-        let cost = bytes as f64 + 1.0;
+        // Each line costs its bytes and a share for being a line (a log
+        // record, or a call into main), so empty lines are no cheaper flood.
+        let cost = bytes as f64 + LINE_COST;
         if self.tokens < cost {
             self.dropped_lines += 1;
             self.dropped_bytes += bytes as u64;

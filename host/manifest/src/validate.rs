@@ -210,35 +210,53 @@ fn check_overlaps(
     windows: &[WindowManifest],
     utilities: &[UtilityManifest],
 ) -> Result<(), ManifestError> {
+    // Sets of folders, walked up from each path, so that the check costs
+    // the same per window in an app of ten thousand windows.
     let manifest = root.join(crate::MANIFEST_FILE);
-    let components: Vec<&Path> = main
-        .map(|m| m.component.as_path())
-        .into_iter()
+    // The manifest, then each component once, in the order declared.
+    let mut seen = HashSet::new();
+    let files: Vec<&Path> = std::iter::once(manifest.as_path())
+        .chain(main.map(|m| m.component.as_path()))
         .chain(windows.iter().map(|w| w.renderer.as_path()))
         .chain(utilities.iter().map(|u| u.component.as_path()))
+        .filter(|file| seen.insert(*file))
         .collect();
+    let mut ui_folders: std::collections::HashMap<&Path, usize> = Default::default();
     for (i, window) in windows.iter().enumerate() {
-        let served = std::iter::once(manifest.as_path()).chain(components.iter().copied());
-        if let Some(file) = served.into_iter().find(|f| f.starts_with(&window.ui)) {
-            return Err(invalid(
-                &format!("window[{i}].ui"),
-                format!(
-                    "would serve `{}` to the page; keep the manifest and components out of it",
-                    file.strip_prefix(root).unwrap_or(file).display()
-                ),
-            ));
-        }
+        ui_folders.entry(window.ui.as_path()).or_insert(i);
     }
-    let reaches_app = |folder: &Path| {
-        manifest.starts_with(folder)
-            || components.iter().any(|c| c.starts_with(folder))
-            || windows
-                .iter()
-                .any(|w| w.ui.starts_with(folder) || folder.starts_with(&w.ui))
+    let in_ui = |path: &Path| {
+        path.ancestors()
+            .filter_map(|a| ui_folders.get(a).copied())
+            .min()
     };
+    // The first window whose folder serves one of them, and the first file
+    // it serves.
+    let served = files
+        .iter()
+        .enumerate()
+        .filter_map(|(order, file)| in_ui(file).map(|i| (i, order, file)))
+        .min();
+    if let Some((i, _, file)) = served {
+        return Err(invalid(
+            &format!("window[{i}].ui"),
+            format!(
+                "would serve `{}` to the page; keep the manifest and components out of it",
+                file.strip_prefix(root).unwrap_or(file).display()
+            ),
+        ));
+    }
+    // Every folder that holds a file of the app or a `ui` folder.
+    let holders: HashSet<&Path> = files
+        .iter()
+        .copied()
+        .chain(ui_folders.keys().copied())
+        .flat_map(Path::ancestors)
+        .collect();
     for (i, utility) in utilities.iter().enumerate() {
         // Write grants keep the order of `write-dirs`.
         let writable = utility.grants.dirs.iter().filter(|d| d.writable);
+        let reaches_app = |folder: &Path| holders.contains(folder) || in_ui(folder).is_some();
         if let Some((j, grant)) = writable.enumerate().find(|(_, d)| reaches_app(&d.host)) {
             return Err(invalid(
                 &format!("utility[{i}].write-dirs[{j}]"),

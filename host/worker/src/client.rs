@@ -10,6 +10,7 @@ use tokio::sync::oneshot;
 
 use super::{WorkerEnd, WorkerSpec};
 use crate::bindings::renderer::wasmtron::app::dom as wit_dom;
+use crate::bucket::TokenBucket;
 use wasmtron_wire::Limits;
 use wasmtron_wire::PortRef;
 use wasmtron_wire::{ByteBuf, DomOp, DomOpError, HostToWorker, WorkerToHost};
@@ -42,40 +43,26 @@ pub(crate) struct BridgeClient {
 /// nor apply its limits, until the call returned.
 const TURN_EVERY: u32 = 16;
 
-/// A token bucket: `per_second` messages a second, in bursts of as many.
-struct Rate {
-    per_second: f64,
-    tokens: f64,
-    refilled: std::time::Instant,
-}
+/// `max-messages-per-second`: a message a token.
+struct Rate(TokenBucket);
 
 impl Rate {
     fn new(per_second: u32) -> Self {
-        let per_second = f64::from(per_second);
-        Rate {
-            per_second,
-            tokens: per_second,
-            refilled: std::time::Instant::now(),
-        }
+        Rate(TokenBucket::new(f64::from(per_second)))
     }
 
     /// Takes one message's token, or says how the rate was exceeded.
     fn take(&mut self) -> Result<(), IpcError> {
-        let now = std::time::Instant::now();
-        let earned = now.duration_since(self.refilled).as_secs_f64() * self.per_second;
-        self.tokens = (self.tokens + earned).min(self.per_second);
-        self.refilled = now;
-        if self.tokens < 1.0 {
-            return Err(IpcError::new(
-                ErrorCode::LimitExceeded,
-                format!(
-                    "more than {} messages a second (max-messages-per-second)",
-                    self.per_second
-                ),
-            ));
+        if self.0.take(1.0) {
+            return Ok(());
         }
-        self.tokens -= 1.0;
-        Ok(())
+        Err(IpcError::new(
+            ErrorCode::LimitExceeded,
+            format!(
+                "more than {} messages a second (max-messages-per-second)",
+                self.0.per_second()
+            ),
+        ))
     }
 }
 

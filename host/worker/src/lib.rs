@@ -13,6 +13,7 @@
 compile_error!("wasmtron's worker sandbox uses seccomp and Landlock: Linux only for now");
 
 mod bridge;
+mod bucket;
 mod client;
 mod connection;
 mod held;

@@ -7,6 +7,8 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use tokio::io::AsyncWrite;
+
+use crate::bucket::TokenBucket;
 use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
 
 /// A partial line longer than this is logged as it is, so a guest that never
@@ -41,11 +43,10 @@ pub struct OutputSink {
 /// What a line costs beyond its bytes.
 const LINE_COST: f64 = 128.0;
 
-/// A token bucket of output bytes, with what it dropped.
+/// The output allowance (a byte a token), with what it dropped.
 #[derive(Debug)]
 struct OutputRate {
-    tokens: f64,
-    refilled: std::time::Instant,
+    bytes: TokenBucket,
     dropped_lines: u64,
     dropped_bytes: u64,
 }
@@ -53,8 +54,7 @@ struct OutputRate {
 impl Default for OutputRate {
     fn default() -> Self {
         OutputRate {
-            tokens: OUTPUT_BYTES_PER_SECOND as f64,
-            refilled: std::time::Instant::now(),
+            bytes: TokenBucket::new(OUTPUT_BYTES_PER_SECOND as f64),
             dropped_lines: 0,
             dropped_bytes: 0,
         }
@@ -62,23 +62,16 @@ impl Default for OutputRate {
 }
 
 impl OutputRate {
-    /// Takes `bytes` from the bucket: `Ok` with what was dropped before
-    /// (to be told first), or `Err` when the line is dropped.
+    /// Takes a line of `bytes` from the allowance: `Ok` with what was
+    /// dropped before (to be told first), or `Err` when the line is dropped.
     fn take(&mut self, bytes: usize) -> Result<Option<(u64, u64)>, ()> {
-        let now = std::time::Instant::now();
-        let per_second = OUTPUT_BYTES_PER_SECOND as f64;
-        let refill = now.duration_since(self.refilled).as_secs_f64() * per_second;
-        self.tokens = (self.tokens + refill).min(per_second);
-        self.refilled = now;
         // Each line costs its bytes and a share for being a line (a log
         // record, or a call into main), so empty lines are no cheaper flood.
-        let cost = bytes as f64 + LINE_COST;
-        if self.tokens < cost {
+        if !self.bytes.take(bytes as f64 + LINE_COST) {
             self.dropped_lines += 1;
             self.dropped_bytes += bytes as u64;
             return Err(());
         }
-        self.tokens -= cost;
         Ok(match self.dropped_lines {
             0 => None,
             lines => {

@@ -46,6 +46,31 @@ pub fn hidden_character(text: &str) -> Option<char> {
     })
 }
 
+/// The longest window title, in characters.
+pub const MAX_TITLE_CHARS: usize = 1024;
+
+/// Why `text` cannot be shown as a name or a title, said after its name:
+/// it holds a character [`hidden_character`] finds.
+#[must_use]
+pub fn unshowable(text: &str) -> Option<String> {
+    hidden_character(text).map(|c| {
+        format!(
+            "contains the character U+{:04X}, which hides or reorders text",
+            c as u32
+        )
+    })
+}
+
+/// Why `title` cannot be a window title, said after the title's name: too
+/// long, or [`unshowable`].
+#[must_use]
+pub fn title_problem(title: &str) -> Option<String> {
+    if title.chars().count() > MAX_TITLE_CHARS {
+        return Some(format!("is longer than {MAX_TITLE_CHARS} characters"));
+    }
+    unshowable(title)
+}
+
 /// The largest manifest read: a hundred times a large app's.
 pub const MAX_MANIFEST_BYTES: u64 = 1024 * 1024;
 

@@ -314,14 +314,8 @@ fn validate_window(
         )),
         v => Ok(v.unwrap_or(default)),
     };
-    if let Some(title) = &raw.title {
-        check_shown(&format!("{key}.title"), title)?;
-        if title.chars().count() > 1024 {
-            return Err(invalid(
-                &format!("{key}.title"),
-                "is longer than 1024 characters".into(),
-            ));
-        }
+    if let Some(why) = raw.title.as_deref().and_then(crate::title_problem) {
+        return Err(invalid(&format!("{key}.title"), why));
     }
     Ok(WindowManifest {
         width: size("width", raw.width, 800)?,
@@ -439,14 +433,8 @@ fn check_name(key: &str, name: &str) -> Result<(), ManifestError> {
 /// Refuses text a user will read (a name, a title) that holds a character
 /// that hides or reorders what is shown.
 fn check_shown(key: &str, text: &str) -> Result<(), ManifestError> {
-    match crate::hidden_character(text) {
-        Some(c) => Err(invalid(
-            key,
-            format!(
-                "contains the character U+{:04X}, which hides or reorders text",
-                c as u32
-            ),
-        )),
+    match crate::unshowable(text) {
+        Some(why) => Err(invalid(key, why)),
         None => Ok(()),
     }
 }

@@ -175,11 +175,8 @@ pub(crate) fn window_spec(
         .title
         .clone()
         .unwrap_or_else(|| declared.title.clone());
-    if title.chars().count() > 1024 {
-        return Err("the title is longer than 1024 characters".into());
-    }
-    if let Some(c) = crate::manifest::hidden_character(&title) {
-        return Err(hidden(c));
+    if let Some(why) = crate::manifest::title_problem(&title) {
+        return Err(format!("the title {why}"));
     }
     Ok(WindowSpec {
         label: declared.label.clone(),
@@ -196,14 +193,6 @@ pub(crate) fn window_spec(
         devtools: options.devtools,
         hardware_acceleration,
     })
-}
-
-/// Why a title with a character that hides or reorders text is refused.
-fn hidden(c: char) -> String {
-    format!(
-        "the title contains the character U+{:04X}, which hides or reorders text",
-        c as u32
-    )
 }
 
 impl Shell {
@@ -253,12 +242,9 @@ impl Shell {
                 size("width", *width).map_err(bad)?;
                 size("height", *height).map_err(bad)?;
             }
-            WindowChange::Title(title) if title.chars().count() > 1024 => {
-                return Err(bad("the title is longer than 1024 characters".into()));
-            }
             WindowChange::Title(title) => {
-                if let Some(c) = crate::manifest::hidden_character(title) {
-                    return Err(bad(hidden(c)));
+                if let Some(why) = crate::manifest::title_problem(title) {
+                    return Err(bad(format!("the title {why}")));
                 }
             }
             WindowChange::Menu(bar) => check_menu(bar).map_err(bad)?,

@@ -6,6 +6,10 @@
 #
 #   scripts/fuzz.sh --smoke        each target for a few seconds (the test
 #                                  suite runs this): proves they build and run
+#   scripts/fuzz.sh --long [TARGET...]
+#                                  each target (or those named) to 10 M
+#                                  executions or one hour, whichever comes
+#                                  first
 #   scripts/fuzz.sh [SECONDS [TARGET...]]
 #                                  each target (or those named) for SECONDS
 #                                  (default 600), printing libFuzzer's final
@@ -27,9 +31,11 @@ TARGETS=(wire_frames handshake manifest page_message)
 say() { printf '[fuzz] %s\n' "$*" >&2; }
 
 seconds=600
+runs=-1
 smoke=false
 case "${1:-}" in
     --smoke) smoke=true; seconds=10 ;;
+    --long) seconds=3600; runs=10000000 ;;
     "") ;;
     *) seconds="$1" ;;
 esac
@@ -52,12 +58,16 @@ for target in "${TARGETS[@]}"; do
     work="$TARGET_DIR/fuzz/corpus/$target"
     artifacts="$TARGET_DIR/fuzz/artifacts/$target"
     mkdir -p "$work" "$artifacts"
-    say "$target: ${seconds} s"
+    if [ "$runs" -gt 0 ]; then
+        say "$target: ${runs} executions or ${seconds} s"
+    else
+        say "$target: ${seconds} s"
+    fi
     # The first corpus folder is where libFuzzer writes; the seeds stay as
     # committed.
     log="$TARGET_DIR/fuzz/$target.log"
     if ! (cd fuzz && cargo "+$TOOLCHAIN" fuzz run "$target" "$work" "corpus/$target" -- \
-        -max_total_time="$seconds" -print_final_stats=1 \
+        -max_total_time="$seconds" -runs="$runs" -print_final_stats=1 \
         -artifact_prefix="$artifacts/") > "$log" 2>&1; then
         tail -n 60 "$log" >&2
         say "$target: failed (whole log: $log; inputs that failed: $artifacts)"

@@ -333,12 +333,14 @@ fn oversized_payloads_and_channels_not_allowed_are_refused_by_name() {
 #[test]
 fn a_sender_outrunning_main_past_its_queue_ends_with_limit_exceeded() {
     let app = start();
-    // Main is busy for a second; meanwhile `q` sends 1000 messages, and
-    // may have only 20 waiting.
+    // Main is busy for two seconds, and tells `q` it has begun; then `q`
+    // sends 1000 messages, and may have only 20 waiting. (`q` starting
+    // before main was busy had main drain the burst as it came.)
     app.windows.apply_clear("a", "#result");
     app.input("a", "#channel", "spin");
-    app.input("a", "#arg", "1000");
+    app.input("a", "#arg", "2000|q");
     app.click("a", "#invoke");
+    app.wait_until("q", "#pushes", |pushes| pushes.contains("spinning=now"));
     app.input("q", "#channel", "tick");
     app.input("q", "#arg", "1000");
     app.click("q", "#send-burst");

@@ -41,9 +41,22 @@ pub(crate) fn push_back(_: &mut TestMain, request: Request) -> Result<Payload, H
     Request::reply("pushed")
 }
 
-/// A slow handler: busy for the given number of milliseconds.
+/// A slow handler: busy for the given number of milliseconds. Given
+/// `"<ms>|<label>"`, it first pushes "spinning" to window `<label>`, so a
+/// test knows main is busy before it acts.
 pub(crate) fn spin(_: &mut TestMain, request: Request) -> Result<Payload, HandlerError> {
-    let ms: u64 = request.decode()?;
+    let ms: u64 = match request.decode::<u64>() {
+        Ok(ms) => ms,
+        Err(_) => {
+            let text: String = request.decode()?;
+            let (ms, label) = text
+                .split_once('|')
+                .ok_or_else(|| HandlerError::new("bad-arg", "spin takes <ms> or <ms>|<label>"))?;
+            windows::push(label, "spinning", &"now")?;
+            ms.parse()
+                .map_err(|_| HandlerError::new("bad-arg", "spin takes <ms> or <ms>|<label>"))?
+        }
+    };
     let start = std::time::Instant::now();
     while start.elapsed().as_millis() < u128::from(ms) {
         std::hint::spin_loop();

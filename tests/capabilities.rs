@@ -2,12 +2,11 @@
 //! Anything else is refused before it runs, with each import and the
 //! component named.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex, OnceLock};
-
 use wasmtron::capabilities::{CapabilityError, ImportSource, World};
 use wasmtron::{AppError, Engine};
-use wasmtron_tests::{ALL_CHANNELS, AppDir, Running, eventually, manifest_with_windows};
+use wasmtron_tests::{
+    ALL_CHANNELS, AppDir, Running, captured_log, eventually, manifest_with_windows,
+};
 
 fn manifest_with_renderer(renderer: &str) -> String {
     manifest_with_windows(&[("main", ALL_CHANNELS)]).replace("dist/renderer.wasm", renderer)
@@ -166,38 +165,6 @@ fn the_check_command_exits_non_zero_and_names_the_imports() {
     );
 }
 
-/// Collects everything the host logs, so a test can look for guest output.
-fn captured_log() -> Arc<Mutex<Vec<u8>>> {
-    static LOG: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
-    LOG.get_or_init(|| {
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let sink = log.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_ansi(false)
-            .with_max_level(tracing::Level::INFO)
-            .with_writer(move || LogWriter(sink.clone()))
-            .finish();
-        tracing::subscriber::set_global_default(subscriber).expect("one subscriber");
-        log
-    })
-    .clone()
-}
-
-struct LogWriter(Arc<Mutex<Vec<u8>>>);
-
-impl Write for LogWriter {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        if let Ok(mut log) = self.0.lock() {
-            log.extend_from_slice(buf);
-        }
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[test]
 fn wasi_is_linked_empty_and_output_goes_to_the_log() {
     let log = captured_log();
@@ -226,7 +193,7 @@ fn wasi_is_linked_empty_and_output_goes_to_the_log() {
         "nothing reached the listener"
     );
 
-    let logged = || String::from_utf8_lossy(&log.lock().expect("the log")).into_owned();
+    let logged = || log.text();
     eventually("guest output reaching the log", || {
         logged().contains("probe says hello on stdout")
     });
@@ -244,4 +211,13 @@ fn wasi_is_linked_empty_and_output_goes_to_the_log() {
         text.contains("probe says hello on stderr"),
         "stderr is captured too"
     );
+    // What was refused is logged on the host side, by name.
+    for refused in [
+        "refused: open `/`: outside the folders granted to it (granted: none)",
+        "refused: open `/etc/passwd`: outside the folders granted to it",
+        "refused: open a TCP socket: no network access is granted",
+    ] {
+        let line = log.wait_line(&[refused]);
+        assert!(line.contains("component=\"main\""), "{line}");
+    }
 }

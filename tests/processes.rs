@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use wasmtron::{Isolation, ProcessKind, ProcessState};
 use wasmtron_tests::{
-    ALL_CHANNELS, AppDir, Running, eventually, isolation, kill_9, manifest_with_windows,
-    test_worker, wasmtron_binary,
+    ALL_CHANNELS, AppDir, Running, captured_log, eventually, isolation, kill_9,
+    manifest_with_windows, test_worker, wasmtron_binary,
 };
 
 /// Windows `a` and `b`, the test utility as `calc`, and `extra` as further
@@ -177,6 +177,7 @@ fn a_utility_over_its_memory_limit_ends_with_oom() {
 
 #[test]
 fn a_utility_reaches_only_its_granted_folders() {
+    let log = captured_log();
     let manifest = format!(
         "{}\n[[utility]]\nname = \"files\"\ncomponent = \"dist/utility.wasm\"\nread-dirs = [\"data\"]\nwrite-dirs = [\"out\"]\n",
         manifest_with_windows(&[("a", ALL_CHANNELS)])
@@ -207,6 +208,15 @@ fn a_utility_reaches_only_its_granted_folders() {
     for outside in ["wasmtron.toml", "/etc/passwd", "data/../wasmtron.toml"] {
         let reply = ask("read", outside);
         assert!(reply.starts_with("ok:ok:denied:"), "{outside}: {reply}");
+    }
+    // The host names each refusal in its log.
+    for refused in [
+        "refused: open `/wasmtron.toml`: outside the folders granted to it \
+         (granted: data (read-only), out (read-write))",
+        "refused: open `/etc/passwd`: outside the folders granted to it",
+        "in a granted folder: not permitted",
+    ] {
+        log.wait_line(&["component=\"files\"", refused]);
     }
 }
 

@@ -15,6 +15,9 @@ pub mod guests {
 }
 
 pub mod desktop;
+mod log;
+
+pub use log::{CapturedLog, captured_log};
 
 /// The probe page the test renderer drives.
 pub const PROBE_PAGE: &str = include_str!("../fixtures/probe.html");

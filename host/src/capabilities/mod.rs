@@ -9,7 +9,9 @@ use wasmtime::component::Component;
 use wasmtime::component::types::ComponentItem;
 
 pub use wasmtron_wire::{DirGrant, Grants, World};
-pub use wasmtron_worker::wasi::{OutputSink, OutputTail, wasi_context};
+pub use wasmtron_worker::wasi::{
+    OutputSink, OutputTail, Refusals, Refusing, wasi_context, watch_refusals,
+};
 
 use crate::engine::Engine;
 

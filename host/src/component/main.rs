@@ -20,6 +20,8 @@ use wasmtron_wire::{IpcError, Sender};
 /// The store data of the main component.
 pub(crate) struct MainState {
     wasi: WasiCtx,
+    /// What its refusals at the WASI boundary are logged by.
+    refusals: capabilities::Refusals,
     table: ResourceTable,
     pub(super) shell: Arc<Shell>,
     pub(super) mailbox: MainHandle,
@@ -43,6 +45,12 @@ impl WasiView for MainState {
             ctx: &mut self.wasi,
             table: &mut self.table,
         }
+    }
+}
+
+impl capabilities::Refusing for MainState {
+    fn refusals(&self) -> &capabilities::Refusals {
+        &self.refusals
     }
 }
 
@@ -106,19 +114,22 @@ async fn instantiate(
     wasmtime_wasi::p2::add_to_linker_async(&mut linker)
         .map_err(anyhow::Error::from)
         .context("cannot link WASI")?;
+    capabilities::watch_refusals(&mut linker).context("cannot link WASI")?;
     Main::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)
         .map_err(anyhow::Error::from)
         .context("cannot link the main world")?;
+    let (wasi, refusals) = capabilities::wasi_context(
+        &format!("{name}/main"),
+        &Grants {
+            precise_clocks: spec.precise_clocks,
+            ..Grants::default()
+        },
+        &capabilities::OutputTail::default(),
+        &capabilities::OutputSink::default(),
+    )?;
     let state = MainState {
-        wasi: capabilities::wasi_context(
-            &format!("{name}/main"),
-            &Grants {
-                precise_clocks: spec.precise_clocks,
-                ..Grants::default()
-            },
-            &capabilities::OutputTail::default(),
-            &capabilities::OutputSink::default(),
-        )?,
+        wasi,
+        refusals,
         table: ResourceTable::new(),
         shell,
         mailbox: handle,

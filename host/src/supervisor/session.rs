@@ -219,6 +219,10 @@ pub(crate) async fn serve_worker(
                 cut_line(&mut message);
                 crate::log::guest_log(&peer.name, level, &message);
             }
+            WorkerToHost::Refused { mut what } => {
+                cut_line(&mut what);
+                wasmtron_wire::log::refused(&peer.name, &what);
+            }
             WorkerToHost::Output { stream, mut line } => {
                 cut_line(&mut line);
                 let stream = if stream == "stdout" {

@@ -303,6 +303,11 @@ pub enum WorkerToHost {
         id: u64,
         result: Result<ByteBuf, crate::IpcError>,
     },
+    /// What the guest was refused at its WASI boundary, named (for the
+    /// host's log, never for main).
+    Refused {
+        what: String,
+    },
     /// A line the guest wrote to stdout or stderr.
     Output {
         stream: String,

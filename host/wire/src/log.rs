@@ -1,5 +1,7 @@
 //! Where guest log lines go: the host's `tracing` log, under the target
-//! `wasmtron::guest`, with the component's name as a field.
+//! `wasmtron::guest`, with the component's name as a field; and what the
+//! host refused a component at its WASI boundary, under
+//! `wasmtron::refused`.
 
 /// The tracing target of every line a guest writes.
 pub const GUEST_TARGET: &str = "wasmtron::guest";
@@ -29,4 +31,14 @@ pub fn guest_log(component: &str, level: Level, message: &str) {
 /// Logs a line a guest wrote to stdout or stderr.
 pub fn guest_output(component: &str, stream: &str, line: &str) {
     tracing::info!(target: GUEST_TARGET, component, stream, "{line}");
+}
+
+/// The tracing target of what a component was refused at its WASI boundary
+/// (a path outside its grants, a socket, a name lookup).
+pub const REFUSED_TARGET: &str = "wasmtron::refused";
+
+/// Logs what `component` was refused; `what` names it (the path, the
+/// host name) and why.
+pub fn refused(component: &str, what: &str) {
+    tracing::warn!(target: REFUSED_TARGET, component, "refused: {what}");
 }

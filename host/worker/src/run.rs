@@ -27,6 +27,7 @@ use wasmtron_wire::{ByteBuf, ExitReason, HostToWorker, WorkerToHost};
 /// the worker process enters its sandbox.
 pub struct PreparedWasi {
     wasi: WasiCtx,
+    refusals: wasi::Refusals,
     stderr_tail: wasi::OutputTail,
     output: wasi::OutputSink,
 }
@@ -45,9 +46,10 @@ impl PreparedWasi {
     pub fn new(spec: &WorkerSpec) -> anyhow::Result<Self> {
         let stderr_tail = wasi::OutputTail::default();
         let output = wasi::OutputSink::default();
-        let wasi = wasi::wasi_context(&spec.name, &spec.grants, &stderr_tail, &output)?;
+        let (wasi, refusals) = wasi::wasi_context(&spec.name, &spec.grants, &stderr_tail, &output)?;
         Ok(PreparedWasi {
             wasi,
+            refusals,
             stderr_tail,
             output,
         })
@@ -113,6 +115,7 @@ async fn launch(
 ) -> anyhow::Result<Launched> {
     let PreparedWasi {
         wasi,
+        refusals,
         stderr_tail,
         output,
     } = match prepared {
@@ -124,6 +127,7 @@ async fn launch(
     wasmtime_wasi::p2::add_to_linker_async(&mut linker)
         .map_err(anyhow::Error::from)
         .context("cannot link WASI")?;
+    wasi::watch_refusals(&mut linker).context("cannot link WASI")?;
     match spec.world {
         World::Renderer => Renderer::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s),
         World::Utility => Utility::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s),
@@ -137,6 +141,7 @@ async fn launch(
     let (link_wake, woken) = tokio::sync::mpsc::unbounded_channel();
     let state = WorkerState {
         wasi,
+        refusals,
         stderr_tail,
         ports: crate::HeldPorts::default(),
         links: std::collections::HashMap::new(),

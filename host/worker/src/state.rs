@@ -11,6 +11,8 @@ use wasmtron_wire::link::LinkEnd;
 /// context, its link to the host, and its memory cap.
 pub(crate) struct WorkerState {
     pub(super) wasi: WasiCtx,
+    /// What its refusals at the WASI boundary are logged by.
+    pub(super) refusals: crate::wasi::Refusals,
     pub(super) table: ResourceTable,
     pub(crate) bridge: BridgeClient,
     pub(super) memory: MemoryCap,
@@ -37,6 +39,12 @@ impl WasiView for WorkerState {
             ctx: &mut self.wasi,
             table: &mut self.table,
         }
+    }
+}
+
+impl crate::wasi::Refusing for WorkerState {
+    fn refusals(&self) -> &crate::wasi::Refusals {
+        &self.refusals
     }
 }
 

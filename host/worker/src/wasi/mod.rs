@@ -1,8 +1,10 @@
 //! The WASI context a component gets: empty unless granted, with its
 //! stdout and stderr turned into log lines.
 
+mod refusals;
 mod stdio;
 
+pub use refusals::{REFUSALS_PER_SECOND, Refusals, Refusing, watch_refusals};
 pub use stdio::{OutputSink, OutputTail};
 
 use anyhow::Context as _;
@@ -12,23 +14,37 @@ use stdio::LogStream;
 use wasmtron_wire::Grants;
 
 /// Builds the WASI context for the component `name`: only the granted
-/// directories (opened now), environment and arguments, every socket
-/// address and name lookup denied, clocks coarsened to [`CLOCK_STEP`]
-/// (unless precise clocks were granted),
-/// stdin empty, and stdout/stderr written to
-/// the host log under `name`.
+/// directories (opened now) over an empty read-only root, environment and
+/// arguments, every socket address and name lookup denied, clocks
+/// coarsened to [`CLOCK_STEP`] (unless precise clocks were granted), stdin
+/// empty, and stdout/stderr written to the host log under `name`; with
+/// what its refusals are logged by (see [`watch_refusals`]).
 ///
 /// `stderr_tail` keeps the last lines of stderr, for crash reports.
 ///
 /// # Errors
-/// When a granted directory cannot be opened.
+/// When a granted directory, or the empty root, cannot be opened.
 pub fn wasi_context(
     name: &str,
     grants: &Grants,
     stderr_tail: &OutputTail,
     output: &OutputSink,
-) -> anyhow::Result<WasiCtx> {
+) -> anyhow::Result<(WasiCtx, Refusals)> {
     let mut builder = WasiCtxBuilder::new();
+    let granted: Vec<String> = grants
+        .dirs
+        .iter()
+        .map(|dir| {
+            let access = if dir.writable {
+                "read-write"
+            } else {
+                "read-only"
+            };
+            format!("{} ({access})", dir.guest)
+        })
+        .collect();
+    let mut refusals = Refusals::new(name, output.clone(), &granted);
+    refusals.add_empty_root(&mut builder)?;
     for dir in &grants.dirs {
         let perms = if dir.writable {
             FsPerms::ReadWrite
@@ -52,7 +68,7 @@ pub fn wasi_context(
         .socket_addr_check(|_, _| Box::pin(async { false }))
         .envs(&grants.env)
         .args(&grants.args);
-    Ok(builder.build())
+    Ok((builder.build(), refusals))
 }
 
 /// The finest step of the clocks a component reads. Like a browser's timer

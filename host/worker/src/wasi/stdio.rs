@@ -120,6 +120,19 @@ impl OutputSink {
         }
     }
 
+    /// Tells the host what `component` was refused (already rate-limited).
+    pub(super) fn refused(&self, component: &str, what: &str) {
+        if let Some(to_host) = self.to_host.get() {
+            let sent = to_host.send(wasmtron_wire::WorkerToHost::Refused {
+                what: what.to_owned(),
+            });
+            if sent.is_ok() {
+                return;
+            }
+        }
+        wasmtron_wire::log::refused(component, what);
+    }
+
     fn send(&self, component: &str, stream: &str, line: &str) {
         if let Some(to_host) = self.to_host.get() {
             let sent = to_host.send(wasmtron_wire::WorkerToHost::Output {

@@ -2,7 +2,8 @@
 # Installs what building and testing wasmtron needs on Debian/Ubuntu:
 # WebKitGTK and GTK headers, an X server and input/screenshot tools for the
 # end-to-end test (python3-xlib closes windows there as a window manager
-# would), and the Rust wasm32-wasip2 target, clippy and rustfmt.
+# would; xclip reads the clipboard), and the Rust wasm32-wasip2 target,
+# clippy and rustfmt.
 # Idempotent: it only asks apt and rustup for what is missing, so a machine
 # that has everything needs neither network nor root.
 set -euo pipefail
@@ -19,6 +20,8 @@ packages=(
     pkg-config
     # nm, for the test that reads the worker program's symbols
     binutils
+    # the clipboard test reads what is on the X clipboard
+    xclip
 )
 
 missing=()

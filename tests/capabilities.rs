@@ -188,6 +188,7 @@ fn wasi_is_linked_empty_and_output_goes_to_the_log() {
         result.contains("net=denied("),
         "sockets are denied: {result}"
     );
+    assert!(result.contains("lookup=denied("), "{result}");
     assert!(
         matches!(listener.accept(), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock),
         "nothing reached the listener"
@@ -216,6 +217,7 @@ fn wasi_is_linked_empty_and_output_goes_to_the_log() {
         "refused: open `/`: outside the folders granted to it (granted: none)",
         "refused: open `/etc/passwd`: outside the folders granted to it",
         "refused: open a TCP socket: no network access is granted",
+        "refused: look up `wasmtron.invalid`: no network access is granted",
     ] {
         let line = log.wait_line(&[refused]);
         assert!(line.contains("component=\"main\""), "{line}");

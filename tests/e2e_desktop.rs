@@ -16,7 +16,7 @@
 
 use wasmtron_tests::desktop::{AutomatedApp, Display, START_BOUND, STEP_BOUND, assert_painted};
 use wasmtron_tests::{
-    ALL_CHANNELS, AppDir, copy_folder, guests, manifest_with_windows, wasmtron_binary,
+    ALL_CHANNELS, AppDir, copy_folder, eventually, guests, manifest_with_windows, wasmtron_binary,
     workspace_root,
 };
 
@@ -339,6 +339,97 @@ fn web_content_opens_no_connection_when_a_link_out_is_clicked() {
         }
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
+    let status = app.quit();
+    assert!(status.success(), "wasmtron exited with {status}");
+}
+
+/// What the page's own script tries: `navigator.clipboard`, then
+/// `execCommand('copy')` of a selection, then putting `execCommand` back
+/// and trying again; it writes what happened into `#clip-result`.
+const CLIPBOARD_SCRIPT: &str = r"document.getElementById('clip').addEventListener('click', function () {
+  var api = typeof navigator.clipboard;
+  var area = document.createElement('textarea');
+  area.value = 'written by the page';
+  document.body.appendChild(area);
+  area.select();
+  var copied = document.execCommand('copy');
+  var restored;
+  try {
+    Object.defineProperty(Document.prototype, 'execCommand', { value: function () { return true; } });
+    restored = 'yes';
+  } catch (e) {
+    restored = 'no';
+  }
+  area.select();
+  var again = document.execCommand('copy');
+  document.getElementById('clip-result').textContent =
+    'api=' + api + ' copy=' + copied + ' restored=' + restored + ' again=' + again;
+});";
+
+/// Puts `text` on the display's clipboard, held by an `xclip` that runs
+/// until killed (or until someone else takes the clipboard).
+fn hold_clipboard(display: &Display, text: &str) -> std::process::Child {
+    use std::io::Write as _;
+    let mut xclip = std::process::Command::new("xclip")
+        .args(["-selection", "clipboard", "-in", "-quiet"])
+        .env("DISPLAY", display.name())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("cannot run xclip (install it: scripts/install-deps.sh)");
+    let mut stdin = xclip.stdin.take().expect("xclip's stdin");
+    stdin.write_all(text.as_bytes()).expect("text for xclip");
+    drop(stdin);
+    xclip
+}
+
+/// What is on the display's clipboard.
+fn clipboard_text(display: &Display) -> String {
+    let output = std::process::Command::new("xclip")
+        .args(["-selection", "clipboard", "-out"])
+        .env("DISPLAY", display.name())
+        .output()
+        .expect("cannot run xclip (install it: scripts/install-deps.sh)");
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn a_page_cannot_write_the_clipboard_even_on_a_click() {
+    let binary = wasmtron_binary();
+    let app_dir = AppDir::new(&manifest_with_windows(&[("main", ALL_CHANNELS)]));
+    let page = wasmtron_tests::PROBE_PAGE.replacen(
+        "<body>",
+        "<body><button id=\"clip\">copy</button><p id=\"clip-result\">none</p>\
+         <script src=\"clip.js\"></script>",
+        1,
+    );
+    assert_ne!(
+        page,
+        wasmtron_tests::PROBE_PAGE,
+        "the probe page has a body"
+    );
+    app_dir.write("ui/index.html", page);
+    app_dir.write("ui/clip.js", CLIPBOARD_SCRIPT);
+    let display = Display::acquire();
+    let mut xclip = hold_clipboard(&display, "copied by the user");
+    eventually("the user's text on the clipboard", || {
+        clipboard_text(&display) == "copied by the user"
+    });
+    let mut app = AutomatedApp::spawn(&binary, app_dir.path(), display.name());
+    app.wait_text_in("main", "#status", START_BOUND, |t| t == "loaded");
+    let window = app.window_id_of("main");
+    // A real click: the user gesture WebKit lets pages write the
+    // clipboard in.
+    app.click_in(&display, "main", window, "#clip");
+    let result = app.wait_text_in("main", "#clip-result", STEP_BOUND, |t| t != "none");
+    assert_eq!(
+        result, "api=undefined copy=false restored=no again=false",
+        "the page reached the clipboard"
+    );
+    assert_eq!(clipboard_text(&display), "copied by the user");
+    let _ = xclip.kill();
+    let _ = xclip.wait();
     let status = app.quit();
     assert!(status.success(), "wasmtron exited with {status}");
 }

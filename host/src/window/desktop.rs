@@ -14,6 +14,7 @@
 
 mod assets;
 pub(crate) mod bridge;
+mod clipboard;
 mod dialogs;
 mod native;
 

@@ -22,6 +22,7 @@ use wry::{
 use super::Command;
 use super::assets::{self, AppAssets};
 use super::bridge;
+use super::clipboard;
 use crate::manifest::HardwareAcceleration;
 use crate::window::{
     DomOp, MenuBar, MenuEntry, PageEvent, PageEventSink, WindowChange, WindowSpec,
@@ -110,6 +111,8 @@ impl NativeWindow {
                 assets.respond(&request)
             })
             .with_initialization_script(bridge::PAGE_SCRIPT)
+            // Every frame, not only the top one: a frame is a page too.
+            .with_initialization_script_for_main_only(clipboard::SCRIPT, false)
             .with_ipc_handler(move |request| on_page_message(&messages, serial, &request))
             .with_on_page_load_handler(move |event, _url| {
                 if let PageLoadEvent::Started = event {
@@ -147,10 +150,13 @@ impl NativeWindow {
             other if !other.enabled() => Some(HardwareAccelerationPolicy::Never),
             _ => None,
         };
-        if let Some(policy) = policy
-            && let Some(settings) = webview.webview().settings()
-        {
-            settings.set_hardware_acceleration_policy(policy);
+        if let Some(settings) = webview.webview().settings() {
+            if let Some(policy) = policy {
+                settings.set_hardware_acceleration_policy(policy);
+            }
+            if let Err(why) = clipboard::switch_off_async_api(&settings) {
+                tracing::warn!("pages keep navigator.clipboard: {why}");
+            }
         }
         webview.load_url(&url).context("cannot load the page")?;
 

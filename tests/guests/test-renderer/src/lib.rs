@@ -206,8 +206,12 @@ impl Probe {
             Ok(_) => "connected".to_owned(),
             Err(e) => format!("denied({:?})", e.kind()),
         };
+        let lookup = match std::net::ToSocketAddrs::to_socket_addrs(&("wasmtron.invalid", 80)) {
+            Ok(_) => "resolved".to_owned(),
+            Err(e) => format!("denied({:?})", e.kind()),
+        };
         show(&format!(
-            "env={env} args={args} fs={fs} file={file} net={net}"
+            "env={env} args={args} fs={fs} file={file} net={net} lookup={lookup}"
         ));
     }
 }

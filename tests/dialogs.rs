@@ -147,3 +147,35 @@ fn a_dialog_whose_window_closes_ends_unanswered() {
     // What waited for main meanwhile is handled now.
     app.wait_invoke("main", "messages", "closed|second|");
 }
+
+#[test]
+fn time_main_waits_on_the_user_does_not_count_toward_an_invoke_timeout() {
+    // Window `patient` gives main 300 ms to answer.
+    let dir = AppDir::new(&format!(
+        "{}\n[[window]]\nlabel = \"patient\"\nrenderer = \"dist/renderer.wasm\"\n\
+         channels = [\"dialog\", \"spin\"]\nlimits = {{ invoke-timeout-ms = 300 }}\n",
+        manifest_with_windows(&[("main", ALL_CHANNELS)])
+    ));
+    let app = Running::start(dir).expect("the app starts");
+    // Main's handler shows a box; the user reads it for longer than the
+    // timeout (the sleep stands for reading, it is not measured), then
+    // answers. The invoke gets the answer.
+    app.start_invoke("patient", "dialog", "box|patient|OK,Cancel");
+    let mut shown = None;
+    eventually("the dialog on screen", || {
+        shown = app.windows.dialogs().into_iter().next();
+        shown.is_some()
+    });
+    std::thread::sleep(std::time::Duration::from_millis(1_000));
+    assert_eq!(
+        app.windows.text("patient", "#result").unwrap_or_default(),
+        ""
+    );
+    app.windows
+        .answer_dialog(shown.expect("shown").id, DialogAnswer::Button(0))
+        .expect("answered");
+    assert_eq!(app.result("patient"), "ok:Ok(0)");
+    // A handler that is merely slow still times out.
+    let slow = app.invoke("patient", "spin", "1000");
+    assert!(slow.starts_with("err:timeout:"), "{slow}");
+}

@@ -31,11 +31,16 @@ impl MainState {
     }
 }
 
-/// Waits for the user's answer; a dialog that went away is `closed`.
+/// Waits for the user's answer; a dialog that went away is `closed`. The
+/// wait is main's on its user: invokes waiting for main meanwhile do not
+/// count it toward their timeout.
 async fn answer(
+    router: std::sync::Arc<crate::ipc::Router>,
     shown: Result<oneshot::Receiver<DialogAnswer>, wit::DialogError>,
 ) -> Result<DialogAnswer, wit::DialogError> {
-    shown?.await.map_err(|_| wit::DialogError::Closed)
+    let shown = shown?;
+    let _waiting = router.user_waits().begin();
+    shown.await.map_err(|_| wit::DialogError::Closed)
 }
 
 fn filters(filters: Vec<wit::FileFilter>) -> Vec<FileFilter> {
@@ -83,7 +88,7 @@ impl wit::Host for MainState {
             multiple: options.multiple,
             show_hidden: options.show_hidden,
         });
-        match answer(self.show(window, dialog)).await? {
+        match answer(self.shell.router().clone(), self.show(window, dialog)).await? {
             DialogAnswer::Files(files) => Ok(strings(files)),
             DialogAnswer::Button(_) => Ok(Vec::new()),
         }
@@ -101,7 +106,7 @@ impl wit::Host for MainState {
             filters: filters(options.filters),
             show_hidden: options.show_hidden,
         });
-        match answer(self.show(window, dialog)).await? {
+        match answer(self.shell.router().clone(), self.show(window, dialog)).await? {
             DialogAnswer::Files(files) => Ok(strings(files).into_iter().next()),
             DialogAnswer::Button(_) => Ok(None),
         }
@@ -129,7 +134,7 @@ impl wit::Host for MainState {
                 .unwrap_or_else(|| default_cancel_id(&options.buttons)),
             buttons: options.buttons,
         });
-        match answer(self.show(window, dialog)).await? {
+        match answer(self.shell.router().clone(), self.show(window, dialog)).await? {
             DialogAnswer::Button(index) => Ok(u32::try_from(index).unwrap_or(0)),
             DialogAnswer::Files(_) => Err(wit::DialogError::Closed),
         }

@@ -2,6 +2,8 @@
 //! renderer's `invoke` and `send` to main.
 
 mod router;
+mod user_wait;
 
 pub use router::{NativeHandler, Router};
+pub(crate) use user_wait::{UserWaitClock, within};
 pub use wasmtron_wire::{ErrorCode, IpcError, Sender};

@@ -35,6 +35,8 @@ pub struct Router {
     /// invoke waits instead of failing with `no-handler`, because main
     /// registers its handlers in `on-ready`.
     main_ready: tokio::sync::watch::Sender<bool>,
+    /// Time main spends waiting on its user, left out of invoke timeouts.
+    user_waits: super::UserWaitClock,
 }
 
 impl fmt::Debug for Router {
@@ -56,12 +58,24 @@ impl Router {
             handlers: RwLock::default(),
             main,
             main_ready: tokio::sync::watch::Sender::new(false),
+            user_waits: super::UserWaitClock::default(),
         }
     }
 
     /// Main's `on-ready` has returned, or main will never run it.
     pub(crate) fn main_ready(&self) {
         self.main_ready.send_replace(true);
+    }
+
+    /// The clock of main's waits on its user (its dialogs).
+    pub(crate) fn user_waits(&self) -> &super::UserWaitClock {
+        &self.user_waits
+    }
+
+    /// Whether an invoke on `channel` waits for main (a channel with no
+    /// handler yet waits for main to register one).
+    pub(crate) fn goes_to_main(&self, channel: &str) -> bool {
+        self.main.is_some() && !matches!(self.lookup(channel), Some(Handler::Native(_)))
     }
 
     /// Registers a native handler for `channel`, replacing any other.

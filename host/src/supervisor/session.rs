@@ -84,7 +84,9 @@ pub(crate) async fn serve_worker(
                 let mut invoke = Box::pin(async move {
                     let result = match checked {
                         Ok((_waiting, ticket)) => {
-                            bounded_invoke(&router, sender, &channel, payload, limits, ticket).await
+                            let held = || to_worker.answer(HostToWorker::InvokeHeld { id });
+                            bounded_invoke(&router, sender, &channel, payload, limits, ticket, held)
+                                .await
                         }
                         Err(err) => Err(err),
                     };
@@ -290,6 +292,8 @@ fn cut_line(line: &mut String) {
 
 /// The host's own bound on an invoke: the worker's timer is not trusted to
 /// fire, and a task must not wait forever on a handler that never answers.
+/// Time main spends waiting on its user does not count; `held` tells the
+/// worker when such a wait begins, so that its own timer stands down too.
 async fn bounded_invoke(
     router: &Router,
     sender: Sender,
@@ -297,17 +301,24 @@ async fn bounded_invoke(
     payload: Vec<u8>,
     limits: Limits,
     queued: Queued,
+    held: impl FnOnce(),
 ) -> Result<Vec<u8>, IpcError> {
     let bound = Duration::from_millis(limits.invoke_timeout_ms);
     let invoke = router.invoke_queued(sender, channel, payload, Some(queued));
-    tokio::time::timeout(bound, invoke)
+    let timed_out = || {
+        Err(IpcError::new(
+            ErrorCode::Timeout,
+            format!("no reply within {} ms", limits.invoke_timeout_ms),
+        ))
+    };
+    if !router.goes_to_main(channel) {
+        return tokio::time::timeout(bound, invoke)
+            .await
+            .unwrap_or_else(|_| timed_out());
+    }
+    crate::ipc::within(bound, router.user_waits().watch(), invoke, held)
         .await
-        .unwrap_or_else(|_| {
-            Err(IpcError::new(
-                ErrorCode::Timeout,
-                format!("no reply within {} ms", limits.invoke_timeout_ms),
-            ))
-        })
+        .unwrap_or_else(timed_out)
 }
 
 /// Replies, and the data of failed ones, obey the message limit too.

@@ -258,6 +258,10 @@ pub enum HostToWorker {
         id: u64,
         result: Result<ByteBuf, crate::IpcError>,
     },
+    /// The reply to the worker's invoke `id` waits on main's user (a dialog
+    /// is open): the worker's own timer stands down, and the host's bound,
+    /// which leaves that wait out, ends the invoke if nothing else does.
+    InvokeHeld { id: u64 },
     /// Main invokes a handler the worker exports; answered by
     /// [`WorkerToHost::Reply`] with the same `id`.
     Invoke {

@@ -18,11 +18,14 @@ use wasmtron_wire::{ErrorCode, IpcError};
 
 type Pending = Arc<Mutex<HashMap<u64, oneshot::Sender<Result<Vec<u8>, IpcError>>>>>;
 type PendingChannels = Arc<Mutex<HashMap<u64, oneshot::Sender<(PortRef, PortRef)>>>>;
+/// Invokes whose replies the host said wait on main's user.
+type Held = Arc<Mutex<HashSet<u64>>>;
 
 /// The worker's client for talking to the host.
 pub(crate) struct BridgeClient {
     to_host: UnboundedSender<WorkerToHost>,
     pending: Pending,
+    held: Held,
     channels_requested: PendingChannels,
     next_id: u64,
     channels: HashSet<String>,
@@ -78,9 +81,11 @@ impl BridgeClient {
             mut from_host,
         } = link;
         let pending: Pending = Arc::default();
+        let held: Held = Arc::default();
         let channels_requested: PendingChannels = Arc::default();
         let (events_tx, events) = unbounded_channel();
         let replies = pending.clone();
+        let holds = held.clone();
         let created = channels_requested.clone();
         tokio::spawn(async move {
             while let Some(message) = from_host.recv().await {
@@ -89,6 +94,14 @@ impl BridgeClient {
                         let waiter = replies.lock().ok().and_then(|mut p| p.remove(&id));
                         if let Some(waiter) = waiter {
                             let _ = waiter.send(result.map(|b| b.into_vec()));
+                        }
+                    }
+                    HostToWorker::InvokeHeld { id } => {
+                        // Only for an invoke still waiting: a late word
+                        // about one that ended would stay forever.
+                        let waiting = replies.lock().is_ok_and(|p| p.contains_key(&id));
+                        if waiting && let Ok(mut holds) = holds.lock() {
+                            holds.insert(id);
                         }
                     }
                     HostToWorker::ChannelCreated { request, a, b } => {
@@ -115,6 +128,7 @@ impl BridgeClient {
         let client = BridgeClient {
             to_host,
             pending,
+            held,
             channels_requested,
             next_id: 0,
             channels: spec.channels.clone(),
@@ -254,17 +268,27 @@ impl BridgeClient {
             return Err(IpcError::target_gone("the host"));
         }
         let timeout = Duration::from_millis(self.limits.invoke_timeout_ms);
-        match tokio::time::timeout(timeout, rx).await {
-            Ok(Ok(result)) => result,
-            Ok(Err(_)) => Err(IpcError::target_gone("the host")),
+        let mut rx = rx;
+        let answer = match tokio::time::timeout(timeout, &mut rx).await {
+            Ok(answer) => answer,
+            // The host said the reply waits on main's user: its own bound,
+            // which leaves that wait out, ends the invoke instead.
+            Err(_) if self.was_held(id) => rx.await,
             Err(_) => {
                 self.forget(id);
-                Err(IpcError::new(
+                return Err(IpcError::new(
                     ErrorCode::Timeout,
                     format!("no reply within {} ms", self.limits.invoke_timeout_ms),
-                ))
+                ));
             }
-        }
+        };
+        self.was_held(id);
+        answer.unwrap_or_else(|_| Err(IpcError::target_gone("the host")))
+    }
+
+    /// Whether the host said invoke `id` waits on main's user; forgets it.
+    fn was_held(&self, id: u64) -> bool {
+        self.held.lock().is_ok_and(|mut held| held.remove(&id))
     }
 
     pub(crate) fn forget(&self, id: u64) {

@@ -152,6 +152,15 @@ fn two_windows_share_a_note_and_the_last_close_asks_then_quits() {
     // so both are seen, and so each click lands in its own window.
     display.xdotool(&["windowmove", &left.to_string(), "0", "0"]);
     display.xdotool(&["windowmove", &right.to_string(), "600", "0"]);
+    // Clicks land where `rect` says: in window pixels, the page starting
+    // below the menu bar (it used to say the page's own, 24 px high).
+    let page_top = app.rect_in("left", "html")["y"]
+        .as_f64()
+        .expect("rect has numbers");
+    assert!(
+        page_top > 0.0,
+        "the page starts at {page_top}, on the menu bar"
+    );
 
     // Typed in the left window, relayed by main to the right one.
     app.focus(&display, "left", left, "#note");

@@ -10,7 +10,7 @@
 //! | `text` | `window`, `selector` | textContent of the first match, or null |
 //! | `value` | `window`, `selector` | the value of a form field, or null |
 //! | `focused` | `window`, `selector` | whether the first match has the keyboard focus |
-//! | `rect` | `window`, `selector` | `{x, y, width, height}` in window pixels, or null (desktop) |
+//! | `rect` | `window`, `selector` | `{x, y, width, height}` in window pixels (below any menu bar), or null (desktop) |
 //! | `window-id` | `window` | the X11 window id (desktop) |
 //! | `click` | `window`, `selector` | events delivered (headless) |
 //! | `input` | `window`, `selector`, `text` | events delivered (headless) |
@@ -164,13 +164,28 @@ fn desktop(backend: &DesktopBackend, command: Command) -> Result<Value, String> 
                 js_string(&selector)
             ),
         ),
-        Command::Rect { window, selector } => query(
-            &window,
-            format!(
-                "(function(){{var e=document.querySelector({});if(!e)return null;var r=e.getBoundingClientRect();var s=window.devicePixelRatio||1;return {{x:r.x*s,y:r.y*s,width:r.width*s,height:r.height*s,viewport_height:window.innerHeight*s}}}})()",
-                js_string(&selector)
-            ),
-        ),
+        Command::Rect { window, selector } => {
+            let mut rect = query(
+                &window,
+                format!(
+                    "(function(){{var e=document.querySelector({});if(!e)return null;var r=e.getBoundingClientRect();var s=window.devicePixelRatio||1;return {{x:r.x*s,y:r.y*s,width:r.width*s,height:r.height*s,viewport_height:window.innerHeight*s}}}})()",
+                    js_string(&selector)
+                ),
+            )?;
+            // The page's coordinates start at the page; the window's, above
+            // any menu bar.
+            let (left, top) = backend
+                .page_origin(&window)
+                .blocking_recv()
+                .map_err(|_| "the window system is gone".to_owned())?
+                .ok_or_else(|| format!("no window `{window}`"))?;
+            for (key, offset) in [("x", left), ("y", top)] {
+                if let Some(value) = rect.get(key).and_then(Value::as_f64) {
+                    rect[key] = json!(value + offset);
+                }
+            }
+            Ok(rect)
+        }
         Command::WindowId { window } => backend
             .native_window_id(&window)
             .blocking_recv()

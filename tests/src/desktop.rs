@@ -491,23 +491,12 @@ impl AutomatedApp {
     /// [`click`](Self::click) in window `window`.
     pub fn click_in(&mut self, display: &Display, window: &str, window_id: u64, selector: &str) {
         let rect = self.rect_in(window, selector);
-        // The page's coordinates start below a menu bar, if the window has
-        // one: the window's height beyond the page's is above it.
-        let geometry = display.xdotool_output(&["getwindowgeometry", &window_id.to_string()]);
-        let window_height = geometry
-            .lines()
-            .find_map(|line| line.trim().strip_prefix("Geometry: "))
-            .and_then(|size| size.split('x').nth(1))
-            .and_then(|height| height.trim().parse::<f64>().ok())
-            .unwrap_or(0.0);
-        let page_height = rect["viewport_height"].as_f64().unwrap_or(window_height);
-        let above = (window_height - page_height).max(0.0);
-        let centre = |start: &str, length: &str, offset: f64| {
+        let centre = |start: &str, length: &str| {
             let start = rect[start].as_f64().expect("rect has numbers");
             let length = rect[length].as_f64().expect("rect has numbers");
-            format!("{:.0}", offset + start + length / 2.0)
+            format!("{:.0}", start + length / 2.0)
         };
-        let (x, y) = (centre("x", "width", 0.0), centre("y", "height", above));
+        let (x, y) = (centre("x", "width"), centre("y", "height"));
         display.xdotool(&[
             "mousemove",
             "--window",

@@ -77,6 +77,11 @@ enum Command {
         label: String,
         reply: oneshot::Sender<Option<u64>>,
     },
+    /// Where a window's page starts, in window pixels.
+    PageOrigin {
+        label: String,
+        reply: oneshot::Sender<Option<(f64, f64)>>,
+    },
     /// A page posted a valid message.
     Page {
         serial: Serial,
@@ -299,6 +304,20 @@ impl DesktopBackend {
         receiver
     }
 
+    /// Where the page of a window starts within the window, in window
+    /// pixels: below its menu bar, if it has one. `None` when the label is
+    /// not open.
+    ///
+    /// The receiver yields `Err(RecvError)` if the window system is gone.
+    pub fn page_origin(&self, label: &str) -> oneshot::Receiver<Option<(f64, f64)>> {
+        let (reply, receiver) = oneshot::channel();
+        let _ = self.proxy.send_event(Command::PageOrigin {
+            label: label.to_owned(),
+            reply,
+        });
+        receiver
+    }
+
     fn registry(&self) -> MutexGuard<'_, Registry> {
         // The registry is a plain set; a panic elsewhere cannot leave it
         // half-updated, so a poisoned lock is still good.
@@ -467,6 +486,13 @@ impl Desktop {
                     .get(&label)
                     .and_then(|(_, window)| window.native_id());
                 let _ = reply.send(id);
+            }
+            Command::PageOrigin { label, reply } => {
+                let origin = self
+                    .windows
+                    .get(&label)
+                    .and_then(|(_, window)| window.page_origin());
+                let _ = reply.send(origin);
             }
             Command::Page { serial, event } => {
                 if let Some(window) = self.by_serial(serial) {

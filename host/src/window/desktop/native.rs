@@ -339,6 +339,16 @@ impl NativeWindow {
         }
     }
 
+    /// Where the page starts within the window (below a menu bar), in
+    /// window pixels.
+    pub(super) fn page_origin(&self) -> Option<(f64, f64)> {
+        use gtk::prelude::WidgetExt as _;
+        let page = self.webview.webview();
+        let (x, y) = page.translate_coordinates(self.window.gtk_window(), 0, 0)?;
+        let scale = f64::from(page.scale_factor());
+        Some((f64::from(x) * scale, f64::from(y) * scale))
+    }
+
     /// The X11 id of the window, when it runs on X11.
     pub(super) fn native_id(&self) -> Option<u64> {
         match self.window.window_handle().ok()?.as_raw() {

@@ -713,3 +713,27 @@ macro_rules! export_main {
         });
     };
 }
+
+#[cfg(test)]
+mod tests {
+    use super::dialogs::DialogError;
+    use crate::{ErrorCode, IpcError};
+
+    #[test]
+    fn errors_compare_as_values() {
+        assert_eq!(DialogError::Closed, DialogError::Closed);
+        assert_ne!(DialogError::NotOpen("notes".into()), DialogError::Closed);
+        assert_eq!(
+            DialogError::BadOptions("a relative default path".into()),
+            DialogError::BadOptions("a relative default path".into())
+        );
+        let gone = |message: &str| IpcError {
+            code: ErrorCode::TargetGone,
+            message: message.into(),
+            app_code: None,
+            data: None,
+        };
+        assert_eq!(gone("main"), gone("main"));
+        assert_ne!(gone("main"), gone("a window"));
+    }
+}

@@ -27,6 +27,9 @@ wit_bindgen::generate!({
         }
     ",
     generate_all,
+    // Errors and options a guest can compare (`err == DialogError::Closed`),
+    // as the Rust types they stand for can.
+    additional_derives: [PartialEq, Eq],
 });
 
 /// Generates world `$world`'s own bindings in the current module, reusing the
@@ -42,6 +45,7 @@ macro_rules! world {
                 "wasmtron:app/log@0.1.0": crate::wit::wasmtron::app::log,
                 "wasmtron:app/ports@0.1.0": crate::wit::wasmtron::app::ports,
             },
+            additional_derives: [PartialEq, Eq],
             pub_export_macro: true,
             export_macro_name: $export_macro,
             default_bindings_module: $module,

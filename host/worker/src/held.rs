@@ -62,6 +62,9 @@ impl<M: Waiting> HeldPorts<M> {
         while let Some(id) = ports.pop() {
             self.started.remove(&id);
             self.pending.remove(&id);
+            // Nothing more to know of a port no longer held (were it to
+            // come back closed, the host refuses what is posted to it).
+            self.closed.remove(&id);
             let (released, kept): (Vec<M>, Vec<M>) =
                 self.ready.drain(..).partition(|m| m.port() == Some(id));
             self.ready = kept.into();
@@ -108,8 +111,12 @@ impl<M: Waiting> HeldPorts<M> {
         self.closed.contains(&port)
     }
 
+    /// Remembers that `port` (or its peer) closed, while the component
+    /// holds it: the set lives as long as the ports do.
     pub fn mark_closed(&mut self, port: PortId) {
-        self.closed.insert(port);
+        if self.holds(port) {
+            self.closed.insert(port);
+        }
     }
 
     /// Starts delivery on `port`; what waited is released, in order.
@@ -132,5 +139,39 @@ impl<M: Waiting> HeldPorts<M> {
             self.parked.entry(port).or_default().push_back(message);
             None
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug)]
+    struct Message(PortId);
+
+    impl Waiting for Message {
+        fn port(&self) -> Option<PortId> {
+            Some(self.0)
+        }
+
+        fn carries(&self) -> Vec<PortId> {
+            Vec::new()
+        }
+    }
+
+    #[test]
+    fn closed_ports_are_forgotten_with_their_handles() {
+        let mut held = HeldPorts::<Message>::default();
+        for id in 0..1000 {
+            let rep = held.adopt(PortRef { id, peer: id + 1 });
+            held.mark_closed(id);
+            assert!(held.is_closed(id));
+            held.take(rep).expect("held");
+            assert!(!held.is_closed(id));
+        }
+        // Word of a port it never held, or let go of, is not kept.
+        held.mark_closed(5000);
+        assert!(!held.is_closed(5000));
+        assert!(held.closed.is_empty());
     }
 }

@@ -304,3 +304,149 @@ fn utilities_are_checked_with_their_grants() {
     ));
     assert!(message.contains("limits.max-message-bytes"), "{message}");
 }
+
+#[test]
+fn a_ui_folder_that_holds_a_component_is_refused() {
+    // The components' own folder as the page's folder.
+    let message = error(&GOOD.replace(
+        "label = \"main\"",
+        "label = \"main\"\nui = \"dist\"\nentry = \"renderer.wasm\"",
+    ));
+    assert!(
+        message.contains("`window[0].ui` would serve `dist/main.wasm` to the page"),
+        "{message}"
+    );
+    // A component kept inside the default `ui` folder.
+    let dir = AppDir::new(GOOD);
+    dir.copy(
+        wasmtron_tests::guests::TEST_RENDERER,
+        "ui/lib/renderer.wasm",
+    );
+    let message = Manifest::parse(
+        &GOOD.replace("dist/renderer.wasm", "ui/lib/renderer.wasm"),
+        dir.path(),
+    )
+    .expect_err("the page's folder holds the renderer")
+    .to_string();
+    assert!(
+        message.contains("`window[0].ui` would serve `ui/lib/renderer.wasm` to the page"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_folder_a_utility_may_write_inside_a_ui_folder_is_refused() {
+    let dir = AppDir::new(GOOD);
+    dir.write("ui/uploads/.keep", "");
+    let text = format!(
+        "{GOOD}\n[[utility]]\nname = \"calc\"\ncomponent = \"dist/utility.wasm\"\nwrite-dirs = [\"ui/uploads\"]\n"
+    );
+    let message = Manifest::parse(&text, dir.path())
+        .expect_err("the utility could rewrite the page")
+        .to_string();
+    assert!(
+        message.contains("`utility[0].write-dirs[0]` grants `ui/uploads`"),
+        "{message}"
+    );
+    // The same folder to read only is allowed.
+    Manifest::parse(&text.replace("write-dirs", "read-dirs"), dir.path())
+        .expect("reading the page's folder is allowed");
+}
+
+#[test]
+fn joiners_and_direction_marks_are_allowed_in_names_and_titles() {
+    // Emoji sequences need the zero-width joiner, some scripts the
+    // non-joiner, and right-to-left titles the direction marks.
+    for shown in [
+        "\u{1F469}\u{200D}\u{1F4BB}",
+        "\u{645}\u{6CC}\u{200C}\u{62E}\u{648}\u{627}\u{647}\u{645}",
+        "\u{5E9}\u{5DC}\u{5D5}\u{5DD}\u{200F}",
+        "\u{200E}notes",
+    ] {
+        let text = GOOD
+            .replace("name = \"probe\"", &format!("name = \"probe{shown}\""))
+            .replace("[\"echo\"]", &format!("[\"echo{shown}\"]"))
+            .replace(
+                "label = \"main\"",
+                &format!("label = \"main{shown}\"\ntitle = \"My {shown} notes\""),
+            );
+        let manifest = parse(&text).unwrap_or_else(|err| panic!("{shown:?}: {err}"));
+        assert_eq!(manifest.name, format!("probe{shown}"));
+        let window = manifest.window(&format!("main{shown}")).expect("declared");
+        assert_eq!(window.title, format!("My {shown} notes"));
+        assert_eq!(window.channels, vec![format!("echo{shown}")]);
+    }
+}
+
+#[test]
+fn hidden_characters_are_refused_in_every_name_and_title() {
+    // A right-to-left override, the other embeddings and overrides, the
+    // isolates, the line and paragraph separators and control characters,
+    // in each place a user reads them.
+    let hidden = [
+        '\u{202E}', '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{2066}', '\u{2067}',
+        '\u{2068}', '\u{2069}', '\u{2028}', '\u{2029}', '\u{1B}', '\u{7F}', '\u{85}',
+    ];
+    type Place = (&'static str, fn(&str) -> String);
+    let places: [Place; 5] = [
+        ("app.name", |c| {
+            GOOD.replace("name = \"probe\"", &format!("name = \"pro{c}be\""))
+        }),
+        ("window[0].label", |c| {
+            GOOD.replace("label = \"main\"", &format!("label = \"ma{c}in\""))
+        }),
+        ("window[0].channels[0]", |c| {
+            GOOD.replace("[\"echo\"]", &format!("[\"ec{c}ho\"]"))
+        }),
+        ("window[0].title", |c| {
+            GOOD.replace(
+                "label = \"main\"",
+                &format!("label = \"main\"\ntitle = \"My {c}notes\""),
+            )
+        }),
+        ("utility[0].name", |c| {
+            format!("{GOOD}\n[[utility]]\nname = \"ca{c}lc\"\ncomponent = \"dist/utility.wasm\"\n")
+        }),
+    ];
+    for (key, manifest) in places {
+        for c in hidden {
+            // TOML strings cannot hold raw control characters; the escape
+            // puts the same character in the parsed value.
+            let code = format!("{:04X}", c as u32);
+            let message = error(&manifest(&format!("\\u{code}")));
+            assert!(
+                message.contains(&format!("`{key}`")),
+                "{key}, U+{code}: {message}"
+            );
+            if key == "window[0].title" {
+                // A title may hold spaces, so the character itself is named.
+                assert!(
+                    message.contains(&format!("contains the character U+{code}")),
+                    "{message}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn a_manifest_loaded_under_another_name_is_kept_from_the_page_by_that_name() {
+    // `ui` is the app folder itself, and the manifest is `other.toml`: the
+    // page would be served `other.toml` (the check used to look for
+    // `wasmtron.toml` whatever file was loaded).
+    let dir = AppDir::new(GOOD);
+    dir.write(
+        "other.toml",
+        GOOD.replace(
+            "label = \"main\"",
+            "label = \"main\"\nui = \".\"\nentry = \"other.toml\"",
+        ),
+    );
+    let message = Manifest::load(&dir.path().join("other.toml"))
+        .expect_err("the page's folder holds the manifest")
+        .to_string();
+    assert!(
+        message.contains("`window[0].ui` would serve `other.toml` to the page"),
+        "{message}"
+    );
+}

@@ -253,7 +253,8 @@ impl Manifest {
             Some(parent) if !parent.as_os_str().is_empty() => parent,
             _ => Path::new("."),
         };
-        Self::parse(&text, dir)
+        let name = file.file_name().unwrap_or(MANIFEST_FILE.as_ref());
+        Self::parse_named(&text, dir, name)
     }
 
     /// Parses manifest text whose relative paths resolve against `dir`.
@@ -261,9 +262,15 @@ impl Manifest {
     /// # Errors
     /// [`ManifestError`] naming the key or path at fault.
     pub fn parse(text: &str, dir: &Path) -> Result<Self, ManifestError> {
+        Self::parse_named(text, dir, MANIFEST_FILE.as_ref())
+    }
+
+    /// [`Manifest::parse`] of the manifest file `name` in `dir` (which no
+    /// grant or `ui` folder may reach).
+    fn parse_named(text: &str, dir: &Path, name: &std::ffi::OsStr) -> Result<Self, ManifestError> {
         let raw: raw::RawManifest =
             toml::from_str(text).map_err(|err| ManifestError::Parse(err.to_string()))?;
-        validate::validate(raw, dir)
+        validate::validate(raw, dir, name)
     }
 
     /// The window declared with `label`.

@@ -57,7 +57,12 @@ const MAX_INSTANCES: usize = 4096;
 /// The most `max-messages-per-second`.
 const MAX_RATE: u32 = 100_000_000;
 
-pub(super) fn validate(raw: RawManifest, dir: &Path) -> Result<Manifest, ManifestError> {
+/// `manifest` is the manifest's file name in `dir`.
+pub(super) fn validate(
+    raw: RawManifest,
+    dir: &Path,
+    manifest: &std::ffi::OsStr,
+) -> Result<Manifest, ManifestError> {
     let root = dir.canonicalize().map_err(|source| ManifestError::Io {
         path: dir.to_path_buf(),
         source,
@@ -181,7 +186,7 @@ pub(super) fn validate(raw: RawManifest, dir: &Path) -> Result<Manifest, Manifes
         });
     }
 
-    check_overlaps(&root, main.as_ref(), &windows, &utilities)?;
+    check_overlaps(&root, manifest, main.as_ref(), &windows, &utilities)?;
 
     Ok(Manifest {
         root,
@@ -206,13 +211,14 @@ pub(super) fn validate(raw: RawManifest, dir: &Path) -> Result<Manifest, Manifes
 /// component would serve them to the page.
 fn check_overlaps(
     root: &Path,
+    manifest: &std::ffi::OsStr,
     main: Option<&MainSpec>,
     windows: &[WindowManifest],
     utilities: &[UtilityManifest],
 ) -> Result<(), ManifestError> {
     // Sets of folders, walked up from each path, so that the check costs
     // the same per window in an app of ten thousand windows.
-    let manifest = root.join(crate::MANIFEST_FILE);
+    let manifest = root.join(manifest);
     // The manifest, then each component once, in the order declared.
     let mut seen = HashSet::new();
     let files: Vec<&Path> = std::iter::once(manifest.as_path())

@@ -473,6 +473,156 @@ mod tests {
         ));
     }
 
+    /// A private folder (mode 0700) at `path`.
+    fn private_folder(path: &Path) {
+        fs::DirBuilder::new()
+            .mode(0o700)
+            .create(path)
+            .expect("a folder");
+    }
+
+    /// A FIFO at `path`, mode 0600.
+    fn fifo(path: &Path) {
+        let made = std::process::Command::new("mkfifo")
+            .args(["-m", "600"])
+            .arg(path)
+            .status()
+            .expect("mkfifo runs");
+        assert!(made.success(), "mkfifo {}", path.display());
+    }
+
+    /// Runs `work` on a thread and fails the test if it has not finished
+    /// within ten seconds, instead of hanging. `fifo` is the FIFO the work
+    /// might block on: opening it for writing releases a blocked reader.
+    fn without_blocking<T: Send + 'static>(
+        fifo: &Path,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> T {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(work());
+        });
+        match rx.recv_timeout(std::time::Duration::from_secs(10)) {
+            Ok(result) => result,
+            Err(_) => {
+                let _ = OpenOptions::new()
+                    .write(true)
+                    .custom_flags(libc::O_NONBLOCK)
+                    .open(fifo);
+                panic!("blocked on the FIFO at {}", fifo.display());
+            }
+        }
+    }
+
+    #[test]
+    fn a_components_folder_that_is_a_link_is_refused() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let cache = dir.path().join("cache");
+        let elsewhere = dir.path().join("elsewhere");
+        private_folder(&cache);
+        private_folder(&elsewhere);
+        std::os::unix::fs::symlink(&elsewhere, cache.join("components")).expect("a link");
+        match CompileCache::open(&cache) {
+            Err(CacheError::NotPrivate { path }) => assert_eq!(path, cache.join("components")),
+            other => panic!("{other:?}"),
+        }
+        // The cache folder itself as a link to a private folder.
+        let linked = dir.path().join("linked");
+        std::os::unix::fs::symlink(&elsewhere, &linked).expect("a link");
+        match CompileCache::open(&linked) {
+            Err(CacheError::NotPrivate { path }) => assert_eq!(path, linked),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_components_folder_open_to_group_or_others_is_refused() {
+        for mode in [0o770, 0o702, 0o777] {
+            let dir = tempfile::tempdir().expect("a temporary folder");
+            CompileCache::open(dir.path()).expect("the cache opens");
+            let components = dir.path().join("components");
+            fs::set_permissions(&components, fs::Permissions::from_mode(mode)).expect("chmod");
+            match CompileCache::open(dir.path()) {
+                Err(CacheError::NotPrivate { path }) => assert_eq!(path, components, "{mode:o}"),
+                other => panic!("{mode:o}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn a_key_that_is_not_a_plain_private_file_of_32_bytes_is_refused() {
+        let refused = |prepare: &dyn Fn(&Path)| {
+            let dir = tempfile::tempdir().expect("a temporary folder");
+            private_folder(&dir.path().join("components"));
+            prepare(&dir.path().join("key"));
+            matches!(
+                CompileCache::open(dir.path()),
+                Err(CacheError::NotPrivate { .. })
+            )
+        };
+        let key_file = |len: usize, mode: u32| {
+            move |key: &Path| {
+                fs::write(key, vec![7; len]).expect("writable");
+                fs::set_permissions(key, fs::Permissions::from_mode(mode)).expect("chmod");
+            }
+        };
+        // The control: a key of the right size and mode is taken.
+        assert!(!refused(&key_file(KEY_LEN, 0o600)));
+        for len in [0, KEY_LEN - 1, KEY_LEN + 1, 4096] {
+            assert!(refused(&key_file(len, 0o600)), "{len} bytes");
+        }
+        for mode in [0o640, 0o620, 0o604, 0o602] {
+            assert!(refused(&key_file(KEY_LEN, mode)), "mode {mode:o}");
+        }
+        assert!(refused(&|key: &Path| private_folder(key)), "a folder");
+    }
+
+    #[test]
+    fn a_key_that_is_a_fifo_is_refused_without_blocking() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        private_folder(&dir.path().join("components"));
+        let key = dir.path().join("key");
+        fifo(&key);
+        let cache = dir.path().to_path_buf();
+        let opened = without_blocking(&key, move || CompileCache::open(&cache).map(drop));
+        assert!(
+            matches!(opened, Err(CacheError::NotPrivate { .. })),
+            "{opened:?}"
+        );
+    }
+
+    #[test]
+    fn an_entry_that_is_a_fifo_is_skipped_without_blocking() {
+        let (_dir, cache) = cache();
+        let entry = cache.entry_path(b"component", 1u64);
+        fifo(&entry);
+        let read = without_blocking(&entry.clone(), move || {
+            cache.get(&entry).map_err(|err| err.to_string())
+        });
+        assert_eq!(read, Ok(None));
+    }
+
+    #[test]
+    fn a_new_entry_replaces_a_link_in_its_place_and_writes_nothing_through_it() {
+        let (dir, cache) = cache();
+        let victim = dir.path().join("victim");
+        fs::write(&victim, b"the user's file").expect("writable");
+        let entry = cache.entry_path(b"component", 1u64);
+        std::os::unix::fs::symlink(&victim, &entry).expect("a link");
+        cache.put(&entry, b"compiled code").expect("written");
+        assert_eq!(fs::read(&victim).expect("readable"), b"the user's file");
+        assert!(
+            fs::symlink_metadata(&entry)
+                .expect("the entry")
+                .file_type()
+                .is_file()
+        );
+        assert_eq!(
+            cache.get(&entry).expect("readable").as_deref(),
+            Some(&b"compiled code"[..])
+        );
+    }
+
     #[test]
     fn a_key_that_is_a_link_or_a_folder_open_to_others_is_refused() {
         // A link to a private file of the user's whose first bytes are known

@@ -639,4 +639,72 @@ mod tests {
             malformed(err, why);
         }
     }
+
+    /// What the host's reading pump makes of `frames`, each sent with a
+    /// descriptor when it has one: the messages it passed on, and how it
+    /// ended.
+    fn pump(frames: Vec<(Vec<u8>, Option<OwnedFd>)>) -> (usize, Result<(), FrameError>) {
+        block_on(async {
+            let (a, b) = UnixStream::pair().expect("a socket pair");
+            for (bytes, fd) in frames {
+                match fd {
+                    Some(fd) => send_with_fd(&a, &bytes, fd.as_fd()).await.expect("sends"),
+                    None => write_all(&a, &bytes).await.expect("writes"),
+                }
+            }
+            drop(a);
+            let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<WorkerToHost>();
+            let ended = crate::pump::read_frames(&b, 1 << 20, &tx).await;
+            let mut passed = 0;
+            while rx.try_recv().is_ok() {
+                passed += 1;
+            }
+            (passed, ended)
+        })
+    }
+
+    fn a_descriptor() -> OwnedFd {
+        let (_kept, given) = std::os::unix::net::UnixStream::pair().expect("a pair");
+        given.into()
+    }
+
+    #[test]
+    fn a_frame_that_carries_a_descriptor_is_refused_without_one() {
+        let handover = encode(&WorkerToHost::LinkHandover {
+            port: 3,
+            fd: Attached::default(),
+            state: crate::link::LinkState::default(),
+        })
+        .expect("encodes");
+        // The control: with its descriptor it passes.
+        let (passed, ended) = pump(vec![(handover.clone(), Some(a_descriptor()))]);
+        assert!(ended.is_ok(), "{ended:?}");
+        assert_eq!(passed, 1);
+        let (passed, ended) = pump(vec![(handover, None)]);
+        assert_eq!(passed, 0);
+        match ended {
+            Err(FrameError::Malformed(why)) => assert!(why.contains("came without one"), "{why}"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn more_than_four_descriptors_no_frame_claims_end_the_connection() {
+        let ready = encode(&WorkerToHost::Ready).expect("encodes");
+        let stray = |count: usize| {
+            (0..count)
+                .map(|_| (ready.clone(), Some(a_descriptor())))
+                .collect::<Vec<_>>()
+        };
+        let (passed, ended) = pump(stray(4));
+        assert!(ended.is_ok(), "four may wait: {ended:?}");
+        assert_eq!(passed, 4);
+        let (passed, ended) = pump(stray(5));
+        assert!(passed <= 4, "{passed}");
+        let why = ended.expect_err("a fifth is refused").to_string();
+        assert!(
+            why.contains("descriptors arrived that no frame carries"),
+            "{why}"
+        );
+    }
 }

@@ -625,6 +625,103 @@ mod tests {
         ));
     }
 
+    /// The host's side of reading a worker's answer: the frame read with
+    /// the hello's own limit, then the greeting in it checked.
+    async fn host_reads_hello(bytes: &[u8]) -> Result<WorkerHello, FrameError> {
+        let (mut a, mut b) = tokio::io::duplex(1 << 16);
+        a.write_all(bytes).await.expect("writes");
+        drop(a);
+        let answer: WorkerHello = expect(&mut b, 4096, "the worker's hello").await?;
+        answer.hello.check()?;
+        Ok(answer)
+    }
+
+    #[tokio::test]
+    async fn a_worker_hello_of_another_peer_or_protocol_is_refused_by_name() {
+        let good = WorkerHello {
+            hello: Hello::current(),
+            pid: 42,
+        };
+        let got = host_reads_hello(&encode(&good).expect("encodes")).await;
+        assert_eq!(got.expect("a matching hello is taken"), good);
+
+        let stranger = WorkerHello {
+            hello: Hello {
+                magic: "http/1.1".into(),
+                protocol: PROTOCOL_VERSION,
+            },
+            pid: 42,
+        };
+        match host_reads_hello(&encode(&stranger).expect("encodes")).await {
+            Err(FrameError::Handshake(why)) => {
+                assert!(why.contains("not a wasmtron worker"), "{why}");
+                assert!(why.contains("\"http/1.1\""), "{why}");
+            }
+            other => panic!("{other:?}"),
+        }
+
+        let older = WorkerHello {
+            hello: Hello {
+                magic: MAGIC.into(),
+                protocol: PROTOCOL_VERSION - 1,
+            },
+            pid: 42,
+        };
+        match host_reads_hello(&encode(&older).expect("encodes")).await {
+            Err(FrameError::Handshake(why)) => assert!(
+                why.contains(&format!(
+                    "speaks protocol {}, this host speaks {PROTOCOL_VERSION}",
+                    PROTOCOL_VERSION - 1
+                )),
+                "{why}"
+            ),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_frame_that_is_not_a_worker_hello_fails_the_handshake() {
+        // The host's own greeting sent back (a peer of the wrong kind) and
+        // an ordinary message in place of the hello.
+        for frame in [
+            encode(&Hello::current()).expect("encodes"),
+            encode(&WorkerToHost::Ready).expect("encodes"),
+        ] {
+            match host_reads_hello(&frame).await {
+                Err(FrameError::Handshake(why)) => {
+                    assert!(why.contains("expected the worker's hello"), "{why}");
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        // Nothing at all.
+        match host_reads_hello(&[]).await {
+            Err(FrameError::Closed(what)) => assert_eq!(what, "the worker's hello"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn an_oversized_hello_is_refused_before_its_body_is_read() {
+        // Only the header arrives and the peer stays connected: a reader
+        // that waited for the body would never return.
+        let (mut a, mut b) = tokio::io::duplex(64);
+        a.write_all(&header(4000, 97).expect("fits"))
+            .await
+            .expect("writes");
+        let read = tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            expect::<_, WorkerHello>(&mut b, 4096, "the worker's hello"),
+        )
+        .await
+        .expect("refused without waiting for the body");
+        match read {
+            Err(FrameError::TooLarge { size, max }) => assert_eq!((size, max), (4097, 4096)),
+            other => panic!("{other:?}"),
+        }
+        drop(a);
+    }
+
     #[test]
     fn handshake_refuses_another_protocol_or_peer() {
         assert!(Hello::current().check().is_ok());

@@ -133,4 +133,25 @@ mod tests {
         let error = parse(&long_kind).unwrap_err().to_string();
         assert!(error.len() < 300, "{error}");
     }
+
+    #[test]
+    fn unknown_fields_are_refused_in_every_shape() {
+        // Each shape as page.js posts it is taken...
+        let shapes = [
+            r#"{"type":"loaded"}"#,
+            r#"{"type":"painted"}"#,
+            r#"{"type":"ui","kind":"click","target":"b","value":null,"fields":[]}"#,
+        ];
+        for body in shapes {
+            assert!(parse(body).is_ok(), "{body}");
+        }
+        // ...and refused with one field more.
+        for body in shapes {
+            let extra = body.replacen('{', r#"{"extra":1,"#, 1);
+            match parse(&extra) {
+                Err(MessageError::Malformed(why)) => assert!(why.contains("extra"), "{why}"),
+                other => panic!("{extra}: {other:?}"),
+            }
+        }
+    }
 }

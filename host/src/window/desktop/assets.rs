@@ -316,6 +316,141 @@ mod tests {
     }
 
     #[test]
+    fn head_is_served_like_get_without_the_body() {
+        let (_dir, assets) = fixture();
+        let request = Request::builder()
+            .method(Method::HEAD)
+            .uri("wasmtron://app/index.html")
+            .body(Vec::new())
+            .unwrap();
+        let response = assets.respond(&request);
+        assert_eq!(response.status(), StatusCode::OK);
+        assert!(response.body().is_empty());
+        assert_eq!(response.headers()[CONTENT_TYPE], "text/html; charset=utf-8");
+        assert_eq!(
+            response.headers()[CONTENT_SECURITY_POLICY],
+            CONTENT_SECURITY_POLICY_VALUE
+        );
+        assert_eq!(response.headers()[X_CONTENT_TYPE_OPTIONS], "nosniff");
+    }
+
+    #[test]
+    fn a_leading_dot_segment_or_a_backslash_is_not_found() {
+        let (dir, assets) = fixture();
+        // A file whose name holds a backslash really exists, so only the
+        // backslash rule keeps `a%5Cb.txt` from reaching it.
+        fs::write(dir.path().join("ui").join("a\\b.txt"), "backslash").unwrap();
+        for uri in [
+            "wasmtron://app/./index.html",
+            "wasmtron://app/%2E/index.html",
+            "wasmtron://app/a\\b.txt",
+            "wasmtron://app/a%5Cb.txt",
+            "wasmtron://app/a%5cb.txt",
+        ] {
+            let response = get(&assets, uri);
+            assert_eq!(response.status(), StatusCode::NOT_FOUND, "{uri}");
+            assert_eq!(response.body().as_ref(), b"not found", "{uri}");
+        }
+        // The same file by its plain name is there to be served.
+        assert_eq!(
+            get(&assets, "wasmtron://app/index.html").status(),
+            StatusCode::OK
+        );
+        // A `.` segment after the first is dropped, as in a file path: it
+        // names the same file inside the root.
+        let response = get(&assets, "wasmtron://app/sub%20dir/./app.js");
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(response.body().as_ref(), b"1");
+    }
+
+    #[test]
+    fn a_nul_byte_raw_or_escaped_makes_no_path() {
+        for path in ["index.html\0", "index.html\0.png", "sub dir/\0app.js"] {
+            assert_eq!(relative_path(path), None, "{path:?}");
+        }
+        for path in [
+            "./index.html",
+            "a\\b.txt",
+            "a//b",
+            "a/",
+            "/etc/passwd",
+            "../x",
+            "",
+        ] {
+            assert_eq!(relative_path(path), None, "{path:?}");
+        }
+        assert_eq!(
+            relative_path("sub dir/app.js"),
+            Some(PathBuf::from("sub dir/app.js"))
+        );
+        let (_dir, assets) = fixture();
+        for uri in [
+            "wasmtron://app/index.html%00",
+            "wasmtron://app/index.html%00.png",
+        ] {
+            assert_eq!(get(&assets, uri).status(), StatusCode::NOT_FOUND, "{uri}");
+        }
+    }
+
+    #[test]
+    fn unknown_extensions_are_opaque_bytes_never_sniffed() {
+        let (dir, assets) = fixture();
+        fs::write(dir.path().join("ui/page.xyz"), "<script>1</script>").unwrap();
+        fs::write(dir.path().join("ui/LICENSE"), "text").unwrap();
+        for uri in ["wasmtron://app/page.xyz", "wasmtron://app/LICENSE"] {
+            let response = get(&assets, uri);
+            assert_eq!(response.status(), StatusCode::OK, "{uri}");
+            assert_eq!(
+                response.headers()[CONTENT_TYPE],
+                "application/octet-stream",
+                "{uri}"
+            );
+            assert_eq!(
+                response.headers()[X_CONTENT_TYPE_OPTIONS],
+                "nosniff",
+                "{uri}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_response_carries_the_policy_and_nosniff_errors_included() {
+        let (_dir, assets) = fixture();
+        let mut responses = vec![
+            ("found", get(&assets, "wasmtron://app/index.html")),
+            ("missing", get(&assets, "wasmtron://app/missing.html")),
+            ("outside", get(&assets, "wasmtron://app/../secret.txt")),
+            ("foreign host", get(&assets, "wasmtron://other/index.html")),
+        ];
+        for method in [Method::POST, Method::PUT, Method::DELETE, Method::OPTIONS] {
+            let request = Request::builder()
+                .method(method.clone())
+                .uri("wasmtron://app/index.html")
+                .body(Vec::new())
+                .unwrap();
+            let response = assets.respond(&request);
+            assert_eq!(
+                response.status(),
+                StatusCode::METHOD_NOT_ALLOWED,
+                "{method}"
+            );
+            responses.push(("refused method", response));
+        }
+        for (what, response) in &responses {
+            assert_eq!(
+                response.headers()[CONTENT_SECURITY_POLICY],
+                CONTENT_SECURITY_POLICY_VALUE,
+                "{what}"
+            );
+            assert_eq!(
+                response.headers()[X_CONTENT_TYPE_OPTIONS],
+                "nosniff",
+                "{what}"
+            );
+        }
+    }
+
+    #[test]
     fn entry_urls_are_encoded_and_checked() {
         let (_dir, assets) = fixture();
         assert_eq!(

@@ -102,6 +102,27 @@ mod tests {
     }
 
     #[test]
+    fn apply_scripts_escape_the_paragraph_separator_like_the_line_separator() {
+        let op = DomOp::SetAttribute {
+            selector: "#note".into(),
+            name: "title".into(),
+            value: "one\u{2029}two\u{2028}three\u{2029}".into(),
+        };
+        let script = apply_script(&op).unwrap();
+        for separator in ['\u{2028}', '\u{2029}'] {
+            assert!(!script.contains(separator), "{separator:?} left raw");
+        }
+        assert_eq!(script.matches("\\u2029").count(), 2, "{script}");
+        assert_eq!(script.matches("\\u2028").count(), 1, "{script}");
+        let json = script
+            .strip_prefix("window.__wasmtron.apply(")
+            .and_then(|rest| rest.strip_suffix(");"))
+            .unwrap();
+        let back: DomOp = serde_json::from_str(json).unwrap();
+        assert_eq!(back, op);
+    }
+
+    #[test]
     fn query_results_separate_values_and_errors() {
         let raw = |inner: &str| serde_json::to_string(inner).unwrap();
         assert_eq!(

@@ -1,18 +1,21 @@
 //! One open window: a tao window, the WebKitGTK view inside it, and the DOM
 //! operations waiting for its page. Lives on the event-loop thread only.
 
+use std::cell::Cell;
 use std::collections::VecDeque;
 use std::fmt;
+use std::rc::Rc;
 use std::sync::Mutex;
 
 use anyhow::Context as _;
+use gtk::glib::Propagation;
 use tao::dpi::{LogicalPosition, LogicalSize};
 use tao::event_loop::{EventLoopProxy, EventLoopWindowTarget};
 use tao::platform::unix::WindowExtUnix as _;
 use tao::rwh_06::{HasWindowHandle as _, RawWindowHandle};
 use tao::window::{Window, WindowBuilder, WindowId};
 use tokio::sync::oneshot;
-use webkit2gtk::{HardwareAccelerationPolicy, SettingsExt as _, WebViewExt as _};
+use webkit2gtk::{HardwareAccelerationPolicy, LoadEvent, SettingsExt as _, WebViewExt as _};
 use wry::http::Request;
 use wry::{
     NewWindowResponse, PageLoadEvent, PermissionResponse, WebView, WebViewBuilder,
@@ -48,6 +51,8 @@ pub(super) struct NativeWindow {
     /// does, operations wait in `pending`, in order.
     loaded: bool,
     pending: VecDeque<DomOp>,
+    /// Whether the web view may be drawn yet ([`hold_drawing`]).
+    drawable: Rc<Cell<bool>>,
     serial: Serial,
     /// The menu bar, and the item ids of its items by their index (muda's
     /// ids are `"<serial>:<index>"`, unique across windows).
@@ -158,6 +163,7 @@ impl NativeWindow {
                 tracing::warn!("pages keep navigator.clipboard: {why}");
             }
         }
+        let drawable = hold_drawing(&webview);
         webview.load_url(&url).context("cannot load the page")?;
 
         Ok(Self {
@@ -167,6 +173,7 @@ impl NativeWindow {
             events,
             loaded: false,
             pending: VecDeque::new(),
+            drawable,
             serial,
             menu: None,
         })
@@ -311,6 +318,10 @@ impl NativeWindow {
         if event == PageEvent::Loaded {
             tracing::debug!(label = %self.label, pending = self.pending.len(), "page loaded");
             self.loaded = true;
+            if !self.drawable.replace(true) {
+                use gtk::prelude::WidgetExt as _;
+                self.webview.webview().queue_draw();
+            }
             while let Some(op) = self.pending.pop_front() {
                 self.run(&op);
             }
@@ -375,6 +386,46 @@ impl NativeWindow {
             tracing::warn!(label = %self.label, %error, "cannot apply a DOM operation");
         }
     }
+}
+
+/// Keeps WebKitGTK from drawing the web view until its first page has
+/// loaded (the page reports `Loaded`, or WebKit that the load finished),
+/// and returns the switch that lets it.
+///
+/// Without accelerated compositing, WebKitGTK draws a view whose web
+/// process has not sent a frame yet by asking that process for one and
+/// waiting for it here, on the window system's thread, for up to 500 ms
+/// (`DrawingAreaProxyCoordinatedGraphics::forceUpdateIfNeeded`). At launch
+/// the web process can be waiting on this same thread just then: while it
+/// initialises, for its connection to the network process (a synchronous
+/// `GetNetworkProcessConnection` that only this thread answers), and while
+/// the page loads, for the page's files, which this thread serves. Both then
+/// wait out the 500 ms. That happened when the window's first expose came
+/// after WebKit had finished launching the web process, in a few launches
+/// in a hundred (docs/performance.md). A view drawn only once the page has loaded either
+/// has a frame already or gets one at once. Until then the window shows its
+/// background there, as it did anyway: the view had nothing to show. The
+/// page loads and paints all the same, only its frames wait.
+fn hold_drawing(webview: &WebView) -> Rc<Cell<bool>> {
+    use gtk::prelude::WidgetExt as _;
+    let drawable = Rc::new(Cell::new(false));
+    let page = webview.webview();
+    let gate = Rc::clone(&drawable);
+    // Runs before WebKit's own handler, which it stops while the gate is shut.
+    page.connect_draw(move |_, _| {
+        if gate.get() {
+            Propagation::Proceed
+        } else {
+            Propagation::Stop
+        }
+    });
+    let gate = Rc::clone(&drawable);
+    page.connect_load_changed(move |page, event| {
+        if event == LoadEvent::Finished && !gate.replace(true) {
+            page.queue_draw();
+        }
+    });
+    drawable
 }
 
 /// The IPC handler: a message from the page, hostile until parsed.

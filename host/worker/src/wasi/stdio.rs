@@ -235,19 +235,61 @@ impl LineWriter {
             .emit(&self.stream.component, self.stream.stream, text);
     }
 
+    /// Logs each line written; a line longer than [`MAX_LINE`] goes out in
+    /// pieces of at most [`MAX_LINE`] bytes, cut between characters, as soon
+    /// as each is complete.
     fn write_bytes(&mut self, mut bytes: &[u8]) {
-        while let Some(newline) = bytes.iter().position(|&b| b == b'\n') {
-            self.pending.extend_from_slice(&bytes[..newline]);
-            let line = std::mem::take(&mut self.pending);
-            self.emit(&line);
-            bytes = &bytes[newline + 1..];
-        }
-        self.pending.extend_from_slice(bytes);
-        if self.pending.len() >= MAX_LINE {
-            let line = std::mem::take(&mut self.pending);
-            self.emit(&line);
+        while !bytes.is_empty() {
+            let room = MAX_LINE - self.pending.len();
+            match bytes.iter().take(room + 1).position(|&b| b == b'\n') {
+                Some(newline) => {
+                    self.pending.extend_from_slice(&bytes[..newline]);
+                    let line = std::mem::take(&mut self.pending);
+                    self.emit(&line);
+                    bytes = &bytes[newline + 1..];
+                }
+                None => {
+                    let taken = bytes.len().min(room);
+                    self.pending.extend_from_slice(&bytes[..taken]);
+                    bytes = &bytes[taken..];
+                    if self.pending.len() == MAX_LINE {
+                        self.emit_piece();
+                    }
+                }
+            }
         }
     }
+
+    /// Logs the full buffer of a long line, keeping a character it cuts
+    /// for the next piece.
+    fn emit_piece(&mut self) {
+        let cut = char_boundary_before_end(&self.pending);
+        let rest = self.pending.split_off(cut);
+        let piece = std::mem::replace(&mut self.pending, rest);
+        self.emit(&piece);
+    }
+}
+
+/// Where the last character of `bytes` starts when it is cut short (its
+/// lead byte announces more bytes than follow), else the end.
+fn char_boundary_before_end(bytes: &[u8]) -> usize {
+    let end = bytes.len();
+    // A UTF-8 character is at most four bytes: its lead byte is among the
+    // last four.
+    for start in (end.saturating_sub(4)..end).rev() {
+        let byte = bytes[start];
+        if byte & 0xC0 == 0x80 {
+            continue;
+        }
+        let length = match byte {
+            0x00..=0x7F => 1,
+            0xC0..=0xDF => 2,
+            0xE0..=0xEF => 3,
+            _ => 4,
+        };
+        return if start + length > end { start } else { end };
+    }
+    end
 }
 
 impl AsyncWrite for LineWriter {
@@ -278,5 +320,115 @@ impl Drop for LineWriter {
         if !self.pending.is_empty() {
             self.emit(&self.pending);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasmtron_wire::WorkerToHost;
+
+    /// A stdout writer whose lines come out of the returned receiver, as
+    /// they would go to the host.
+    fn stdout() -> (
+        LineWriter,
+        tokio::sync::mpsc::UnboundedReceiver<WorkerToHost>,
+    ) {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let sink = OutputSink::default();
+        sink.connect(tx);
+        let writer = LineWriter {
+            stream: LogStream::stdout("probe", sink),
+            pending: Vec::new(),
+        };
+        (writer, rx)
+    }
+
+    fn lines(rx: &mut tokio::sync::mpsc::UnboundedReceiver<WorkerToHost>) -> Vec<String> {
+        let mut lines = Vec::new();
+        while let Ok(message) = rx.try_recv() {
+            match message {
+                WorkerToHost::Output { stream, line } => {
+                    assert_eq!(stream, "stdout");
+                    lines.push(line);
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        lines
+    }
+
+    #[test]
+    fn each_line_written_is_one_log_line() {
+        let (mut writer, mut rx) = stdout();
+        writer.write_bytes(b"first\nsec");
+        writer.write_bytes(b"ond\n\nthird");
+        assert_eq!(lines(&mut rx), ["first", "second", ""]);
+        drop(writer);
+        assert_eq!(lines(&mut rx), ["third"]);
+    }
+
+    #[test]
+    fn a_line_without_a_newline_is_logged_each_time_16_kib_of_it_waits() {
+        let (mut writer, mut rx) = stdout();
+        // 40 KiB without a newline, in writes of 4 KiB (the most one
+        // blocking write to a WASI 0.2 stream takes at a time).
+        let text: Vec<u8> = (0..40 * 1024).map(|i| b'a' + (i % 26) as u8).collect();
+        for (i, chunk) in text.chunks(4096).enumerate() {
+            writer.write_bytes(chunk);
+            // Nothing comes out until 16 KiB have gathered.
+            if i == 2 {
+                assert!(lines(&mut rx).is_empty());
+            }
+        }
+        let pieces = lines(&mut rx);
+        assert_eq!(
+            pieces.iter().map(String::len).collect::<Vec<_>>(),
+            [MAX_LINE, MAX_LINE]
+        );
+        // The rest waits for its newline, or for the stream's end.
+        drop(writer);
+        let mut all = pieces;
+        all.extend(lines(&mut rx));
+        assert_eq!(all.len(), 3);
+        assert_eq!(all.concat().as_bytes(), text.as_slice());
+    }
+
+    #[test]
+    fn a_long_line_goes_out_in_pieces_of_16_kib_whatever_the_writes() {
+        // Writes of 1000 bytes do not land on 16 KiB, and one write may
+        // bring more than 16 KiB: each piece is still 16 KiB, the last one
+        // ends with the line, and nothing is lost.
+        let (mut writer, mut rx) = stdout();
+        for _ in 0..40 {
+            writer.write_bytes(&[b'y'; 1000]);
+        }
+        writer.write_bytes(&[b'z'; 40 * 1024]);
+        writer.write_bytes(b"\n");
+        let pieces = lines(&mut rx);
+        let lengths: Vec<usize> = pieces.iter().map(String::len).collect();
+        let total = 40 * 1000 + 40 * 1024;
+        assert!(
+            lengths[..lengths.len() - 1].iter().all(|&l| l == MAX_LINE),
+            "{lengths:?}"
+        );
+        assert_eq!(lengths.iter().sum::<usize>(), total);
+    }
+
+    #[test]
+    fn a_piece_is_cut_between_characters() {
+        // `é` is two bytes; an odd number of ASCII bytes first puts one
+        // across the 16 KiB mark.
+        let (mut writer, mut rx) = stdout();
+        writer.write_bytes(b"a");
+        writer.write_bytes("é".repeat(MAX_LINE).as_bytes());
+        writer.write_bytes(b"\n");
+        let pieces = lines(&mut rx);
+        assert!(pieces.iter().all(|p| p.len() <= MAX_LINE));
+        assert!(
+            pieces.iter().all(|p| !p.contains('\u{FFFD}')),
+            "no character was broken"
+        );
+        assert_eq!(pieces.concat(), format!("a{}", "é".repeat(MAX_LINE)));
     }
 }

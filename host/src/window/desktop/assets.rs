@@ -21,6 +21,11 @@ pub(super) const SCHEME: &str = "wasmtron";
 /// `'self'` matches exactly this scheme and host.
 const HOST: &str = "app";
 
+/// The largest file a page is served. Each is read whole into memory; a
+/// larger one (or a file that grows past this while read) is a 404, and
+/// the log names it.
+pub(super) const MAX_ASSET_BYTES: u64 = 256 * 1024 * 1024;
+
 /// Every URL of our own origin starts with this.
 pub(super) const ORIGIN_PREFIX: &str = "wasmtron://app/";
 
@@ -89,17 +94,26 @@ impl AppAssets {
             tracing::debug!(uri = %request.uri(), "asset not found or outside the ui root");
             return plain(StatusCode::NOT_FOUND, "not found");
         };
-        let body = match fs::read(&file) {
+        // A regular file, checked on the open file, then read within the
+        // bound: never a FIFO or a device, never without end.
+        let read = wasmtron_manifest::files::open_regular(&file).and_then(|(opened, size)| {
+            if request.method() == Method::HEAD {
+                return Ok(Vec::new());
+            }
+            wasmtron_manifest::files::read_opened(
+                &file,
+                opened,
+                size,
+                MAX_ASSET_BYTES,
+                "a page asset",
+            )
+        });
+        let body = match read {
             Ok(body) => body,
             Err(error) => {
-                tracing::warn!(file = %file.display(), %error, "cannot read asset");
+                tracing::warn!("cannot serve a page asset: {error}");
                 return plain(StatusCode::NOT_FOUND, "not found");
             }
-        };
-        let body = if request.method() == Method::HEAD {
-            Vec::new()
-        } else {
-            body
         };
         response(StatusCode::OK, content_type(&file), body)
     }
@@ -240,6 +254,35 @@ mod tests {
         fs::write(dir.path().join("secret.txt"), "secret").unwrap();
         let assets = AppAssets::new(&root).unwrap();
         (dir, assets)
+    }
+
+    #[test]
+    fn a_file_past_the_size_limit_or_not_a_plain_file_is_not_served() {
+        let (dir, assets) = fixture();
+        let ui = dir.path().join("ui");
+        // Sparse: as large as it says without the disk.
+        let big = fs::File::create(ui.join("big.bin")).unwrap();
+        big.set_len(MAX_ASSET_BYTES + 1).unwrap();
+        let at_limit = fs::File::create(ui.join("limit.bin")).unwrap();
+        at_limit.set_len(1024).unwrap();
+        assert_eq!(
+            get(&assets, "wasmtron://app/big.bin").status(),
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            get(&assets, "wasmtron://app/limit.bin").status(),
+            StatusCode::OK
+        );
+        // A FIFO is answered at once, never read.
+        let made = std::process::Command::new("mkfifo")
+            .arg(ui.join("pipe"))
+            .status()
+            .expect("mkfifo runs");
+        assert!(made.success());
+        assert_eq!(
+            get(&assets, "wasmtron://app/pipe").status(),
+            StatusCode::NOT_FOUND
+        );
     }
 
     #[test]

@@ -342,3 +342,86 @@ impl WorkerControl for ProcessControl {
         self.watch.kill();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+
+    use super::*;
+    use crate::wire::{Grants, Limits};
+
+    fn start() -> Start {
+        Start {
+            name: "w".into(),
+            world: "renderer".into(),
+            component: ByteBuf::from(Vec::new()),
+            channels: Vec::new(),
+            limits: Limits::default(),
+            grants: Grants::default(),
+        }
+    }
+
+    /// Runs the host's side of the handshake against a worker that answers
+    /// the host's hello with `answer`; returns the host's verdict and
+    /// whatever the host wrote after its hello (nothing, when it refused).
+    async fn handshake_with(answer: Vec<u8>) -> (Result<(), FrameError>, Vec<u8>) {
+        let (host, mut worker) = UnixStream::pair().expect("a socket pair");
+        let (mut reader, mut writer) = host.into_split();
+        let worker_side = async move {
+            let _: Hello = frame::expect(&mut worker, MAX_HELLO, "the host's hello")
+                .await
+                .expect("the host greets first");
+            worker
+                .write_all(&answer)
+                .await
+                .expect("the answer is written");
+            let mut after = Vec::new();
+            // The host either goes on (writes `Start`, then drops its end)
+            // or stops; either way the socket ends when it returns.
+            let _ = worker.read_to_end(&mut after).await;
+            after
+        };
+        let host_side = async move {
+            let verdict = handshake(&mut reader, &mut writer, &start()).await;
+            drop((reader, writer));
+            verdict
+        };
+        tokio::join!(host_side, worker_side)
+    }
+
+    fn hello(magic: &str, protocol: u32) -> Vec<u8> {
+        frame::encode(&WorkerHello {
+            hello: Hello {
+                magic: magic.into(),
+                protocol,
+            },
+            pid: 1,
+        })
+        .expect("encodable")
+    }
+
+    #[tokio::test]
+    async fn the_host_goes_on_only_after_a_good_worker_hello() {
+        let good = Hello::current();
+        let (verdict, after) = handshake_with(hello(&good.magic, good.protocol)).await;
+        assert!(verdict.is_ok(), "{verdict:?}");
+        assert!(!after.is_empty(), "the host sends what to run");
+    }
+
+    #[tokio::test]
+    async fn a_worker_hello_of_another_program_or_protocol_gets_nothing_to_run() {
+        let good = Hello::current();
+        for answer in [
+            hello("not-wasmtron", good.protocol),
+            hello(&good.magic, good.protocol + 1),
+            // Not MessagePack.
+            vec![3, 0, 0, 0, 0, 0, 0, 0, 0xc1, 0xc1, 0xc1],
+            // Longer than a hello may be: refused before it is read.
+            [u32::try_from(MAX_HELLO + 1).unwrap().to_le_bytes(), [0; 4]].concat(),
+        ] {
+            let (verdict, after) = handshake_with(answer.clone()).await;
+            assert!(verdict.is_err(), "{answer:?} was accepted");
+            assert!(after.is_empty(), "the host sent something after {answer:?}");
+        }
+    }
+}

@@ -131,6 +131,19 @@ def main() -> None:
     for name, message in page.items():
         write("page_message", name, json.dumps(message).encode())
 
+    # typed_values: two types from their first bytes (see the target's
+    # `ty`: a kind byte modulo 22, then a count for composite kinds), a
+    # port count, then the values.
+    string, u32_, port = 12, 6, 13
+    record, option, lst = 15, 19, 14
+    write("typed_values", "string-and-u32", bytes([string, u32_, 0, 2]) + b"hi" + bytes([0x96, 0x01]))
+    write(
+        "typed_values",
+        "record-of-two-and-a-port",
+        bytes([record, 1, string, option, u32_, port, 1]) + b"\x01a" + bytes([1, 7, 0]),
+    )
+    write("typed_values", "bytes-and-bool", bytes([lst, 0, 2, 0, 0]) + b"\x03abc" + b"\x01")
+
 
 if __name__ == "__main__":
     main()

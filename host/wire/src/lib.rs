@@ -39,6 +39,7 @@ pub mod link;
 pub mod log;
 pub mod page;
 pub mod pump;
+pub mod value;
 
 use std::os::fd::OwnedFd;
 use std::sync::{Arc, Mutex};

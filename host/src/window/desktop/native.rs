@@ -395,17 +395,18 @@ impl NativeWindow {
 /// Without accelerated compositing, WebKitGTK draws a view whose web
 /// process has not sent a frame yet by asking that process for one and
 /// waiting for it here, on the window system's thread, for up to 500 ms
-/// (`DrawingAreaProxyCoordinatedGraphics::forceUpdateIfNeeded`). At launch
-/// the web process can be waiting on this same thread just then: while it
-/// initialises, for its connection to the network process (a synchronous
-/// `GetNetworkProcessConnection` that only this thread answers), and while
-/// the page loads, for the page's files, which this thread serves. Both then
+/// (`DrawingAreaProxyCoordinatedGraphics::forceUpdateIfNeeded`), without
+/// handling what the web process sends meanwhile. At launch that process
+/// can be waiting on this same thread just then: while it initialises, for
+/// its connection to the network process (a synchronous
+/// `GetNetworkProcessConnection` that only this thread answers). Both then
 /// wait out the 500 ms. That happened when the window's first expose came
 /// after WebKit had finished launching the web process, in a few launches
-/// in a hundred (docs/performance.md). A view drawn only once the page has loaded either
-/// has a frame already or gets one at once. Until then the window shows its
-/// background there, as it did anyway: the view had nothing to show. The
-/// page loads and paints all the same, only its frames wait.
+/// in a hundred (docs/performance.md). A view drawn only once the page has
+/// loaded either has a frame already or gets one at once. Until then the
+/// window shows its background there, as it did anyway: the view had
+/// nothing to show. The page loads and paints all the same; only the
+/// window's drawing of it waits.
 fn hold_drawing(webview: &WebView) -> Rc<Cell<bool>> {
     use gtk::prelude::WidgetExt as _;
     let drawable = Rc::new(Cell::new(false));

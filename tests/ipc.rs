@@ -235,6 +235,34 @@ fn main_is_held_to_max_memory_bytes_like_every_component() {
 }
 
 #[test]
+fn main_over_its_cpu_ms_per_call_is_stopped_and_ends_the_app() {
+    // A generous wall-clock bound on the invoke, so only the CPU budget can
+    // stop a handler that spins for a minute.
+    let manifest = format!(
+        "{}\n[limits]\ncpu-ms-per-call = 200\ninvoke-timeout-ms = 600000\n",
+        manifest_with_windows(&[("main", ALL_CHANNELS)])
+    );
+    let mut app = Running::start(AppDir::new(&manifest)).expect("the app starts");
+    // Calls within the budget are fine.
+    assert_eq!(app.invoke("main", "spin", "10"), "ok:spun");
+    app.input("main", "#channel", "spin");
+    app.input("main", "#arg", "60000");
+    app.click("main", "#invoke");
+    // Well before the spin would end by itself.
+    eventually("the app ending", || app.app.exit().is_some());
+    match app.app.wait() {
+        AppExit::MainCrashed(message) => {
+            let used = message
+                .strip_prefix("timeout: a call used ")
+                .and_then(|rest| rest.strip_suffix(" ms of CPU time; its limit is 200 ms"))
+                .and_then(|used| used.parse::<u64>().ok());
+            assert!(used.is_some_and(|used| used >= 200), "{message}");
+        }
+        other => panic!("expected MainCrashed, got {other:?}"),
+    }
+}
+
+#[test]
 fn a_crashing_main_fails_the_invoke_and_ends_the_app() {
     let mut app = start_one();
     // Like a crashed Electron main process, a trapped main ends the app (its

@@ -390,6 +390,46 @@ fn the_os_sandbox_stops_native_code_in_a_worker() {
     wait_gone(&app, "renderer|escape-probe|abnormal-exit:100");
 }
 
+#[test]
+fn workers_start_with_an_empty_environment_root_as_working_directory_and_the_socket_as_stdin() {
+    use std::os::unix::fs::FileTypeExt as _;
+    if !process_isolation() {
+        return;
+    }
+    // The test process itself has an environment (cargo's, at least) and
+    // another working directory, so neither comes from inheriting ours.
+    assert!(std::env::vars_os().next().is_some());
+    assert_ne!(std::env::current_dir().ok(), Some("/".into()));
+    let app = start("");
+    assert_eq!(app.invoke("a", "fork", "calc"), "ok:calc");
+    for (kind, name) in [(ProcessKind::Renderer, "b"), (ProcessKind::Utility, "calc")] {
+        let pid = pid_of(&app, kind, name);
+        assert_ne!(pid, std::process::id());
+        let proc = std::path::PathBuf::from(format!("/proc/{pid}"));
+        let environ = std::fs::read(proc.join("environ")).expect("the worker's environment");
+        let variables: Vec<String> = environ
+            .split(|&b| b == 0)
+            .filter(|v| !v.is_empty())
+            .map(|v| String::from_utf8_lossy(v).into_owned())
+            .collect();
+        assert_eq!(variables, ["Malloc=1"], "{name}'s environment");
+        let cwd = std::fs::read_link(proc.join("cwd")).expect("the worker's working directory");
+        assert_eq!(cwd, std::path::Path::new("/"), "{name}'s working directory");
+        let stdin = std::fs::metadata(proc.join("fd/0")).expect("the worker's stdin");
+        assert!(
+            stdin.file_type().is_socket(),
+            "{name}'s stdin is {:?}, not a socket",
+            std::fs::read_link(proc.join("fd/0"))
+        );
+        // Talking over it works: the worker still answers.
+        let reply = match kind {
+            ProcessKind::Utility => app.invoke("a", "utility-invoke", "calc|echo|still"),
+            _ => app.invoke("a", "window-invoke", "b|echo|still"),
+        };
+        assert!(reply.ends_with(":still"), "{name}: {reply}");
+    }
+}
+
 /// Starts the test worker program by hand, as a host would, with the
 /// returned socket as its only link.
 fn bare_worker() -> (std::process::Child, UnixStream) {

@@ -417,3 +417,64 @@ impl WorkerPeer {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{MAX_LOG_LINE, cut_line};
+
+    #[test]
+    fn a_worker_log_line_over_16_kib_is_cut_to_16_kib() {
+        assert_eq!(MAX_LOG_LINE, 16 * 1024);
+        let mut line = "x".repeat(MAX_LOG_LINE + 100);
+        cut_line(&mut line);
+        assert_eq!(line.len(), MAX_LOG_LINE);
+        assert!(line.bytes().all(|b| b == b'x'));
+    }
+
+    #[test]
+    fn a_worker_log_line_is_cut_between_characters_never_inside_one() {
+        // 2-, 3- and 4-byte characters after 0 to 3 ASCII bytes: the limit
+        // falls at every offset into a character, and the line must stop
+        // before that character, not in it (nor a whole character early).
+        let mut straddled = 0;
+        for wide in ['é', '€', '🦀'] {
+            for pad in 0..4 {
+                let original = format!(
+                    "{}{}",
+                    "a".repeat(pad),
+                    wide.to_string().repeat(MAX_LOG_LINE / wide.len_utf8() + 1)
+                );
+                if !original.is_char_boundary(MAX_LOG_LINE) {
+                    straddled += 1;
+                }
+                let mut line = original.clone();
+                cut_line(&mut line);
+                assert!(
+                    line.len() <= MAX_LOG_LINE && line.len() > MAX_LOG_LINE - wide.len_utf8(),
+                    "{wide:?} after {pad}: {} bytes",
+                    line.len()
+                );
+                assert!(original.starts_with(&line), "{wide:?} after {pad}");
+                assert!(line.ends_with(wide), "{wide:?} after {pad}");
+            }
+        }
+        assert!(
+            straddled >= 6,
+            "only {straddled} cases put the limit inside a character"
+        );
+    }
+
+    #[test]
+    fn a_worker_log_line_of_16_kib_or_less_is_left_alone() {
+        for line in [
+            String::new(),
+            "short line".to_owned(),
+            "é".repeat(MAX_LOG_LINE / 2),
+            "y".repeat(MAX_LOG_LINE),
+        ] {
+            let mut cut = line.clone();
+            cut_line(&mut cut);
+            assert_eq!(cut, line);
+        }
+    }
+}

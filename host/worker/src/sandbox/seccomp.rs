@@ -331,6 +331,9 @@ mod tests {
             libc::SYS_setns,
             libc::SYS_mount,
             libc::SYS_io_uring_setup,
+            libc::SYS_io_uring_enter,
+            libc::SYS_io_uring_register,
+            libc::SYS_bpf,
             libc::SYS_fchmodat,
             libc::SYS_mknodat,
         ] {

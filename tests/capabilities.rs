@@ -60,6 +60,66 @@ fn a_renderer_cannot_be_the_main_component() {
     assert!(message.contains("wasmtron:app/dom@0.1.0"), "{message}");
 }
 
+/// Replaces a component file of a running app, with a new modification
+/// time so that the engine's in-memory cache cannot answer for it.
+fn swap(dir: &std::path::Path, relative: &str, with: &str) {
+    let path = dir.join(relative);
+    std::fs::copy(dir.join(with), &path).expect("the component is replaced");
+    let later = std::time::SystemTime::now() + std::time::Duration::from_secs(5);
+    std::fs::File::options()
+        .write(true)
+        .open(&path)
+        .and_then(|file| file.set_modified(later))
+        .expect("the modification time is set");
+}
+
+#[test]
+fn components_are_checked_again_just_before_each_is_instantiated() {
+    let manifest = format!(
+        "{}\n[[utility]]\nname = \"calc\"\ncomponent = \"dist/calc.wasm\"\n",
+        manifest_with_windows(&[("a", ALL_CHANNELS), ("b", &[])])
+            .replacen("dist/renderer.wasm", "dist/a.wasm", 1)
+    );
+    let dir = AppDir::new(&manifest);
+    dir.copy(
+        &dir.path().join("dist/renderer.wasm").display().to_string(),
+        "dist/a.wasm",
+    );
+    dir.copy(
+        &dir.path().join("dist/utility.wasm").display().to_string(),
+        "dist/calc.wasm",
+    );
+    let root = dir.path().to_path_buf();
+    // Every component passes the check at start.
+    let app = Running::start(dir).expect("the app starts");
+    assert_eq!(app.invoke("a", "reload", "b"), "ok:Ok(())");
+    app.wait_text("b", "#status", "loaded");
+
+    // Window b's renderer becomes the sneaky one: reloading b is refused
+    // before it runs, naming the imports, and b's page is not reloaded.
+    swap(&root, "dist/renderer.wasm", "dist/sneaky.wasm");
+    let reloaded = app.invoke("a", "reload", "b");
+    assert!(reloaded.starts_with("ok:Err("), "{reloaded}");
+    for part in [
+        "component `b` (renderer world) is refused",
+        "it imports `wasmtron:app/windows@0.1.0`, which belongs to the main world",
+        "it imports `test:sneaky/raw-net`, from a package this host does not provide",
+    ] {
+        assert!(reloaded.contains(part), "{part}: {reloaded}");
+    }
+
+    // The utility's component becomes a renderer: forking it is refused.
+    swap(&root, "dist/calc.wasm", "dist/a.wasm");
+    let forked = app.invoke("a", "fork", "calc");
+    assert!(forked.contains("fork-error:"), "{forked}");
+    for part in [
+        "component `calc` (utility world) is refused",
+        "it imports `wasmtron:app/bridge@0.1.0`, which belongs to the renderer world",
+    ] {
+        assert!(forked.contains(part), "{part}: {forked}");
+    }
+}
+
 #[test]
 fn bytes_that_are_not_a_component_are_refused_with_the_path() {
     let dir = AppDir::new(&manifest_with_windows(&[("main", ALL_CHANNELS)]));
@@ -189,6 +249,7 @@ fn wasi_is_linked_empty_and_output_goes_to_the_log() {
         "sockets are denied: {result}"
     );
     assert!(result.contains("lookup=denied("), "{result}");
+    assert!(result.ends_with(" stdin=eof"), "stdin is empty: {result}");
     assert!(
         matches!(listener.accept(), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock),
         "nothing reached the listener"

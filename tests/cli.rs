@@ -99,6 +99,18 @@ fn run_headless_drives_the_hello_example() {
             .as_str()
             .is_some_and(|e| e.contains("bad command"))
     );
+    // A line over 64 KiB is refused, even one that would be a good command;
+    // one of exactly 64 KiB is answered.
+    let command = r##"{"id":6,"cmd":"text","window":"main","selector":"#reply"}"##;
+    let padded = |len: usize| format!("{command}{}", " ".repeat(len - command.len()));
+    assert_eq!(
+        ask(&padded(64 * 1024 + 1)),
+        serde_json::json!({"id": null, "error": "command line too long"})
+    );
+    assert_eq!(
+        ask(&padded(64 * 1024)),
+        serde_json::json!({"id": 6, "ok": "Hello, Grace!"})
+    );
     ask(r#"{"id":4,"cmd":"quit"}"#);
     drop(stdin);
     let status = child.wait().expect("the app exits");

@@ -226,3 +226,38 @@ fn headless(backend: &HeadlessBackend, command: Command) -> Result<Value, String
 fn js_string(text: &str) -> String {
     serde_json::to_string(text).unwrap_or_else(|_| "\"\"".into())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn selectors_are_embedded_as_json_string_literals() {
+        for selector in [
+            "#plain",
+            r#"a"); document.title = "owned"; ("#,
+            r"a\",
+            "</script><script>x()</script>",
+            "line\nbreak\r\u{2028}\u{2029}",
+            "'single' `${back}`",
+            "\0nul",
+        ] {
+            let literal = js_string(selector);
+            // One JSON string, which is one JavaScript string literal, that
+            // reads back as exactly the selector.
+            assert_eq!(
+                serde_json::from_str::<String>(&literal).ok().as_deref(),
+                Some(selector),
+                "{literal}"
+            );
+            assert!(
+                literal.starts_with('"') && literal.ends_with('"'),
+                "{literal}"
+            );
+            assert!(
+                !literal.contains(['\n', '\r', '\0']),
+                "no raw line break or NUL: {literal}"
+            );
+        }
+    }
+}

@@ -207,4 +207,255 @@ mod tests {
         assert_eq!(World::owner_of("parent-port"), Some(World::Utility));
         assert_eq!(World::owner_of("nope"), None);
     }
+
+    /// What a test component imports under a name: an interface (an
+    /// instance) or a bare function.
+    #[derive(Clone, Copy)]
+    enum Item {
+        Interface,
+        Function,
+    }
+
+    fn leb(out: &mut Vec<u8>, mut n: usize) {
+        loop {
+            let byte = (n & 0x7f) as u8;
+            n >>= 7;
+            if n == 0 {
+                out.push(byte);
+                return;
+            }
+            out.push(byte | 0x80);
+        }
+    }
+
+    fn name(out: &mut Vec<u8>, name: &str) {
+        out.push(0x00);
+        leb(out, name.len());
+        out.extend_from_slice(name.as_bytes());
+    }
+
+    fn section(out: &mut Vec<u8>, id: u8, body: &[u8]) {
+        out.push(id);
+        leb(out, body.len());
+        out.extend_from_slice(body);
+    }
+
+    /// A component in the binary format (this build of wasmtime reads no
+    /// text) that imports `imports` and exports an empty instance under each
+    /// of `exports`: the check reads only names and kinds.
+    fn component(imports: &[(&str, Item)], exports: &[&str]) -> Vec<u8> {
+        let mut out = b"\0asm\x0d\x00\x01\x00".to_vec();
+        // Type 0: an empty instance; type 1: `func()`.
+        section(&mut out, 7, &[2, 0x42, 0x00, 0x40, 0x00, 0x01, 0x00]);
+        let mut body = Vec::new();
+        leb(&mut body, imports.len());
+        let mut instances = 0;
+        for (import, item) in imports {
+            name(&mut body, import);
+            match item {
+                Item::Interface => {
+                    body.extend_from_slice(&[0x05, 0]);
+                    instances += 1;
+                }
+                Item::Function => body.extend_from_slice(&[0x01, 1]),
+            }
+        }
+        section(&mut out, 10, &body);
+        let mut body = Vec::new();
+        leb(&mut body, exports.len());
+        for _ in exports {
+            body.extend_from_slice(&[0x01, 0x00]);
+        }
+        section(&mut out, 5, &body);
+        let mut body = Vec::new();
+        leb(&mut body, exports.len());
+        for (i, export) in exports.iter().enumerate() {
+            name(&mut body, export);
+            body.push(0x05);
+            leb(&mut body, instances + i);
+            body.push(0x00);
+        }
+        section(&mut out, 11, &body);
+        out
+    }
+
+    fn checked(
+        imports: &[(&str, Item)],
+        exports: &[&str],
+        world: World,
+    ) -> Result<ImportReport, CapabilityError> {
+        let engine = Engine::new().expect("an engine");
+        let bytes = component(imports, exports);
+        let component =
+            Component::new(engine.wasmtime(), &bytes).expect("the test component is valid");
+        check(&engine, &component, world, "probe")
+    }
+
+    /// The names refused, with their reasons; panics on anything else.
+    fn refused(result: Result<ImportReport, CapabilityError>) -> (Vec<RefusedImport>, String) {
+        match result {
+            Err(err @ CapabilityError::Refused { .. }) => {
+                let message = err.to_string();
+                let CapabilityError::Refused {
+                    component,
+                    refused,
+                    ..
+                } = err
+                else {
+                    unreachable!()
+                };
+                assert_eq!(component, "probe");
+                assert!(message.contains("component `probe`"), "{message}");
+                for r in &refused {
+                    assert!(
+                        message.contains(&format!("it imports `{}`, {}", r.name, r.reason)),
+                        "every refused import is named: {message}"
+                    );
+                }
+                (refused, message)
+            }
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+    }
+
+    const RENDERER_EVENTS: &str = "wasmtron:app/renderer-events@0.1.0";
+
+    #[test]
+    fn a_component_of_its_world_and_wasi_0_2_passes() {
+        let report = checked(
+            &[
+                ("wasmtron:app/log@0.1.0", Item::Interface),
+                ("wasmtron:app/dom@0.1.9", Item::Interface),
+                ("wasi:io/streams@0.2.6", Item::Interface),
+            ],
+            &[RENDERER_EVENTS],
+            World::Renderer,
+        )
+        .expect("a renderer importing its own world and WASI passes");
+        let sources: Vec<(&str, ImportSource)> = report
+            .imports
+            .iter()
+            .map(|i| (i.name.as_str(), i.source))
+            .collect();
+        assert_eq!(
+            sources,
+            [
+                ("wasmtron:app/log@0.1.0", ImportSource::App),
+                ("wasmtron:app/dom@0.1.9", ImportSource::App),
+                ("wasi:io/streams@0.2.6", ImportSource::Wasi),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_interface_wasmtron_app_does_not_have_is_refused_naming_it() {
+        let (refused, _) = refused(checked(
+            &[
+                ("wasmtron:app/log@0.1.0", Item::Interface),
+                ("wasmtron:app/filesystem@0.1.0", Item::Interface),
+            ],
+            &[RENDERER_EVENTS],
+            World::Renderer,
+        ));
+        assert_eq!(
+            refused,
+            [RefusedImport {
+                name: "wasmtron:app/filesystem@0.1.0".into(),
+                reason: "which is not an interface of wasmtron:app".into(),
+            }]
+        );
+    }
+
+    #[test]
+    fn another_version_of_either_package_is_refused_naming_each() {
+        let (refused, _) = refused(checked(
+            &[
+                ("wasmtron:app/log@0.2.0", Item::Interface),
+                ("wasmtron:app/dom", Item::Interface),
+                ("wasi:io/streams@0.2.6", Item::Interface),
+                ("wasi:cli/stdout@0.3.0", Item::Interface),
+                ("wasi:random/random", Item::Interface),
+            ],
+            &[RENDERER_EVENTS],
+            World::Renderer,
+        ));
+        let names: Vec<&str> = refused.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "wasmtron:app/log@0.2.0",
+                "wasmtron:app/dom",
+                "wasi:cli/stdout@0.3.0",
+                "wasi:random/random",
+            ]
+        );
+        assert_eq!(
+            refused[0].reason,
+            "version 0.2.0, but this host implements wasmtron:app@0.1.0"
+        );
+        assert_eq!(
+            refused[1].reason,
+            "version none, but this host implements wasmtron:app@0.1.0"
+        );
+        assert_eq!(
+            refused[2].reason,
+            "version 0.3.0, but only WASI 0.2 is linked"
+        );
+        assert_eq!(refused[3].reason, "version none, but only WASI 0.2 is linked");
+    }
+
+    #[test]
+    fn an_import_that_is_not_an_interface_is_refused_naming_it() {
+        // A bare function, under a plain name and under the name of an
+        // interface the world does link.
+        let (refused, _) = refused(checked(
+            &[
+                ("wasmtron:app/log@0.1.0", Item::Interface),
+                ("open-anything", Item::Function),
+                ("wasmtron:app/dom@0.1.0", Item::Function),
+            ],
+            &[RENDERER_EVENTS],
+            World::Renderer,
+        ));
+        let names: Vec<&str> = refused.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["open-anything", "wasmtron:app/dom@0.1.0"]);
+        for r in &refused {
+            assert_eq!(
+                r.reason,
+                "which is not an interface; only interfaces are linked"
+            );
+        }
+    }
+
+    #[test]
+    fn a_component_without_its_worlds_export_is_not_that_kind_of_component() {
+        let log = [("wasmtron:app/log@0.1.0", Item::Interface)];
+        for world in [World::Main, World::Renderer, World::Utility] {
+            let expected = format!("wasmtron:app/{}@0.1.0", world.export());
+            let others: Vec<String> = [World::Main, World::Renderer, World::Utility]
+                .into_iter()
+                .filter(|w| *w != world)
+                .map(|w| format!("wasmtron:app/{}@0.1.0", w.export()))
+                .collect();
+            let other_version = format!("wasmtron:app/{}@0.2.0", world.export());
+            let cases: [Vec<&str>; 3] = [
+                vec![],
+                others.iter().map(String::as_str).collect(),
+                vec![other_version.as_str()],
+            ];
+            for exports in cases {
+                let err = checked(&log, &exports, world)
+                    .expect_err("a component without its world's export is refused");
+                assert_eq!(err.to_string(), format!(
+                    "component `probe` does not export `{expected}`: it is not a {world} component"
+                ), "exporting {exports:?}");
+                assert!(
+                    matches!(&err, CapabilityError::MissingExport { world: w, .. } if *w == world),
+                    "{err:?}"
+                );
+            }
+            checked(&log, &[expected.as_str()], world)
+                .expect("with its world's export, the same component passes");
+        }
+    }
 }

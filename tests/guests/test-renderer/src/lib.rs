@@ -210,8 +210,13 @@ impl Probe {
             Ok(_) => "resolved".to_owned(),
             Err(e) => format!("denied({:?})", e.kind()),
         };
+        let stdin = match std::io::Read::read(&mut std::io::stdin(), &mut [0; 64]) {
+            Ok(0) => "eof".to_owned(),
+            Ok(n) => format!("read({n})"),
+            Err(e) => format!("err({:?})", e.kind()),
+        };
         show(&format!(
-            "env={env} args={args} fs={fs} file={file} net={net} lookup={lookup}"
+            "env={env} args={args} fs={fs} file={file} net={net} lookup={lookup} stdin={stdin}"
         ));
     }
 }

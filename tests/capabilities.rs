@@ -77,8 +77,11 @@ fn swap(dir: &std::path::Path, relative: &str, with: &str) {
 fn components_are_checked_again_just_before_each_is_instantiated() {
     let manifest = format!(
         "{}\n[[utility]]\nname = \"calc\"\ncomponent = \"dist/calc.wasm\"\n",
-        manifest_with_windows(&[("a", ALL_CHANNELS), ("b", &[])])
-            .replacen("dist/renderer.wasm", "dist/a.wasm", 1)
+        manifest_with_windows(&[("a", ALL_CHANNELS), ("b", &[])]).replacen(
+            "dist/renderer.wasm",
+            "dist/a.wasm",
+            1
+        )
     );
     let dir = AppDir::new(&manifest);
     dir.copy(

@@ -297,9 +297,7 @@ mod tests {
             Err(err @ CapabilityError::Refused { .. }) => {
                 let message = err.to_string();
                 let CapabilityError::Refused {
-                    component,
-                    refused,
-                    ..
+                    component, refused, ..
                 } = err
                 else {
                     unreachable!()
@@ -401,7 +399,10 @@ mod tests {
             refused[2].reason,
             "version 0.3.0, but only WASI 0.2 is linked"
         );
-        assert_eq!(refused[3].reason, "version none, but only WASI 0.2 is linked");
+        assert_eq!(
+            refused[3].reason,
+            "version none, but only WASI 0.2 is linked"
+        );
     }
 
     #[test]
@@ -446,9 +447,13 @@ mod tests {
             for exports in cases {
                 let err = checked(&log, &exports, world)
                     .expect_err("a component without its world's export is refused");
-                assert_eq!(err.to_string(), format!(
-                    "component `probe` does not export `{expected}`: it is not a {world} component"
-                ), "exporting {exports:?}");
+                assert_eq!(
+                    err.to_string(),
+                    format!(
+                        "component `probe` does not export `{expected}`: it is not a {world} component"
+                    ),
+                    "exporting {exports:?}"
+                );
                 assert!(
                     matches!(&err, CapabilityError::MissingExport { world: w, .. } if *w == world),
                     "{err:?}"

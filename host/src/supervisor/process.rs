@@ -417,7 +417,11 @@ mod tests {
             // Not MessagePack.
             vec![3, 0, 0, 0, 0, 0, 0, 0, 0xc1, 0xc1, 0xc1],
             // Longer than a hello may be: refused before it is read.
-            [u32::try_from(MAX_HELLO + 1).expect("small").to_le_bytes(), [0; 4]].concat(),
+            [
+                u32::try_from(MAX_HELLO + 1).expect("small").to_le_bytes(),
+                [0; 4],
+            ]
+            .concat(),
         ] {
             let (verdict, after) = handshake_with(answer.clone()).await;
             assert!(verdict.is_err(), "{answer:?} was accepted");

@@ -16,16 +16,20 @@ use wasmtron_wire::PortRef;
 use wasmtron_wire::{ByteBuf, DomOp, DomOpError, HostToWorker, WorkerToHost};
 use wasmtron_wire::{ErrorCode, IpcError};
 
-type Pending = Arc<Mutex<HashMap<u64, oneshot::Sender<Result<Vec<u8>, IpcError>>>>>;
+type Pending = Arc<Mutex<HashMap<u64, Waiter>>>;
 type PendingChannels = Arc<Mutex<HashMap<u64, oneshot::Sender<(PortRef, PortRef)>>>>;
-/// Invokes whose replies the host said wait on main's user.
-type Held = Arc<Mutex<HashSet<u64>>>;
+
+/// An invoke waiting for its reply.
+struct Waiter {
+    reply: oneshot::Sender<Result<Vec<u8>, IpcError>>,
+    /// The host said the reply waits on main's user.
+    held: bool,
+}
 
 /// The worker's client for talking to the host.
 pub(crate) struct BridgeClient {
     to_host: UnboundedSender<WorkerToHost>,
     pending: Pending,
-    held: Held,
     channels_requested: PendingChannels,
     next_id: u64,
     channels: HashSet<String>,
@@ -81,11 +85,9 @@ impl BridgeClient {
             mut from_host,
         } = link;
         let pending: Pending = Arc::default();
-        let held: Held = Arc::default();
         let channels_requested: PendingChannels = Arc::default();
         let (events_tx, events) = unbounded_channel();
         let replies = pending.clone();
-        let holds = held.clone();
         let created = channels_requested.clone();
         tokio::spawn(async move {
             while let Some(message) = from_host.recv().await {
@@ -93,15 +95,16 @@ impl BridgeClient {
                     HostToWorker::Reply { id, result } => {
                         let waiter = replies.lock().ok().and_then(|mut p| p.remove(&id));
                         if let Some(waiter) = waiter {
-                            let _ = waiter.send(result.map(|b| b.into_vec()));
+                            let _ = waiter.reply.send(result.map(|b| b.into_vec()));
                         }
                     }
                     HostToWorker::InvokeHeld { id } => {
-                        // Only for an invoke still waiting: a late word
-                        // about one that ended would stay forever.
-                        let waiting = replies.lock().is_ok_and(|p| p.contains_key(&id));
-                        if waiting && let Ok(mut holds) = holds.lock() {
-                            holds.insert(id);
+                        // Only an invoke still waiting is marked: word of one
+                        // that ended has nothing to mark.
+                        if let Ok(mut pending) = replies.lock()
+                            && let Some(waiter) = pending.get_mut(&id)
+                        {
+                            waiter.held = true;
                         }
                     }
                     HostToWorker::ChannelCreated { request, a, b } => {
@@ -128,7 +131,6 @@ impl BridgeClient {
         let client = BridgeClient {
             to_host,
             pending,
-            held,
             channels_requested,
             next_id: 0,
             channels: spec.channels.clone(),
@@ -256,7 +258,13 @@ impl BridgeClient {
         let id = self.next_id;
         let (tx, rx) = oneshot::channel();
         if let Ok(mut pending) = self.pending.lock() {
-            pending.insert(id, tx);
+            pending.insert(
+                id,
+                Waiter {
+                    reply: tx,
+                    held: false,
+                },
+            );
         }
         let sent = self.to_host.send(WorkerToHost::Invoke {
             id,
@@ -273,7 +281,7 @@ impl BridgeClient {
             Ok(answer) => answer,
             // The host said the reply waits on main's user: its own bound,
             // which leaves that wait out, ends the invoke instead.
-            Err(_) if self.was_held(id) => rx.await,
+            Err(_) if self.is_held(id) => rx.await,
             Err(_) => {
                 self.forget(id);
                 return Err(IpcError::new(
@@ -282,13 +290,14 @@ impl BridgeClient {
                 ));
             }
         };
-        self.was_held(id);
         answer.unwrap_or_else(|_| Err(IpcError::target_gone("the host")))
     }
 
-    /// Whether the host said invoke `id` waits on main's user; forgets it.
-    fn was_held(&self, id: u64) -> bool {
-        self.held.lock().is_ok_and(|mut held| held.remove(&id))
+    /// Whether the host said invoke `id` waits on main's user.
+    fn is_held(&self, id: u64) -> bool {
+        self.pending
+            .lock()
+            .is_ok_and(|pending| pending.get(&id).is_some_and(|waiter| waiter.held))
     }
 
     pub(crate) fn forget(&self, id: u64) {

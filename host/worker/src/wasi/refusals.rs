@@ -37,7 +37,7 @@ use wasmtime_wasi::p2::bindings::sockets::{tcp::TcpSocket, udp::UdpSocket};
 use wasmtime_wasi::{WasiCtxView, WasiView};
 
 use super::OutputSink;
-use crate::bucket::TokenBucket;
+use crate::bucket::{Allowance, Dropped};
 
 /// Refusals logged per second per component, in bursts of as many; the
 /// rest are counted and told with the next one logged.
@@ -58,13 +58,8 @@ pub struct Refusals {
     root: Option<(u64, u64)>,
     /// The granted folders, as the component names them, for the message.
     granted: Arc<str>,
-    rate: Arc<Mutex<RefusalRate>>,
-}
-
-#[derive(Debug)]
-struct RefusalRate {
-    bucket: TokenBucket,
-    dropped: u64,
+    /// A refusal a token.
+    rate: Arc<Mutex<Allowance>>,
 }
 
 impl Refusals {
@@ -79,10 +74,7 @@ impl Refusals {
             sink,
             root: None,
             granted: granted.into(),
-            rate: Arc::new(Mutex::new(RefusalRate {
-                bucket: TokenBucket::new(REFUSALS_PER_SECOND),
-                dropped: 0,
-            })),
+            rate: Arc::new(Mutex::new(Allowance::new(REFUSALS_PER_SECOND))),
         }
     }
 
@@ -110,19 +102,17 @@ impl Refusals {
 
     /// Logs `what`, unless over the rate.
     pub fn refuse(&self, what: &str) {
-        let Ok(mut rate) = self.rate.lock() else {
+        let taken = match self.rate.lock() {
+            Ok(mut rate) => rate.take(1.0, 0),
+            Err(_) => return,
+        };
+        let Ok(dropped) = taken else {
             return;
         };
-        if !rate.bucket.take(1.0) {
-            rate.dropped += 1;
-            return;
-        }
-        let dropped = std::mem::take(&mut rate.dropped);
-        drop(rate);
-        if dropped > 0 {
+        if let Some(Dropped { count, .. }) = dropped {
             self.sink.refused(
                 &self.component,
-                &format!("{dropped} more refusals not logged: over {REFUSALS_PER_SECOND} a second"),
+                &format!("{count} more refusals not logged: over {REFUSALS_PER_SECOND} a second"),
             );
         }
         self.sink.refused(&self.component, what);

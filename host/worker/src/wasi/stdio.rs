@@ -8,7 +8,7 @@ use std::task::{Context, Poll};
 
 use tokio::io::AsyncWrite;
 
-use crate::bucket::TokenBucket;
+use crate::bucket::{Allowance, Dropped};
 use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
 
 /// A partial line longer than this is logged as it is, so a guest that never
@@ -33,53 +33,25 @@ pub(crate) struct LogStream {
 /// Where a worker's guest output goes once the worker is connected: to the
 /// host, which routes it by the utility's `stdio` option. Until it is set
 /// (and for main) lines go straight to the log.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct OutputSink {
     to_host:
         Arc<std::sync::OnceLock<tokio::sync::mpsc::UnboundedSender<wasmtron_wire::WorkerToHost>>>,
-    rate: Arc<std::sync::Mutex<OutputRate>>,
+    /// A byte a token.
+    rate: Arc<std::sync::Mutex<Allowance>>,
 }
 
 /// What a line costs beyond its bytes.
 const LINE_COST: f64 = 128.0;
 
-/// The output allowance (a byte a token), with what it dropped.
-#[derive(Debug)]
-struct OutputRate {
-    bytes: TokenBucket,
-    dropped_lines: u64,
-    dropped_bytes: u64,
-}
-
-impl Default for OutputRate {
+impl Default for OutputSink {
     fn default() -> Self {
-        OutputRate {
-            bytes: TokenBucket::new(OUTPUT_BYTES_PER_SECOND as f64),
-            dropped_lines: 0,
-            dropped_bytes: 0,
+        OutputSink {
+            to_host: Arc::default(),
+            rate: Arc::new(std::sync::Mutex::new(Allowance::new(
+                OUTPUT_BYTES_PER_SECOND as f64,
+            ))),
         }
-    }
-}
-
-impl OutputRate {
-    /// Takes a line of `bytes` from the allowance: `Ok` with what was
-    /// dropped before (to be told first), or `Err` when the line is dropped.
-    fn take(&mut self, bytes: usize) -> Result<Option<(u64, u64)>, ()> {
-        // Each line costs its bytes and a share for being a line (a log
-        // record, or a call into main), so empty lines are no cheaper flood.
-        if !self.bytes.take(bytes as f64 + LINE_COST) {
-            self.dropped_lines += 1;
-            self.dropped_bytes += bytes as u64;
-            return Err(());
-        }
-        Ok(match self.dropped_lines {
-            0 => None,
-            lines => {
-                let bytes = std::mem::take(&mut self.dropped_bytes);
-                self.dropped_lines = 0;
-                Some((lines, bytes))
-            }
-        })
     }
 }
 
@@ -101,16 +73,18 @@ impl OutputSink {
     }
 
     fn emit(&self, component: &str, stream: &str, line: &str) {
+        // Each line costs its bytes and a share for being a line (a log
+        // record, or a call into main), so empty lines are no cheaper flood.
         let taken = match self.rate.lock() {
-            Ok(mut rate) => rate.take(line.len()),
+            Ok(mut rate) => rate.take(line.len() as f64 + LINE_COST, line.len() as u64),
             Err(_) => Ok(None),
         };
         match taken {
             Err(()) => {}
             Ok(dropped) => {
-                if let Some((lines, bytes)) = dropped {
+                if let Some(Dropped { count, size }) = dropped {
                     let notice = format!(
-                        "wasmtron: {lines} output lines ({bytes} bytes) dropped: over the \
+                        "wasmtron: {count} output lines ({size} bytes) dropped: over the \
                          output rate of {OUTPUT_BYTES_PER_SECOND} bytes a second"
                     );
                     self.send(component, stream, &notice);

@@ -82,6 +82,35 @@ pub use utility_world::{ParentMessage, Utility, parent_port};
 /// Writes to the host's log, tagged with this component's name.
 pub mod log;
 
+/// Typed calls: what a component that provides an app interface may ask
+/// about the call it is running (main and utilities).
+pub mod calls {
+    use crate::Sender;
+
+    /// Who made the typed call this component is running now, stamped by
+    /// the host; `None` outside a typed call.
+    #[must_use]
+    pub fn caller() -> Option<Sender> {
+        crate::wit::wasmtron::app::calls::caller()
+    }
+}
+
+/// The generated bindings of wasmtron's shared interfaces, for an app that
+/// generates bindings for its own WIT: map them with `wit_bindgen`'s `with`
+/// so that an `ipc-error` in an app interface is this crate's type
+/// (docs/app-interfaces.md).
+///
+/// ```ignore
+/// wit_bindgen::generate!({
+///     path: ["wasmtron-wit", "wit"],
+///     world: "notes:app/store-user",
+///     with: { "wasmtron:app/types@0.1.0": wasmtron_guest::interfaces::types },
+/// });
+/// ```
+pub mod interfaces {
+    pub use crate::wit::wasmtron::app::{calls, log, ports, types};
+}
+
 pub mod ports;
 
 /// Raw bytes of a MessagePack payload.

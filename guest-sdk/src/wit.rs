@@ -24,6 +24,7 @@ wit_bindgen::generate!({
         world shared {
             import wasmtron:app/log@0.1.0;
             import wasmtron:app/ports@0.1.0;
+            import wasmtron:app/calls@0.1.0;
         }
     ",
     generate_all,
@@ -36,7 +37,7 @@ wit_bindgen::generate!({
 /// shared interfaces from this module's root. `$module` is the path to the
 /// current module as guests see it, for the generated export macro.
 macro_rules! world {
-    ($world:tt, $export_macro:tt, $module:tt) => {
+    ($world:tt, $export_macro:tt, $module:tt $(, $interface:literal => $path:path)*) => {
         wit_bindgen::generate!({
             path: "../wit",
             world: $world,
@@ -44,6 +45,7 @@ macro_rules! world {
                 "wasmtron:app/types@0.1.0": crate::wit::wasmtron::app::types,
                 "wasmtron:app/log@0.1.0": crate::wit::wasmtron::app::log,
                 "wasmtron:app/ports@0.1.0": crate::wit::wasmtron::app::ports,
+                $($interface: $path,)*
             },
             additional_derives: [PartialEq, Eq],
             pub_export_macro: true,
@@ -58,7 +60,8 @@ pub mod main {
     world!(
         "wasmtron:app/main@0.1.0",
         "__export_main_world",
-        "wasmtron_guest::__internal::main"
+        "wasmtron_guest::__internal::main",
+        "wasmtron:app/calls@0.1.0" => crate::wit::wasmtron::app::calls
     );
 }
 
@@ -76,6 +79,7 @@ pub mod utility {
     world!(
         "wasmtron:app/utility@0.1.0",
         "__export_utility_world",
-        "wasmtron_guest::__internal::utility"
+        "wasmtron_guest::__internal::utility",
+        "wasmtron:app/calls@0.1.0" => crate::wit::wasmtron::app::calls
     );
 }

@@ -256,8 +256,8 @@ fn check(app_dir: &std::path::Path) -> ExitCode {
         Some(dir) => println!("compile cache: {}", dir.display()),
         None => println!("compile cache: off (every launch compiles)"),
     }
-    match crate::check(&manifest, &engine) {
-        Ok(checked) => {
+    match crate::app::check_with(&manifest, &engine, None) {
+        Ok((checked, bound)) => {
             for component in checked {
                 print_component(&manifest, &component);
             }
@@ -268,6 +268,7 @@ fn check(app_dir: &std::path::Path) -> ExitCode {
                     window.channels.join(", ")
                 );
             }
+            print_bindings(&bound);
             println!("\nok: every component would load");
             ExitCode::SUCCESS
         }
@@ -275,7 +276,7 @@ fn check(app_dir: &std::path::Path) -> ExitCode {
             for err in &errors {
                 eprintln!("refused: {err}");
             }
-            eprintln!("{} component(s) would be refused", errors.len());
+            eprintln!("{} refusal(s): the app would not start", errors.len());
             ExitCode::from(EXIT_REFUSED)
         }
     }
@@ -331,6 +332,9 @@ fn print_component(manifest: &Manifest, checked: &crate::app::Checked) {
     for import in &report.imports {
         let holds = match import.source {
             ImportSource::App => "wasmtron".to_owned(),
+            ImportSource::AppInterface => {
+                "app interface: calls go to its bound provider".to_owned()
+            }
             ImportSource::Wasi => {
                 format!(
                     "wasi: {}",
@@ -339,6 +343,29 @@ fn print_component(manifest: &Manifest, checked: &crate::app::Checked) {
             }
         };
         println!("  import {} [{holds}]", import.name);
+    }
+}
+
+/// Every app interface binding: who imports what from whom, and each
+/// function with its type.
+fn print_bindings(bound: &[crate::capabilities::contracts::BoundInterface]) {
+    if bound.is_empty() {
+        return;
+    }
+    println!("\napp interfaces:");
+    for binding in bound {
+        let checked = if binding.checked {
+            "types match"
+        } else {
+            "types checked when the program that registers it starts"
+        };
+        println!(
+            "  {} imports `{}` from {} ({checked})",
+            binding.importer, binding.interface, binding.provider
+        );
+        for (name, ty) in &binding.functions {
+            println!("    {name}: {ty}");
+        }
     }
 }
 

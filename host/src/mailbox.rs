@@ -21,6 +21,15 @@ pub(crate) enum MainCall {
         reply: oneshot::Sender<Result<Vec<u8>, IpcError>>,
         queued: Option<Queued>,
     },
+    /// A typed call to an app interface main exports.
+    Call {
+        sender: Sender,
+        interface: String,
+        function: String,
+        args: Vec<u8>,
+        reply: oneshot::Sender<Result<Vec<u8>, IpcError>>,
+        queued: Option<Queued>,
+    },
     Message {
         sender: Sender,
         channel: String,

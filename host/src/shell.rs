@@ -41,6 +41,7 @@ pub enum WindowControlError {
     BadOptions { label: String, reason: String },
 }
 
+mod calls;
 mod utilities;
 mod window_control;
 
@@ -91,6 +92,11 @@ pub(crate) struct Shell {
     exit: watch::Sender<Option<AppExit>>,
     ports: Arc<PortHub>,
     dev_mode: bool,
+    /// Native app-interface providers the embedding program registered.
+    natives: HashMap<String, crate::capabilities::contracts::NativeProvider>,
+    /// Held while a providing utility starts, so that calls racing to it
+    /// start one instance.
+    providers_starting: Mutex<()>,
 }
 
 /// What the shell is built from.
@@ -105,6 +111,7 @@ pub(super) struct ShellParts {
     pub exit: watch::Sender<Option<AppExit>>,
     /// Windows get developer tools (`wasmtron run --dev`).
     pub dev_mode: bool,
+    pub natives: HashMap<String, crate::capabilities::contracts::NativeProvider>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -143,6 +150,8 @@ impl Shell {
             generations: AtomicU64::new(1),
             exit: parts.exit,
             dev_mode: parts.dev_mode,
+            natives: parts.natives,
+            providers_starting: Mutex::new(()),
         })
     }
 
@@ -295,15 +304,24 @@ impl Shell {
 
     /// Loads a component and checks it against its world in the host, so
     /// that a refusal is the caller's error, not a worker's exit.
+    /// `importer` is who the component is in the manifest, for its
+    /// bindings.
     fn prepare(
         &self,
         name: &str,
-        world: World,
+        importer: &crate::manifest::Importer,
         path: &std::path::Path,
         limits: crate::manifest::Limits,
     ) -> Result<WorkerSpec, String> {
+        let world = match importer {
+            crate::manifest::Importer::Main => World::Main,
+            crate::manifest::Importer::Window(_) => World::Renderer,
+            crate::manifest::Importer::Utility(_) => World::Utility,
+        };
         let component = self.engine.load(path).map_err(|e| e.to_string())?;
-        capabilities::check(&self.engine, &component, world, name).map_err(|e| e.to_string())?;
+        let bound = self.manifest.bindings(importer);
+        capabilities::check(&self.engine, &component, world, name, bound)
+            .map_err(|e| e.to_string())?;
         Ok(WorkerSpec {
             name: name.to_owned(),
             world,
@@ -320,7 +338,12 @@ impl Shell {
             .manifest
             .window(label)
             .ok_or_else(|| format!("no window `{label}` is declared"))?;
-        let mut spec = self.prepare(label, World::Renderer, &declared.renderer, declared.limits)?;
+        let mut spec = self.prepare(
+            label,
+            &crate::manifest::Importer::Window(label.to_owned()),
+            &declared.renderer,
+            declared.limits,
+        )?;
         spec.channels = declared.channels.iter().cloned().collect();
         spec.grants.precise_clocks = declared.precise_clocks;
         let peer = WorkerPeer {

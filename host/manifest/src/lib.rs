@@ -16,12 +16,14 @@
 //! channels = ["greet"]
 //! ```
 
+pub mod bindings;
 pub mod files;
 mod raw;
 mod validate;
 
 use std::path::{Path, PathBuf};
 
+pub use bindings::{Binding, Importer, Provider};
 pub use validate::ManifestError;
 pub use wasmtron_wire::Limits;
 
@@ -192,6 +194,8 @@ pub struct UtilityManifest {
     /// `max-instances`: how many instances of it may run at once; one more
     /// fork is refused.
     pub max_instances: usize,
+    /// `imports`: the provider of each app interface it imports.
+    pub imports: Vec<Binding>,
 }
 
 /// The most utility instances an app runs at once unless its manifest says
@@ -208,6 +212,8 @@ pub struct MainSpec {
     pub component: PathBuf,
     /// Main reads clocks at full precision (`precise-clocks`).
     pub precise_clocks: bool,
+    /// `imports`: the provider of each app interface it imports.
+    pub imports: Vec<Binding>,
 }
 
 /// One window the app may open.
@@ -230,6 +236,8 @@ pub struct WindowManifest {
     pub precise_clocks: bool,
     /// The renderer's quotas.
     pub limits: Limits,
+    /// `imports`: the provider of each app interface its renderer imports.
+    pub imports: Vec<Binding>,
 }
 
 impl Manifest {
@@ -281,6 +289,25 @@ impl Manifest {
             .and_then(|&i| self.windows.get(i))
             .filter(|w| w.label == label)
             .or_else(|| self.windows.iter().find(|w| w.label == label))
+    }
+
+    /// The app-interface bindings of `importer`: empty for a component
+    /// that is not declared.
+    pub fn bindings(&self, importer: &Importer) -> &[Binding] {
+        match importer {
+            Importer::Main => self.main.as_ref().map_or(&[][..], |m| &m.imports),
+            Importer::Window(label) => self.window(label).map_or(&[][..], |w| &w.imports),
+            Importer::Utility(name) => self.utility(name).map_or(&[][..], |u| &u.imports),
+        }
+    }
+
+    /// Who provides `interface` (without a version) to `importer`, if the
+    /// manifest binds it.
+    pub fn provider(&self, importer: &Importer, interface: &str) -> Option<&Provider> {
+        self.bindings(importer)
+            .iter()
+            .find(|b| b.interface == interface)
+            .map(|b| &b.provider)
     }
 
     /// The utility declared as `name`.

@@ -36,6 +36,9 @@ pub(super) struct RawMain {
     /// Main reads clocks at full precision, not in 1 ms steps.
     #[serde(default)]
     pub precise_clocks: bool,
+    /// Which component provides each app interface this one imports.
+    #[serde(default)]
+    pub imports: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -57,6 +60,9 @@ pub(super) struct RawWindow {
     /// This window's renderer's own limits, over `[limits]`.
     #[serde(default)]
     pub limits: RawLimits,
+    /// Which component provides each app interface this one imports.
+    #[serde(default)]
+    pub imports: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -88,4 +94,7 @@ pub(super) struct RawUtility {
     /// This utility's own limits, over `[limits]`.
     #[serde(default)]
     pub limits: RawLimits,
+    /// Which component provides each app interface this one imports.
+    #[serde(default)]
+    pub imports: std::collections::BTreeMap<String, String>,
 }

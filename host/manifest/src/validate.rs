@@ -96,6 +96,7 @@ pub(super) fn validate(
             Ok::<_, ManifestError>(MainSpec {
                 component: resolve_file(&root, "main.component", &m.component)?,
                 precise_clocks: m.precise_clocks,
+                imports: crate::bindings::parse("main.imports", m.imports)?,
             })
         })
         .transpose()?;
@@ -181,12 +182,18 @@ pub(super) fn validate(
                 utility.max_instances,
                 DEFAULT_MAX_INSTANCES,
             )?,
+            imports: crate::bindings::parse(&format!("{key}.imports"), utility.imports)?,
             name: utility.name,
             grants,
         });
     }
 
     check_overlaps(&root, manifest, main.as_ref(), &windows, &utilities)?;
+    crate::bindings::check_graph(
+        main.as_ref().map_or(&[][..], |m| &m.imports),
+        &windows,
+        &utilities,
+    )?;
 
     Ok(Manifest {
         root,
@@ -342,6 +349,7 @@ fn validate_window(
         open_at_start: raw.open.unwrap_or(true),
         precise_clocks: raw.precise_clocks,
         limits,
+        imports: crate::bindings::parse(&format!("{key}.imports"), raw.imports)?,
     })
 }
 
@@ -479,7 +487,7 @@ fn resolve(base: &Path, key: &str, path: &str) -> Result<PathBuf, ManifestError>
     Ok(resolved)
 }
 
-fn invalid(key: &str, reason: String) -> ManifestError {
+pub(crate) fn invalid(key: &str, reason: String) -> ManifestError {
     ManifestError::Invalid {
         key: key.into(),
         reason,

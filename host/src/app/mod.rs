@@ -8,11 +8,15 @@ pub use crate::lifecycle::AppExit;
 pub use crate::shell::{ForkError, WindowControlError};
 use crate::shell::{Shell, ShellParts};
 
+use std::collections::HashMap;
+
+use crate::capabilities::contracts::{self, BoundInterface, ContractError, NativeProvider};
 use crate::capabilities::{self, CapabilityError, ImportReport, World};
 use crate::component::spawn_main;
 use crate::engine::{Engine, LoadError, LoadReport};
 use crate::ipc::{NativeHandler, Router};
 use crate::mailbox::{MainCall, MainHandle};
+use crate::manifest::Importer;
 use crate::manifest::{Isolation, Manifest};
 use crate::single_instance;
 use crate::supervisor::{InProcess, Process, ProcessMetric, Supervisor, Transport};
@@ -26,6 +30,8 @@ pub enum AppError {
     Load(#[from] LoadError),
     #[error(transparent)]
     Capability(#[from] CapabilityError),
+    #[error("refused app interface: {0}")]
+    Contract(#[from] ContractError),
     #[error(transparent)]
     Window(#[from] WindowControlError),
     #[error("cannot start the app: {0:#}")]
@@ -45,41 +51,77 @@ pub enum AppError {
 /// Every component that would be refused, with its reasons. All components
 /// are checked even when an early one fails.
 pub fn check(manifest: &Manifest, engine: &Engine) -> Result<Vec<Checked>, Vec<AppError>> {
+    check_with(manifest, engine, None).map(|(checked, _)| checked)
+}
+
+/// [`check`], and then every app interface a component imports against the
+/// provider the manifest binds it to. `natives` are the native providers
+/// the program registered; `None` leaves bindings to them unchecked.
+///
+/// # Errors
+/// As [`check`], and every binding refused.
+pub fn check_with(
+    manifest: &Manifest,
+    engine: &Engine,
+    natives: Option<&HashMap<String, NativeProvider>>,
+) -> Result<(Vec<Checked>, Vec<BoundInterface>), Vec<AppError>> {
     let mut targets = Vec::new();
     if let Some(main) = &manifest.main {
         targets.push((
             format!("{}/main", manifest.name),
-            World::Main,
+            Importer::Main,
             &main.component,
         ));
     }
     for window in &manifest.windows {
-        targets.push((window.label.clone(), World::Renderer, &window.renderer));
+        targets.push((
+            window.label.clone(),
+            Importer::Window(window.label.clone()),
+            &window.renderer,
+        ));
     }
     for utility in &manifest.utilities {
-        targets.push((utility.name.clone(), World::Utility, &utility.component));
+        targets.push((
+            utility.name.clone(),
+            Importer::Utility(utility.name.clone()),
+            &utility.component,
+        ));
     }
     let mut reports = Vec::new();
+    let mut components = Vec::new();
     let mut errors = Vec::new();
-    for (name, world, path) in targets {
+    for (name, importer, path) in targets {
+        let world = match importer {
+            Importer::Main => World::Main,
+            Importer::Window(_) => World::Renderer,
+            Importer::Utility(_) => World::Utility,
+        };
+        let bound = manifest.bindings(&importer);
         let checked =
             engine
                 .load_traced(path)
                 .map_err(AppError::from)
                 .and_then(|(component, load)| {
-                    capabilities::check(engine, &component, world, &name)
-                        .map(|imports| Checked { imports, load })
+                    capabilities::check(engine, &component, world, &name, bound)
+                        .map(|imports| (Checked { imports, load }, component))
                         .map_err(AppError::from)
                 });
         match checked {
-            Ok(report) => reports.push(report),
+            Ok((report, component)) => {
+                reports.push(report);
+                components.push((importer, component));
+            }
             Err(err) => errors.push(err),
         }
     }
-    if errors.is_empty() {
-        Ok(reports)
-    } else {
-        Err(errors)
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let components: contracts::Components<'_> =
+        components.iter().map(|(i, c)| (i.clone(), c)).collect();
+    match contracts::check(engine, manifest, &components, natives) {
+        Ok(bound) => Ok((reports, bound)),
+        Err(refused) => Err(refused.into_iter().map(AppError::from).collect()),
     }
 }
 
@@ -158,6 +200,7 @@ pub struct AppBuilder {
     worker_program: Option<std::path::PathBuf>,
     engine: Option<Engine>,
     native: Vec<(String, NativeHandler)>,
+    natives: HashMap<String, NativeProvider>,
     instance_lock: Option<single_instance::InstanceLock>,
     launch: Option<single_instance::Handoff>,
     dev_mode: bool,
@@ -233,6 +276,15 @@ impl AppBuilder {
         self
     }
 
+    /// Registers a provider written in Rust for the app interfaces a
+    /// manifest binds to `"native:NAME"`. Its function types are checked
+    /// against every import bound to it when the app starts.
+    #[must_use]
+    pub fn native_provider(mut self, name: &str, provider: NativeProvider) -> Self {
+        self.natives.insert(name.to_owned(), provider);
+        self
+    }
+
     /// Starts the app: hands the windows open at start to the window system
     /// (which builds them meanwhile), checks every component, starts main,
     /// queues its `on-ready` (so it runs before any invoke can reach main),
@@ -276,7 +328,7 @@ impl AppBuilder {
             Some(engine) => engine,
             None => Engine::new().map_err(AppError::Start)?.with_default_cache(),
         };
-        if let Err(mut errors) = check(&self.manifest, &engine) {
+        if let Err(mut errors) = check_with(&self.manifest, &engine, Some(&self.natives)) {
             return Err(errors.remove(0));
         }
         let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -328,7 +380,10 @@ impl AppBuilder {
             page_events,
             exit: exit_tx,
             dev_mode: self.dev_mode,
+            natives: self.natives,
         });
+        let calls: Arc<dyn crate::ipc::Calls> = shell.clone();
+        router.set_calls(Arc::downgrade(&calls));
         if let (Some(spec), Some(handle), Some(mailbox)) = (&manifest.main, &main, mailbox) {
             spawn_main(engine, spec.clone(), shell.clone(), handle.clone(), mailbox)
                 .map_err(AppError::Start)?;
@@ -395,6 +450,7 @@ impl App {
             worker_program: None,
             engine: None,
             native: Vec::new(),
+            natives: HashMap::new(),
             instance_lock: None,
             launch: None,
             dev_mode: false,

@@ -5,6 +5,8 @@
 //! check here runs before anything is instantiated, and refuses a component
 //! with an error that names every offending import and the component.
 
+pub mod contracts;
+
 use wasmtime::component::Component;
 use wasmtime::component::types::ComponentItem;
 
@@ -47,6 +49,9 @@ pub enum ImportSource {
     App,
     /// WASI 0.2, linked empty unless the manifest grants more.
     Wasi,
+    /// An app interface, called through to the provider the manifest
+    /// binds it to.
+    AppInterface,
 }
 
 /// A component that passed the check, with what it imports.
@@ -85,23 +90,25 @@ pub enum CapabilityError {
     },
 }
 
-/// Checks a component's imports and exports against `world`.
+/// Checks a component's imports and exports against `world` and the app
+/// interfaces the manifest binds for it (`bound`).
 ///
 /// # Errors
-/// [`CapabilityError::Refused`] listing every import outside the world and
-/// WASI 0.2; [`CapabilityError::MissingExport`] when the world's export
-/// interface is missing.
+/// [`CapabilityError::Refused`] listing every import outside the world,
+/// WASI 0.2 and the bound app interfaces; [`CapabilityError::MissingExport`]
+/// when the world's export interface is missing.
 pub fn check(
     engine: &Engine,
     component: &Component,
     world: World,
     name: &str,
+    bound: &[crate::manifest::Binding],
 ) -> Result<ImportReport, CapabilityError> {
     let ty = component.component_type();
     let mut imports = Vec::new();
     let mut refused = Vec::new();
     for (import, item) in ty.imports(engine.wasmtime()) {
-        match classify(world, import, &item.ty) {
+        match classify(world, import, &item.ty, bound) {
             Ok(source) => imports.push(Import {
                 name: import.to_owned(),
                 source,
@@ -141,7 +148,12 @@ pub fn check(
     })
 }
 
-fn classify(world: World, import: &str, item: &ComponentItem) -> Result<ImportSource, String> {
+fn classify(
+    world: World,
+    import: &str,
+    item: &ComponentItem,
+    bound: &[crate::manifest::Binding],
+) -> Result<ImportSource, String> {
     if !matches!(item, ComponentItem::ComponentInstance(_)) {
         return Err("which is not an interface; only interfaces are linked".into());
     }
@@ -170,6 +182,16 @@ fn classify(world: World, import: &str, item: &ComponentItem) -> Result<ImportSo
                 "version {}, but only WASI 0.2 is linked",
                 other.unwrap_or("none")
             )),
+        };
+    }
+    if crate::manifest::bindings::is_app_interface(import) {
+        let interface = crate::manifest::bindings::unversioned(import);
+        return if bound.iter().any(|b| b.interface == interface) {
+            Ok(ImportSource::AppInterface)
+        } else {
+            Err(format!(
+                "an app interface no provider is bound to; name one in the component's `imports` table of the manifest (`\"{interface}\" = \"main\"`, `\"utility:NAME\"` or `\"native:NAME\"`)"
+            ))
         };
     }
     Err("from a package this host does not provide".into())
@@ -288,7 +310,7 @@ mod tests {
         let bytes = component(imports, exports);
         let component =
             Component::new(engine.wasmtime(), &bytes).expect("the test component is valid");
-        check(&engine, &component, world, "probe")
+        check(&engine, &component, world, "probe", &[])
     }
 
     /// The names refused, with their reasons; panics on anything else.

@@ -278,3 +278,43 @@ fn window_error_to_wit(err: WindowControlError) -> wit_windows::WindowError {
         other => wit_windows::WindowError::Failed(other.to_string()),
     }
 }
+
+impl crate::bindings::main::wasmtron::app::calls::Host for MainState {
+    async fn caller(&mut self) -> Option<wit_types::Sender> {
+        self.caller
+            .clone()
+            .map(wasmtron_worker::convert::sender_to_wit)
+    }
+}
+
+impl wasmtron_worker::typed::CallOut for MainState {
+    /// Main's typed calls go to a utility or a native provider (never to
+    /// main itself: the manifest refuses that cycle), within main's
+    /// `invoke-timeout-ms`.
+    async fn call_out(
+        &mut self,
+        interface: String,
+        function: String,
+        args: Vec<u8>,
+    ) -> Result<Vec<u8>, crate::ipc::IpcError> {
+        use crate::ipc::{Calls, ErrorCode, IpcError, Sender};
+        let limits = self.shell.limits();
+        if args.len() > limits.max_message_bytes {
+            return Err(IpcError::too_large(
+                "the arguments",
+                args.len(),
+                limits.max_message_bytes,
+            ));
+        }
+        let bound = Duration::from_millis(limits.invoke_timeout_ms);
+        let call = self
+            .shell
+            .call(Sender::Main, interface, function, args, None);
+        tokio::time::timeout(bound, call).await.unwrap_or_else(|_| {
+            Err(IpcError::new(
+                ErrorCode::Timeout,
+                format!("no reply within {} ms", limits.invoke_timeout_ms),
+            ))
+        })
+    }
+}

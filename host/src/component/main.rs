@@ -9,13 +9,13 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use crate::bindings::main::Main;
 use crate::bindings::main::exports::wasmtron::app::main_events::WindowEvent as WitWindowEvent;
-use crate::bindings::main::wasmtron::app::types as wit_types;
 use crate::capabilities::{self, Grants, World};
 use crate::engine::{CpuBudget, Engine};
 use crate::lifecycle::WindowEventKind;
 use crate::mailbox::{MainCall, MainHandle};
 use crate::shell::Shell;
 use wasmtron_wire::{IpcError, Sender};
+use wasmtron_worker::convert::sender_to_wit;
 
 /// The store data of the main component.
 pub(crate) struct MainState {
@@ -37,6 +37,8 @@ pub(crate) struct MainState {
     cpu: CpuBudget,
     /// Linear memory (`[limits] max-memory-bytes`), as every component has.
     memory: wasmtron_worker::MemoryCap,
+    /// Who made the typed call running now, if one is.
+    pub(super) caller: Option<Sender>,
 }
 
 impl WasiView for MainState {
@@ -99,15 +101,23 @@ pub(crate) fn spawn_main(
     Ok(thread)
 }
 
+/// Main's instance: its world's exports, and the raw instance with the app
+/// interfaces it exports, for typed calls.
+struct Served {
+    main: Main,
+    raw: wasmtime::component::Instance,
+    exports: wasmtron_worker::typed::Exports,
+}
+
 async fn instantiate(
     engine: &Engine,
     spec: &crate::manifest::MainSpec,
     name: &str,
     shell: Arc<Shell>,
     handle: MainHandle,
-) -> anyhow::Result<(Main, Store<MainState>)> {
+) -> anyhow::Result<(Served, Store<MainState>)> {
     let component = engine.load(&spec.component)?;
-    capabilities::check(engine, &component, World::Main, name)?;
+    capabilities::check(engine, &component, World::Main, name, &spec.imports)?;
     let cpu_ms_per_call = shell.limits().cpu_ms_per_call;
     let max_memory_bytes = shell.limits().max_memory_bytes;
     let mut linker = Linker::<MainState>::new(engine.wasmtime());
@@ -118,6 +128,9 @@ async fn instantiate(
     Main::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)
         .map_err(anyhow::Error::from)
         .context("cannot link the main world")?;
+    wasmtron_worker::typed::link_imports(&mut linker, &component)
+        .context("cannot link the app interfaces main imports")?;
+    let exports = wasmtron_worker::typed::Exports::of(engine.wasmtime(), &component)?;
     let (wasi, refusals) = capabilities::wasi_context(
         &format!("{name}/main"),
         &Grants {
@@ -140,6 +153,7 @@ async fn instantiate(
         ports: crate::ports::HeldPorts::default(),
         cpu: CpuBudget::new(cpu_ms_per_call, Default::default()),
         memory: wasmtron_worker::MemoryCap::new(max_memory_bytes),
+        caller: None,
     };
     let mut store = Store::new(engine.wasmtime(), state);
     let limits = store.data().shell.limits();
@@ -147,15 +161,27 @@ async fn instantiate(
     store.limiter(|state| &mut state.memory);
     CpuBudget::install(&mut store, |state| &mut state.cpu);
     store.data_mut().cpu.begin();
-    let main = Main::instantiate_async(&mut store, &component, &linker).await;
+    let raw = linker.instantiate_async(&mut store, &component).await;
     store.data_mut().cpu.end();
-    let main = main
+    let raw = raw
         .map_err(anyhow::Error::from)
         .context("cannot instantiate the main component")?;
-    Ok((main, store))
+    let main = Main::new(&mut store, &raw)
+        .map_err(anyhow::Error::from)
+        .context("cannot instantiate the main component")?;
+    Ok((Served { main, raw, exports }, store))
 }
 
-async fn serve(main: Main, mut store: Store<MainState>, mut mailbox: UnboundedReceiver<MainCall>) {
+async fn serve(
+    served: Served,
+    mut store: Store<MainState>,
+    mut mailbox: UnboundedReceiver<MainCall>,
+) {
+    let Served {
+        main,
+        raw,
+        exports: mut app_exports,
+    } = served;
     let exports = main.wasmtron_app_main_events();
     loop {
         // Port messages released by `start` go before anything newer.
@@ -219,6 +245,33 @@ async fn serve(main: Main, mut store: Store<MainState>, mut mailbox: UnboundedRe
                         let _ = reply.send(
                             answer.map_err(|e| IpcError::handler_failed(e.code, e.message, e.data)),
                         );
+                        Ok(())
+                    }
+                    Err(trap) => {
+                        let _ = reply.send(Err(IpcError::target_gone(
+                            "the main component (it crashed)",
+                        )));
+                        Err(trap)
+                    }
+                }
+            }
+            MainCall::Call {
+                sender,
+                interface,
+                function,
+                args,
+                reply,
+                queued,
+            } => {
+                drop(queued);
+                store.data_mut().caller = Some(sender);
+                let outcome = app_exports
+                    .call(&mut store, &raw, &interface, &function, &args)
+                    .await;
+                store.data_mut().caller = None;
+                match outcome {
+                    Ok(result) => {
+                        let _ = reply.send(result);
                         Ok(())
                     }
                     Err(trap) => {
@@ -379,8 +432,11 @@ async fn serve(main: Main, mut store: Store<MainState>, mut mailbox: UnboundedRe
     store.data().shell.router().main_ready();
     mailbox.close();
     while let Some(call) = mailbox.recv().await {
-        if let MainCall::Handle { reply, .. } = call {
-            let _ = reply.send(Err(IpcError::target_gone("the main component")));
+        match call {
+            MainCall::Handle { reply, .. } | MainCall::Call { reply, .. } => {
+                let _ = reply.send(Err(IpcError::target_gone("the main component")));
+            }
+            _ => {}
         }
     }
     for (_, (timer, _)) in store.data_mut().timers.drain() {
@@ -397,13 +453,5 @@ fn window_event_to_wit(event: WindowEventKind) -> WitWindowEvent {
         Kind::Resized(width, height) => WitWindowEvent::Resized((width, height)),
         Kind::Shown => WitWindowEvent::Shown,
         Kind::Hidden => WitWindowEvent::Hidden,
-    }
-}
-
-fn sender_to_wit(sender: Sender) -> wit_types::Sender {
-    match sender {
-        Sender::Main => wit_types::Sender::Main,
-        Sender::Window(label) => wit_types::Sender::Window(label),
-        Sender::Utility(name) => wit_types::Sender::Utility(name),
     }
 }

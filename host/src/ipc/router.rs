@@ -17,6 +17,29 @@ pub type NativeHandler = Arc<
         + Sync,
 >;
 
+/// A typed call on its way: its encoded results, or why there are none.
+pub(crate) type CallFuture = Pin<Box<dyn Future<Output = Result<Vec<u8>, IpcError>> + Send>>;
+
+/// Carries typed calls to the provider the manifest binds (main, a
+/// utility, a native provider): the shell, which knows all three.
+pub(crate) trait Calls: Send + Sync {
+    /// Calls `interface.function` (interface without its version) for
+    /// `caller`. `queued` is the caller's ticket for main's mailbox, given
+    /// back when main takes the call.
+    fn call(
+        &self,
+        caller: Sender,
+        interface: String,
+        function: String,
+        args: Vec<u8>,
+        queued: Option<Queued>,
+    ) -> CallFuture;
+
+    /// Whether `caller`'s calls to `interface` go to main (and so may wait
+    /// on main's user).
+    fn goes_to_main(&self, caller: &Sender, interface: &str) -> bool;
+}
+
 #[derive(Clone)]
 enum Handler {
     /// Registered by the main component with `ipc.handle`.
@@ -37,6 +60,8 @@ pub struct Router {
     main_ready: tokio::sync::watch::Sender<bool>,
     /// Time main spends waiting on its user, left out of invoke timeouts.
     user_waits: super::UserWaitClock,
+    /// Where typed calls go: set once the shell exists.
+    calls: std::sync::OnceLock<std::sync::Weak<dyn Calls>>,
 }
 
 impl fmt::Debug for Router {
@@ -59,7 +84,18 @@ impl Router {
             main,
             main_ready: tokio::sync::watch::Sender::new(false),
             user_waits: super::UserWaitClock::default(),
+            calls: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Sets where typed calls go (once).
+    pub(crate) fn set_calls(&self, calls: std::sync::Weak<dyn Calls>) {
+        let _ = self.calls.set(calls);
+    }
+
+    /// Where typed calls go, while the app runs.
+    pub(crate) fn calls(&self) -> Option<Arc<dyn Calls>> {
+        self.calls.get().and_then(std::sync::Weak::upgrade)
     }
 
     /// Main's `on-ready` has returned, or main will never run it.

@@ -7,7 +7,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::{ForkError, Shell, lock};
-use crate::capabilities::World;
 use crate::capabilities::{DirGrant, Grants};
 use crate::ipc::Sender;
 use crate::mailbox::{MainCall, Queued};
@@ -245,7 +244,15 @@ impl Shell {
         grants: Grants,
         options: &UtilityOptions,
     ) -> Result<Arc<Worker>, String> {
-        let mut spec = self.prepare(instance, World::Utility, component, limits)?;
+        let declared = self
+            .declared_utility(instance)
+            .ok_or_else(|| format!("utility `{instance}` is gone"))?;
+        let mut spec = self.prepare(
+            instance,
+            &crate::manifest::Importer::Utility(declared),
+            component,
+            limits,
+        )?;
         spec.grants = grants;
         if let Some(max) = options.max_memory_bytes {
             spec.limits.max_memory_bytes = usize::try_from(max).unwrap_or(usize::MAX);
@@ -378,6 +385,37 @@ impl Shell {
             .get(instance)
             .is_some_and(|slot| slot.id == slot_id)
         {
+            utilities.remove(instance);
+        }
+    }
+
+    /// The declared utility that instance `instance` is of.
+    pub(crate) fn declared_utility(&self, instance: &str) -> Option<String> {
+        lock(&self.utilities)
+            .get(instance)
+            .map(|slot| slot.declared.clone())
+    }
+
+    /// The worker of instance `instance` (whichever slot), if it runs.
+    pub(crate) fn running_instance(&self, instance: &str) -> Option<Arc<Worker>> {
+        lock(&self.utilities)
+            .get(instance)
+            .and_then(|slot| slot.worker.clone())
+            .filter(|worker| worker.state() != crate::supervisor::ProcessState::Exited)
+    }
+
+    /// Frees instance `instance`'s name when nothing runs under it any more
+    /// (its worker ended and its exit is still on the way), so that it can
+    /// start again at once. Its exit, when it arrives, finds another slot
+    /// and leaves it alone.
+    pub(crate) fn free_if_ended(&self, instance: &str) {
+        let mut utilities = lock(&self.utilities);
+        let ended = utilities.get(instance).is_some_and(|slot| {
+            slot.worker
+                .as_ref()
+                .is_some_and(|w| w.state() == crate::supervisor::ProcessState::Exited)
+        });
+        if ended {
             utilities.remove(instance);
         }
     }

@@ -337,6 +337,7 @@ mod tests {
             open_at_start: true,
             precise_clocks: false,
             limits: crate::manifest::Limits::default(),
+            imports: Vec::new(),
         }
     }
 

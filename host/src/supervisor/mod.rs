@@ -214,14 +214,47 @@ impl Worker {
         if payload.len() > limit {
             return Err(IpcError::too_large("the payload", payload.len(), limit));
         }
-        let id = self.next_invoke.fetch_add(1, Ordering::Relaxed);
-        let (tx, rx) = oneshot::channel();
-        self.lock_waiters().insert(id, tx);
-        if let Err(err) = self.post(HostToWorker::Invoke {
+        self.round_trip(|id| HostToWorker::Invoke {
             id,
             channel,
             payload,
-        }) {
+        })
+        .await
+    }
+
+    /// Calls a function of an app interface the worker's component exports
+    /// (as the provider `caller`'s binding names).
+    pub(crate) async fn call(
+        &self,
+        caller: crate::ipc::Sender,
+        interface: String,
+        function: String,
+        args: Vec<u8>,
+    ) -> Result<Vec<u8>, IpcError> {
+        let limit = self.limits.max_message_bytes;
+        if args.len() > limit {
+            return Err(IpcError::too_large("the arguments", args.len(), limit));
+        }
+        self.round_trip(|id| HostToWorker::Call {
+            id,
+            caller,
+            interface,
+            function,
+            args,
+        })
+        .await
+    }
+
+    /// Sends what `message` makes of a fresh id and waits for the worker's
+    /// reply to it, within the worker's `invoke-timeout-ms`.
+    async fn round_trip(
+        &self,
+        message: impl FnOnce(u64) -> HostToWorker,
+    ) -> Result<Vec<u8>, IpcError> {
+        let id = self.next_invoke.fetch_add(1, Ordering::Relaxed);
+        let (tx, rx) = oneshot::channel();
+        self.lock_waiters().insert(id, tx);
+        if let Err(err) = self.post(message(id)) {
             self.lock_waiters().remove(&id);
             return Err(err);
         }

@@ -69,58 +69,53 @@ pub(crate) async fn serve_worker(
                 channel,
                 payload,
             } => {
-                let checked = peer.check(&channel, payload.len()).and_then(|()| {
-                    let waiting = Queued::take(&pending, peer.limits.max_pending_invokes)
-                        .ok_or_else(|| peer.over_pending())?;
-                    let ticket = Queued::take(&queued, peer.limits.max_queued_messages)
-                        .ok_or_else(|| peer.over_queue())?;
-                    Ok((waiting, ticket))
-                });
+                let checked = peer
+                    .check(&channel, payload.len())
+                    .and_then(|()| peer.tickets(&pending, &queued));
                 let router = router.clone();
                 let sender = peer.sender.clone();
                 let to_worker = worker.clone();
                 let limits = peer.limits;
-                let panicked = (worker.clone(), channel.clone());
-                let mut invoke = Box::pin(async move {
-                    let result = match checked {
-                        Ok((_waiting, ticket)) => {
-                            let held = || to_worker.answer(HostToWorker::InvokeHeld { id });
-                            bounded_invoke(&router, sender, &channel, payload, limits, ticket, held)
-                                .await
-                        }
-                        Err(err) => Err(err),
+                let what = format!("the handler of `{channel}`");
+                let invoke = async move {
+                    let (_waiting, ticket) = checked?;
+                    let held = || to_worker.answer(HostToWorker::InvokeHeld { id });
+                    bounded_invoke(&router, sender, &channel, payload, limits, ticket, held).await
+                };
+                answer(worker, id, limits, what, invoke).await;
+            }
+            WorkerToHost::Call {
+                id,
+                interface,
+                function,
+                args,
+            } => {
+                let checked = if args.len() > peer.limits.max_message_bytes {
+                    Err(IpcError::too_large(
+                        "the arguments",
+                        args.len(),
+                        peer.limits.max_message_bytes,
+                    ))
+                } else {
+                    peer.tickets(&pending, &queued)
+                };
+                let router = router.clone();
+                let sender = peer.sender.clone();
+                let to_worker = worker.clone();
+                let limits = peer.limits;
+                let what = format!("the provider of `{interface}.{function}`");
+                let call = async move {
+                    let (_waiting, ticket) = checked?;
+                    let held = || to_worker.answer(HostToWorker::InvokeHeld { id });
+                    let call = Call {
+                        caller: sender,
+                        interface,
+                        function,
+                        args,
                     };
-                    let result = fit_reply(result, limits.max_message_bytes);
-                    // The worker may be gone by now; then nobody waits.
-                    to_worker.answer(HostToWorker::Reply { id, result });
-                });
-                // A handler that answers at once (a native one, or a refusal)
-                // is answered here, without a hop to another task and thread.
-                // Any other goes on with a task of its own: a slow handler
-                // holds up only its reply, not the worker's other traffic.
-                let first = std::future::poll_fn(|cx| {
-                    Poll::Ready(std::panic::catch_unwind(std::panic::AssertUnwindSafe(
-                        || invoke.as_mut().poll(cx),
-                    )))
-                })
-                .await;
-                match first {
-                    Ok(Poll::Ready(())) => {}
-                    Ok(Poll::Pending) => {
-                        tokio::spawn(invoke);
-                    }
-                    // A native handler that panicked fails its invoke; this
-                    // connection goes on serving the worker.
-                    Err(_) => {
-                        let (to_worker, channel) = panicked;
-                        tracing::error!(%channel, "the handler panicked");
-                        let result = Err(IpcError::new(
-                            ErrorCode::HandlerFailed,
-                            format!("the handler of `{channel}` panicked"),
-                        ));
-                        to_worker.answer(HostToWorker::Reply { id, result });
-                    }
-                }
+                    bounded_call(&router, call, limits, ticket, held).await
+                };
+                answer(worker, id, limits, what, call).await;
             }
             WorkerToHost::Send {
                 channel,
@@ -279,6 +274,93 @@ pub(crate) async fn serve_worker(
     None
 }
 
+/// Answers the worker's invoke or call `id` with what `reply` brings.
+/// A reply that comes at once (a native handler, or a refusal) is sent
+/// here, without a hop to another task and thread; any other goes on with
+/// a task of its own, so that a slow handler holds up only its reply, not
+/// the worker's other traffic. A native handler that panics fails its
+/// invoke; the connection goes on serving the worker.
+async fn answer(
+    worker: &Arc<Worker>,
+    id: u64,
+    limits: Limits,
+    what: String,
+    reply: impl Future<Output = Result<Vec<u8>, IpcError>> + Send + 'static,
+) {
+    let to_worker = worker.clone();
+    let mut reply = Box::pin(async move {
+        let result = fit_reply(reply.await, limits.max_message_bytes);
+        // The worker may be gone by now; then nobody waits.
+        to_worker.answer(HostToWorker::Reply { id, result });
+    });
+    let first = std::future::poll_fn(|cx| {
+        Poll::Ready(std::panic::catch_unwind(std::panic::AssertUnwindSafe(
+            || reply.as_mut().poll(cx),
+        )))
+    })
+    .await;
+    match first {
+        Ok(Poll::Ready(())) => {}
+        Ok(Poll::Pending) => {
+            tokio::spawn(reply);
+        }
+        Err(_) => {
+            tracing::error!("{what} panicked");
+            let result = Err(IpcError::new(
+                ErrorCode::HandlerFailed,
+                format!("{what} panicked"),
+            ));
+            worker.answer(HostToWorker::Reply { id, result });
+        }
+    }
+}
+
+/// A typed call from a worker, as the host routes it.
+struct Call {
+    caller: Sender,
+    interface: String,
+    function: String,
+    args: Vec<u8>,
+}
+
+/// The host's own bound on a typed call, as [`bounded_invoke`] is on an
+/// invoke: the caller's `invoke-timeout-ms`, leaving out time main spends
+/// waiting on its user when main is the provider.
+async fn bounded_call(
+    router: &Router,
+    call: Call,
+    limits: Limits,
+    queued: Queued,
+    held: impl FnOnce(),
+) -> Result<Vec<u8>, IpcError> {
+    let Some(calls) = router.calls() else {
+        return Err(IpcError::target_gone("the app"));
+    };
+    let bound = Duration::from_millis(limits.invoke_timeout_ms);
+    let to_main = calls.goes_to_main(&call.caller, &call.interface);
+    let running = calls.call(
+        call.caller,
+        call.interface,
+        call.function,
+        call.args,
+        Some(queued),
+    );
+    let timed_out = || {
+        Err(IpcError::new(
+            ErrorCode::Timeout,
+            format!("no reply within {} ms", limits.invoke_timeout_ms),
+        ))
+    };
+    if !to_main {
+        return tokio::time::timeout(bound, running)
+            .await
+            .unwrap_or_else(|_| timed_out());
+    }
+    crate::ipc::within(bound, router.user_waits().watch(), running, held)
+        .await
+        .unwrap_or_else(timed_out)
+}
+
 /// Cuts a log line from a worker to [`MAX_LOG_LINE`] bytes.
 fn cut_line(line: &mut String) {
     if line.len() > MAX_LOG_LINE {
@@ -403,6 +485,20 @@ impl WorkerPeer {
 
     /// The host's own check of a message: the channel is allowed and the
     /// payload fits.
+    /// The tickets an invoke or call holds: a place among the worker's
+    /// invokes waiting for replies, and one in main's mailbox.
+    fn tickets(
+        &self,
+        pending: &Arc<AtomicUsize>,
+        queued: &Arc<AtomicUsize>,
+    ) -> Result<(Queued, Queued), IpcError> {
+        let waiting = Queued::take(pending, self.limits.max_pending_invokes)
+            .ok_or_else(|| self.over_pending())?;
+        let ticket = Queued::take(queued, self.limits.max_queued_messages)
+            .ok_or_else(|| self.over_queue())?;
+        Ok((waiting, ticket))
+    }
+
     fn check(&self, channel: &str, size: usize) -> Result<(), IpcError> {
         if !self.channels.contains(channel) {
             return Err(IpcError::new(

@@ -17,6 +17,18 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    /// Every code, in the WIT's order.
+    pub const ALL: [ErrorCode; 8] = [
+        ErrorCode::NoHandler,
+        ErrorCode::HandlerFailed,
+        ErrorCode::Denied,
+        ErrorCode::Timeout,
+        ErrorCode::TargetGone,
+        ErrorCode::TooLarge,
+        ErrorCode::BadPayload,
+        ErrorCode::LimitExceeded,
+    ];
+
     /// The WIT name, such as `"no-handler"`.
     pub fn as_str(self) -> &'static str {
         match self {

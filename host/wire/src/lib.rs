@@ -30,7 +30,7 @@ mod error;
 mod grants;
 mod limits;
 mod port;
-mod world;
+pub mod world;
 
 pub mod fds;
 pub mod frame;
@@ -271,6 +271,20 @@ pub enum HostToWorker {
         #[serde(with = "serde_bytes")]
         payload: Vec<u8>,
     },
+    /// Another component calls a function of an app interface the worker
+    /// exports (`interface` as the caller's manifest binds it, without a
+    /// version); answered by [`WorkerToHost::Reply`] with the same `id`.
+    /// `args` are the arguments in the typed encoding
+    /// ([`value`](crate::value)), which the worker decodes against its
+    /// own types.
+    Call {
+        id: u64,
+        caller: crate::Sender,
+        interface: String,
+        function: String,
+        #[serde(with = "serde_bytes")]
+        args: Vec<u8>,
+    },
     /// Finish the current call and exit.
     Stop,
 }
@@ -287,6 +301,17 @@ pub enum WorkerToHost {
         channel: String,
         #[serde(with = "serde_bytes")]
         payload: Vec<u8>,
+    },
+    /// A call to a function of an app interface the worker imports,
+    /// answered by [`HostToWorker::Reply`] with the same `id` (invokes and
+    /// calls share the ids). The host finds the provider from the
+    /// manifest's binding of the worker's component.
+    Call {
+        id: u64,
+        interface: String,
+        function: String,
+        #[serde(with = "serde_bytes")]
+        args: Vec<u8>,
     },
     Send {
         channel: String,
@@ -502,6 +527,7 @@ impl frame::Bulk for HostToWorker {
         match self {
             HostToWorker::Push { payload, .. }
             | HostToWorker::Invoke { payload, .. }
+            | HostToWorker::Call { args: payload, .. }
             | HostToWorker::PortMessage { data: payload, .. } => Some(payload),
             HostToWorker::Reply {
                 result: Ok(payload),
@@ -516,6 +542,7 @@ impl frame::Bulk for WorkerToHost {
     fn bulk(&mut self) -> Option<&mut Vec<u8>> {
         match self {
             WorkerToHost::Invoke { payload, .. }
+            | WorkerToHost::Call { args: payload, .. }
             | WorkerToHost::Send { payload, .. }
             | WorkerToHost::Post { payload, .. }
             | WorkerToHost::PortPost { data: payload, .. }
@@ -607,6 +634,19 @@ mod tests {
             id: 1,
             channel: "greet".into(),
             payload: vec![0; 100],
+        });
+        round_trip(WorkerToHost::Call {
+            id: 2,
+            interface: "notes:app/store".into(),
+            function: "add".into(),
+            args: vec![3, b'a', b'b', b'c'],
+        });
+        round_trip(HostToWorker::Call {
+            id: 3,
+            caller: Sender::Window("main".into()),
+            interface: "notes:app/store".into(),
+            function: "add".into(),
+            args: vec![0],
         });
         round_trip(WorkerToHost::Dom {
             op: DomOp::SetAttribute {

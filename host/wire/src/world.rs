@@ -34,9 +34,10 @@ impl World {
                 "utilities",
                 "processes",
                 "ports",
+                "calls",
             ],
             World::Renderer => &["types", "log", "bridge", "dom", "ports"],
-            World::Utility => &["types", "log", "parent-port", "ports"],
+            World::Utility => &["types", "log", "parent-port", "ports", "calls"],
         }
     }
 
@@ -61,4 +62,20 @@ impl fmt::Display for World {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
     }
+}
+
+/// The interface name without its version: what bindings and calls name.
+#[must_use]
+pub fn unversioned(name: &str) -> &str {
+    name.split_once('@').map_or(name, |(path, _)| path)
+}
+
+/// Whether an import or export name is an app interface: an interface of
+/// a package that is neither wasmtron's own nor WASI.
+#[must_use]
+pub fn is_app_interface(name: &str) -> bool {
+    let path = unversioned(name);
+    path.split_once('/').is_some_and(|(package, _)| {
+        !package.starts_with("wasmtron:") && !package.starts_with("wasi:")
+    })
 }

@@ -14,6 +14,23 @@ use wasmtron_wire::IpcError;
 
 impl wit_types::Host for WorkerState {}
 
+impl crate::bindings::utility::wasmtron::app::calls::Host for WorkerState {
+    async fn caller(&mut self) -> Option<wit_types::Sender> {
+        self.caller.clone().map(crate::convert::sender_to_wit)
+    }
+}
+
+impl crate::typed::CallOut for WorkerState {
+    async fn call_out(
+        &mut self,
+        interface: String,
+        function: String,
+        args: Vec<u8>,
+    ) -> Result<Vec<u8>, IpcError> {
+        self.bridge.call(interface, function, args).await
+    }
+}
+
 impl wit_log::Host for WorkerState {
     async fn log(&mut self, level: wit_log::Level, message: String) {
         self.bridge.log(level_from_wit(level), message);

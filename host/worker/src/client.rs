@@ -247,6 +247,47 @@ impl BridgeClient {
         payload: Vec<u8>,
     ) -> Result<Vec<u8>, IpcError> {
         self.check(&channel, payload.len())?;
+        self.round_trip(|id| WorkerToHost::Invoke {
+            id,
+            channel,
+            payload,
+        })
+        .await
+    }
+
+    /// A typed call to an app interface the component imports. The host
+    /// knows from the manifest who provides it; the worker checks only
+    /// what it can say at once (size, rate, replies waiting).
+    pub(crate) async fn call(
+        &mut self,
+        interface: String,
+        function: String,
+        args: Vec<u8>,
+    ) -> Result<Vec<u8>, IpcError> {
+        if args.len() > self.limits.max_message_bytes {
+            return Err(IpcError::too_large(
+                "the arguments",
+                args.len(),
+                self.limits.max_message_bytes,
+            ));
+        }
+        self.rate.take()?;
+        self.round_trip(|id| WorkerToHost::Call {
+            id,
+            interface,
+            function,
+            args,
+        })
+        .await
+    }
+
+    /// Sends what `message` makes of a fresh id and waits for the host's
+    /// reply to that id, within `invoke-timeout-ms` (which stands down when
+    /// the host says the reply waits on main's user).
+    async fn round_trip(
+        &mut self,
+        message: impl FnOnce(u64) -> WorkerToHost,
+    ) -> Result<Vec<u8>, IpcError> {
         let waiting = self.pending.lock().map_or(0, |p| p.len());
         if waiting >= self.limits.max_pending_invokes {
             return Err(IpcError::new(
@@ -266,12 +307,7 @@ impl BridgeClient {
                 },
             );
         }
-        let sent = self.to_host.send(WorkerToHost::Invoke {
-            id,
-            channel,
-            payload,
-        });
-        if sent.is_err() {
+        if self.to_host.send(message(id)).is_err() {
             self.forget(id);
             return Err(IpcError::target_gone("the host"));
         }

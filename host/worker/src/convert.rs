@@ -3,7 +3,7 @@
 
 use crate::bindings::renderer::wasmtron::app::dom as wit_dom;
 use crate::bindings::shared::{log as wit_log, ports as wit_ports, types as wit_types};
-use wasmtron_wire::{ErrorCode, EventKind, IpcError, PortError, UiEvent};
+use wasmtron_wire::{ErrorCode, EventKind, IpcError, PortError, Sender, UiEvent};
 
 /// A page's UI event as the renderer world's `ui-event`.
 pub fn ui_event_to_wit(event: UiEvent) -> wit_dom::UiEvent {
@@ -17,6 +17,15 @@ pub fn ui_event_to_wit(event: UiEvent) -> wit_dom::UiEvent {
         target: event.target,
         value: event.value,
         fields: event.fields,
+    }
+}
+
+/// Who sent a message or made a call, as the WIT `sender`.
+pub fn sender_to_wit(sender: Sender) -> wit_types::Sender {
+    match sender {
+        Sender::Main => wit_types::Sender::Main,
+        Sender::Window(label) => wit_types::Sender::Window(label),
+        Sender::Utility(name) => wit_types::Sender::Utility(name),
     }
 }
 

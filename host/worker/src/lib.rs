@@ -29,6 +29,7 @@ pub mod engine;
 pub mod memory;
 pub mod message_port;
 pub mod sandbox;
+pub mod typed;
 pub mod wasi;
 
 use std::collections::HashSet;

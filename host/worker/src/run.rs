@@ -100,8 +100,16 @@ enum Instance {
     Utility(Utility),
 }
 
+/// What serving needs of the instance: its world's exports, and the raw
+/// instance with the app interfaces it exports, for typed calls.
+struct Served {
+    world: Instance,
+    raw: wasmtime::component::Instance,
+    exports: crate::typed::Exports,
+}
+
 type Launched = (
-    Instance,
+    Served,
     Store<WorkerState>,
     UnboundedReceiver<HostToWorker>,
     UnboundedReceiver<u64>,
@@ -135,6 +143,12 @@ async fn launch(
     }
     .map_err(anyhow::Error::from)
     .with_context(|| format!("cannot link the {} world", spec.world))?;
+    // The app interfaces it imports call out through the host; those it
+    // exports are found when a call comes in.
+    crate::typed::link_imports(&mut linker, &spec.component)
+        .map_err(anyhow::Error::from)
+        .context("cannot link the app interfaces it imports")?;
+    let exports = crate::typed::Exports::of(engine, &spec.component)?;
     // Guest output travels to the host, which routes it (log, main, nowhere).
     output.connect(link.to_host.clone());
     let (bridge, events) = BridgeClient::start(spec, link);
@@ -147,6 +161,7 @@ async fn launch(
         links: std::collections::HashMap::new(),
         link_wake,
         to_self: std::collections::HashMap::new(),
+        caller: None,
         table: ResourceTable::new(),
         bridge,
         memory: MemoryCap::new(spec.limits.max_memory_bytes),
@@ -158,13 +173,13 @@ async fn launch(
     CpuBudget::install(&mut store, |state| &mut state.cpu);
     // A start function is a call like any other.
     store.data_mut().cpu.begin();
-    let instance = match spec.world {
-        World::Renderer => Renderer::instantiate_async(&mut store, &spec.component, &linker)
-            .await
-            .map(Instance::Renderer),
-        _ => Utility::instantiate_async(&mut store, &spec.component, &linker)
-            .await
-            .map(Instance::Utility),
+    let instance = match linker.instantiate_async(&mut store, &spec.component).await {
+        Ok(raw) => match spec.world {
+            World::Renderer => Renderer::new(&mut store, &raw).map(Instance::Renderer),
+            _ => Utility::new(&mut store, &raw).map(Instance::Utility),
+        }
+        .map(|world| (world, raw)),
+        Err(err) => Err(err),
     }
     .map_err(anyhow::Error::from);
     store.data_mut().cpu.end();
@@ -180,15 +195,30 @@ async fn launch(
             .with_context(|| format!("cannot instantiate {} `{}`", spec.world, spec.name))?,
     };
     store.data().bridge.ready();
-    Ok((instance, store, events, woken))
+    let (instance, raw) = instance;
+    Ok((
+        Served {
+            world: instance,
+            raw,
+            exports,
+        },
+        store,
+        events,
+        woken,
+    ))
 }
 
 async fn serve(
-    instance: Instance,
+    served: Served,
     mut store: Store<WorkerState>,
     mut events: UnboundedReceiver<HostToWorker>,
     mut woken: UnboundedReceiver<u64>,
 ) -> ExitReason {
+    let Served {
+        world: instance,
+        raw,
+        mut exports,
+    } = served;
     loop {
         store.data_mut().pump_links();
         // Port messages released by `start`, or brought by a link, go
@@ -227,6 +257,22 @@ async fn serve(
                 }
                 Err(trap) => Err(trap),
             },
+            HostToWorker::Call {
+                id,
+                caller,
+                interface,
+                function,
+                args,
+            } => {
+                store.data_mut().caller = Some(caller);
+                let outcome = exports
+                    .call(&mut store, &raw, &interface, &function, &args)
+                    .await;
+                store.data_mut().caller = None;
+                outcome.map(|result| {
+                    store.data().bridge.reply(id, result.map(ByteBuf::from));
+                })
+            }
             other => deliver(&instance, &mut store, other).await,
         };
         store.data_mut().cpu.end();

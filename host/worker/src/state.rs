@@ -31,6 +31,8 @@ pub(crate) struct WorkerState {
     /// yet: with what waits unstarted there, they count toward its
     /// `max-queued-messages`.
     pub(super) to_self: std::collections::HashMap<u64, usize>,
+    /// Who made the typed call running now, if one is.
+    pub(super) caller: Option<wasmtron_wire::Sender>,
 }
 
 impl WasiView for WorkerState {

@@ -1,0 +1,306 @@
+//! The `imports` tables: which component provides each app interface a
+//! component imports. Written out for every import, never guessed.
+//!
+//! ```toml
+//! [main.imports]
+//! "plugins:app/render" = "utility:markdown"
+//!
+//! [[window]]
+//! label = "main"
+//! # ...
+//! [window.imports]
+//! "notes:app/store" = "main"
+//! ```
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use crate::validate::invalid;
+use crate::{ManifestError, UtilityManifest, WindowManifest};
+
+/// Who answers the calls to an app interface.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Provider {
+    /// The main component (`"main"`).
+    Main,
+    /// The utility declared with this name (`"utility:NAME"`): the host runs
+    /// one instance of it to serve calls.
+    Utility(String),
+    /// A provider written in Rust and registered by the program that embeds
+    /// the host (`"native:NAME"`).
+    Native(String),
+}
+
+impl fmt::Display for Provider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Provider::Main => f.write_str("main"),
+            Provider::Utility(name) => write!(f, "utility `{name}`"),
+            Provider::Native(name) => write!(f, "native provider `{name}`"),
+        }
+    }
+}
+
+/// One line of an `imports` table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Binding {
+    /// `namespace:package/interface`, without a version.
+    pub interface: String,
+    pub provider: Provider,
+}
+
+pub use wasmtron_wire::world::{is_app_interface, unversioned};
+
+/// Parses the table at `key` (`main.imports`, `window[0].imports`...).
+pub(crate) fn parse(
+    key: &str,
+    table: BTreeMap<String, String>,
+) -> Result<Vec<Binding>, ManifestError> {
+    table
+        .into_iter()
+        .map(|(interface, provider)| {
+            let at = format!("{key}.\"{interface}\"");
+            check_interface(&interface).map_err(|why| invalid(&at, why))?;
+            let provider = match provider.as_str() {
+                "main" => Provider::Main,
+                other => match other.split_once(':') {
+                    Some(("utility", name)) if !name.is_empty() => {
+                        Provider::Utility(name.to_owned())
+                    }
+                    Some(("native", name)) if !name.is_empty() => Provider::Native(name.to_owned()),
+                    _ => {
+                        return Err(invalid(
+                            &at,
+                            format!(
+                                "is `{other}`; expected \"main\", \"utility:NAME\" or \"native:NAME\""
+                            ),
+                        ));
+                    }
+                },
+            };
+            Ok(Binding {
+                interface,
+                provider,
+            })
+        })
+        .collect()
+}
+
+/// `namespace:package/interface`, each a WIT identifier, no version, not
+/// wasmtron's own package nor WASI.
+fn check_interface(name: &str) -> Result<(), String> {
+    if name.contains('@') {
+        return Err(
+            "names a version; write the interface without it (the components' versions are checked against each other)"
+                .into(),
+        );
+    }
+    let parts = name
+        .split_once(':')
+        .and_then(|(ns, rest)| rest.split_once('/').map(|(pkg, iface)| [ns, pkg, iface]));
+    let Some(parts) = parts else {
+        return Err("is not an interface name of the form `namespace:package/interface`".into());
+    };
+    if let Some(bad) = parts.iter().find(|part| !is_wit_id(part)) {
+        return Err(format!(
+            "has `{bad}`, which is not a WIT identifier (lower-case words joined by `-`)"
+        ));
+    }
+    if matches!(parts[0], "wasmtron" | "wasi") {
+        return Err(format!(
+            "is an interface of `{}:`, which the host provides itself; only an app's own interfaces are bound",
+            parts[0]
+        ));
+    }
+    Ok(())
+}
+
+/// A WIT identifier: words of lower-case letters and digits, each starting
+/// with a letter, joined by single hyphens.
+fn is_wit_id(text: &str) -> bool {
+    !text.is_empty()
+        && text.split('-').all(|word| {
+            word.starts_with(|c: char| c.is_ascii_lowercase())
+                && word
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        })
+}
+
+/// A component that may import app interfaces, as errors name it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Importer {
+    Main,
+    Window(String),
+    Utility(String),
+}
+
+impl fmt::Display for Importer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Importer::Main => f.write_str("main"),
+            Importer::Window(label) => write!(f, "window `{label}`'s renderer"),
+            Importer::Utility(name) => write!(f, "utility `{name}`"),
+        }
+    }
+}
+
+/// Refuses bindings to utilities that are not declared, and bindings that
+/// make a cycle: a provider that imports (directly or through others) from
+/// the component that called it would wait on a caller that is waiting on
+/// it, which is a deadlock.
+pub(crate) fn check_graph(
+    main: &[Binding],
+    windows: &[WindowManifest],
+    utilities: &[UtilityManifest],
+) -> Result<(), ManifestError> {
+    let mut tables: Vec<(String, Importer, &[Binding])> =
+        vec![("main.imports".into(), Importer::Main, main)];
+    for (i, w) in windows.iter().enumerate() {
+        tables.push((
+            format!("window[{i}].imports"),
+            Importer::Window(w.label.clone()),
+            &w.imports,
+        ));
+    }
+    for (i, u) in utilities.iter().enumerate() {
+        tables.push((
+            format!("utility[{i}].imports"),
+            Importer::Utility(u.name.clone()),
+            &u.imports,
+        ));
+    }
+    for (key, _, bindings) in &tables {
+        for binding in *bindings {
+            if let Provider::Utility(name) = &binding.provider
+                && !utilities.iter().any(|u| &u.name == name)
+            {
+                return Err(invalid(
+                    &format!("{key}.\"{}\"", binding.interface),
+                    format!("binds it to utility `{name}`, which no `[[utility]]` declares"),
+                ));
+            }
+        }
+    }
+    // Only main and utilities provide, so only they can be on a cycle.
+    let edges = |from: &Importer| -> Vec<Importer> {
+        let bindings = match from {
+            Importer::Main => main,
+            Importer::Utility(name) => utilities
+                .iter()
+                .find(|u| &u.name == name)
+                .map_or(&[][..], |u| &u.imports),
+            Importer::Window(_) => &[],
+        };
+        let mut to: Vec<Importer> = bindings
+            .iter()
+            .filter_map(|b| match &b.provider {
+                Provider::Main => Some(Importer::Main),
+                Provider::Utility(name) => Some(Importer::Utility(name.clone())),
+                Provider::Native(_) => None,
+            })
+            .collect();
+        to.sort();
+        to.dedup();
+        to
+    };
+    for (key, start, _) in tables
+        .iter()
+        .filter(|(_, i, _)| !matches!(i, Importer::Window(_)))
+    {
+        if let Some(path) = cycle_from(start, &edges) {
+            let shown: Vec<String> = path.iter().map(ToString::to_string).collect();
+            return Err(invalid(
+                key,
+                format!(
+                    "makes a cycle of providers that would deadlock: {} (a provider would call back into a caller that waits for it)",
+                    shown.join(" → ")
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A path from `start` back to `start`, if there is one.
+fn cycle_from(
+    start: &Importer,
+    edges: &dyn Fn(&Importer) -> Vec<Importer>,
+) -> Option<Vec<Importer>> {
+    let mut path = vec![start.clone()];
+    let mut seen = std::collections::HashSet::new();
+    fn walk(
+        at: &Importer,
+        start: &Importer,
+        edges: &dyn Fn(&Importer) -> Vec<Importer>,
+        path: &mut Vec<Importer>,
+        seen: &mut std::collections::HashSet<Importer>,
+    ) -> bool {
+        for next in edges(at) {
+            path.push(next.clone());
+            if &next == start {
+                return true;
+            }
+            if seen.insert(next.clone()) && walk(&next, start, edges, path, seen) {
+                return true;
+            }
+            path.pop();
+        }
+        false
+    }
+    walk(start, start, edges, &mut path, &mut seen).then_some(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn providers_are_main_a_utility_or_a_native_one() {
+        let parsed = parse(
+            "main.imports",
+            table(&[
+                ("a:b/c", "main"),
+                ("a:b/d", "utility:md"),
+                ("a:b/e", "native:db"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(parsed[0].provider, Provider::Main);
+        assert_eq!(parsed[1].provider, Provider::Utility("md".into()));
+        assert_eq!(parsed[2].provider, Provider::Native("db".into()));
+    }
+
+    #[test]
+    fn bad_names_and_providers_are_refused_by_name() {
+        let refused = |k: &str, v: &str| {
+            parse("main.imports", table(&[(k, v)]))
+                .unwrap_err()
+                .to_string()
+        };
+        assert!(refused("a:b/c@0.1.0", "main").contains("names a version"));
+        assert!(refused("a:b", "main").contains("namespace:package/interface"));
+        assert!(refused("A:b/c", "main").contains("`A`"));
+        assert!(refused("a:b/c--d", "main").contains("`c--d`"));
+        assert!(refused("wasmtron:app/windows", "main").contains("provides itself"));
+        assert!(refused("wasi:http/outgoing-handler", "main").contains("provides itself"));
+        assert!(refused("a:b/c", "window:x").contains("expected \"main\""));
+        assert!(refused("a:b/c", "utility:").contains("expected \"main\""));
+    }
+
+    #[test]
+    fn app_interfaces_are_those_outside_wasmtron_and_wasi() {
+        assert!(is_app_interface("notes:app/store@0.1.0"));
+        assert!(!is_app_interface("wasmtron:app/log@0.1.0"));
+        assert!(!is_app_interface("wasi:cli/stdout@0.2.3"));
+        assert!(!is_app_interface("bare"));
+        assert_eq!(unversioned("a:b/c@1.2.3"), "a:b/c");
+    }
+}

@@ -1,0 +1,324 @@
+//! The app's own interfaces across its components: every import a
+//! manifest binds is checked against its provider's export before anything
+//! runs, function by function and type by type.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use wasmtime::component::Component;
+use wasmtron_wire::value::Value;
+use wasmtron_wire::{IpcError, Sender};
+pub use wasmtron_worker::typed::{FunctionType, InterfaceType};
+
+use crate::engine::Engine;
+use crate::manifest::bindings::unversioned;
+use crate::manifest::{Importer, Manifest, Provider};
+
+/// What a native provider runs: the caller, the interface (without its
+/// version), the function, and the arguments decoded against the
+/// provider's own types; the results, or why there are none.
+pub type NativeCall = Arc<
+    dyn Fn(
+            Sender,
+            String,
+            String,
+            Vec<Value>,
+        ) -> Pin<Box<dyn Future<Output = Result<Vec<Value>, IpcError>> + Send>>
+        + Send
+        + Sync,
+>;
+
+/// An app interface provider written in Rust, registered on the
+/// [`AppBuilder`](crate::AppBuilder) by the program that embeds the host and
+/// bound in the manifest as `"native:NAME"`. Its functions' types are
+/// checked against every import bound to it, as a component's are.
+#[derive(Clone)]
+pub struct NativeProvider {
+    /// The interfaces it provides, with their versions and function types.
+    pub interfaces: Vec<InterfaceType>,
+    pub call: NativeCall,
+}
+
+impl fmt::Debug for NativeProvider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NativeProvider")
+            .field("interfaces", &self.interfaces)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One checked binding, for `wasmtron check` to print.
+#[derive(Debug, Clone)]
+pub struct BoundInterface {
+    pub importer: Importer,
+    /// The interface as the importer names it, with its version.
+    pub interface: String,
+    pub provider: Provider,
+    /// The functions the importer calls, with their types.
+    pub functions: Vec<(String, FunctionType)>,
+    /// False for a native provider when no program registered it (as in
+    /// `wasmtron check`): its types are checked when the app starts.
+    pub checked: bool,
+}
+
+/// Why an app interface import is refused. Each names the importer, the
+/// interface, the provider and, where it is one function, the function.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum ContractError {
+    #[error("{importer} imports `{interface}`, which typed calls cannot carry: {reason}")]
+    Uncarried {
+        importer: Importer,
+        interface: String,
+        reason: String,
+    },
+    #[error("{importer} imports `{interface}` from {provider}, which does not export it")]
+    NotExported {
+        importer: Importer,
+        interface: String,
+        provider: Provider,
+    },
+    #[error(
+        "{importer} imports `{interface}` version {imported}, but {provider} exports version {exported}, which is not compatible"
+    )]
+    Version {
+        importer: Importer,
+        interface: String,
+        provider: Provider,
+        imported: String,
+        exported: String,
+    },
+    #[error(
+        "{importer} imports `{interface}.{function}` from {provider}, which does not export that function"
+    )]
+    MissingFunction {
+        importer: Importer,
+        interface: String,
+        function: String,
+        provider: Provider,
+    },
+    #[error(
+        "{importer} imports `{interface}.{function}` as `{imported}`, but {provider} exports it as `{exported}`"
+    )]
+    TypesDiffer {
+        importer: Importer,
+        interface: String,
+        function: String,
+        provider: Provider,
+        imported: String,
+        exported: String,
+    },
+    #[error(
+        "{importer} imports `{interface}` from native provider `{name}`, which this program did not register"
+    )]
+    NoNative {
+        importer: Importer,
+        interface: String,
+        name: String,
+    },
+}
+
+/// The components of an app, by who they are in the manifest.
+pub(crate) type Components<'a> = Vec<(Importer, &'a Component)>;
+
+/// Checks every binding of the manifest: each importer's app imports
+/// against its provider's exports. `natives` is `None` when no program
+/// registers native providers (`wasmtron check`): bindings to them are
+/// reported unchecked.
+///
+/// # Errors
+/// Every refusal found, not only the first.
+pub(crate) fn check(
+    engine: &Engine,
+    manifest: &Manifest,
+    components: &Components<'_>,
+    natives: Option<&HashMap<String, NativeProvider>>,
+) -> Result<Vec<BoundInterface>, Vec<ContractError>> {
+    let engine = engine.wasmtime();
+    let mut exports: HashMap<Importer, Vec<InterfaceType>> = HashMap::new();
+    let mut bound = Vec::new();
+    let mut errors = Vec::new();
+    for (importer, component) in components {
+        let imports = match wasmtron_worker::typed::app_imports(engine, component) {
+            Ok(imports) => imports,
+            Err(err) => {
+                errors.push(ContractError::Uncarried {
+                    importer: importer.clone(),
+                    interface: err.interface,
+                    reason: err.reason,
+                });
+                continue;
+            }
+        };
+        for import in imports {
+            let name = unversioned(&import.name);
+            // The capability check refused an import with no binding.
+            let Some(provider) = manifest.provider(importer, name) else {
+                continue;
+            };
+            let offered: Option<Vec<InterfaceType>> = match provider {
+                Provider::Main => exported(engine, &mut exports, components, &Importer::Main),
+                Provider::Utility(utility) => exported(
+                    engine,
+                    &mut exports,
+                    components,
+                    &Importer::Utility(utility.clone()),
+                ),
+                Provider::Native(native) => match natives {
+                    None => {
+                        bound.push(BoundInterface {
+                            importer: importer.clone(),
+                            interface: import.name.clone(),
+                            provider: provider.clone(),
+                            functions: import.functions.into_iter().collect(),
+                            checked: false,
+                        });
+                        continue;
+                    }
+                    Some(natives) => match natives.get(native) {
+                        Some(registered) => Some(registered.interfaces.clone()),
+                        None => {
+                            errors.push(ContractError::NoNative {
+                                importer: importer.clone(),
+                                interface: name.to_owned(),
+                                name: native.clone(),
+                            });
+                            continue;
+                        }
+                    },
+                },
+            };
+            // A provider that could not be read is refused on its own.
+            let Some(offered) = offered else {
+                continue;
+            };
+            match matches(importer, &import, provider, &offered) {
+                Ok(()) => bound.push(BoundInterface {
+                    importer: importer.clone(),
+                    interface: import.name.clone(),
+                    provider: provider.clone(),
+                    functions: import.functions.into_iter().collect(),
+                    checked: true,
+                }),
+                Err(mut found) => errors.append(&mut found),
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(bound)
+    } else {
+        Err(errors)
+    }
+}
+
+/// The app interfaces `who` exports, read once.
+fn exported(
+    engine: &wasmtime::Engine,
+    cache: &mut HashMap<Importer, Vec<InterfaceType>>,
+    components: &Components<'_>,
+    who: &Importer,
+) -> Option<Vec<InterfaceType>> {
+    if let Some(found) = cache.get(who) {
+        return Some(found.clone());
+    }
+    let (_, component) = components.iter().find(|(i, _)| i == who)?;
+    let found = wasmtron_worker::typed::app_exports(engine, component).ok()?;
+    cache.insert(who.clone(), found.clone());
+    Some(found)
+}
+
+/// Whether `offered` holds `import`, version and functions.
+fn matches(
+    importer: &Importer,
+    import: &InterfaceType,
+    provider: &Provider,
+    offered: &[InterfaceType],
+) -> Result<(), Vec<ContractError>> {
+    let name = unversioned(&import.name);
+    let Some(export) = offered.iter().find(|e| unversioned(&e.name) == name) else {
+        return Err(vec![ContractError::NotExported {
+            importer: importer.clone(),
+            interface: name.to_owned(),
+            provider: provider.clone(),
+        }]);
+    };
+    let (imported, exported) = (version(&import.name), version(&export.name));
+    if !compatible(imported, exported) {
+        return Err(vec![ContractError::Version {
+            importer: importer.clone(),
+            interface: name.to_owned(),
+            provider: provider.clone(),
+            imported: imported.unwrap_or("none").to_owned(),
+            exported: exported.unwrap_or("none").to_owned(),
+        }]);
+    }
+    let mut errors = Vec::new();
+    for (function, ty) in &import.functions {
+        match export.functions.get(function) {
+            None => errors.push(ContractError::MissingFunction {
+                importer: importer.clone(),
+                interface: name.to_owned(),
+                function: function.clone(),
+                provider: provider.clone(),
+            }),
+            Some(theirs) if !ty.matches(theirs) => errors.push(ContractError::TypesDiffer {
+                importer: importer.clone(),
+                interface: name.to_owned(),
+                function: function.clone(),
+                provider: provider.clone(),
+                imported: ty.to_string(),
+                exported: theirs.to_string(),
+            }),
+            Some(_) => {}
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
+}
+
+fn version(name: &str) -> Option<&str> {
+    name.split_once('@').map(|(_, v)| v)
+}
+
+/// Semantic versioning as WIT packages use it: the same major version
+/// from 1.0 on; before 1.0, the same minor version (0.2.x with 0.2.y), and
+/// before 0.1 the same version. No version matches only no version.
+#[must_use]
+pub fn compatible(a: Option<&str>, b: Option<&str>) -> bool {
+    let (Some(a), Some(b)) = (a, b) else {
+        return a.is_none() && b.is_none();
+    };
+    let parts = |v: &str| -> Option<(u64, u64, u64)> {
+        let core = v.split(['-', '+']).next()?;
+        let mut it = core.split('.').map(|p| p.parse::<u64>().ok());
+        Some((it.next()??, it.next()??, it.next()??))
+    };
+    match (parts(a), parts(b)) {
+        (Some((0, 0, pa)), Some((0, 0, pb))) => pa == pb && a == b,
+        (Some((0, ma, _)), Some((0, mb, _))) => ma == mb,
+        (Some((ma, _, _)), Some((mb, _, _))) => ma == mb,
+        _ => a == b,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::compatible;
+
+    #[test]
+    fn versions_are_compatible_as_semver_says() {
+        assert!(compatible(Some("0.1.0"), Some("0.1.7")));
+        assert!(!compatible(Some("0.1.0"), Some("0.2.0")));
+        assert!(compatible(Some("1.2.0"), Some("1.0.3")));
+        assert!(!compatible(Some("1.0.0"), Some("2.0.0")));
+        assert!(!compatible(Some("0.0.1"), Some("0.0.2")));
+        assert!(compatible(None, None));
+        assert!(!compatible(Some("0.1.0"), None));
+    }
+}

@@ -1,0 +1,163 @@
+//! Typed calls, routed: each caller's binding in the manifest names its
+//! provider (main, a utility, a native provider), and the call goes there.
+//! A utility that provides is started on the first call to it, as an
+//! instance of its own (`NAME:provider`), and started again on the next
+//! call after it ends.
+
+use std::sync::Arc;
+
+use super::utilities::UtilityOptions;
+use super::{Shell, lock};
+use crate::capabilities::contracts::NativeProvider;
+use crate::ipc::{CallFuture, Calls, ErrorCode, IpcError, Sender};
+use crate::mailbox::{MainCall, Queued};
+use crate::manifest::{Importer, Provider};
+use crate::supervisor::Worker;
+use wasmtron_wire::value;
+
+/// The instance name of the utility that serves `name`'s typed calls.
+pub(crate) fn provider_instance(name: &str) -> String {
+    format!("{name}:provider")
+}
+
+impl Shell {
+    /// Who `sender` is in the manifest: a utility instance is its declared
+    /// utility.
+    fn importer(&self, sender: &Sender) -> Option<Importer> {
+        Some(match sender {
+            Sender::Main => Importer::Main,
+            Sender::Window(label) => Importer::Window(label.clone()),
+            Sender::Utility(instance) => Importer::Utility(self.declared_utility(instance)?),
+        })
+    }
+
+    /// The provider `caller`'s manifest binding names for `interface`.
+    fn provider_for(&self, caller: &Sender, interface: &str) -> Option<Provider> {
+        let importer = self.importer(caller)?;
+        self.manifest.provider(&importer, interface).cloned()
+    }
+
+    /// The running instance that serves utility `name`'s typed calls,
+    /// started now if none runs.
+    fn provider_worker(&self, name: &str) -> Result<Arc<Worker>, IpcError> {
+        let instance = provider_instance(name);
+        // One start at a time, so two first calls start one instance.
+        let _starting = lock(&self.providers_starting);
+        if let Some(worker) = self.running_instance(&instance) {
+            return Ok(worker);
+        }
+        self.free_if_ended(&instance);
+        let options = UtilityOptions {
+            service_name: Some(instance),
+            ..UtilityOptions::default()
+        };
+        self.fork(name, options)
+            .map(|(worker, _)| worker)
+            .map_err(|err| {
+                IpcError::new(
+                    ErrorCode::TargetGone,
+                    format!("utility `{name}` cannot start to answer: {err}"),
+                )
+            })
+    }
+
+    fn call_native(
+        provider: &NativeProvider,
+        caller: Sender,
+        interface: String,
+        function: String,
+        args: &[u8],
+    ) -> CallFuture {
+        let ty = provider
+            .interfaces
+            .iter()
+            .find(|i| crate::manifest::bindings::unversioned(&i.name) == interface)
+            .and_then(|i| i.functions.get(&function))
+            .cloned();
+        let Some(ty) = ty else {
+            let err = IpcError::new(
+                ErrorCode::NoHandler,
+                format!("the native provider does not provide `{interface}.{function}`"),
+            );
+            return Box::pin(std::future::ready(Err(err)));
+        };
+        let params = match value::decode_all(args, &ty.param_types(), 0) {
+            Ok(params) => params,
+            Err(err) => {
+                let err = IpcError::new(
+                    ErrorCode::BadPayload,
+                    format!("the arguments of `{interface}.{function}` are not its types: {err}"),
+                );
+                return Box::pin(std::future::ready(Err(err)));
+            }
+        };
+        let shown = format!("{interface}.{function}");
+        let running = (provider.call)(caller, interface, function, params);
+        Box::pin(async move {
+            let results = running.await?;
+            value::encode_all(&results, &ty.results).map_err(|err| {
+                IpcError::new(
+                    ErrorCode::HandlerFailed,
+                    format!("the native results of `{shown}` are not its types: {err}"),
+                )
+            })
+        })
+    }
+}
+
+impl Calls for Shell {
+    fn call(
+        &self,
+        caller: Sender,
+        interface: String,
+        function: String,
+        args: Vec<u8>,
+        queued: Option<Queued>,
+    ) -> CallFuture {
+        let refuse = |err: IpcError| -> CallFuture { Box::pin(std::future::ready(Err(err))) };
+        let Some(provider) = self.provider_for(&caller, &interface) else {
+            return refuse(IpcError::new(
+                ErrorCode::Denied,
+                format!("{caller} has no provider bound for `{interface}`"),
+            ));
+        };
+        match provider {
+            Provider::Main => {
+                let Some(main) = &self.main else {
+                    return refuse(IpcError::target_gone("the main component"));
+                };
+                let (reply, answer) = tokio::sync::oneshot::channel();
+                let posted = main.post(MainCall::Call {
+                    sender: caller,
+                    interface,
+                    function,
+                    args,
+                    reply,
+                    queued,
+                });
+                if posted.is_err() {
+                    return refuse(IpcError::target_gone("the main component"));
+                }
+                Box::pin(async move {
+                    answer
+                        .await
+                        .unwrap_or_else(|_| Err(IpcError::target_gone("the main component")))
+                })
+            }
+            Provider::Utility(name) => match self.provider_worker(&name) {
+                Ok(worker) => {
+                    Box::pin(async move { worker.call(caller, interface, function, args).await })
+                }
+                Err(err) => refuse(err),
+            },
+            Provider::Native(name) => match self.natives.get(&name) {
+                Some(native) => Shell::call_native(native, caller, interface, function, &args),
+                None => refuse(IpcError::target_gone(&format!("native provider `{name}`"))),
+            },
+        }
+    }
+
+    fn goes_to_main(&self, caller: &Sender, interface: &str) -> bool {
+        matches!(self.provider_for(caller, interface), Some(Provider::Main))
+    }
+}

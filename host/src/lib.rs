@@ -41,7 +41,9 @@ pub use wasmtron_wire as wire;
 /// Where guest log lines go.
 pub use wasmtron_wire::log;
 
-pub use app::{App, AppBuilder, AppError, AppExit, Checked, ForkError, WindowControlError, check};
+pub use app::{
+    App, AppBuilder, AppError, AppExit, Checked, ForkError, WindowControlError, check, check_with,
+};
 pub use engine::{CACHE_ENV, CacheError, CompileCache, Compiled, Engine, LoadError, LoadReport};
 pub use ipc::{ErrorCode, IpcError, NativeHandler, Router, Sender};
 pub use manifest::{Isolation, Manifest, ManifestError};

@@ -50,6 +50,26 @@ impl fmt::Debug for NativeProvider {
     }
 }
 
+impl NativeProvider {
+    /// The app interfaces a component exports, with their types: for a
+    /// native provider that stands in for that component (the same
+    /// contract, answered in Rust).
+    ///
+    /// # Errors
+    /// When the component cannot be loaded, or an interface it exports
+    /// cannot be carried.
+    pub fn interfaces_of(
+        engine: &Engine,
+        component: &std::path::Path,
+    ) -> anyhow::Result<Vec<InterfaceType>> {
+        let component = engine.load(component)?;
+        Ok(wasmtron_worker::typed::app_exports(
+            engine.wasmtime(),
+            &component,
+        )?)
+    }
+}
+
 /// One checked binding, for `wasmtron check` to print.
 #[derive(Debug, Clone)]
 pub struct BoundInterface {

@@ -396,12 +396,13 @@ impl Shell {
             .map(|slot| slot.declared.clone())
     }
 
-    /// The worker of instance `instance` (whichever slot), if it runs.
+    /// The worker of instance `instance` (whichever slot), if it runs and
+    /// is not ending.
     pub(crate) fn running_instance(&self, instance: &str) -> Option<Arc<Worker>> {
         lock(&self.utilities)
             .get(instance)
             .and_then(|slot| slot.worker.clone())
-            .filter(|worker| worker.state() != crate::supervisor::ProcessState::Exited)
+            .filter(|worker| !ending(worker))
     }
 
     /// Frees instance `instance`'s name when nothing runs under it any more
@@ -410,11 +411,9 @@ impl Shell {
     /// and leaves it alone.
     pub(crate) fn free_if_ended(&self, instance: &str) {
         let mut utilities = lock(&self.utilities);
-        let ended = utilities.get(instance).is_some_and(|slot| {
-            slot.worker
-                .as_ref()
-                .is_some_and(|w| w.state() == crate::supervisor::ProcessState::Exited)
-        });
+        let ended = utilities
+            .get(instance)
+            .is_some_and(|slot| slot.worker.as_ref().is_some_and(|w| ending(w)));
         if ended {
             utilities.remove(instance);
         }
@@ -447,6 +446,12 @@ impl Shell {
             None => was_waiting,
         }
     }
+}
+
+/// Whether a worker has ended or is ending (its connection is over).
+fn ending(worker: &Worker) -> bool {
+    use crate::supervisor::ProcessState;
+    matches!(worker.state(), ProcessState::Exiting | ProcessState::Exited)
 }
 
 /// The manifest's grants for a utility plus what its options add: args,

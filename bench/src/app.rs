@@ -35,6 +35,8 @@ channels = ["echo", "report", "sink", "sink-count", "soak-echo", "connect", "for
 # messages in a burst (main's default queue for one sender is 10,000).
 precise-clocks = true
 limits = { max-queued-messages = 100000 }
+# The typed-call rows: main provides `bench:app/calls`.
+imports = { "bench:app/calls" = "main" }
 
 [limits]
 max-message-bytes = 4194304

@@ -162,6 +162,73 @@ fn main() -> ExitCode {
     }
 }
 
+/// Typed calls to main's Wasm export beside invokes of main's Wasm handler
+/// carrying the same bytes, run in turns so that a change of load hits
+/// both: a 16 B string, a record of ten fields (73 bytes in the typed
+/// encoding) and a 1 MiB `list<u8>`.
+fn typed_rows(bench: &app::BenchApp, table: &mut Table, counts: &Counts) -> anyhow::Result<()> {
+    let cases = [
+        ("typed-text", "16 B string", 16, 16, counts.round_trips[0]),
+        (
+            "typed-record",
+            "record of 10 fields",
+            64,
+            73,
+            counts.round_trips[0],
+        ),
+        (
+            "typed-bytes",
+            "1 MiB list<u8>",
+            1024 * 1024,
+            1024 * 1024,
+            counts.round_trips[2],
+        ),
+    ];
+    for (scenario, what, size, same_bytes, iterations) in cases {
+        let (mut typed, mut invoked) = (Vec::new(), Vec::new());
+        for _ in 0..2 {
+            let report = bench.run(&json!({
+                "scenario": scenario, "size": size, "iterations": iterations / 2
+            }))?;
+            typed.extend(report::samples(&report, "samples_us")?);
+            let report = bench.run(&json!({
+                "scenario": "invoke-main", "size": same_bytes, "iterations": iterations / 2
+            }))?;
+            invoked.extend(report::samples(&report, "samples_us")?);
+        }
+        let (typed, invoked) = (Stats::of(&typed), Stats::of(&invoked));
+        for (quantile, ours, theirs) in [
+            ("p50", typed.p50, invoked.p50),
+            ("p99", typed.p99, invoked.p99),
+        ] {
+            table.put(
+                &format!("typed call to main, {what} {quantile}"),
+                "µs",
+                report::Better::Lower,
+                report::Column::Wasmtron,
+                ours,
+            );
+            table.put(
+                &format!("invoke of main's handler, same {same_bytes} B {quantile}"),
+                "µs",
+                report::Better::Lower,
+                report::Column::Wasmtron,
+                theirs,
+            );
+        }
+        let row = table.put(
+            &format!("typed call ÷ invoke, {what} p50"),
+            "×",
+            report::Better::Lower,
+            report::Column::Wasmtron,
+            typed.p50 / invoked.p50,
+        );
+        row.target = Some("≤ 1.2".into());
+        row.target_bound = Some(1.2);
+    }
+    Ok(())
+}
+
 /// Runs the benchmark or the soak; `false` when the soak failed.
 fn run() -> anyhow::Result<bool> {
     let options = options()?;
@@ -192,6 +259,7 @@ fn run() -> anyhow::Result<bool> {
             Stats::of(&report::samples(&report, "samples_us")?),
         );
     }
+    typed_rows(&bench, &mut table, &counts)?;
     let report = bench.run(&json!({
         "scenario": "send", "size": 1024, "iterations": counts.sends
     }))?;

@@ -122,3 +122,31 @@ impl Main for BenchMain {
 }
 
 wasmtron_guest::export_main!(BenchMain);
+
+/// `bench:app/calls`, which main provides to the window for the typed-call
+/// rows: each function gives back what it was given.
+#[allow(unsafe_code)] // the glue wit-bindgen generates
+mod typed {
+    wit_bindgen::generate!({
+        path: "../../wit",
+        world: "bench:app/provider",
+    });
+
+    struct Calls;
+
+    impl exports::bench::app::calls::Guest for Calls {
+        fn text(s: String) -> String {
+            s
+        }
+
+        fn record(r: exports::bench::app::calls::Ten) -> exports::bench::app::calls::Ten {
+            r
+        }
+
+        fn bytes(b: Vec<u8>) -> Vec<u8> {
+            b
+        }
+    }
+
+    export!(Calls);
+}

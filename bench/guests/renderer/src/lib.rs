@@ -70,7 +70,75 @@ fn fail(scenario: &str, message: &str) {
     report(&json!({ "scenario": scenario, "error": message }));
 }
 
+/// `bench:app/calls`, provided by main.
+#[allow(unsafe_code)] // the glue wit-bindgen generates
+mod typed {
+    wit_bindgen::generate!({
+        path: "../../wit",
+        world: "bench:app/user",
+    });
+
+    pub use bench::app::calls::*;
+}
+
+/// A record of ten fields, about `size` bytes in all.
+fn ten(size: usize) -> typed::Ten {
+    let text = "t".repeat(size / 4);
+    typed::Ten {
+        a: 1,
+        b: 2,
+        c: 3,
+        d: u64::MAX,
+        e: -5,
+        f: 0.5,
+        g: true,
+        h: text.clone(),
+        i: text,
+        j: vec![9; size / 4],
+    }
+}
+
 impl BenchWindow {
+    /// Typed calls to main's `bench:app/calls` (`typed-text`, `typed-record`,
+    /// `typed-bytes`), each checked on its way back.
+    fn typed(run: &Run) {
+        let mut samples = Vec::with_capacity(run.iterations as usize);
+        let text = "s".repeat(run.size);
+        let record = ten(run.size);
+        let bytes = vec![7u8; run.size];
+        for _ in 0..run.iterations {
+            let started = Instant::now();
+            let same = match run.scenario.as_str() {
+                "typed-text" => typed::text(&text) == text,
+                "typed-record" => typed::record(&record).j.len() == record.j.len(),
+                _ => typed::bytes(&bytes).len() == bytes.len(),
+            };
+            if !same {
+                return fail(&run.scenario, "a different value came back");
+            }
+            samples.push(micros(started));
+        }
+        report(&json!({ "scenario": run.scenario, "size": run.size, "samples_us": samples }));
+    }
+
+    /// Invokes main's Wasm handler (`soak-echo`, which gives back its
+    /// payload) with `size` bytes: the same work as a typed call, untyped.
+    fn invoke_main(run: &Run) {
+        let payload = vec![7u8; run.size];
+        let mut samples = Vec::with_capacity(run.iterations as usize);
+        for _ in 0..run.iterations {
+            let started = Instant::now();
+            match bridge::invoke_raw("soak-echo", &payload) {
+                Ok(reply) if reply.len() == payload.len() => samples.push(micros(started)),
+                Ok(reply) => {
+                    return fail("invoke-main", &format!("{} bytes came back", reply.len()));
+                }
+                Err(err) => return fail("invoke-main", &err.message),
+            }
+        }
+        report(&json!({ "scenario": "invoke-main", "size": run.size, "samples_us": samples }));
+    }
+
     fn invoke(run: &Run) {
         let payload = vec![7u8; run.size];
         let mut samples = Vec::with_capacity(run.iterations as usize);
@@ -220,6 +288,8 @@ impl Renderer for BenchWindow {
                 };
                 match run.scenario.as_str() {
                     "invoke" => Self::invoke(&run),
+                    "invoke-main" => Self::invoke_main(&run),
+                    "typed-text" | "typed-record" | "typed-bytes" => Self::typed(&run),
                     "send" => Self::send(&run),
                     "connect" => Self::ask_main("connect", "connect", &run),
                     "fork" => Self::ask_main("fork", "fork-bench", &run),

@@ -326,3 +326,51 @@ fn a_native_provider_answers_typed_calls() {
         other => panic!("expected a refused contract, got {other:?}"),
     }
 }
+
+/// `wasmtron check` on `dir`: its exit code and what it printed.
+fn check_command(dir: &std::path::Path) -> (Option<i32>, String) {
+    let output = std::process::Command::new(wasmtron_tests::wasmtron_binary())
+        .arg("check")
+        .arg(dir)
+        .output()
+        .expect("wasmtron runs");
+    let printed = String::from_utf8_lossy(&output.stdout).into_owned()
+        + &String::from_utf8_lossy(&output.stderr);
+    (output.status.code(), printed)
+}
+
+#[test]
+fn wasmtron_check_prints_every_binding_and_every_refusal() {
+    let dir = app_dir(&manifest("utility:echo", false, ""));
+    let (code, printed) = check_command(dir.path());
+    assert_eq!(code, Some(0), "{printed}");
+    assert!(
+        printed.contains("window `a`'s renderer imports `probe:contracts/echo@0.1.0` from utility `echo` (types match)"),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("main imports `probe:contracts/echo@0.1.0` from utility `echo`"),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("    echo-text: func(text: string) -> string"),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("import probe:contracts/echo@0.1.0 [app interface"),
+        "{printed}"
+    );
+
+    let dir = app_dir(&manifest(
+        "utility:odd",
+        false,
+        "\n[[utility]]\nname = \"odd\"\ncomponent = \"dist/contract-odd.wasm\"\n",
+    ));
+    let (code, printed) = check_command(dir.path());
+    assert_ne!(code, Some(0), "{printed}");
+    assert!(
+        printed.contains("but utility `odd` exports it as"),
+        "{printed}"
+    );
+    assert!(printed.contains("the app would not start"), "{printed}");
+}

@@ -374,3 +374,28 @@ fn wasmtron_check_prints_every_binding_and_every_refusal() {
     );
     assert!(printed.contains("the app would not start"), "{printed}");
 }
+
+#[test]
+fn forged_typed_calls_are_refused_by_name_and_the_provider_carries_on() {
+    if wasmtron_tests::isolation() != wasmtron::Isolation::Process {
+        // The forger is the test worker program's native probe, which runs
+        // only in worker processes.
+        return;
+    }
+    let hostile = "\n[[window]]\nlabel = \"hostile-calls\"\nrenderer = \"dist/contract-renderer.wasm\"\n\
+         [window.imports]\n\"probe:contracts/echo\" = \"main\"\n";
+    // Started without waiting for the forger's page, which never loads.
+    let dir = app_dir(&manifest("main", false, hostile));
+    let windows = Arc::new(wasmtron::window::HeadlessBackend::new());
+    let started = builder(dir.manifest(), windows.clone()).start();
+    let app = Running::from_parts(started.expect("the app starts"), windows, dir);
+    app.wait_text("a", "#status", "loaded");
+    // Every forged call refused as it should be: 1 | 2 | 4 | 8.
+    eventually("the forger's exit", || {
+        app.invoke("a", "relay", "gone")
+            .contains("renderer|hostile-calls|abnormal-exit:115")
+    });
+    // Main, the provider, never ran them and goes on answering.
+    assert_eq!(app.invoke("a", "echo", "after"), "ok:same");
+    assert_eq!(app.invoke("a", "caller", ""), "ok:window:a");
+}

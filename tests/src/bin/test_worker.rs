@@ -17,6 +17,11 @@
 //! - `hostile-invokes`: 20 invokes of main's `spin` (a second each) without
 //!   waiting for any reply, as no guest could; exits with `100 +` the number
 //!   the host refused at once with `limit-exceeded`.
+//! - `hostile-calls`: typed calls of `probe:contracts/echo` whose arguments
+//!   are not the provider's types, of a function it does not export and of
+//!   an interface no binding names; exits with `100 +` one bit per call
+//!   refused as it should be (1, 2: `bad-payload`; 4: `no-handler`;
+//!   8: `denied`).
 
 use std::io::Write as _;
 use std::os::fd::AsFd as _;
@@ -40,6 +45,7 @@ fn probe(name: &str) {
         "hostile-lane" => hostile_frame(&unshared_tail()),
         "hostile-ports" => forge_port_frames(),
         "hostile-invokes" => std::process::exit(100 + invokes_past_the_limit()),
+        "hostile-calls" => std::process::exit(100 + forged_calls()),
         _ => {}
     }
 }
@@ -150,6 +156,107 @@ fn invokes_past_the_limit() -> i32 {
         }
     }
     refused
+}
+
+/// Typed calls no guest could make (see the module's list), each answered
+/// by a named refusal; the provider never runs them.
+fn forged_calls() -> i32 {
+    use wasmtron::ErrorCode;
+    use wasmtron::wire::WorkerToHost;
+    let echo = "probe:contracts/echo";
+    let calls: [(&str, &str, Vec<u8>, ErrorCode); 4] = [
+        // A string of 4 GiB in a five-byte message.
+        (
+            echo,
+            "echo-text",
+            vec![0xff, 0xff, 0xff, 0xff, 0x0f],
+            ErrorCode::BadPayload,
+        ),
+        // Two bytes that are not UTF-8.
+        (
+            echo,
+            "echo-text",
+            vec![2, 0xc3, 0x28],
+            ErrorCode::BadPayload,
+        ),
+        (echo, "no-such-function", Vec::new(), ErrorCode::NoHandler),
+        (
+            "probe:contracts/unbound",
+            "echo-text",
+            vec![0],
+            ErrorCode::Denied,
+        ),
+    ];
+    let Some(mut socket) = raw_socket() else {
+        return 99;
+    };
+    for (i, (interface, function, args, _)) in calls.iter().enumerate() {
+        let call = WorkerToHost::Call {
+            id: 2_000_000 + i as u64,
+            interface: (*interface).to_owned(),
+            function: (*function).to_owned(),
+            args: args.clone(),
+        };
+        match wasmtron::wire::frame::encode(&call) {
+            Ok(bytes) if socket.write_all(&bytes).is_ok() => {}
+            _ => return 99,
+        }
+    }
+    let mut bits = 0;
+    let mut answered = 0;
+    while answered < calls.len() {
+        let Some((id, result)) = read_reply(&mut socket) else {
+            return 98;
+        };
+        let Some(index) = id
+            .checked_sub(2_000_000)
+            .and_then(|i| usize::try_from(i).ok())
+        else {
+            continue;
+        };
+        let Some((_, _, _, expected)) = calls.get(index) else {
+            continue;
+        };
+        answered += 1;
+        if matches!(result, Err(err) if err.code == *expected) {
+            bits |= 1 << index;
+        }
+    }
+    bits
+}
+
+/// The worker's end of its socket to the host, blocking.
+fn raw_socket() -> Option<UnixStream> {
+    let socket = std::io::stdin()
+        .as_fd()
+        .try_clone_to_owned()
+        .map(UnixStream::from)
+        .ok()?;
+    // This process ends here; its runtime never reads this socket again.
+    socket.set_nonblocking(false).ok()?;
+    Some(socket)
+}
+
+/// The next reply the host sends: its id and result. Other messages are
+/// skipped.
+fn read_reply(socket: &mut UnixStream) -> Option<(u64, Result<Vec<u8>, wasmtron::IpcError>)> {
+    use std::io::Read as _;
+    use wasmtron::wire::HostToWorker;
+    use wasmtron::wire::frame::{Frame, HEADER_BYTES, sizes};
+    loop {
+        let mut header = [0u8; HEADER_BYTES];
+        socket.read_exact(&mut header).ok()?;
+        let (body, tail) = sizes(header);
+        let mut frame = Frame {
+            body: vec![0u8; body],
+            tail: vec![0u8; tail],
+        };
+        socket.read_exact(&mut frame.body).ok()?;
+        socket.read_exact(&mut frame.tail).ok()?;
+        if let Ok(HostToWorker::Reply { id, result }) = frame.decode::<HostToWorker>() {
+            return Some((id, result.map(|bytes| bytes.into_vec())));
+        }
+    }
 }
 
 /// `value` as the MessagePack the guest SDK sends.

@@ -22,10 +22,13 @@ mod bindings {
 
 use bindings::probe::contracts::echo as plugin;
 use bindings::probe::contracts::echo::Failure;
-use wasmtron_guest::{HandlerError, Payload, Request, ipc};
+use wasmtron_guest::{HandlerError, Payload, ProcessGone, Request, ipc};
 
 #[derive(Default)]
-struct Main;
+struct Main {
+    /// Every worker that ended, as `kind|name|reason`.
+    gone: Vec<String>,
+}
 
 fn failure(name: &str) -> Option<Failure> {
     Some(match name {
@@ -38,7 +41,8 @@ fn failure(name: &str) -> Option<Failure> {
 }
 
 /// Runs one typed call named by `op` (`caller`, `text:T`, `fail:HOW`,
-/// `fail-bare:HOW`) against the imported interface.
+/// `fail-bare:HOW`) against the imported interface. (`gone` lists the
+/// workers that ended instead.)
 fn relay(op: &str) -> String {
     let (what, arg) = op.split_once(':').unwrap_or((op, ""));
     match (what, failure(arg)) {
@@ -60,7 +64,15 @@ impl wasmtron_guest::Main for Main {
 
     fn handle(&mut self, request: Request) -> Result<Payload, HandlerError> {
         let op: String = request.decode()?;
+        if op == "gone" {
+            return Request::reply(&self.gone.join(","));
+        }
         Request::reply(&relay(&op))
+    }
+
+    fn on_process_gone(&mut self, gone: ProcessGone) {
+        self.gone
+            .push(format!("{}|{}|{}", gone.kind, gone.name, gone.reason));
     }
 }
 

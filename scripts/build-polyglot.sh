@@ -12,28 +12,40 @@
 #       py-renderer.wasm  Python, the same renderer
 #       polyglot-renderer.wasm, polyglot-words.wasm, polyglot-checksum.wasm
 #                         examples/polyglot: JavaScript, Python, C
+#       plugins-renderer.wasm, plugins-upper.wasm, plugins-reverse.wasm
+#                         examples/plugins: the JavaScript renderer, and two
+#                         utilities that export the app's own interface
+#                         (examples/plugins/wit), in Python and JavaScript
 #
 #   scripts/build-polyglot.sh --example
 #       Builds examples/polyglot whole, its Rust main included, into
 #       examples/polyglot/dist/ (gitignored), and the `wasmtron` binary,
 #       ready for `target/debug/wasmtron run examples/polyglot`.
 #
+#   scripts/build-polyglot.sh --plugins
+#       The same for examples/plugins (its Rust main and hostile plugin
+#       included), into examples/plugins/dist/.
+#
 # It first runs scripts/install-polyglot.sh (idempotent; quiet and offline
 # when the toolchains are there). A guest is rebuilt only when its inputs
-# changed: its sources, wit/, the tool versions or this script. Generated
-# files (bindings, core modules) stay in OUT_DIR/work.
+# changed: its sources, wit/ (and an app's own WIT), the tool versions or
+# this script. Generated files (bindings, core modules) stay in
+# OUT_DIR/work.
 set -euo pipefail
 
 if [ "$#" -ne 1 ]; then
-    echo "usage: $0 OUT_DIR | --example" >&2
+    echo "usage: $0 OUT_DIR | --example | --plugins" >&2
     exit 64
 fi
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
 EXAMPLE=""
-if [ "$1" = "--example" ]; then
-    EXAMPLE="$ROOT/examples/polyglot"
+case "$1" in
+    --example) EXAMPLE="polyglot" ;;
+    --plugins) EXAMPLE="plugins" ;;
+esac
+if [ -n "$EXAMPLE" ]; then
     set -- "$TARGET/polyglot-guests"
 fi
 TOOLS="${WASMTRON_POLYGLOT_TOOLS:-$TARGET/polyglot-tools}"
@@ -60,11 +72,11 @@ ADAPTER="$TOOLS/wasi_snapshot_preview1.reactor.wasm"
 CLANG="${CLANG:-clang-19}"
 
 # A digest of everything a guest's build reads.
-inputs_digest() { # guest-dir
+inputs_digest() { # guest-dir [app-wit-dir]
     {
         # Paths relative to the checkout, so a moved checkout is no change.
         cd "$ROOT"
-        find "${1#"$ROOT/"}" wit guest-sdk/python guest-sdk/c guest-sdk/js -type f -not -path "*/__pycache__/*" -print0 | sort -z | xargs -0 sha256sum
+        find "${@#"$ROOT/"}" wit guest-sdk/python guest-sdk/c guest-sdk/js -type f -not -path "*/__pycache__/*" -print0 | sort -z | xargs -0 sha256sum
         sha256sum scripts/build-polyglot.sh scripts/install-polyglot.sh
         cat "$TOOLS/js/.installed" "$TOOLS/venv/.installed" "$ADAPTER.version"
         "$WIT_BINDGEN" --version
@@ -74,10 +86,11 @@ inputs_digest() { # guest-dir
 }
 
 # Runs `build_<kind>` on the sources in `src` unless OUT/<name>.wasm was
-# built from the same inputs.
-build() { # name kind src
+# built from the same inputs. A guest of an app's own world also names the
+# app's WIT folder and the world.
+build() { # name kind src [app-wit world]
     local name="$1" kind="$2" src="$3" out="$OUT/$1.wasm" digest
-    digest="$(inputs_digest "$src")"
+    digest="$(inputs_digest "$src" ${4:+"$4"})"
     if [ -s "$out" ] && [ "$(cat "$out.inputs" 2> /dev/null)" = "$digest" ]; then
         say "$name: up to date"
         return
@@ -86,15 +99,16 @@ build() { # name kind src
     rm -f "$out" "$out.inputs"
     rm -rf "${WORK:?}/$name"
     mkdir -p "$WORK/$name"
-    "build_$kind" "$src" "$WORK/$name" "$out"
+    "build_$kind" "$src" "$WORK/$name" "$out" "${@:4}"
     "$WASM_TOOLS" validate "$out"
     echo "$digest" > "$out.inputs"
     say "$name: $(wc -c < "$out") bytes"
 }
 
 # A JavaScript guest of `world`: the one .js module in src, bundled with
-# the SDK's modules (componentize-js takes a single module).
-componentize_js() { # world src work out
+# the SDK's modules (componentize-js takes a single module). The world is
+# wasmtron's, or one in the WIT folder `wit`.
+componentize_js() { # world src work out [wit]
     local modules=("$2"/*.js)
     [ "${#modules[@]}" -eq 1 ] || { say "$2: expected one .js module"; return 1; }
     "$ESBUILD" "${modules[0]}" --bundle --format=esm --platform=neutral \
@@ -105,7 +119,7 @@ componentize_js() { # world src work out
     # folder of its own; `http` and `fetch-event` would import wasi:http,
     # which no wasmtron world links.
     node "$COMPONENTIZE_JS" "$3/bundle.js" \
-        --wit "$WIT" --world-name "$1" \
+        --wit "${5:-$WIT}" --world-name "$1" \
         --disable http fetch-event \
         --out "$4"
 }
@@ -119,14 +133,15 @@ build_js_renderer() { # src work out
 }
 
 # A Python guest of `world`, its module `app` in src, with the SDK's
-# MessagePack module beside it.
-componentize_py() { # world src work out
+# MessagePack module beside it. The world is wasmtron's, or one in the WIT
+# folder `wit`.
+componentize_py() { # world src work out [wit]
     # componentize-py generates the `wit_world` bindings while it builds and
     # leaves `__pycache__` beside the modules it compiles: build from a copy
     # in the work folder, so nothing lands beside the sources.
     mkdir -p "$3/src"
     cp "$2"/*.py "$PY_SDK"/*.py "$3/src/"
-    (cd "$3" && "$COMPONENTIZE_PY" --quiet --wit-path "$WIT" --world "$1" \
+    (cd "$3" && "$COMPONENTIZE_PY" --quiet --wit-path "${5:-$WIT}" --world "$1" \
         componentize app --python-path "$3/src" --output "$4")
 }
 
@@ -136,6 +151,27 @@ build_py_utility() { # src work out
 
 build_py_renderer() { # src work out
     componentize_py renderer "$@"
+}
+
+# An app's own WIT in the work folder, with wasmtron's as its dependency in
+# deps/ (a link to wit/, never a copy in the checkout): componentize-js
+# reads one WIT folder, and the app's `use wasmtron:app/...` resolves there.
+app_wit() { # app-wit work
+    mkdir -p "$2/wit/deps"
+    cp "$1"/*.wit "$2/wit/"
+    ln -s "$WIT" "$2/wit/deps/wasmtron"
+}
+
+# A utility whose world, in the app's WIT, includes wasmtron's utility world
+# and exports the app's interfaces.
+build_js_app_utility() { # src work out app-wit world
+    app_wit "$4" "$2"
+    componentize_js "$5" "$1" "$2" "$3" "$2/wit"
+}
+
+build_py_app_utility() { # src work out app-wit world
+    app_wit "$4" "$2"
+    componentize_py "$5" "$1" "$2" "$3" "$2/wit"
 }
 
 build_c_utility() { # src work out
@@ -161,17 +197,33 @@ build py-renderer py_renderer "$GUESTS/py-renderer"
 build polyglot-renderer js_renderer "$ROOT/examples/polyglot/renderer"
 build polyglot-words py_utility "$ROOT/examples/polyglot/words"
 build polyglot-checksum c_utility "$ROOT/examples/polyglot/checksum"
+PLUGINS="$ROOT/examples/plugins"
+build plugins-renderer js_renderer "$PLUGINS/renderer"
+build plugins-upper py_app_utility "$PLUGINS/upper" "$PLUGINS/wit" utility-plugin
+build plugins-reverse js_app_utility "$PLUGINS/reverse" "$PLUGINS/wit" utility-plugin
 
 if [ -n "$EXAMPLE" ]; then
-    # The Rust main, in the folder tests/build.rs and build-examples.sh use.
+    # The example's Rust parts and the parts built above.
+    case "$EXAMPLE" in
+        polyglot) rust=(main) parts=(renderer words checksum) ;;
+        plugins) rust=(main hostile) parts=(renderer upper reverse) ;;
+    esac
+    # The Rust parts, in the folder tests/build.rs and build-examples.sh use.
+    packages=()
+    for part in "${rust[@]}"; do
+        packages+=(-p "$EXAMPLE-$part")
+    done
     cargo build --release --target wasm32-wasip2 --target-dir "$TARGET/guests" \
-        --manifest-path "$ROOT/Cargo.toml" -p polyglot-main
-    mkdir -p "$EXAMPLE/dist"
-    cp "$TARGET/guests/wasm32-wasip2/release/polyglot_main.wasm" "$EXAMPLE/dist/"
-    for part in renderer words checksum; do
-        cp "$OUT/polyglot-$part.wasm" "$EXAMPLE/dist/polyglot_$part.wasm"
+        --manifest-path "$ROOT/Cargo.toml" "${packages[@]}"
+    dist="$ROOT/examples/$EXAMPLE/dist"
+    mkdir -p "$dist"
+    for part in "${rust[@]}"; do
+        cp "$TARGET/guests/wasm32-wasip2/release/${EXAMPLE}_$part.wasm" "$dist/"
+    done
+    for part in "${parts[@]}"; do
+        cp "$OUT/$EXAMPLE-$part.wasm" "$dist/${EXAMPLE}_$part.wasm"
     done
     cargo build --manifest-path "$ROOT/Cargo.toml" -p wasmtron
     cargo build --manifest-path "$ROOT/Cargo.toml" -p wasmtron-worker
-    say "examples/polyglot is built: run it with \`$TARGET/debug/wasmtron run examples/polyglot\`"
+    say "examples/$EXAMPLE is built: run it with \`$TARGET/debug/wasmtron run examples/$EXAMPLE\`"
 fi

@@ -17,6 +17,7 @@ const GUESTS: &[(&str, &str)] = &[
     ("contract-renderer", "CONTRACT_RENDERER"),
     ("contract-utility", "CONTRACT_UTILITY"),
     ("contract-odd", "CONTRACT_ODD"),
+    ("contract-caller", "CONTRACT_CALLER"),
     ("hello-main", "HELLO_MAIN"),
     ("hello-renderer", "HELLO_RENDERER"),
     ("multi-window-main", "MULTI_WINDOW_MAIN"),
@@ -25,6 +26,8 @@ const GUESTS: &[(&str, &str)] = &[
     ("utility-parse-parser", "UTILITY_PARSE_PARSER"),
     ("utility-parse-renderer", "UTILITY_PARSE_RENDERER"),
     ("polyglot-main", "POLYGLOT_MAIN"),
+    ("plugins-main", "PLUGINS_MAIN"),
+    ("plugins-hostile", "PLUGINS_HOSTILE"),
 ];
 
 fn main() {
@@ -55,6 +58,9 @@ fn main() {
         "examples/utility-parse/parser",
         "examples/utility-parse/renderer",
         "examples/polyglot/main",
+        "examples/plugins/main",
+        "examples/plugins/hostile",
+        "examples/plugins/wit",
         "Cargo.lock",
     ] {
         println!("cargo:rerun-if-changed={}", root.join(dir).display());

@@ -106,7 +106,7 @@ fn components_are_checked_again_just_before_each_is_instantiated() {
     for part in [
         "component `b` (renderer world) is refused",
         "it imports `wasmtron:app/windows@0.1.0`, which belongs to the main world",
-        "it imports `test:sneaky/raw-net`, from a package this host does not provide",
+        "it imports `test:sneaky/raw-net`, an app interface no provider is bound to",
     ] {
         assert!(reloaded.contains(part), "{part}: {reloaded}");
     }

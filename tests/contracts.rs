@@ -43,6 +43,7 @@ fn app_dir(manifest: &str) -> AppDir {
     dir.copy(guests::CONTRACT_RENDERER, "dist/contract-renderer.wasm");
     dir.copy(guests::CONTRACT_UTILITY, "dist/contract-utility.wasm");
     dir.copy(guests::CONTRACT_ODD, "dist/contract-odd.wasm");
+    dir.copy(guests::CONTRACT_CALLER, "dist/contract-caller.wasm");
     dir
 }
 
@@ -140,6 +141,43 @@ fn main_calls_a_utility_that_provides_an_interface() {
     assert!(failed.starts_with("ok:err:target-gone:"), "{failed}");
     // Main carries on, and so does the next call to the plugin.
     assert_eq!(app.invoke("a", "relay", "caller"), "ok:main");
+    assert_eq!(app.invoke("a", "caller", ""), "ok:window:a");
+}
+
+#[test]
+fn a_utility_calls_main_and_main_sees_who_called() {
+    let caller = "\n[[utility]]\nname = \"caller\"\ncomponent = \"dist/contract-caller.wasm\"\n\
+                  [utility.imports]\n\"probe:contracts/echo\" = \"main\"\n";
+    let app = Running::start(app_dir(&manifest("main", false, caller))).expect("starts");
+    assert_eq!(app.invoke("a", "relay", "via-utility:caller"), "ok:posted");
+    assert_eq!(
+        app.invoke("a", "relay", "via-utility:text:from a utility"),
+        "ok:posted"
+    );
+    eventually("main hearing both answers", || {
+        app.invoke("a", "relay", "heard") == "ok:utility:caller,from a utility"
+    });
+}
+
+#[test]
+fn a_call_back_into_main_while_main_waits_on_the_caller_is_refused_at_once() {
+    let caller = "\n[[utility]]\nname = \"caller\"\ncomponent = \"dist/contract-caller.wasm\"\n\
+                  [utility.imports]\n\"probe:contracts/echo\" = \"main\"\n";
+    let app = Running::start(app_dir(&manifest("main", false, caller))).expect("starts");
+    // Main invokes the utility and waits; the utility's typed call to main
+    // would wait on main. It is refused (not left to time out), and the
+    // utility, whose `caller` cannot carry a failure, traps naming it.
+    assert_eq!(
+        app.invoke("a", "relay", "invoke-utility:caller"),
+        "ok:err:target-gone"
+    );
+    let mut gone = String::new();
+    eventually("the utility's end told to main", || {
+        gone = app.invoke("a", "relay", "gone");
+        gone.contains("utility|caller|crashed:")
+    });
+    assert!(gone.contains("would deadlock"), "{gone}");
+    // Main is free again, and answers.
     assert_eq!(app.invoke("a", "caller", ""), "ok:window:a");
 }
 
@@ -259,6 +297,35 @@ fn bindings_to_undeclared_components_and_cycles_are_refused_by_the_manifest() {
     assert!(
         err.to_string()
             .contains("cycle of providers that would deadlock: main → utility `echo` → main"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_provider_replaced_on_disk_is_checked_again_before_it_starts() {
+    let dir = app_dir(&manifest("utility:echo", false, ""));
+    let root = dir.path().to_path_buf();
+    let app = Running::start(dir).expect("the app starts");
+    // The provider has not started yet (its first call starts it); its file
+    // now holds one whose types differ.
+    let odd = std::fs::read(root.join("dist/contract-odd.wasm")).expect("odd");
+    std::fs::write(root.join("dist/contract-utility.wasm"), odd).expect("replaced");
+    let refused = app.invoke("a", "bytes", "3");
+    assert!(
+        refused.starts_with("err:target-gone:") && refused.contains("refused app interface"),
+        "{refused}"
+    );
+}
+
+#[test]
+fn a_binding_to_main_without_a_main_is_refused() {
+    let text = manifest("main", false, "")
+        .replace("[main]\ncomponent = \"dist/contract-main.wasm\"\n[main.imports]\n\"probe:contracts/echo\" = \"utility:echo\"\n", "");
+    let dir = app_dir(&text);
+    let err = wasmtron::Manifest::load(dir.path()).expect_err("refused");
+    assert!(
+        err.to_string()
+            .contains("binds it to main, but the manifest has no `[main]`"),
         "{err}"
     );
 }

@@ -83,7 +83,6 @@ fn upper_in_python_answers_main_with_typed_values() {
 }
 
 #[test]
-#[ignore = "the worker cannot encode an `option` that is `none` in a provider's results (host/worker/src/typed.rs, `from_val`): main gets `handler-failed: the results of ... are not its types`"]
 fn a_plugins_own_error_reaches_main_with_its_app_code() {
     let app = start("upper");
     // The plugin's own error, in the `result`: `handler-failed`, with the

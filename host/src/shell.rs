@@ -94,9 +94,16 @@ pub(crate) struct Shell {
     dev_mode: bool,
     /// Native app-interface providers the embedding program registered.
     natives: HashMap<String, crate::capabilities::contracts::NativeProvider>,
+    /// The app-interface bindings checked at start, for the re-check of
+    /// each component before it is instantiated.
+    bound: Vec<crate::capabilities::contracts::BoundInterface>,
     /// Held while a providing utility starts, so that calls racing to it
     /// start one instance.
     providers_starting: Mutex<()>,
+    /// The workers main waits on now (an invoke of one, or a typed call
+    /// to one), counted: a typed call from one of them to main would wait
+    /// on main, which waits on it.
+    main_waits_on: Mutex<HashMap<crate::ipc::Sender, usize>>,
 }
 
 /// What the shell is built from.
@@ -112,6 +119,28 @@ pub(super) struct ShellParts {
     /// Windows get developer tools (`wasmtron run --dev`).
     pub dev_mode: bool,
     pub natives: HashMap<String, crate::capabilities::contracts::NativeProvider>,
+    pub bound: Vec<crate::capabilities::contracts::BoundInterface>,
+}
+
+/// Main waits on a worker while this lives ([`Shell::main_waits_on`]).
+pub(crate) struct MainWait {
+    shell: Weak<Shell>,
+    worker: crate::ipc::Sender,
+}
+
+impl Drop for MainWait {
+    fn drop(&mut self) {
+        let Some(shell) = self.shell.upgrade() else {
+            return;
+        };
+        let mut waits = lock(&shell.main_waits_on);
+        if let Some(count) = waits.get_mut(&self.worker) {
+            *count -= 1;
+            if *count == 0 {
+                waits.remove(&self.worker);
+            }
+        }
+    }
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -151,7 +180,9 @@ impl Shell {
             exit: parts.exit,
             dev_mode: parts.dev_mode,
             natives: parts.natives,
+            bound: parts.bound,
             providers_starting: Mutex::new(()),
+            main_waits_on: Mutex::default(),
         })
     }
 
@@ -322,6 +353,8 @@ impl Shell {
         let bound = self.manifest.bindings(importer);
         capabilities::check(&self.engine, &component, world, name, bound)
             .map_err(|e| e.to_string())?;
+        capabilities::contracts::recheck(&self.engine, &component, importer, &self.bound)
+            .map_err(|e| format!("refused app interface: {e}"))?;
         Ok(WorkerSpec {
             name: name.to_owned(),
             world,
@@ -564,7 +597,22 @@ impl Shell {
         payload: Vec<u8>,
     ) -> Result<Vec<u8>, IpcError> {
         let renderer = self.renderer_of(label)?;
+        let _waiting = self.main_waits_on(crate::ipc::Sender::Window(label.to_owned()));
         renderer.invoke(channel, payload).await
+    }
+
+    /// Marks main as waiting on `worker` until the mark is dropped.
+    pub(crate) fn main_waits_on(&self, worker: crate::ipc::Sender) -> MainWait {
+        *lock(&self.main_waits_on).entry(worker.clone()).or_default() += 1;
+        MainWait {
+            shell: self.me.clone(),
+            worker,
+        }
+    }
+
+    /// Whether main waits on `worker` now.
+    pub(crate) fn main_is_waiting_on(&self, worker: &crate::ipc::Sender) -> bool {
+        lock(&self.main_waits_on).contains_key(worker)
     }
 
     fn renderer_exited(&self, label: &str, generation: u64, exit: WorkerExit) {

@@ -150,10 +150,12 @@ impl fmt::Display for Importer {
 /// the component that called it would wait on a caller that is waiting on
 /// it, which is a deadlock.
 pub(crate) fn check_graph(
-    main: &[Binding],
+    main: Option<&[Binding]>,
     windows: &[WindowManifest],
     utilities: &[UtilityManifest],
 ) -> Result<(), ManifestError> {
+    let has_main = main.is_some();
+    let main = main.unwrap_or_default();
     let mut tables: Vec<(String, Importer, &[Binding])> =
         vec![("main.imports".into(), Importer::Main, main)];
     for (i, w) in windows.iter().enumerate() {
@@ -172,6 +174,12 @@ pub(crate) fn check_graph(
     }
     for (key, _, bindings) in &tables {
         for binding in *bindings {
+            if binding.provider == Provider::Main && !has_main {
+                return Err(invalid(
+                    &format!("{key}.\"{}\"", binding.interface),
+                    "binds it to main, but the manifest has no `[main]`".into(),
+                ));
+            }
             if let Provider::Utility(name) = &binding.provider
                 && !utilities.iter().any(|u| &u.name == name)
             {
@@ -272,7 +280,7 @@ mod tests {
                 ("a:b/e", "native:db"),
             ]),
         )
-        .unwrap();
+        .expect("valid bindings");
         assert_eq!(parsed[0].provider, Provider::Main);
         assert_eq!(parsed[1].provider, Provider::Utility("md".into()));
         assert_eq!(parsed[2].provider, Provider::Native("db".into()));
@@ -282,7 +290,7 @@ mod tests {
     fn bad_names_and_providers_are_refused_by_name() {
         let refused = |k: &str, v: &str| {
             parse("main.imports", table(&[(k, v)]))
-                .unwrap_err()
+                .expect_err("refused")
                 .to_string()
         };
         assert!(refused("a:b/c@0.1.0", "main").contains("names a version"));

@@ -190,7 +190,7 @@ pub(super) fn validate(
 
     check_overlaps(&root, manifest, main.as_ref(), &windows, &utilities)?;
     crate::bindings::check_graph(
-        main.as_ref().map_or(&[][..], |m| &m.imports),
+        main.as_ref().map(|m| m.imports.as_slice()),
         &windows,
         &utilities,
     )?;

@@ -31,7 +31,7 @@ pub enum AppError {
     #[error(transparent)]
     Capability(#[from] CapabilityError),
     #[error("refused app interface: {0}")]
-    Contract(#[from] ContractError),
+    Contract(Box<ContractError>),
     #[error(transparent)]
     Window(#[from] WindowControlError),
     #[error("cannot start the app: {0:#}")]
@@ -121,7 +121,10 @@ pub fn check_with(
         components.iter().map(|(i, c)| (i.clone(), c)).collect();
     match contracts::check(engine, manifest, &components, natives) {
         Ok(bound) => Ok((reports, bound)),
-        Err(refused) => Err(refused.into_iter().map(AppError::from).collect()),
+        Err(refused) => Err(refused
+            .into_iter()
+            .map(|err| AppError::Contract(Box::new(err)))
+            .collect()),
     }
 }
 
@@ -328,9 +331,10 @@ impl AppBuilder {
             Some(engine) => engine,
             None => Engine::new().map_err(AppError::Start)?.with_default_cache(),
         };
-        if let Err(mut errors) = check_with(&self.manifest, &engine, Some(&self.natives)) {
-            return Err(errors.remove(0));
-        }
+        let bound = match check_with(&self.manifest, &engine, Some(&self.natives)) {
+            Ok((_, bound)) => bound,
+            Err(mut errors) => return Err(errors.remove(0)),
+        };
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("wasmtron-host")
@@ -381,6 +385,7 @@ impl AppBuilder {
             exit: exit_tx,
             dev_mode: self.dev_mode,
             natives: self.natives,
+            bound,
         });
         let calls: Arc<dyn crate::ipc::Calls> = shell.clone();
         router.set_calls(Arc::downgrade(&calls));

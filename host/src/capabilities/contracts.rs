@@ -63,10 +63,11 @@ impl NativeProvider {
         component: &std::path::Path,
     ) -> anyhow::Result<Vec<InterfaceType>> {
         let component = engine.load(component)?;
-        Ok(wasmtron_worker::typed::app_exports(
-            engine.wasmtime(),
-            &component,
-        )?)
+        let exported: Result<Vec<_>, _> =
+            wasmtron_worker::typed::app_exports(engine.wasmtime(), &component)
+                .into_iter()
+                .collect();
+        Ok(exported?)
     }
 }
 
@@ -158,7 +159,7 @@ pub(crate) fn check(
     natives: Option<&HashMap<String, NativeProvider>>,
 ) -> Result<Vec<BoundInterface>, Vec<ContractError>> {
     let engine = engine.wasmtime();
-    let mut exports: HashMap<Importer, Vec<InterfaceType>> = HashMap::new();
+    let mut exports: HashMap<Importer, Vec<Exported>> = HashMap::new();
     let mut bound = Vec::new();
     let mut errors = Vec::new();
     for (importer, component) in components {
@@ -179,7 +180,7 @@ pub(crate) fn check(
             let Some(provider) = manifest.provider(importer, name) else {
                 continue;
             };
-            let offered: Option<Vec<InterfaceType>> = match provider {
+            let offered: Option<Vec<Exported>> = match provider {
                 Provider::Main => exported(engine, &mut exports, components, &Importer::Main),
                 Provider::Utility(utility) => exported(
                     engine,
@@ -199,7 +200,9 @@ pub(crate) fn check(
                         continue;
                     }
                     Some(natives) => match natives.get(native) {
-                        Some(registered) => Some(registered.interfaces.clone()),
+                        Some(registered) => {
+                            Some(registered.interfaces.iter().cloned().map(Ok).collect())
+                        }
                         None => {
                             errors.push(ContractError::NoNative {
                                 importer: importer.clone(),
@@ -211,7 +214,7 @@ pub(crate) fn check(
                     },
                 },
             };
-            // A provider that could not be read is refused on its own.
+            // A provider the check did not load was refused on its own.
             let Some(offered) = offered else {
                 continue;
             };
@@ -234,18 +237,97 @@ pub(crate) fn check(
     }
 }
 
+/// Checks a component about to be instantiated (a renderer at a reload, a
+/// utility at a fork) against the bindings checked at start: its file may
+/// have been replaced since. What it imports must still be what its
+/// providers were checked to export, and what it provides must still hold
+/// every function its users import, with the same types.
+///
+/// # Errors
+/// The first refusal found.
+pub(crate) fn recheck(
+    engine: &Engine,
+    component: &Component,
+    who: &Importer,
+    bound: &[BoundInterface],
+) -> Result<(), Box<ContractError>> {
+    let engine = engine.wasmtime();
+    let imports = wasmtron_worker::typed::app_imports(engine, component).map_err(|err| {
+        Box::new(ContractError::Uncarried {
+            importer: who.clone(),
+            interface: err.interface,
+            reason: err.reason,
+        })
+    })?;
+    for import in &imports {
+        let name = unversioned(&import.name);
+        let Some(record) = bound
+            .iter()
+            .find(|b| &b.importer == who && unversioned(&b.interface) == name)
+        else {
+            continue;
+        };
+        let checked: HashMap<&str, &FunctionType> = record
+            .functions
+            .iter()
+            .map(|(f, t)| (f.as_str(), t))
+            .collect();
+        for (function, ty) in &import.functions {
+            match checked.get(function.as_str()) {
+                Some(theirs) if ty.matches(theirs) => {}
+                Some(theirs) => {
+                    return Err(Box::new(ContractError::TypesDiffer {
+                        importer: who.clone(),
+                        interface: name.to_owned(),
+                        function: function.clone(),
+                        provider: record.provider.clone(),
+                        imported: ty.to_string(),
+                        exported: theirs.to_string(),
+                    }));
+                }
+                None => {
+                    return Err(Box::new(ContractError::MissingFunction {
+                        importer: who.clone(),
+                        interface: name.to_owned(),
+                        function: function.clone(),
+                        provider: record.provider.clone(),
+                    }));
+                }
+            }
+        }
+    }
+    let Importer::Utility(utility) = who else {
+        return Ok(());
+    };
+    let provider = Provider::Utility(utility.clone());
+    let offered = wasmtron_worker::typed::app_exports(engine, component);
+    for record in bound.iter().filter(|b| b.provider == provider) {
+        let wanted = InterfaceType {
+            name: record.interface.clone(),
+            functions: record.functions.iter().cloned().collect(),
+        };
+        if let Err(mut refused) = matches(&record.importer, &wanted, &provider, &offered) {
+            return Err(Box::new(refused.remove(0)));
+        }
+    }
+    Ok(())
+}
+
+/// An interface a provider exports, or why calls cannot carry it.
+type Exported = Result<InterfaceType, wasmtron_worker::typed::InterfaceError>;
+
 /// The app interfaces `who` exports, read once.
 fn exported(
     engine: &wasmtime::Engine,
-    cache: &mut HashMap<Importer, Vec<InterfaceType>>,
+    cache: &mut HashMap<Importer, Vec<Exported>>,
     components: &Components<'_>,
     who: &Importer,
-) -> Option<Vec<InterfaceType>> {
+) -> Option<Vec<Exported>> {
     if let Some(found) = cache.get(who) {
         return Some(found.clone());
     }
     let (_, component) = components.iter().find(|(i, _)| i == who)?;
-    let found = wasmtron_worker::typed::app_exports(engine, component).ok()?;
+    let found = wasmtron_worker::typed::app_exports(engine, component);
     cache.insert(who.clone(), found.clone());
     Some(found)
 }
@@ -255,15 +337,29 @@ fn matches(
     importer: &Importer,
     import: &InterfaceType,
     provider: &Provider,
-    offered: &[InterfaceType],
+    offered: &[Exported],
 ) -> Result<(), Vec<ContractError>> {
     let name = unversioned(&import.name);
-    let Some(export) = offered.iter().find(|e| unversioned(&e.name) == name) else {
-        return Err(vec![ContractError::NotExported {
-            importer: importer.clone(),
-            interface: name.to_owned(),
-            provider: provider.clone(),
-        }]);
+    let found = offered.iter().find(|e| match e {
+        Ok(export) => unversioned(&export.name) == name,
+        Err(err) => unversioned(&err.interface) == name,
+    });
+    let export = match found {
+        Some(Ok(export)) => export,
+        Some(Err(err)) => {
+            return Err(vec![ContractError::Uncarried {
+                importer: importer.clone(),
+                interface: name.to_owned(),
+                reason: format!("{provider} exports it, but {}", err.reason),
+            }]);
+        }
+        None => {
+            return Err(vec![ContractError::NotExported {
+                importer: importer.clone(),
+                interface: name.to_owned(),
+                provider: provider.clone(),
+            }]);
+        }
     };
     let (imported, exported) = (version(&import.name), version(&export.name));
     if !compatible(imported, exported) {

@@ -310,11 +310,22 @@ impl wasmtron_worker::typed::CallOut for MainState {
         let call = self
             .shell
             .call(Sender::Main, interface, function, args, None);
-        tokio::time::timeout(bound, call).await.unwrap_or_else(|_| {
-            Err(IpcError::new(
-                ErrorCode::Timeout,
-                format!("no reply within {} ms", limits.invoke_timeout_ms),
-            ))
-        })
+        let results = tokio::time::timeout(bound, call)
+            .await
+            .unwrap_or_else(|_| {
+                Err(IpcError::new(
+                    ErrorCode::Timeout,
+                    format!("no reply within {} ms", limits.invoke_timeout_ms),
+                ))
+            })?;
+        // Main's own limit, as a worker's holds what comes back to it.
+        if results.len() > limits.max_message_bytes {
+            return Err(IpcError::too_large(
+                "the results",
+                results.len(),
+                limits.max_message_bytes,
+            ));
+        }
+        Ok(results)
     }
 }

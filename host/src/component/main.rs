@@ -130,7 +130,7 @@ async fn instantiate(
         .context("cannot link the main world")?;
     wasmtron_worker::typed::link_imports(&mut linker, &component)
         .context("cannot link the app interfaces main imports")?;
-    let exports = wasmtron_worker::typed::Exports::of(engine.wasmtime(), &component)?;
+    let exports = wasmtron_worker::typed::Exports::of(engine.wasmtime(), &component);
     let (wasi, refusals) = capabilities::wasi_context(
         &format!("{name}/main"),
         &Grants {

@@ -116,6 +116,9 @@ impl wit_utilities::HostUtilityProcess for MainState {
         payload: Vec<u8>,
     ) -> Result<Vec<u8>, wit_types::IpcError> {
         let worker = self.utility(&this).map_err(ipc_error_to_wit)?;
+        let _waiting = self
+            .shell
+            .main_waits_on(crate::ipc::Sender::Utility(worker.name.clone()));
         worker
             .invoke(channel, payload)
             .await

@@ -128,6 +128,16 @@ impl Calls for Shell {
                 let Some(main) = &self.main else {
                     return refuse(IpcError::target_gone("the main component"));
                 };
+                if self.main_is_waiting_on(&caller) {
+                    // Main's call into the caller waits for this one, which
+                    // would wait for main: refused now, not at the timeout.
+                    return refuse(IpcError::new(
+                        ErrorCode::Denied,
+                        format!(
+                            "main is waiting on {caller} (an invoke or typed call in progress); a call from it to main would deadlock"
+                        ),
+                    ));
+                }
                 let (reply, answer) = tokio::sync::oneshot::channel();
                 let posted = main.post(MainCall::Call {
                     sender: caller,
@@ -148,7 +158,12 @@ impl Calls for Shell {
             }
             Provider::Utility(name) => match self.provider_worker(&name) {
                 Ok(worker) => {
-                    Box::pin(async move { worker.call(caller, interface, function, args).await })
+                    let waiting = (caller == Sender::Main)
+                        .then(|| self.main_waits_on(Sender::Utility(worker.name.clone())));
+                    Box::pin(async move {
+                        let _waiting = waiting;
+                        worker.call(caller, interface, function, args).await
+                    })
                 }
                 Err(err) => refuse(err),
             },

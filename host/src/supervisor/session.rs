@@ -90,14 +90,23 @@ pub(crate) async fn serve_worker(
                 function,
                 args,
             } => {
+                // A call waits in main's mailbox only when main provides.
+                let to_main = router
+                    .calls()
+                    .is_some_and(|calls| calls.goes_to_main(&peer.sender, &interface));
                 let checked = if args.len() > peer.limits.max_message_bytes {
                     Err(IpcError::too_large(
                         "the arguments",
                         args.len(),
                         peer.limits.max_message_bytes,
                     ))
-                } else {
+                } else if to_main {
                     peer.tickets(&pending, &queued)
+                        .map(|(waiting, ticket)| (waiting, Some(ticket)))
+                } else {
+                    Queued::take(&pending, peer.limits.max_pending_invokes)
+                        .map(|waiting| (waiting, None))
+                        .ok_or_else(|| peer.over_pending())
                 };
                 let router = router.clone();
                 let sender = peer.sender.clone();
@@ -330,7 +339,7 @@ async fn bounded_call(
     router: &Router,
     call: Call,
     limits: Limits,
-    queued: Queued,
+    queued: Option<Queued>,
     held: impl FnOnce(),
 ) -> Result<Vec<u8>, IpcError> {
     let Some(calls) = router.calls() else {
@@ -343,7 +352,7 @@ async fn bounded_call(
         call.interface,
         call.function,
         call.args,
-        Some(queued),
+        queued,
     );
     let timed_out = || {
         Err(IpcError::new(

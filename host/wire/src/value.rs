@@ -26,6 +26,10 @@
 //! | flags | one bit each, in bytes, unused bits 0 |
 //! | `message-port` | its index among the ports the message moves |
 //!
+//! Typed calls do not carry ports yet (the host refuses a resource in an
+//! app interface by name, docs/decisions.md #28); the encoding has them so
+//! that carrying them needs no new format.
+//!
 //! Every type takes at least one byte, so a count can never ask for more
 //! elements than bytes are left: what a decoder allocates is bounded by the
 //! message.
@@ -113,7 +117,7 @@ pub struct ValueError {
 }
 
 impl ValueError {
-    fn new(what: impl Into<String>) -> Self {
+    pub fn new(what: impl Into<String>) -> Self {
         ValueError {
             at: Vec::new(),
             what: what.into(),
@@ -121,7 +125,7 @@ impl ValueError {
     }
 
     /// The same error, one level further out.
-    fn within(mut self, place: impl FnOnce() -> String) -> Self {
+    pub fn within(mut self, place: impl FnOnce() -> String) -> Self {
         self.at.insert(0, place());
         self
     }

@@ -146,9 +146,8 @@ async fn launch(
     // The app interfaces it imports call out through the host; those it
     // exports are found when a call comes in.
     crate::typed::link_imports(&mut linker, &spec.component)
-        .map_err(anyhow::Error::from)
         .context("cannot link the app interfaces it imports")?;
-    let exports = crate::typed::Exports::of(engine, &spec.component)?;
+    let exports = crate::typed::Exports::of(engine, &spec.component);
     // Guest output travels to the host, which routes it (log, main, nowhere).
     output.connect(link.to_host.clone());
     let (bridge, events) = BridgeClient::start(spec, link);

@@ -106,17 +106,16 @@ pub fn app_imports(
         .imports(engine)
         .map(|(name, item)| (name.to_owned(), item.ty))
         .collect();
-    interfaces(engine, &items)
+    interfaces(engine, &items).into_iter().collect()
 }
 
-/// The app interfaces `component` exports, with their functions' types.
-///
-/// # Errors
-/// As [`app_imports`].
+/// The app interfaces `component` exports, each with its functions' types
+/// or why calls cannot carry it. A component may export interfaces no
+/// binding names; only a bound one that cannot be carried is an error.
 pub fn app_exports(
     engine: &Engine,
     component: &Component,
-) -> Result<Vec<InterfaceType>, InterfaceError> {
+) -> Vec<Result<InterfaceType, InterfaceError>> {
     let ty = component.component_type();
     let items: Vec<(String, ComponentItem)> = ty
         .exports(engine)
@@ -128,7 +127,7 @@ pub fn app_exports(
 fn interfaces(
     engine: &Engine,
     items: &[(String, ComponentItem)],
-) -> Result<Vec<InterfaceType>, InterfaceError> {
+) -> Vec<Result<InterfaceType, InterfaceError>> {
     items
         .iter()
         .filter(|(name, _)| is_app_interface(name))
@@ -352,7 +351,8 @@ fn from_val(val: &Val, ty: &Type) -> Result<Value, ValueError> {
         (Val::List(items), Type::List(t)) => Value::List(
             items
                 .iter()
-                .map(|v| from_val(v, t))
+                .enumerate()
+                .map(|(i, v)| from_val(v, t).map_err(|e| e.within(|| format!("[{i}]"))))
                 .collect::<Result<_, _>>()?,
         ),
         (Val::Record(values), Type::Record(fields)) if values.len() == fields.len() => {
@@ -360,7 +360,9 @@ fn from_val(val: &Val, ty: &Type) -> Result<Value, ValueError> {
                 values
                     .iter()
                     .zip(fields)
-                    .map(|((_, v), (_, t))| from_val(v, t))
+                    .map(|((_, v), (name, t))| {
+                        from_val(v, t).map_err(|e| e.within(|| format!("field `{name}`")))
+                    })
                     .collect::<Result<_, _>>()?,
             )
         }
@@ -383,7 +385,10 @@ fn from_val(val: &Val, ty: &Type) -> Result<Value, ValueError> {
             let index = cases.iter().position(|c| c == name).ok_or_else(mismatch)?;
             Value::Enum(u32::try_from(index).map_err(|_| mismatch())?)
         }
-        (Val::Option(v), Type::Option(t)) => Value::Option(boxed(v, Some(t))?),
+        (Val::Option(None), Type::Option(_)) => Value::Option(None),
+        (Val::Option(Some(v)), Type::Option(t)) => Value::Option(Some(Box::new(
+            from_val(v, t).map_err(|e| e.within(|| "some".into()))?,
+        ))),
         (Val::Result(r), Type::Result { ok, err }) => Value::Result(match r {
             Ok(v) => Ok(boxed(v, ok.as_deref())?),
             Err(v) => Err(boxed(v, err.as_deref())?),
@@ -638,19 +643,19 @@ impl fmt::Debug for Exports {
 }
 
 impl Exports {
-    /// The app interfaces `component` exports.
-    ///
-    /// # Errors
-    /// As [`app_exports`].
-    pub fn of(engine: &Engine, component: &Component) -> Result<Self, InterfaceError> {
-        let interfaces = app_exports(engine, component)?
+    /// The app interfaces `component` exports that calls can carry (the
+    /// check refuses a binding to any other).
+    #[must_use]
+    pub fn of(engine: &Engine, component: &Component) -> Self {
+        let interfaces = app_exports(engine, component)
             .into_iter()
+            .flatten()
             .map(|i| (unversioned(&i.name).to_owned(), i))
             .collect();
-        Ok(Exports {
+        Exports {
             interfaces,
             found: HashMap::new(),
-        })
+        }
     }
 
     fn find<T>(

@@ -22,12 +22,18 @@ mod bindings {
 
 use bindings::probe::contracts::echo as plugin;
 use bindings::probe::contracts::echo::Failure;
-use wasmtron_guest::{HandlerError, Payload, ProcessGone, Request, ipc};
+use wasmtron_guest::{
+    HandlerError, Payload, ProcessGone, Request, UtilityMessage, UtilityProcess, ipc, utilities,
+};
 
 #[derive(Default)]
 struct Main {
     /// Every worker that ended, as `kind|name|reason`.
     gone: Vec<String>,
+    /// The utility `caller`, once forked: a utility that calls main.
+    caller: Option<UtilityProcess>,
+    /// What utilities posted.
+    heard: Vec<String>,
 }
 
 fn failure(name: &str) -> Option<Failure> {
@@ -41,8 +47,11 @@ fn failure(name: &str) -> Option<Failure> {
 }
 
 /// Runs one typed call named by `op` (`caller`, `text:T`, `fail:HOW`,
-/// `fail-bare:HOW`) against the imported interface. (`gone` lists the
-/// workers that ended instead.)
+/// `fail-bare:HOW`) against the imported interface. (Main's handler also
+/// answers `gone`, the workers that ended; `heard`, what utilities posted;
+/// `via-utility:OP`, posted to utility `caller`, which makes the call to
+/// main and posts the answer back; `invoke-utility:OP`, the same as an
+/// invoke main waits on.)
 fn relay(op: &str) -> String {
     let (what, arg) = op.split_once(':').unwrap_or((op, ""));
     match (what, failure(arg)) {
@@ -57,6 +66,20 @@ fn relay(op: &str) -> String {
     }
 }
 
+impl Main {
+    /// Utility `caller`, forked the first time.
+    fn caller(&mut self) -> Result<&UtilityProcess, HandlerError> {
+        if self.caller.is_none() {
+            let forked = utilities::fork("caller")
+                .map_err(|e| HandlerError::new("fork", format!("{e:?}")))?;
+            self.caller = Some(forked);
+        }
+        self.caller
+            .as_ref()
+            .ok_or_else(|| HandlerError::new("fork", "no utility"))
+    }
+}
+
 impl wasmtron_guest::Main for Main {
     fn on_ready(&mut self) {
         ipc::handle("relay");
@@ -67,7 +90,26 @@ impl wasmtron_guest::Main for Main {
         if op == "gone" {
             return Request::reply(&self.gone.join(","));
         }
+        if op == "heard" {
+            return Request::reply(&self.heard.join(","));
+        }
+        if let Some(op) = op.strip_prefix("via-utility:") {
+            self.caller()?.post_message(op)?;
+            return Request::reply("posted");
+        }
+        if let Some(op) = op.strip_prefix("invoke-utility:") {
+            // Main waits on the utility, whose typed call needs main.
+            return match self.caller()?.invoke::<_, String>("run", op) {
+                Ok(answer) => Request::reply(&answer),
+                Err(err) => Request::reply(&format!("err:{}", err.code.as_str())),
+            };
+        }
         Request::reply(&relay(&op))
+    }
+
+    fn on_utility_message(&mut self, message: UtilityMessage) {
+        let text: String = message.decode().unwrap_or_default();
+        self.heard.push(text);
     }
 
     fn on_process_gone(&mut self, gone: ProcessGone) {

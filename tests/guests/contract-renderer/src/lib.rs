@@ -65,6 +65,7 @@ fn everything(text: &str) -> Everything {
         tint: Colour::Blue,
         rights: Access::READ | Access::RUN,
         maybe: Some("some".into()),
+        none: None,
         outcome: Err("no".into()),
         pair: (7, "seven".into()),
         nothing: Vec::new(),

@@ -77,6 +77,22 @@ fn every_kind_of_value_round_trips_through_main_and_through_a_utility() {
 }
 
 #[test]
+fn ports_move_with_a_call_and_with_its_results() {
+    for provider in ["main", "utility:echo"] {
+        let app = start(provider);
+        // A port in the arguments: the provider keeps it and echoes on it.
+        app.start_invoke("a", "port-keep", "ping");
+        assert_eq!(app.result("a"), "echo:ping", "{provider}");
+        // A port in the results: the provider keeps the other end.
+        app.start_invoke("a", "port-new", "pong");
+        assert_eq!(app.result("a"), "echo:pong", "{provider}");
+        // The first port still works beside it.
+        app.start_invoke("a", "port-new", "again");
+        assert_eq!(app.result("a"), "echo:again", "{provider}");
+    }
+}
+
+#[test]
 fn lists_near_the_message_limit_cross_and_one_over_it_is_too_large() {
     let app = start("utility:echo");
     // One MiB, less the list's length and the result's tag.

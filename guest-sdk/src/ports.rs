@@ -97,6 +97,22 @@ pub fn create_channel() -> (MessagePort, MessagePort) {
 }
 
 impl MessagePort {
+    /// The generated handle behind this port, for an app interface whose
+    /// function takes a `message-port` (its bindings map wasmtron's
+    /// `ports` to [`interfaces::ports`](crate::interfaces::ports)). The
+    /// port moves with the call.
+    #[must_use]
+    pub fn into_handle(self) -> wit::MessagePort {
+        self.inner
+    }
+
+    /// A port from the handle an app interface's function returned or was
+    /// given.
+    #[must_use]
+    pub fn from_handle(inner: wit::MessagePort) -> Self {
+        MessagePort { inner }
+    }
+
     /// This end's id, the one [`PortMessage::port`] and `on_port_close`
     /// carry for messages and closes arriving on it.
     pub fn id(&self) -> PortId {

@@ -10,6 +10,10 @@ use wasmtron_wire::{IpcError, PortRef, Sender, Waiting};
 
 use crate::lifecycle::{AppExit, WindowEventKind};
 
+/// Main's answer to a typed call: the results and the ids of the ports
+/// they move, or why there are none.
+pub(crate) type CallAnswer = Result<(Vec<u8>, Vec<u64>), IpcError>;
+
 /// A request to the main component, queued in its mailbox.
 #[derive(Debug)]
 pub(crate) enum MainCall {
@@ -21,13 +25,16 @@ pub(crate) enum MainCall {
         reply: oneshot::Sender<Result<Vec<u8>, IpcError>>,
         queued: Option<Queued>,
     },
-    /// A typed call to an app interface main exports.
+    /// A typed call to an app interface main exports, with the ports its
+    /// arguments move. Main answers with the results and the ids of the
+    /// ports they move (main's until the host moves them on).
     Call {
         sender: Sender,
         interface: String,
         function: String,
         args: Vec<u8>,
-        reply: oneshot::Sender<Result<Vec<u8>, IpcError>>,
+        ports: Vec<PortRef>,
+        reply: oneshot::Sender<CallAnswer>,
         queued: Option<Queued>,
     },
     Message {

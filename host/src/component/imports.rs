@@ -290,16 +290,19 @@ impl crate::bindings::main::wasmtron::app::calls::Host for MainState {
 impl wasmtron_worker::typed::CallOut for MainState {
     /// Main's typed calls go to a utility or a native provider (never to
     /// main itself: the manifest refuses that cycle), within main's
-    /// `invoke-timeout-ms`.
+    /// `invoke-timeout-ms`, the results held to its `max-message-bytes`.
     async fn call_out(
         &mut self,
         interface: String,
         function: String,
         args: Vec<u8>,
-    ) -> Result<Vec<u8>, crate::ipc::IpcError> {
-        use crate::ipc::{Calls, ErrorCode, IpcError, Sender};
+        transfer: Vec<crate::ports::PortId>,
+    ) -> Result<(Vec<u8>, Vec<crate::ports::PortRef>), crate::ipc::IpcError> {
+        use crate::ipc::{Calls, ErrorCode, IpcError, OutCall, Sender};
+        use crate::ports::Holder;
         let limits = self.shell.limits();
         if args.len() > limits.max_message_bytes {
+            message_port::close_moved(self, &transfer);
             return Err(IpcError::too_large(
                 "the arguments",
                 args.len(),
@@ -307,10 +310,18 @@ impl wasmtron_worker::typed::CallOut for MainState {
             ));
         }
         let bound = Duration::from_millis(limits.invoke_timeout_ms);
-        let call = self
-            .shell
-            .call(Sender::Main, interface, function, args, None);
-        let results = tokio::time::timeout(bound, call)
+        let call = self.shell.call(
+            OutCall {
+                caller: Sender::Main,
+                holder: Holder::Main,
+                interface,
+                function,
+                args,
+                transfer,
+            },
+            None,
+        );
+        let reply = tokio::time::timeout(bound, call)
             .await
             .unwrap_or_else(|_| {
                 Err(IpcError::new(
@@ -319,13 +330,19 @@ impl wasmtron_worker::typed::CallOut for MainState {
                 ))
             })?;
         // Main's own limit, as a worker's holds what comes back to it.
-        if results.len() > limits.max_message_bytes {
+        if reply.bytes.len() > limits.max_message_bytes {
+            for port in &reply.ports {
+                self.shell.ports().close(Holder::Main, port.id);
+            }
             return Err(IpcError::too_large(
                 "the results",
-                results.len(),
+                reply.bytes.len(),
                 limits.max_message_bytes,
             ));
         }
-        Ok(results)
+        // What travels with the ports waits in main's mailbox until this
+        // call returns and main holds them.
+        self.shell.ports().flush(reply.carried);
+        Ok((reply.bytes, reply.ports))
     }
 }

@@ -260,18 +260,33 @@ async fn serve(
                 interface,
                 function,
                 args,
+                ports,
                 reply,
                 queued,
             } => {
                 drop(queued);
                 store.data_mut().caller = Some(sender);
-                let outcome = app_exports
-                    .call(&mut store, &raw, &interface, &function, &args)
-                    .await;
+                let call = wasmtron_worker::typed::Incoming {
+                    interface: &interface,
+                    function: &function,
+                    args: &args,
+                    ports,
+                };
+                let outcome = app_exports.call(&mut store, &raw, call).await;
                 store.data_mut().caller = None;
                 match outcome {
                     Ok(result) => {
-                        let _ = reply.send(result);
+                        // Nobody waits any more: the ports the results move
+                        // close rather than stay with main, unheld.
+                        if let Err(Ok((_, moved))) = reply.send(result) {
+                            for port in moved {
+                                store
+                                    .data()
+                                    .shell
+                                    .ports()
+                                    .close(crate::ports::Holder::Main, port);
+                            }
+                        }
                         Ok(())
                     }
                     Err(trap) => {
@@ -433,7 +448,10 @@ async fn serve(
     mailbox.close();
     while let Some(call) = mailbox.recv().await {
         match call {
-            MainCall::Handle { reply, .. } | MainCall::Call { reply, .. } => {
+            MainCall::Handle { reply, .. } => {
+                let _ = reply.send(Err(IpcError::target_gone("the main component")));
+            }
+            MainCall::Call { reply, .. } => {
                 let _ = reply.send(Err(IpcError::target_gone("the main component")));
             }
             _ => {}

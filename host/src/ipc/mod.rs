@@ -4,7 +4,7 @@
 mod router;
 mod user_wait;
 
-pub(crate) use router::{CallFuture, Calls};
+pub(crate) use router::{CallFuture, CallReply, Calls, OutCall};
 pub use router::{NativeHandler, Router};
 pub(crate) use user_wait::{UserWaitClock, within};
 pub use wasmtron_wire::{ErrorCode, IpcError, Sender};

@@ -17,23 +17,40 @@ pub type NativeHandler = Arc<
         + Sync,
 >;
 
-/// A typed call on its way: its encoded results, or why there are none.
-pub(crate) type CallFuture = Pin<Box<dyn Future<Output = Result<Vec<u8>, IpcError>> + Send>>;
+/// A typed call's results as they reach the caller: their bytes, the
+/// ports they move (the caller's now), and what travels with those ports,
+/// to flush once the reply that carries them is on its way.
+#[derive(Debug)]
+pub(crate) struct CallReply {
+    pub bytes: Vec<u8>,
+    pub ports: Vec<crate::ports::PortRef>,
+    pub carried: crate::ports::Carried,
+}
+
+/// A typed call on its way: its results, or why there are none.
+pub(crate) type CallFuture = Pin<Box<dyn Future<Output = Result<CallReply, IpcError>> + Send>>;
+
+/// A typed call as it leaves its caller.
+#[derive(Debug)]
+pub(crate) struct OutCall {
+    pub caller: Sender,
+    /// Who holds the ports the arguments move, and gets those of the
+    /// results.
+    pub holder: crate::ports::Holder,
+    /// Without its version.
+    pub interface: String,
+    pub function: String,
+    pub args: Vec<u8>,
+    /// The ports the arguments move, in the order their values name them.
+    pub transfer: Vec<crate::ports::PortId>,
+}
 
 /// Carries typed calls to the provider the manifest binds (main, a
 /// utility, a native provider): the shell, which knows all three.
 pub(crate) trait Calls: Send + Sync {
-    /// Calls `interface.function` (interface without its version) for
-    /// `caller`. `queued` is the caller's ticket for main's mailbox, given
-    /// back when main takes the call.
-    fn call(
-        &self,
-        caller: Sender,
-        interface: String,
-        function: String,
-        args: Vec<u8>,
-        queued: Option<Queued>,
-    ) -> CallFuture;
+    /// Calls out. `queued` is the caller's ticket for main's mailbox,
+    /// given back when main takes the call.
+    fn call(&self, call: OutCall, queued: Option<Queued>) -> CallFuture;
 
     /// Whether `caller`'s calls to `interface` go to main (and so may wait
     /// on main's user).

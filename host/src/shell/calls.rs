@@ -9,11 +9,16 @@ use std::sync::Arc;
 use super::utilities::UtilityOptions;
 use super::{Shell, lock};
 use crate::capabilities::contracts::NativeProvider;
-use crate::ipc::{CallFuture, Calls, ErrorCode, IpcError, Sender};
+use crate::ipc::{CallFuture, CallReply, Calls, ErrorCode, IpcError, OutCall, Sender};
 use crate::mailbox::{MainCall, Queued};
 use crate::manifest::{Importer, Provider};
+use crate::ports::{Carried, Holder, PortId, PortRef};
 use crate::supervisor::Worker;
 use wasmtron_wire::value;
+
+/// A native provider's call: the encoded results.
+type NativeFuture =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<Vec<u8>, IpcError>> + Send>>;
 
 /// The instance name of the utility that serves `name`'s typed calls.
 pub(crate) fn provider_instance(name: &str) -> String {
@@ -69,7 +74,7 @@ impl Shell {
         interface: String,
         function: String,
         args: &[u8],
-    ) -> CallFuture {
+    ) -> NativeFuture {
         let ty = provider
             .interfaces
             .iter()
@@ -107,69 +112,155 @@ impl Shell {
     }
 }
 
-impl Calls for Shell {
-    fn call(
+impl Shell {
+    /// Moves `ports` from `from` to `to` with a message, or closes them
+    /// when they cannot move.
+    fn move_ports(
         &self,
-        caller: Sender,
-        interface: String,
-        function: String,
-        args: Vec<u8>,
-        queued: Option<Queued>,
-    ) -> CallFuture {
+        from: Holder,
+        ports: &[PortId],
+        to: Holder,
+    ) -> Result<(Vec<PortRef>, Carried), IpcError> {
+        if ports.is_empty() {
+            return Ok((Vec::new(), Carried::default()));
+        }
+        self.ports.transfer(from, ports, to).map_err(|err| {
+            for port in ports {
+                self.ports.close(from, *port);
+            }
+            IpcError::new(ErrorCode::Denied, err.to_string())
+        })
+    }
+
+    /// The results of a call a provider answered, with the ports they move
+    /// taken from the provider (`provider`) to the caller (`caller`).
+    fn deliver_results(
+        &self,
+        answer: Result<(Vec<u8>, Vec<PortId>), IpcError>,
+        provider: Holder,
+        caller: Holder,
+    ) -> Result<CallReply, IpcError> {
+        let (bytes, moved) = answer?;
+        let (ports, carried) = self.move_ports(provider, &moved, caller)?;
+        Ok(CallReply {
+            bytes,
+            ports,
+            carried,
+        })
+    }
+
+    /// Closes the ports a call moved that will not reach a provider.
+    fn close_ports(&self, holder: Holder, ports: &[PortId]) {
+        for port in ports {
+            self.ports.close(holder, *port);
+        }
+    }
+}
+
+impl Calls for Shell {
+    fn call(&self, call: OutCall, queued: Option<Queued>) -> CallFuture {
         let refuse = |err: IpcError| -> CallFuture { Box::pin(std::future::ready(Err(err))) };
+        let OutCall {
+            caller,
+            holder,
+            interface,
+            function,
+            args,
+            transfer,
+        } = call;
+        let refused = |err: IpcError| {
+            self.close_ports(holder, &transfer);
+            refuse(err)
+        };
         let Some(provider) = self.provider_for(&caller, &interface) else {
-            return refuse(IpcError::new(
+            return refused(IpcError::new(
                 ErrorCode::Denied,
                 format!("{caller} has no provider bound for `{interface}`"),
             ));
         };
+        let Some(me) = self.me.upgrade() else {
+            return refused(IpcError::target_gone("the app"));
+        };
         match provider {
             Provider::Main => {
                 let Some(main) = &self.main else {
-                    return refuse(IpcError::target_gone("the main component"));
+                    return refused(IpcError::target_gone("the main component"));
                 };
                 if self.main_is_waiting_on(&caller) {
                     // Main's call into the caller waits for this one, which
                     // would wait for main: refused now, not at the timeout.
-                    return refuse(IpcError::new(
+                    return refused(IpcError::new(
                         ErrorCode::Denied,
                         format!(
                             "main is waiting on {caller} (an invoke or typed call in progress); a call from it to main would deadlock"
                         ),
                     ));
                 }
+                let (ports, carried) = match self.move_ports(holder, &transfer, Holder::Main) {
+                    Ok(moved) => moved,
+                    Err(err) => return refuse(err),
+                };
                 let (reply, answer) = tokio::sync::oneshot::channel();
                 let posted = main.post(MainCall::Call {
                     sender: caller,
                     interface,
                     function,
                     args,
+                    ports,
                     reply,
                     queued,
                 });
+                self.ports.flush(carried);
                 if posted.is_err() {
                     return refuse(IpcError::target_gone("the main component"));
                 }
                 Box::pin(async move {
-                    answer
+                    let answer = answer
                         .await
-                        .unwrap_or_else(|_| Err(IpcError::target_gone("the main component")))
+                        .unwrap_or_else(|_| Err(IpcError::target_gone("the main component")));
+                    me.deliver_results(answer, Holder::Main, holder)
                 })
             }
-            Provider::Utility(name) => match self.provider_worker(&name) {
-                Ok(worker) => {
-                    let waiting = (caller == Sender::Main)
-                        .then(|| self.main_waits_on(Sender::Utility(worker.name.clone())));
-                    Box::pin(async move {
+            Provider::Utility(name) => {
+                let worker = match self.provider_worker(&name) {
+                    Ok(worker) => worker,
+                    Err(err) => return refused(err),
+                };
+                let to = Holder::Worker(worker.id);
+                let (ports, carried) = match self.move_ports(holder, &transfer, to) {
+                    Ok(moved) => moved,
+                    Err(err) => return refuse(err),
+                };
+                let waiting = (caller == Sender::Main)
+                    .then(|| self.main_waits_on(Sender::Utility(worker.name.clone())));
+                let sent = worker.call(caller, interface, function, args, ports);
+                self.ports.flush(carried);
+                match sent {
+                    Ok(answer) => Box::pin(async move {
                         let _waiting = waiting;
-                        worker.call(caller, interface, function, args).await
+                        me.deliver_results(answer.await, to, holder)
+                    }),
+                    // It ended as the call left: what it was given closes
+                    // with it.
+                    Err(err) => refuse(err),
+                }
+            }
+            Provider::Native(name) => match self.natives.get(&name) {
+                Some(_) if !transfer.is_empty() => refused(IpcError::new(
+                    ErrorCode::Denied,
+                    format!("native provider `{name}` cannot take ports"),
+                )),
+                Some(native) => {
+                    let running = Shell::call_native(native, caller, interface, function, &args);
+                    Box::pin(async move {
+                        running.await.map(|bytes| CallReply {
+                            bytes,
+                            ports: Vec::new(),
+                            carried: Carried::default(),
+                        })
                     })
                 }
-                Err(err) => refuse(err),
-            },
-            Provider::Native(name) => match self.natives.get(&name) {
-                Some(native) => Shell::call_native(native, caller, interface, function, &args),
-                None => refuse(IpcError::target_gone(&format!("native provider `{name}`"))),
+                None => refused(IpcError::target_gone(&format!("native provider `{name}`"))),
             },
         }
     }

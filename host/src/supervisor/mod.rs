@@ -132,7 +132,11 @@ pub(crate) trait Transport: Send + Sync + fmt::Debug + 'static {
 }
 
 /// Host → worker invokes waiting for their reply, by id.
-type WaiterMap = HashMap<u64, oneshot::Sender<Result<Vec<u8>, IpcError>>>;
+/// A worker's answer to the host's invoke or call: the reply's bytes and
+/// the ports a call's results move (held by the worker until the host
+/// moves them on), or why there is none.
+pub(crate) type WorkerAnswer = Result<(Vec<u8>, Vec<crate::ports::PortId>), IpcError>;
+type WaiterMap = HashMap<u64, oneshot::Sender<WorkerAnswer>>;
 type Waiters = Mutex<WaiterMap>;
 
 /// The host's handle on one worker.
@@ -214,43 +218,52 @@ impl Worker {
         if payload.len() > limit {
             return Err(IpcError::too_large("the payload", payload.len(), limit));
         }
-        self.round_trip(|id| HostToWorker::Invoke {
+        let waiting = self.send_waiting(|id| HostToWorker::Invoke {
             id,
             channel,
             payload,
-        })
-        .await
+        });
+        // An invoke moves no ports; the session closes any a reply names.
+        self.wait(waiting?).await.map(|(reply, _)| reply)
     }
 
-    /// Calls a function of an app interface the worker's component exports
-    /// (as the provider `caller`'s binding names).
-    pub(crate) async fn call(
-        &self,
+    /// Sends a call of a function of an app interface the worker's
+    /// component exports (as `caller`'s binding names), with the ports its
+    /// arguments move; the call is on its way when this returns, and the
+    /// future waits for the results.
+    ///
+    /// # Errors
+    /// `too-large`, or `target-gone` when the worker is ending.
+    pub(crate) fn call(
+        self: &Arc<Self>,
         caller: crate::ipc::Sender,
         interface: String,
         function: String,
         args: Vec<u8>,
-    ) -> Result<Vec<u8>, IpcError> {
+        ports: Vec<crate::ports::PortRef>,
+    ) -> Result<impl Future<Output = WorkerAnswer> + Send + 'static, IpcError> {
         let limit = self.limits.max_message_bytes;
         if args.len() > limit {
             return Err(IpcError::too_large("the arguments", args.len(), limit));
         }
-        self.round_trip(|id| HostToWorker::Call {
+        let waiting = self.send_waiting(|id| HostToWorker::Call {
             id,
             caller,
             interface,
             function,
             args,
-        })
-        .await
+            ports,
+        })?;
+        let worker = self.clone();
+        Ok(async move { worker.wait(waiting).await })
     }
 
-    /// Sends what `message` makes of a fresh id and waits for the worker's
-    /// reply to it, within the worker's `invoke-timeout-ms`.
-    async fn round_trip(
+    /// Sends what `message` makes of a fresh id, with a waiter for the
+    /// worker's reply to it.
+    fn send_waiting(
         &self,
         message: impl FnOnce(u64) -> HostToWorker,
-    ) -> Result<Vec<u8>, IpcError> {
+    ) -> Result<(u64, oneshot::Receiver<WorkerAnswer>), IpcError> {
         let id = self.next_invoke.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = oneshot::channel();
         self.lock_waiters().insert(id, tx);
@@ -258,6 +271,12 @@ impl Worker {
             self.lock_waiters().remove(&id);
             return Err(err);
         }
+        Ok((id, rx))
+    }
+
+    /// Waits for the reply to `id`, within the worker's
+    /// `invoke-timeout-ms`.
+    async fn wait(&self, (id, rx): (u64, oneshot::Receiver<WorkerAnswer>)) -> WorkerAnswer {
         let bound = Duration::from_millis(self.limits.invoke_timeout_ms);
         match tokio::time::timeout(bound, rx).await {
             Ok(Ok(result)) => result,
@@ -276,11 +295,13 @@ impl Worker {
         self.waiters.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Delivers the worker's reply to a host invoke. Replies to unknown ids
-    /// (late, or forged) are dropped.
-    pub(crate) fn reply(&self, id: u64, result: Result<Vec<u8>, IpcError>) {
-        if let Some(waiter) = self.lock_waiters().remove(&id) {
-            let _ = waiter.send(result);
+    /// Delivers the worker's reply to a host invoke or call. A reply to an
+    /// unknown id (late, or forged), or that nobody waits for any more, is
+    /// given back: the ports it names are the caller's to close.
+    pub(crate) fn reply(&self, id: u64, result: WorkerAnswer) -> Result<(), WorkerAnswer> {
+        match self.lock_waiters().remove(&id) {
+            Some(waiter) => waiter.send(result),
+            None => Err(result),
         }
     }
 

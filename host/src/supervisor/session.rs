@@ -11,7 +11,7 @@ use std::time::Duration;
 use tokio::sync::mpsc::UnboundedReceiver;
 
 use super::Worker;
-use crate::ipc::{ErrorCode, IpcError, Router, Sender};
+use crate::ipc::{CallReply, ErrorCode, IpcError, OutCall, Router, Sender};
 use crate::mailbox::Queued;
 use crate::manifest::Limits;
 use crate::ports::{Carried, Holder, PortError, PortHub, PortRef};
@@ -80,15 +80,22 @@ pub(crate) async fn serve_worker(
                 let invoke = async move {
                     let (_waiting, ticket) = checked?;
                     let held = || to_worker.answer(HostToWorker::InvokeHeld { id });
-                    bounded_invoke(&router, sender, &channel, payload, limits, ticket, held).await
+                    bounded_invoke(&router, sender, &channel, payload, limits, ticket, held)
+                        .await
+                        .map(|bytes| CallReply {
+                            bytes,
+                            ports: Vec::new(),
+                            carried: Carried::default(),
+                        })
                 };
-                answer(worker, id, limits, what, invoke).await;
+                answer(worker, &peer, id, what, invoke).await;
             }
             WorkerToHost::Call {
                 id,
                 interface,
                 function,
                 args,
+                transfer,
             } => {
                 // A call waits in main's mailbox only when main provides.
                 let to_main = router
@@ -108,23 +115,30 @@ pub(crate) async fn serve_worker(
                         .map(|waiting| (waiting, None))
                         .ok_or_else(|| peer.over_pending())
                 };
+                if checked.is_err() {
+                    // The ports it moved close rather than leak.
+                    for port in &transfer {
+                        peer.ports.close(peer.holder, *port);
+                    }
+                }
                 let router = router.clone();
-                let sender = peer.sender.clone();
                 let to_worker = worker.clone();
                 let limits = peer.limits;
                 let what = format!("the provider of `{interface}.{function}`");
+                let out = OutCall {
+                    caller: peer.sender.clone(),
+                    holder: peer.holder,
+                    interface,
+                    function,
+                    args,
+                    transfer,
+                };
                 let call = async move {
                     let (_waiting, ticket) = checked?;
                     let held = || to_worker.answer(HostToWorker::InvokeHeld { id });
-                    let call = Call {
-                        caller: sender,
-                        interface,
-                        function,
-                        args,
-                    };
-                    bounded_call(&router, call, limits, ticket, held).await
+                    bounded_call(&router, out, limits, ticket, held).await
                 };
-                answer(worker, id, limits, what, call).await;
+                answer(worker, &peer, id, what, call).await;
             }
             WorkerToHost::Send {
                 channel,
@@ -241,16 +255,28 @@ pub(crate) async fn serve_worker(
                     None => crate::log::guest_output(&peer.name, stream, &line),
                 }
             }
-            WorkerToHost::Reply { id, result } => {
-                let result = result.map(ByteBuf::into_vec);
+            WorkerToHost::Reply {
+                id,
+                result,
+                transfer,
+            } => {
                 let limit = peer.limits.max_message_bytes;
-                let result = match result {
+                let result = match result.map(ByteBuf::into_vec) {
                     Ok(reply) if reply.len() > limit => {
+                        for port in &transfer {
+                            peer.ports.close(peer.holder, *port);
+                        }
                         Err(IpcError::too_large("the reply", reply.len(), limit))
                     }
-                    other => other,
+                    Ok(reply) => Ok((reply, transfer)),
+                    Err(err) => Err(err),
                 };
-                worker.reply(id, result);
+                // Nobody waits for it (late, or forged): its ports close.
+                if let Err(Ok((_, ports))) = worker.reply(id, result) {
+                    for port in ports {
+                        peer.ports.close(peer.holder, port);
+                    }
+                }
             }
             WorkerToHost::Post { payload, transfer } => {
                 let Some(ticket) = Queued::take(&queued, peer.limits.max_queued_messages) else {
@@ -283,24 +309,43 @@ pub(crate) async fn serve_worker(
     None
 }
 
-/// Answers the worker's invoke or call `id` with what `reply` brings.
-/// A reply that comes at once (a native handler, or a refusal) is sent
-/// here, without a hop to another task and thread; any other goes on with
-/// a task of its own, so that a slow handler holds up only its reply, not
-/// the worker's other traffic. A native handler that panics fails its
-/// invoke; the connection goes on serving the worker.
+/// Answers the worker's invoke or call `id` with what `reply` brings:
+/// its bytes, and the ports a call's results move to the worker (what
+/// travels with them follows the reply). A reply that comes at once (a
+/// native handler, or a refusal) is sent here, without a hop to another
+/// task and thread; any other goes on with a task of its own, so that a
+/// slow handler holds up only its reply, not the worker's other traffic. A
+/// native handler that panics fails its invoke; the connection goes on
+/// serving the worker.
 async fn answer(
     worker: &Arc<Worker>,
+    peer: &WorkerPeer,
     id: u64,
-    limits: Limits,
     what: String,
-    reply: impl Future<Output = Result<Vec<u8>, IpcError>> + Send + 'static,
+    reply: impl Future<Output = Result<CallReply, IpcError>> + Send + 'static,
 ) {
     let to_worker = worker.clone();
+    let (hub, holder, limit) = (
+        peer.ports.clone(),
+        peer.holder,
+        peer.limits.max_message_bytes,
+    );
     let mut reply = Box::pin(async move {
-        let result = fit_reply(reply.await, limits.max_message_bytes);
+        let (result, ports, carried) = match reply.await {
+            Ok(reply) if reply.bytes.len() > limit => {
+                for port in &reply.ports {
+                    hub.close(holder, port.id);
+                }
+                let err = IpcError::too_large("the reply", reply.bytes.len(), limit);
+                (Err(err), Vec::new(), Carried::default())
+            }
+            Ok(reply) => (Ok(reply.bytes), reply.ports, reply.carried),
+            Err(err) => (Err(err), Vec::new(), Carried::default()),
+        };
+        let result = fit_reply(result, limit);
         // The worker may be gone by now; then nobody waits.
-        to_worker.answer(HostToWorker::Reply { id, result });
+        to_worker.answer(HostToWorker::Reply { id, result, ports });
+        hub.flush(carried);
     });
     let first = std::future::poll_fn(|cx| {
         Poll::Ready(std::panic::catch_unwind(std::panic::AssertUnwindSafe(
@@ -319,17 +364,13 @@ async fn answer(
                 ErrorCode::HandlerFailed,
                 format!("{what} panicked"),
             ));
-            worker.answer(HostToWorker::Reply { id, result });
+            worker.answer(HostToWorker::Reply {
+                id,
+                result,
+                ports: Vec::new(),
+            });
         }
     }
-}
-
-/// A typed call from a worker, as the host routes it.
-struct Call {
-    caller: Sender,
-    interface: String,
-    function: String,
-    args: Vec<u8>,
 }
 
 /// The host's own bound on a typed call, as [`bounded_invoke`] is on an
@@ -337,23 +378,17 @@ struct Call {
 /// waiting on its user when main is the provider.
 async fn bounded_call(
     router: &Router,
-    call: Call,
+    call: OutCall,
     limits: Limits,
     queued: Option<Queued>,
     held: impl FnOnce(),
-) -> Result<Vec<u8>, IpcError> {
+) -> Result<CallReply, IpcError> {
     let Some(calls) = router.calls() else {
         return Err(IpcError::target_gone("the app"));
     };
     let bound = Duration::from_millis(limits.invoke_timeout_ms);
     let to_main = calls.goes_to_main(&call.caller, &call.interface);
-    let running = calls.call(
-        call.caller,
-        call.interface,
-        call.function,
-        call.args,
-        queued,
-    );
+    let running = calls.call(call, queued);
     let timed_out = || {
         Err(IpcError::new(
             ErrorCode::Timeout,

@@ -614,6 +614,7 @@ mod tests {
             body: encode(&HostToWorker::Reply {
                 id: 1,
                 result: Err(crate::IpcError::new(crate::ErrorCode::Denied, "no")),
+                ports: Vec::new(),
             })
             .expect("encodes")[HEADER_BYTES..]
                 .to_vec(),

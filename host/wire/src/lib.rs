@@ -254,10 +254,13 @@ pub enum HostToWorker {
         a: PortRef,
         b: PortRef,
     },
-    /// The answer to the worker's invoke `id`.
+    /// The answer to the worker's invoke or call `id`, with the ports a
+    /// call's results move to the worker (their values name them in order).
     Reply {
         id: u64,
         result: Result<ByteBuf, crate::IpcError>,
+        #[serde(default)]
+        ports: Vec<PortRef>,
     },
     /// The reply to the worker's invoke `id` waits on main's user (a dialog
     /// is open): the worker's own timer stands down, and the host's bound,
@@ -284,6 +287,10 @@ pub enum HostToWorker {
         function: String,
         #[serde(with = "serde_bytes")]
         args: Vec<u8>,
+        /// The ports the arguments move to the worker, in the order their
+        /// values name them.
+        #[serde(default)]
+        ports: Vec<PortRef>,
     },
     /// Finish the current call and exit.
     Stop,
@@ -312,6 +319,10 @@ pub enum WorkerToHost {
         function: String,
         #[serde(with = "serde_bytes")]
         args: Vec<u8>,
+        /// The ports the arguments move, in the order their values name
+        /// them.
+        #[serde(default)]
+        transfer: Vec<u64>,
     },
     Send {
         channel: String,
@@ -328,10 +339,13 @@ pub enum WorkerToHost {
         level: crate::log::Level,
         message: String,
     },
-    /// The answer to the host's invoke `id`.
+    /// The answer to the host's invoke or call `id`, with the ports a
+    /// call's results move (in the order their values name them).
     Reply {
         id: u64,
         result: Result<ByteBuf, crate::IpcError>,
+        #[serde(default)]
+        transfer: Vec<u64>,
     },
     /// What the guest was refused at its WASI boundary, named (for the
     /// host's log, never for main).
@@ -625,10 +639,12 @@ mod tests {
                 "over".into(),
                 Some(vec![1, 2, 3]),
             )),
+            ports: Vec::new(),
         });
         round_trip(HostToWorker::Reply {
             id: 8,
             result: Ok(ByteBuf::from(vec![0xc1, 0xff])),
+            ports: vec![PortRef { id: 4, peer: 5 }],
         });
         round_trip(WorkerToHost::Invoke {
             id: 1,
@@ -640,6 +656,7 @@ mod tests {
             interface: "notes:app/store".into(),
             function: "add".into(),
             args: vec![3, b'a', b'b', b'c'],
+            transfer: vec![9],
         });
         round_trip(HostToWorker::Call {
             id: 3,
@@ -647,6 +664,7 @@ mod tests {
             interface: "notes:app/store".into(),
             function: "add".into(),
             args: vec![0],
+            ports: Vec::new(),
         });
         round_trip(WorkerToHost::Dom {
             op: DomOp::SetAttribute {

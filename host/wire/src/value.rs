@@ -26,9 +26,8 @@
 //! | flags | one bit each, in bytes, unused bits 0 |
 //! | `message-port` | its index among the ports the message moves |
 //!
-//! Typed calls do not carry ports yet (the host refuses a resource in an
-//! app interface by name, docs/decisions.md #28); the encoding has them so
-//! that carrying them needs no new format.
+//! The ports themselves travel beside the bytes (the frame's list of moved
+//! ports); a port value only says which of them it is.
 //!
 //! Every type takes at least one byte, so a count can never ask for more
 //! elements than bytes are left: what a decoder allocates is bounded by the

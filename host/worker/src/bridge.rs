@@ -26,8 +26,9 @@ impl crate::typed::CallOut for WorkerState {
         interface: String,
         function: String,
         args: Vec<u8>,
-    ) -> Result<Vec<u8>, IpcError> {
-        self.bridge.call(interface, function, args).await
+        transfer: Vec<u64>,
+    ) -> Result<(Vec<u8>, Vec<wasmtron_wire::PortRef>), IpcError> {
+        self.bridge.call(interface, function, args, transfer).await
     }
 }
 

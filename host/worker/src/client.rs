@@ -19,9 +19,13 @@ use wasmtron_wire::{ErrorCode, IpcError};
 type Pending = Arc<Mutex<HashMap<u64, Waiter>>>;
 type PendingChannels = Arc<Mutex<HashMap<u64, oneshot::Sender<(PortRef, PortRef)>>>>;
 
-/// An invoke waiting for its reply.
+/// What an invoke or a typed call gets back: the reply's bytes and the
+/// ports a call's results move here, or why there is none.
+pub(crate) type Answer = Result<(Vec<u8>, Vec<PortRef>), IpcError>;
+
+/// An invoke or typed call waiting for its reply.
 struct Waiter {
-    reply: oneshot::Sender<Result<Vec<u8>, IpcError>>,
+    reply: oneshot::Sender<Answer>,
     /// The host said the reply waits on main's user.
     held: bool,
 }
@@ -92,10 +96,10 @@ impl BridgeClient {
         tokio::spawn(async move {
             while let Some(message) = from_host.recv().await {
                 match message {
-                    HostToWorker::Reply { id, result } => {
+                    HostToWorker::Reply { id, result, ports } => {
                         let waiter = replies.lock().ok().and_then(|mut p| p.remove(&id));
                         if let Some(waiter) = waiter {
-                            let _ = waiter.reply.send(result.map(|b| b.into_vec()));
+                            let _ = waiter.reply.send(result.map(|b| (b.into_vec(), ports)));
                         }
                     }
                     HostToWorker::InvokeHeld { id } => {
@@ -188,9 +192,14 @@ impl BridgeClient {
         tokio::time::timeout(timeout, rx).await.ok()?.ok()
     }
 
-    /// Answers the host's invoke `id`.
-    pub(crate) fn reply(&self, id: u64, result: Result<ByteBuf, IpcError>) {
-        let _ = self.to_host.send(WorkerToHost::Reply { id, result });
+    /// Answers the host's invoke or call `id`; `transfer`: the ports a
+    /// call's results move.
+    pub(crate) fn reply(&self, id: u64, result: Result<ByteBuf, IpcError>, transfer: Vec<u64>) {
+        let _ = self.to_host.send(WorkerToHost::Reply {
+            id,
+            result,
+            transfer,
+        });
     }
 
     /// A utility's message to its parent (checked by the caller).
@@ -247,12 +256,14 @@ impl BridgeClient {
         payload: Vec<u8>,
     ) -> Result<Vec<u8>, IpcError> {
         self.check(&channel, payload.len())?;
+        // The host moves no ports with an invoke's reply.
         self.round_trip(|id| WorkerToHost::Invoke {
             id,
             channel,
             payload,
         })
         .await
+        .map(|(reply, _)| reply)
     }
 
     /// A typed call to an app interface the component imports. The host
@@ -263,7 +274,8 @@ impl BridgeClient {
         interface: String,
         function: String,
         args: Vec<u8>,
-    ) -> Result<Vec<u8>, IpcError> {
+        transfer: Vec<u64>,
+    ) -> Answer {
         if args.len() > self.limits.max_message_bytes {
             return Err(IpcError::too_large(
                 "the arguments",
@@ -277,6 +289,7 @@ impl BridgeClient {
             interface,
             function,
             args,
+            transfer,
         })
         .await
     }
@@ -284,10 +297,7 @@ impl BridgeClient {
     /// Sends what `message` makes of a fresh id and waits for the host's
     /// reply to that id, within `invoke-timeout-ms` (which stands down when
     /// the host says the reply waits on main's user).
-    async fn round_trip(
-        &mut self,
-        message: impl FnOnce(u64) -> WorkerToHost,
-    ) -> Result<Vec<u8>, IpcError> {
+    async fn round_trip(&mut self, message: impl FnOnce(u64) -> WorkerToHost) -> Answer {
         let waiting = self.pending.lock().map_or(0, |p| p.len());
         if waiting >= self.limits.max_pending_invokes {
             return Err(IpcError::new(

@@ -251,7 +251,7 @@ async fn serve(
                     let result = result
                         .map(ByteBuf::from)
                         .map_err(|e| IpcError::handler_failed(e.code, e.message, e.data));
-                    store.data().bridge.reply(id, result);
+                    store.data().bridge.reply(id, result, Vec::new());
                     Ok(())
                 }
                 Err(trap) => Err(trap),
@@ -262,14 +262,23 @@ async fn serve(
                 interface,
                 function,
                 args,
+                ports,
             } => {
                 store.data_mut().caller = Some(caller);
-                let outcome = exports
-                    .call(&mut store, &raw, &interface, &function, &args)
-                    .await;
+                let call = crate::typed::Incoming {
+                    interface: &interface,
+                    function: &function,
+                    args: &args,
+                    ports,
+                };
+                let outcome = exports.call(&mut store, &raw, call).await;
                 store.data_mut().caller = None;
                 outcome.map(|result| {
-                    store.data().bridge.reply(id, result.map(ByteBuf::from));
+                    let (result, moved) = match result {
+                        Ok((results, moved)) => (Ok(ByteBuf::from(results)), moved),
+                        Err(err) => (Err(err), Vec::new()),
+                    };
+                    store.data().bridge.reply(id, result, moved);
                 })
             }
             other => deliver(&instance, &mut store, other).await,

@@ -18,8 +18,14 @@ use std::fmt;
 use std::sync::Arc;
 
 use wasmtime::component::types::{self, ComponentItem};
-use wasmtime::component::{Component, Func, Instance, Linker, Val};
-use wasmtime::{AsContextMut, Engine, Store};
+use wasmtime::component::{
+    Component, Func, Instance, Linker, Resource, ResourceAny, ResourceType, Val,
+};
+use wasmtime::{AsContextMut, Engine, Store, StoreContextMut};
+use wasmtron_wire::{PortId, PortRef};
+
+use crate::bindings::shared::ports::MessagePort;
+use crate::message_port::{self, PortBackend};
 use wasmtron_wire::value::{self, Type, Value, ValueError};
 use wasmtron_wire::world::{is_app_interface, unversioned};
 use wasmtron_wire::{ErrorCode, IpcError};
@@ -106,7 +112,27 @@ pub fn app_imports(
         .imports(engine)
         .map(|(name, item)| (name.to_owned(), item.ty))
         .collect();
-    interfaces(engine, &items).into_iter().collect()
+    interfaces(engine, &items, port_resource(engine, component).as_ref())
+        .into_iter()
+        .collect()
+}
+
+/// The component's `wasmtron:app/ports.message-port`, the one resource a
+/// typed call carries, when it imports the ports interface.
+fn port_resource(engine: &Engine, component: &Component) -> Option<ResourceType> {
+    let ty = component.component_type();
+    ty.imports(engine).find_map(|(name, item)| {
+        if !name.starts_with("wasmtron:app/ports@") {
+            return None;
+        }
+        let ComponentItem::ComponentInstance(instance) = item.ty else {
+            return None;
+        };
+        match instance.get_export(engine, "message-port").map(|e| e.ty) {
+            Some(ComponentItem::Resource(resource)) => Some(resource),
+            _ => None,
+        }
+    })
 }
 
 /// The app interfaces `component` exports, each with its functions' types
@@ -121,12 +147,13 @@ pub fn app_exports(
         .exports(engine)
         .map(|(name, item)| (name.to_owned(), item.ty))
         .collect();
-    interfaces(engine, &items)
+    interfaces(engine, &items, port_resource(engine, component).as_ref())
 }
 
 fn interfaces(
     engine: &Engine,
     items: &[(String, ComponentItem)],
+    port: Option<&ResourceType>,
 ) -> Vec<Result<InterfaceType, InterfaceError>> {
     items
         .iter()
@@ -143,15 +170,17 @@ fn interfaces(
             for (fname, export) in instance.exports(engine) {
                 match export.ty {
                     ComponentItem::ComponentFunc(func) => {
-                        let ty = function_type(&func)
+                        let ty = function_type(&func, port)
                             .map_err(|why| fail(format!("function `{fname}` {why}")))?;
                         functions.insert(fname.to_owned(), ty);
                     }
                     // Type definitions come with the functions that use them.
                     ComponentItem::Type(_) => {}
+                    // `message-port`, used from wasmtron's `ports`.
+                    ComponentItem::Resource(resource) if Some(&resource) == port => {}
                     ComponentItem::Resource(_) => {
                         return Err(fail(format!(
-                            "defines resource `{fname}`; typed calls carry values, not resources"
+                            "defines resource `{fname}`; typed calls carry values and ports, no other resources"
                         )));
                     }
                     _ => return Err(fail(format!("has `{fname}`, which is not a function"))),
@@ -166,27 +195,31 @@ fn interfaces(
 }
 
 /// A function's types, or why a call cannot carry them.
-fn function_type(func: &types::ComponentFunc) -> Result<FunctionType, String> {
+fn function_type(
+    func: &types::ComponentFunc,
+    port: Option<&ResourceType>,
+) -> Result<FunctionType, String> {
     if func.async_() {
         return Err("is async; typed calls run synchronous functions".into());
     }
     let params = func
         .params()
         .map(|(name, ty)| {
-            wire_type(&ty, 0)
+            wire_type(&ty, port, 0)
                 .map(|t| (name.to_owned(), t))
                 .map_err(|why| format!("takes `{name}`, {why}"))
         })
         .collect::<Result<Vec<_>, _>>()?;
     let results = func
         .results()
-        .map(|ty| wire_type(&ty, 0).map_err(|why| format!("returns {why}")))
+        .map(|ty| wire_type(&ty, port, 0).map_err(|why| format!("returns {why}")))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(FunctionType { params, results })
 }
 
-/// The wire's view of a component value type.
-fn wire_type(ty: &types::Type, depth: usize) -> Result<Type, String> {
+/// The wire's view of a component value type. `port` is the component's
+/// `message-port`: an owned one moves with the call.
+fn wire_type(ty: &types::Type, port: Option<&ResourceType>, depth: usize) -> Result<Type, String> {
     use types::Type as T;
     if depth > value::MAX_TYPE_DEPTH {
         return Err(format!(
@@ -194,7 +227,7 @@ fn wire_type(ty: &types::Type, depth: usize) -> Result<Type, String> {
             value::MAX_TYPE_DEPTH
         ));
     }
-    let inner = |t: &types::Type| wire_type(t, depth + 1);
+    let inner = |t: &types::Type| wire_type(t, port, depth + 1);
     Ok(match ty {
         T::Bool => Type::Bool,
         T::S8 => Type::S8,
@@ -235,10 +268,15 @@ fn wire_type(ty: &types::Type, depth: usize) -> Result<Type, String> {
             err: result.err().as_ref().map(inner).transpose()?.map(Box::new),
         },
         T::Flags(flags) => Type::Flags(flags.names().map(str::to_owned).collect()),
+        T::Own(resource) if Some(resource) == port => Type::Port,
+        T::Borrow(resource) if Some(resource) == port => {
+            return Err(
+                "a borrowed `message-port`; a port moves with a call, so pass it owned".into(),
+            );
+        }
         T::Own(_) | T::Borrow(_) => {
             return Err(
-                "a resource; typed calls carry values (a `message-port` travels in a port message)"
-                    .into(),
+                "a resource other than `message-port`; typed calls carry values and ports".into(),
             );
         }
         T::Map(_) | T::Future(_) | T::Stream(_) | T::ErrorContext | T::FixedLengthList(_) => {
@@ -251,10 +289,11 @@ fn wire_type(ty: &types::Type, depth: usize) -> Result<Type, String> {
 }
 
 /// A wire value as wasmtime's value of the same type. The value was
-/// decoded against `ty`, so it fits.
-fn to_val(value: Value, ty: &Type) -> Val {
+/// decoded against `ty`, so it fits; a port value is an index into `ports`,
+/// which the decoder checked.
+fn to_val(value: Value, ty: &Type, ports: &[ResourceAny]) -> Val {
     let boxed = |v: Option<Box<Value>>, t: Option<&Type>| match (v, t) {
-        (Some(v), Some(t)) => Some(Box::new(to_val(*v, t))),
+        (Some(v), Some(t)) => Some(Box::new(to_val(*v, t, ports))),
         _ => None,
     };
     match (value, ty) {
@@ -272,21 +311,22 @@ fn to_val(value: Value, ty: &Type) -> Val {
         (Value::Char(c), _) => Val::Char(c),
         (Value::String(s), _) => Val::String(s),
         (Value::Bytes(bytes), _) => Val::List(bytes.into_iter().map(Val::U8).collect()),
+        (Value::Port(index), _) => Val::Resource(ports[index as usize]),
         (Value::List(items), Type::List(t)) => {
-            Val::List(items.into_iter().map(|v| to_val(v, t)).collect())
+            Val::List(items.into_iter().map(|v| to_val(v, t, ports)).collect())
         }
         (Value::Record(values), Type::Record(fields)) => Val::Record(
             values
                 .into_iter()
                 .zip(fields)
-                .map(|(v, (name, t))| (name.clone(), to_val(v, t)))
+                .map(|(v, (name, t))| (name.clone(), to_val(v, t, ports)))
                 .collect(),
         ),
         (Value::Tuple(values), Type::Tuple(types)) => Val::Tuple(
             values
                 .into_iter()
                 .zip(types)
-                .map(|(v, t)| to_val(v, t))
+                .map(|(v, t)| to_val(v, t, ports))
                 .collect(),
         ),
         (Value::Variant(case, payload), Type::Variant(cases)) => {
@@ -311,20 +351,23 @@ fn to_val(value: Value, ty: &Type) -> Val {
     }
 }
 
-/// wasmtime's value as a wire value of type `ty`.
-fn from_val(val: &Val, ty: &Type) -> Result<Value, ValueError> {
+/// wasmtime's value as a wire value of type `ty`. A port's handle is added
+/// to `ports`, and the value names its place there.
+fn from_val(val: &Val, ty: &Type, ports: &mut Vec<ResourceAny>) -> Result<Value, ValueError> {
     let mismatch = || ValueError {
         at: Vec::new(),
         what: format!("a value that is not a `{ty}`"),
     };
-    let boxed =
-        |v: &Option<Box<Val>>, t: Option<&Type>| -> Result<Option<Box<Value>>, ValueError> {
-            match (v, t) {
-                (Some(v), Some(t)) => Ok(Some(Box::new(from_val(v, t)?))),
-                (None, None) => Ok(None),
-                _ => Err(mismatch()),
-            }
-        };
+    let boxed = |v: &Option<Box<Val>>,
+                 t: Option<&Type>,
+                 ports: &mut Vec<ResourceAny>|
+     -> Result<Option<Box<Value>>, ValueError> {
+        match (v, t) {
+            (Some(v), Some(t)) => Ok(Some(Box::new(from_val(v, t, ports)?))),
+            (None, None) => Ok(None),
+            _ => Err(mismatch()),
+        }
+    };
     Ok(match (val, ty) {
         (Val::Bool(b), Type::Bool) => Value::Bool(*b),
         (Val::S8(n), Type::S8) => Value::S8(*n),
@@ -339,6 +382,10 @@ fn from_val(val: &Val, ty: &Type) -> Result<Value, ValueError> {
         (Val::Float64(x), Type::F64) => Value::F64(*x),
         (Val::Char(c), Type::Char) => Value::Char(*c),
         (Val::String(s), Type::String) => Value::String(s.clone()),
+        (Val::Resource(port), Type::Port) => {
+            ports.push(*port);
+            Value::Port(u32::try_from(ports.len() - 1).map_err(|_| mismatch())?)
+        }
         (Val::List(items), Type::List(t)) if **t == Type::U8 => Value::Bytes(
             items
                 .iter()
@@ -352,7 +399,7 @@ fn from_val(val: &Val, ty: &Type) -> Result<Value, ValueError> {
             items
                 .iter()
                 .enumerate()
-                .map(|(i, v)| from_val(v, t).map_err(|e| e.within(|| format!("[{i}]"))))
+                .map(|(i, v)| from_val(v, t, ports).map_err(|e| e.within(|| format!("[{i}]"))))
                 .collect::<Result<_, _>>()?,
         ),
         (Val::Record(values), Type::Record(fields)) if values.len() == fields.len() => {
@@ -361,7 +408,7 @@ fn from_val(val: &Val, ty: &Type) -> Result<Value, ValueError> {
                     .iter()
                     .zip(fields)
                     .map(|((_, v), (name, t))| {
-                        from_val(v, t).map_err(|e| e.within(|| format!("field `{name}`")))
+                        from_val(v, t, ports).map_err(|e| e.within(|| format!("field `{name}`")))
                     })
                     .collect::<Result<_, _>>()?,
             )
@@ -370,7 +417,7 @@ fn from_val(val: &Val, ty: &Type) -> Result<Value, ValueError> {
             values
                 .iter()
                 .zip(types)
-                .map(|(v, t)| from_val(v, t))
+                .map(|(v, t)| from_val(v, t, ports))
                 .collect::<Result<_, _>>()?,
         ),
         (Val::Variant(name, payload), Type::Variant(cases)) => {
@@ -379,7 +426,7 @@ fn from_val(val: &Val, ty: &Type) -> Result<Value, ValueError> {
                 .position(|(case, _)| case == name)
                 .ok_or_else(mismatch)?;
             let case = u32::try_from(index).map_err(|_| mismatch())?;
-            Value::Variant(case, boxed(payload, cases[index].1.as_ref())?)
+            Value::Variant(case, boxed(payload, cases[index].1.as_ref(), ports)?)
         }
         (Val::Enum(name), Type::Enum(cases)) => {
             let index = cases.iter().position(|c| c == name).ok_or_else(mismatch)?;
@@ -387,11 +434,11 @@ fn from_val(val: &Val, ty: &Type) -> Result<Value, ValueError> {
         }
         (Val::Option(None), Type::Option(_)) => Value::Option(None),
         (Val::Option(Some(v)), Type::Option(t)) => Value::Option(Some(Box::new(
-            from_val(v, t).map_err(|e| e.within(|| "some".into()))?,
+            from_val(v, t, ports).map_err(|e| e.within(|| "some".into()))?,
         ))),
         (Val::Result(r), Type::Result { ok, err }) => Value::Result(match r {
-            Ok(v) => Ok(boxed(v, ok.as_deref())?),
-            Err(v) => Err(boxed(v, err.as_deref())?),
+            Ok(v) => Ok(boxed(v, ok.as_deref(), ports)?),
+            Err(v) => Err(boxed(v, err.as_deref(), ports)?),
         }),
         (Val::Flags(set), Type::Flags(names)) => {
             Value::Flags(names.iter().map(|name| set.contains(name)).collect())
@@ -400,44 +447,104 @@ fn from_val(val: &Val, ty: &Type) -> Result<Value, ValueError> {
     })
 }
 
-/// Encodes a function's parameters or results, each against its type.
-fn encode_vals(vals: &[Val], types: &[Type]) -> Result<Vec<u8>, ValueError> {
+/// Encodes a function's parameters or results, each against its type,
+/// with the ports among them in the order the values name them.
+fn encode_vals(vals: &[Val], types: &[Type]) -> Result<(Vec<u8>, Vec<ResourceAny>), ValueError> {
+    let mut ports = Vec::new();
     let values = vals
         .iter()
         .zip(types)
         .enumerate()
         .map(|(i, (v, t))| {
-            from_val(v, t).map_err(|mut e| {
-                e.at.insert(0, format!("value {i}"));
-                e
-            })
+            from_val(v, t, &mut ports).map_err(|e| e.within(|| format!("value {i}")))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    value::encode_all(&values, types)
+    Ok((value::encode_all(&values, types)?, ports))
 }
 
-/// Decodes bytes from the other end against this end's own types.
-fn decode_vals(bytes: &[u8], types: &[Type]) -> Result<Vec<Val>, ValueError> {
-    let values = value::decode_all(bytes, types, 0)?;
+/// Decodes bytes from the other end against this end's own types; its
+/// port values name the handles in `ports`, each exactly once.
+fn decode_vals(
+    bytes: &[u8],
+    types: &[Type],
+    ports: &[ResourceAny],
+) -> Result<Vec<Val>, ValueError> {
+    let count = u32::try_from(ports.len()).map_err(|_| ValueError::new("too many ports"))?;
+    let values = value::decode_all(bytes, types, count)?;
     Ok(values
         .into_iter()
         .zip(types)
-        .map(|(v, t)| to_val(v, t))
+        .map(|(v, t)| to_val(v, t, ports))
         .collect())
+}
+
+/// Takes the ports among a call's values out of the component's table: they
+/// move with the call and are gone from here either way.
+async fn take_ports<T>(
+    store: &mut StoreContextMut<'_, T>,
+    handles: Vec<ResourceAny>,
+) -> Result<Vec<PortId>, IpcError>
+where
+    T: PortBackend + Send,
+    T::Message: Send,
+{
+    if handles.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut ports = Vec::with_capacity(handles.len());
+    for handle in handles {
+        match Resource::<MessagePort>::try_from_resource_any(handle, &mut *store) {
+            Ok(port) => ports.push(port),
+            Err(err) => {
+                message_port::discard_all(store.data_mut(), ports);
+                return Err(IpcError::new(
+                    ErrorCode::BadPayload,
+                    format!("a port handle that is not a port: {err}"),
+                ));
+            }
+        }
+    }
+    message_port::take_transfer(store.data_mut(), ports, None)
+        .await
+        .map_err(message_port::transfer_error)
+}
+
+/// Handles for ports that arrived with a call or its results.
+fn adopt_ports<T: PortBackend>(
+    store: &mut StoreContextMut<'_, T>,
+    ports: Vec<PortRef>,
+) -> wasmtime::Result<Vec<ResourceAny>> {
+    ports
+        .into_iter()
+        .map(|port| message_port::adopt(store.data_mut(), port).try_into_resource_any(&mut *store))
+        .collect()
+}
+
+/// Closes ports that arrived with values that did not decode: nothing will
+/// hold them.
+fn drop_ports<T: PortBackend>(store: &mut StoreContextMut<'_, T>, ports: Vec<ResourceAny>) {
+    for handle in ports {
+        if let Ok(port) = Resource::<MessagePort>::try_from_resource_any(handle, &mut *store) {
+            message_port::drop(store.data_mut(), port);
+        }
+    }
 }
 
 /// How a component's typed calls leave it: the worker's connection to the
 /// host, or the host's routing for main.
 pub trait CallOut: Send {
     /// Carries a call to whichever component the manifest binds
-    /// `interface` (without a version) to, and brings back the encoded
-    /// results or why there are none.
+    /// `interface` (without a version) to, with the ports its arguments
+    /// move (taken from the component already), and brings back the
+    /// encoded results and the ports they move here, or why there are
+    /// none.
     fn call_out(
         &mut self,
         interface: String,
         function: String,
         args: Vec<u8>,
-    ) -> impl Future<Output = Result<Vec<u8>, IpcError>> + Send;
+        transfer: Vec<PortId>,
+    ) -> impl Future<Output = Result<(Vec<u8>, Vec<PortRef>), IpcError>> + Send;
 }
 
 /// `wasmtron:app/types.ipc-error`, as the wire sees it: the error a typed
@@ -533,19 +640,25 @@ struct Import {
 
 impl Import {
     /// The results of a call that came back (or did not).
-    fn finish(
+    fn finish<T: PortBackend>(
         &self,
-        reply: Result<Vec<u8>, IpcError>,
+        store: &mut StoreContextMut<'_, T>,
+        reply: Result<(Vec<u8>, Vec<PortRef>), IpcError>,
         results: &mut [Val],
     ) -> wasmtime::Result<()> {
-        let decoded = reply.and_then(|bytes| {
-            decode_vals(&bytes, &self.results).map_err(|err| {
-                IpcError::new(
-                    ErrorCode::BadPayload,
-                    format!("the results of `{}` are not its types: {err}", self.shown),
-                )
-            })
-        });
+        let decoded = match reply {
+            Ok((bytes, ports)) => {
+                let ports = adopt_ports(store, ports)?;
+                decode_vals(&bytes, &self.results, &ports).map_err(|err| {
+                    drop_ports(store, ports);
+                    IpcError::new(
+                        ErrorCode::BadPayload,
+                        format!("the results of `{}` are not its types: {err}", self.shown),
+                    )
+                })
+            }
+            Err(err) => Err(err),
+        };
         match (decoded, &self.carrier) {
             (Ok(vals), _) => {
                 for (slot, val) in results.iter_mut().zip(vals) {
@@ -576,10 +689,11 @@ impl Import {
 /// # Errors
 /// When an interface cannot be carried ([`app_imports`]) or the linker
 /// refuses a definition.
-pub fn link_imports<T: CallOut + Send + 'static>(
-    linker: &mut Linker<T>,
-    component: &Component,
-) -> anyhow::Result<()> {
+pub fn link_imports<T>(linker: &mut Linker<T>, component: &Component) -> anyhow::Result<()>
+where
+    T: CallOut + PortBackend + Send + 'static,
+    T::Message: Send,
+{
     let imports = app_imports(linker.engine(), component)?;
     for interface in imports {
         let mut instance = linker.instance(&interface.name)?;
@@ -596,22 +710,24 @@ pub fn link_imports<T: CallOut + Send + 'static>(
             instance.func_new_async(&function, move |mut store, _ty, params, results| {
                 let import = import.clone();
                 Box::new(async move {
-                    let args = encode_vals(params, &import.params).map_err(|err| {
+                    let (args, ports) = encode_vals(params, &import.params).map_err(|err| {
                         wasmtime::format_err!(
                             "the arguments of `{}` are not its types: {err}",
                             import.shown
                         )
-                    });
-                    let reply = match args {
-                        Ok(args) => {
+                    })?;
+                    let reply = match take_ports(&mut store, ports).await {
+                        Ok(transfer) => {
+                            let (interface, function) =
+                                (import.interface.clone(), import.function.clone());
                             store
                                 .data_mut()
-                                .call_out(import.interface.clone(), import.function.clone(), args)
+                                .call_out(interface, function, args, transfer)
                                 .await
                         }
-                        Err(err) => return Err(err),
+                        Err(err) => Err(err),
                     };
-                    import.finish(reply, results)
+                    import.finish(&mut store, reply, results)
                 })
             })?;
         }
@@ -693,28 +809,42 @@ impl Exports {
         Ok(found)
     }
 
-    /// Runs `interface.function` with `args` decoded against this
-    /// component's own types. The outer error is a trap of the provider;
-    /// the inner one a call it refused (bytes that are not its types, a
-    /// function it does not export).
+    /// Runs a call with its arguments decoded against this component's
+    /// own types. The outer error is a trap of the provider; the inner one
+    /// a call it refused (bytes that are not its types, a function it does
+    /// not export). The results come with the ports they move.
     ///
     /// # Errors
     /// The trap, when the export traps.
-    pub async fn call<T: Send>(
+    pub async fn call<T>(
         &mut self,
         store: &mut Store<T>,
         instance: &Instance,
-        interface: &str,
-        function: &str,
-        args: &[u8],
-    ) -> wasmtime::Result<Result<Vec<u8>, IpcError>> {
+        call: Incoming<'_>,
+    ) -> wasmtime::Result<Result<(Vec<u8>, Vec<PortId>), IpcError>>
+    where
+        T: PortBackend + Send,
+        T::Message: Send,
+    {
+        let Incoming {
+            interface,
+            function,
+            args,
+            ports,
+        } = call;
         let export = match self.find(store, instance, interface, function) {
             Ok(export) => export,
-            Err(err) => return Ok(Err(err)),
+            Err(err) => {
+                let handles = adopt_ports(&mut store.as_context_mut(), ports)?;
+                drop_ports(&mut store.as_context_mut(), handles);
+                return Ok(Err(err));
+            }
         };
-        let params = match decode_vals(args, &export.params) {
+        let handles = adopt_ports(&mut store.as_context_mut(), ports)?;
+        let params = match decode_vals(args, &export.params, &handles) {
             Ok(params) => params,
             Err(err) => {
+                drop_ports(&mut store.as_context_mut(), handles);
                 return Ok(Err(IpcError::new(
                     ErrorCode::BadPayload,
                     format!("the arguments of `{interface}.{function}` are not its types: {err}"),
@@ -726,11 +856,27 @@ impl Exports {
             .func
             .call_async(&mut *store, &params, &mut results)
             .await?;
-        Ok(encode_vals(&results, &export.results).map_err(|err| {
-            IpcError::new(
-                ErrorCode::HandlerFailed,
-                format!("the results of `{interface}.{function}` are not its types: {err}"),
-            )
-        }))
+        let (bytes, handles) = match encode_vals(&results, &export.results) {
+            Ok(encoded) => encoded,
+            Err(err) => {
+                return Ok(Err(IpcError::new(
+                    ErrorCode::HandlerFailed,
+                    format!("the results of `{interface}.{function}` are not its types: {err}"),
+                )));
+            }
+        };
+        let moved = take_ports(&mut store.as_context_mut(), handles).await;
+        Ok(moved.map(|moved| (bytes, moved)))
     }
+}
+
+/// A typed call as it reaches its provider.
+#[derive(Debug)]
+pub struct Incoming<'a> {
+    /// Without its version.
+    pub interface: &'a str,
+    pub function: &'a str,
+    pub args: &'a [u8],
+    /// The ports the arguments move here, in the order they name them.
+    pub ports: Vec<PortRef>,
 }

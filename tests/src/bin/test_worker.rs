@@ -142,7 +142,7 @@ fn invokes_past_the_limit() -> i32 {
         {
             return 98;
         }
-        let Ok(HostToWorker::Reply { id, result }) = frame.decode::<HostToWorker>() else {
+        let Ok(HostToWorker::Reply { id, result, .. }) = frame.decode::<HostToWorker>() else {
             continue;
         };
         if id <= 1_000_000 {
@@ -196,6 +196,7 @@ fn forged_calls() -> i32 {
             interface: (*interface).to_owned(),
             function: (*function).to_owned(),
             args: args.clone(),
+            transfer: Vec::new(),
         };
         match wasmtron::wire::frame::encode(&call) {
             Ok(bytes) if socket.write_all(&bytes).is_ok() => {}
@@ -253,7 +254,7 @@ fn read_reply(socket: &mut UnixStream) -> Option<(u64, Result<Vec<u8>, wasmtron:
         };
         socket.read_exact(&mut frame.body).ok()?;
         socket.read_exact(&mut frame.tail).ok()?;
-        if let Ok(HostToWorker::Reply { id, result }) = frame.decode::<HostToWorker>() {
+        if let Ok(HostToWorker::Reply { id, result, .. }) = frame.decode::<HostToWorker>() {
             return Some((id, result.map(|bytes| bytes.into_vec())));
         }
     }

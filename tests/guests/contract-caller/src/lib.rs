@@ -10,7 +10,10 @@ mod bindings {
     wit_bindgen::generate!({
         path: ["../../../wit", "../contracts-wit"],
         world: "probe:contracts/echo-user",
-        with: { "wasmtron:app/types@0.1.0": wasmtron_guest::interfaces::types },
+        with: {
+            "wasmtron:app/types@0.1.0": wasmtron_guest::interfaces::types,
+            "wasmtron:app/ports@0.1.0": wasmtron_guest::interfaces::ports,
+        },
     });
 }
 

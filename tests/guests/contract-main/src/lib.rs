@@ -12,7 +12,10 @@ mod bindings {
     wit_bindgen::generate!({
         path: ["../../../wit", "../contracts-wit"],
         world: "probe:contracts/echo-both",
-        with: { "wasmtron:app/types@0.1.0": wasmtron_guest::interfaces::types },
+        with: {
+            "wasmtron:app/types@0.1.0": wasmtron_guest::interfaces::types,
+            "wasmtron:app/ports@0.1.0": wasmtron_guest::interfaces::ports,
+        },
     });
 
     use super::echo::Provider;
@@ -105,6 +108,10 @@ impl wasmtron_guest::Main for Main {
             };
         }
         Request::reply(&relay(&op))
+    }
+
+    fn on_port_message(&mut self, message: wasmtron_guest::PortMessage) {
+        echo::echo_back(&message);
     }
 
     fn on_utility_message(&mut self, message: UtilityMessage) {

@@ -10,7 +10,10 @@ mod bindings {
     wit_bindgen::generate!({
         path: ["../../../wit", "../contracts-wit"],
         world: "probe:contracts/echo-user",
-        with: { "wasmtron:app/types@0.1.0": wasmtron_guest::interfaces::types },
+        with: {
+            "wasmtron:app/types@0.1.0": wasmtron_guest::interfaces::types,
+            "wasmtron:app/ports@0.1.0": wasmtron_guest::interfaces::ports,
+        },
         additional_derives: [PartialEq, Clone],
     });
 }
@@ -18,12 +21,16 @@ mod bindings {
 use bindings::probe::contracts::echo::{
     self as typed, Access, Colour, Everything, Failure, Point, Shape,
 };
-use wasmtron_guest::{EventKind, IpcError, Renderer, UiEvent, bridge, dom};
+use wasmtron_guest::{
+    EventKind, IpcError, MessagePort, PortMessage, Renderer, UiEvent, bridge, dom, ports,
+};
 
 #[derive(Default)]
 struct Probe {
     channel: String,
     arg: String,
+    /// The end of a channel whose other end a typed call moved.
+    port: Option<MessagePort>,
 }
 
 /// A value with every kind in it, made from `text`.
@@ -86,8 +93,20 @@ fn error(err: &IpcError) -> String {
 }
 
 impl Probe {
-    fn run(&self) -> String {
-        let arg = self.arg.as_str();
+    /// Posts `text` on the port kept last; the echo shows in `#result`.
+    fn ping(&self, text: &str) -> String {
+        match &self.port {
+            Some(port) => match port.post_raw(text.as_bytes(), Vec::new()) {
+                Ok(()) => String::new(),
+                Err(err) => format!("post:{err:?}"),
+            },
+            None => "no port".into(),
+        }
+    }
+
+    fn run(&mut self) -> String {
+        let arg = self.arg.clone();
+        let arg = arg.as_str();
         match self.channel.as_str() {
             "echo" => {
                 let sent = everything(arg);
@@ -125,6 +144,23 @@ impl Probe {
                 }
                 format!("ok:{count}")
             }
+            // The other end moves to the provider, which echoes on it.
+            "port-keep" => {
+                let (mine, theirs) = ports::create_channel();
+                mine.start();
+                self.port = Some(mine);
+                match typed::keep_port(theirs.into_handle()) {
+                    Ok(()) => self.ping(arg),
+                    Err(err) => error(&err),
+                }
+            }
+            // The provider keeps one end of a channel and gives the other.
+            "port-new" => {
+                let port = MessagePort::from_handle(typed::new_port());
+                port.start();
+                self.port = Some(port);
+                self.ping(arg)
+            }
             "relay" => match bridge::invoke::<_, String>("relay", &arg) {
                 Ok(reply) => format!("ok:{reply}"),
                 Err(err) => error(&err),
@@ -135,6 +171,10 @@ impl Probe {
 }
 
 impl Renderer for Probe {
+    fn on_port_message(&mut self, message: PortMessage) {
+        Self::heard(&message);
+    }
+
     fn on_load(&mut self) {
         let _ = dom::set_text("#status", "loaded");
     }
@@ -144,10 +184,21 @@ impl Renderer for Probe {
             (EventKind::Input, "channel") => self.channel = event.value.unwrap_or_default(),
             (EventKind::Input, "arg") => self.arg = event.value.unwrap_or_default(),
             (EventKind::Click, "invoke") => {
-                let _ = dom::set_text("#result", &self.run());
+                let shown = self.run();
+                // A port's echo shows when it comes.
+                if !shown.is_empty() {
+                    let _ = dom::set_text("#result", &shown);
+                }
             }
             _ => {}
         }
+    }
+}
+
+impl Probe {
+    fn heard(message: &PortMessage) {
+        let text = String::from_utf8_lossy(&message.data);
+        let _ = dom::set_text("#result", &format!("echo:{text}"));
     }
 }
 

@@ -9,7 +9,10 @@ mod bindings {
     wit_bindgen::generate!({
         path: ["../../../wit", "../contracts-wit"],
         world: "probe:contracts/echo-provider",
-        with: { "wasmtron:app/types@0.1.0": wasmtron_guest::interfaces::types },
+        with: {
+            "wasmtron:app/types@0.1.0": wasmtron_guest::interfaces::types,
+            "wasmtron:app/ports@0.1.0": wasmtron_guest::interfaces::ports,
+        },
     });
 
     use super::echo::Provider;
@@ -20,6 +23,10 @@ mod bindings {
 #[derive(Default)]
 struct Plugin;
 
-impl wasmtron_guest::Utility for Plugin {}
+impl wasmtron_guest::Utility for Plugin {
+    fn on_port_message(&mut self, message: wasmtron_guest::PortMessage) {
+        echo::echo_back(&message);
+    }
+}
 
 wasmtron_guest::export_utility!(Plugin);

@@ -15,8 +15,22 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use crate::validate::invalid;
-use crate::{ManifestError, UtilityManifest, WindowManifest};
+use crate::{UtilityManifest, WindowManifest};
+
+/// A binding refused: the key at fault and why (the manifest's
+/// `Invalid` error, made by the caller).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Refused {
+    pub key: String,
+    pub reason: String,
+}
+
+fn invalid(key: &str, reason: String) -> Refused {
+    Refused {
+        key: key.to_owned(),
+        reason,
+    }
+}
 
 /// Who answers the calls to an app interface.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -52,10 +66,7 @@ pub struct Binding {
 pub use wasmtron_wire::world::{is_app_interface, unversioned};
 
 /// Parses the table at `key` (`main.imports`, `window[0].imports`...).
-pub(crate) fn parse(
-    key: &str,
-    table: BTreeMap<String, String>,
-) -> Result<Vec<Binding>, ManifestError> {
+pub(crate) fn parse(key: &str, table: BTreeMap<String, String>) -> Result<Vec<Binding>, Refused> {
     table
         .into_iter()
         .map(|(interface, provider)| {
@@ -153,7 +164,7 @@ pub(crate) fn check_graph(
     main: Option<&[Binding]>,
     windows: &[WindowManifest],
     utilities: &[UtilityManifest],
-) -> Result<(), ManifestError> {
+) -> Result<(), Refused> {
     let has_main = main.is_some();
     let main = main.unwrap_or_default();
     let mut tables: Vec<(String, Importer, &[Binding])> =
@@ -291,7 +302,7 @@ mod tests {
         let refused = |k: &str, v: &str| {
             parse("main.imports", table(&[(k, v)]))
                 .expect_err("refused")
-                .to_string()
+                .reason
         };
         assert!(refused("a:b/c@0.1.0", "main").contains("names a version"));
         assert!(refused("a:b", "main").contains("namespace:package/interface"));

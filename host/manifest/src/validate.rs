@@ -96,7 +96,7 @@ pub(super) fn validate(
             Ok::<_, ManifestError>(MainSpec {
                 component: resolve_file(&root, "main.component", &m.component)?,
                 precise_clocks: m.precise_clocks,
-                imports: crate::bindings::parse("main.imports", m.imports)?,
+                imports: crate::bindings::parse("main.imports", m.imports).map_err(refused)?,
             })
         })
         .transpose()?;
@@ -182,7 +182,8 @@ pub(super) fn validate(
                 utility.max_instances,
                 DEFAULT_MAX_INSTANCES,
             )?,
-            imports: crate::bindings::parse(&format!("{key}.imports"), utility.imports)?,
+            imports: crate::bindings::parse(&format!("{key}.imports"), utility.imports)
+                .map_err(refused)?,
             name: utility.name,
             grants,
         });
@@ -193,7 +194,8 @@ pub(super) fn validate(
         main.as_ref().map(|m| m.imports.as_slice()),
         &windows,
         &utilities,
-    )?;
+    )
+    .map_err(refused)?;
 
     Ok(Manifest {
         root,
@@ -349,7 +351,7 @@ fn validate_window(
         open_at_start: raw.open.unwrap_or(true),
         precise_clocks: raw.precise_clocks,
         limits,
-        imports: crate::bindings::parse(&format!("{key}.imports"), raw.imports)?,
+        imports: crate::bindings::parse(&format!("{key}.imports"), raw.imports).map_err(refused)?,
     })
 }
 
@@ -487,7 +489,15 @@ fn resolve(base: &Path, key: &str, path: &str) -> Result<PathBuf, ManifestError>
     Ok(resolved)
 }
 
-pub(crate) fn invalid(key: &str, reason: String) -> ManifestError {
+/// A refused binding as the manifest's error.
+fn refused(refused: crate::bindings::Refused) -> ManifestError {
+    ManifestError::Invalid {
+        key: refused.key,
+        reason: refused.reason,
+    }
+}
+
+fn invalid(key: &str, reason: String) -> ManifestError {
     ManifestError::Invalid {
         key: key.into(),
         reason,

@@ -334,6 +334,31 @@ fn a_provider_replaced_on_disk_is_checked_again_before_it_starts() {
 }
 
 #[test]
+fn a_provider_over_the_instance_quota_is_limit_exceeded() {
+    // One utility instance at a time, and main's `caller` takes it.
+    let text = manifest(
+        "utility:echo",
+        false,
+        "\n[[utility]]\nname = \"caller\"\ncomponent = \"dist/contract-caller.wasm\"\n\
+         [utility.imports]\n\"probe:contracts/echo\" = \"main\"\n",
+    )
+    .replace(
+        "name = \"contracts\"\n",
+        "name = \"contracts\"\nmax-utility-instances = 1\n",
+    );
+    let app = Running::start(app_dir(&text)).expect("starts");
+    assert_eq!(app.invoke("a", "relay", "via-utility:caller"), "ok:posted");
+    eventually("the caller's answer", || {
+        app.invoke("a", "relay", "heard") == "ok:utility:caller"
+    });
+    let refused = app.invoke("a", "bytes", "3");
+    assert!(
+        refused.starts_with("err:limit-exceeded:") && refused.contains("max-utility-instances"),
+        "{refused}"
+    );
+}
+
+#[test]
 fn a_binding_to_main_without_a_main_is_refused() {
     let text = manifest("main", false, "")
         .replace("[main]\ncomponent = \"dist/contract-main.wasm\"\n[main.imports]\n\"probe:contracts/echo\" = \"utility:echo\"\n", "");

@@ -61,8 +61,13 @@ impl Shell {
         self.fork(name, options)
             .map(|(worker, _)| worker)
             .map_err(|err| {
+                // A quota is named as one; anything else leaves no provider.
+                let code = match err {
+                    super::ForkError::TooManyInstances { .. } => ErrorCode::LimitExceeded,
+                    _ => ErrorCode::TargetGone,
+                };
                 IpcError::new(
-                    ErrorCode::TargetGone,
+                    code,
                     format!("utility `{name}` cannot start to answer: {err}"),
                 )
             })

@@ -16,6 +16,10 @@
 #                         examples/plugins: the JavaScript renderer, and two
 #                         utilities that export the app's own interface
 #                         (examples/plugins/wit), in Python and JavaScript
+#       js-contract-renderer.wasm, py-contract-caller.wasm
+#                         users of an app interface (the typed-call tests'
+#                         tests/guests/contracts-wit): a JavaScript renderer
+#                         and a Python utility that import it
 #
 #   scripts/build-polyglot.sh --example
 #       Builds examples/polyglot whole, its Rust main included, into
@@ -111,8 +115,16 @@ build() { # name kind src [app-wit world]
 componentize_js() { # world src work out [wit]
     local modules=("$2"/*.js)
     [ "${#modules[@]}" -eq 1 ] || { say "$2: expected one .js module"; return 1; }
+    # WIT imports stay in the bundle for componentize-js to bind: wasmtron's,
+    # and those of the app's own packages (`import ... from 'notes:app/store@0.1.0'`).
+    local externals=(--external:'wasmtron:*') namespace
+    if [ -n "${5:-}" ]; then
+        for namespace in $(sed -n 's/^package \([a-z0-9-]*\):.*/\1/p' "$5"/*.wit | sort -u); do
+            externals+=("--external:$namespace:*")
+        done
+    fi
     "$ESBUILD" "${modules[0]}" --bundle --format=esm --platform=neutral \
-        --external:'wasmtron:*' \
+        "${externals[@]}" \
         --alias:wasmtron-msgpack="$JS_SDK/msgpack.js" \
         --log-level=warning --outfile="$3/bundle.js"
     # componentize-js runs its engine's snapshot (Wizer) in a temporary
@@ -156,22 +168,34 @@ build_py_renderer() { # src work out
 # An app's own WIT in the work folder, with wasmtron's as its dependency in
 # deps/ (a link to wit/, never a copy in the checkout): componentize-js
 # reads one WIT folder, and the app's `use wasmtron:app/...` resolves there.
-app_wit() { # app-wit work
+# A guest whose world is not in the app's WIT brings it in a .wit file of
+# its own, in the app's package, beside its sources.
+app_wit() { # app-wit work src
     mkdir -p "$2/wit/deps"
     cp "$1"/*.wit "$2/wit/"
+    local own
+    for own in "$3"/*.wit; do
+        if [ -e "$own" ]; then cp "$own" "$2/wit/"; fi
+    done
     ln -s "$WIT" "$2/wit/deps/wasmtron"
 }
 
 # A utility whose world, in the app's WIT, includes wasmtron's utility world
-# and exports the app's interfaces.
+# and exports (or imports) the app's interfaces.
 build_js_app_utility() { # src work out app-wit world
-    app_wit "$4" "$2"
+    app_wit "$4" "$2" "$1"
     componentize_js "$5" "$1" "$2" "$3" "$2/wit"
 }
 
 build_py_app_utility() { # src work out app-wit world
-    app_wit "$4" "$2"
+    app_wit "$4" "$2" "$1"
     componentize_py "$5" "$1" "$2" "$3" "$2/wit"
+}
+
+# A renderer whose world includes wasmtron's renderer world and imports the
+# app's interfaces.
+build_js_app_renderer() { # src work out app-wit world
+    build_js_app_utility "$@"
 }
 
 build_c_utility() { # src work out
@@ -201,6 +225,9 @@ PLUGINS="$ROOT/examples/plugins"
 build plugins-renderer js_renderer "$PLUGINS/renderer"
 build plugins-upper py_app_utility "$PLUGINS/upper" "$PLUGINS/wit" utility-plugin
 build plugins-reverse js_app_utility "$PLUGINS/reverse" "$PLUGINS/wit" utility-plugin
+CONTRACTS="$ROOT/tests/guests/contracts-wit"
+build js-contract-renderer js_app_renderer "$GUESTS/js-contract-renderer" "$CONTRACTS" js-contract-renderer
+build py-contract-caller py_app_utility "$GUESTS/py-contract-caller" "$CONTRACTS" py-contract-caller
 
 if [ -n "$EXAMPLE" ]; then
     # The example's Rust parts and the parts built above.

@@ -109,7 +109,10 @@ pub(crate) async fn within<T>(
                 None => std::future::pending().await,
             }
         };
+        // A call that is done wins over a deadline that passed with it: its
+        // answer may hold ports that nobody would close.
         tokio::select! {
+            biased;
             done = &mut call => return Some(done),
             changed = waits.changed(), if !clock_gone => clock_gone = changed.is_err(),
             () = expire => return None,

@@ -238,6 +238,7 @@ impl Calls for Shell {
                 };
                 let waiting = (caller == Sender::Main)
                     .then(|| self.main_waits_on(Sender::Utility(worker.name.clone())));
+                let moved: Vec<PortId> = ports.iter().map(|p| p.id).collect();
                 let sent = worker.call(caller, interface, function, args, ports);
                 self.ports.flush(carried);
                 match sent {
@@ -245,9 +246,12 @@ impl Calls for Shell {
                         let _waiting = waiting;
                         me.deliver_results(answer.await, to, holder)
                     }),
-                    // It ended as the call left: what it was given closes
-                    // with it.
-                    Err(err) => refuse(err),
+                    // Refused (too large for the provider, or it ended as
+                    // the call left): the ports it would have had close.
+                    Err(err) => {
+                        self.close_ports(to, &moved);
+                        refuse(err)
+                    }
                 }
             }
             Provider::Native(name) => match self.natives.get(&name) {

@@ -276,18 +276,20 @@ impl Worker {
 
     /// Waits for the reply to `id`, within the worker's
     /// `invoke-timeout-ms`.
-    async fn wait(&self, (id, rx): (u64, oneshot::Receiver<WorkerAnswer>)) -> WorkerAnswer {
+    async fn wait(&self, (id, mut rx): (u64, oneshot::Receiver<WorkerAnswer>)) -> WorkerAnswer {
         let bound = Duration::from_millis(self.limits.invoke_timeout_ms);
-        match tokio::time::timeout(bound, rx).await {
+        match tokio::time::timeout(bound, &mut rx).await {
             Ok(Ok(result)) => result,
             Ok(Err(_)) => Err(self.gone()),
-            Err(_) => {
-                self.lock_waiters().remove(&id);
-                Err(IpcError::new(
-                    crate::ipc::ErrorCode::Timeout,
-                    format!("no reply within {} ms", self.limits.invoke_timeout_ms),
-                ))
+            // Taken by a reply as the time ran out: that reply is the
+            // answer (a call's ports are in it).
+            Err(_) if self.lock_waiters().remove(&id).is_none() => {
+                rx.await.unwrap_or_else(|_| Err(self.gone()))
             }
+            Err(_) => Err(IpcError::new(
+                crate::ipc::ErrorCode::Timeout,
+                format!("no reply within {} ms", self.limits.invoke_timeout_ms),
+            )),
         }
     }
 

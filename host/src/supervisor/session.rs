@@ -343,9 +343,17 @@ async fn answer(
             Err(err) => (Err(err), Vec::new(), Carried::default()),
         };
         let result = fit_reply(result, limit);
+        let moved: Vec<u64> = ports.iter().map(|p| p.id).collect();
         // The worker may be gone by now; then nobody waits.
         to_worker.answer(HostToWorker::Reply { id, result, ports });
         hub.flush(carried);
+        // Gone before the ports reached it (its holder's ports were closed
+        // already): these close too.
+        if to_worker.state() == crate::supervisor::ProcessState::Exited {
+            for port in moved {
+                hub.close(holder, port);
+            }
+        }
     });
     let first = std::future::poll_fn(|cx| {
         Poll::Ready(std::panic::catch_unwind(std::panic::AssertUnwindSafe(

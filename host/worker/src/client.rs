@@ -93,13 +93,23 @@ impl BridgeClient {
         let (events_tx, events) = unbounded_channel();
         let replies = pending.clone();
         let created = channels_requested.clone();
+        let closer = to_host.clone();
         tokio::spawn(async move {
             while let Some(message) = from_host.recv().await {
                 match message {
                     HostToWorker::Reply { id, result, ports } => {
                         let waiter = replies.lock().ok().and_then(|mut p| p.remove(&id));
-                        if let Some(waiter) = waiter {
-                            let _ = waiter.reply.send(result.map(|b| (b.into_vec(), ports)));
+                        let answer = result.map(|b| (b.into_vec(), ports));
+                        let unheard = match waiter {
+                            Some(waiter) => waiter.reply.send(answer).err(),
+                            None => Some(answer),
+                        };
+                        // Nobody waits any more (timed out): the ports the
+                        // reply moved here close rather than stay unheld.
+                        if let Some(Ok((_, ports))) = unheard {
+                            for port in ports {
+                                let _ = closer.send(WorkerToHost::PortClose { port: port.id });
+                            }
                         }
                     }
                     HostToWorker::InvokeHeld { id } => {
@@ -276,14 +286,23 @@ impl BridgeClient {
         args: Vec<u8>,
         transfer: Vec<u64>,
     ) -> Answer {
-        if args.len() > self.limits.max_message_bytes {
-            return Err(IpcError::too_large(
+        let refused = if args.len() > self.limits.max_message_bytes {
+            Err(IpcError::too_large(
                 "the arguments",
                 args.len(),
                 self.limits.max_message_bytes,
-            ));
+            ))
+        } else {
+            self.rate.take().and_then(|()| self.room_to_wait())
+        };
+        if let Err(err) = refused {
+            // The ports left the component already: they close, never
+            // left held by nobody.
+            for port in transfer {
+                self.tell(WorkerToHost::PortClose { port });
+            }
+            return Err(err);
         }
-        self.rate.take()?;
         self.round_trip(|id| WorkerToHost::Call {
             id,
             interface,
@@ -298,13 +317,7 @@ impl BridgeClient {
     /// reply to that id, within `invoke-timeout-ms` (which stands down when
     /// the host says the reply waits on main's user).
     async fn round_trip(&mut self, message: impl FnOnce(u64) -> WorkerToHost) -> Answer {
-        let waiting = self.pending.lock().map_or(0, |p| p.len());
-        if waiting >= self.limits.max_pending_invokes {
-            return Err(IpcError::new(
-                ErrorCode::LimitExceeded,
-                format!("{waiting} invokes are waiting for replies (max-pending-invokes)"),
-            ));
-        }
+        self.room_to_wait()?;
         self.next_id += 1;
         let id = self.next_id;
         let (tx, rx) = oneshot::channel();
@@ -330,6 +343,12 @@ impl BridgeClient {
             Err(_) if self.is_held(id) => rx.await,
             Err(_) => {
                 self.forget(id);
+                // The reply came as the time ran out: it is the answer (its
+                // ports are the component's). A reply still on its way
+                // finds no one and its ports are closed by the reader.
+                if let Ok(answer) = rx.try_recv() {
+                    return answer;
+                }
                 return Err(IpcError::new(
                     ErrorCode::Timeout,
                     format!("no reply within {} ms", self.limits.invoke_timeout_ms),
@@ -337,6 +356,18 @@ impl BridgeClient {
             }
         };
         answer.unwrap_or_else(|_| Err(IpcError::target_gone("the host")))
+    }
+
+    /// Refuses one more invoke or call past `max-pending-invokes`.
+    fn room_to_wait(&self) -> Result<(), IpcError> {
+        let waiting = self.pending.lock().map_or(0, |p| p.len());
+        if waiting >= self.limits.max_pending_invokes {
+            return Err(IpcError::new(
+                ErrorCode::LimitExceeded,
+                format!("{waiting} invokes are waiting for replies (max-pending-invokes)"),
+            ));
+        }
+        Ok(())
     }
 
     /// Whether the host said invoke `id` waits on main's user.

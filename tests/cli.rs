@@ -5,7 +5,7 @@
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 
-use wasmtron_tests::{AppDir, guests, wasmtron_binary, workspace_root};
+use wasmtron_tests::{AppDir, guests, wasmtron_binary, wasmtron_check, workspace_root};
 
 /// The hello example in a temp folder, with its components built from source.
 fn hello_app() -> AppDir {
@@ -144,18 +144,6 @@ fn run_with_a_bad_manifest_exits_non_zero_with_the_reason() {
     assert_eq!(output.status.code(), Some(2));
 }
 
-/// `wasmtron check` on `dir`: its exit code and what it printed.
-fn check(dir: &std::path::Path) -> (Option<i32>, String) {
-    let output = Command::new(wasmtron_binary())
-        .arg("check")
-        .arg(dir)
-        .output()
-        .expect("wasmtron runs");
-    let printed = String::from_utf8_lossy(&output.stdout).into_owned()
-        + &String::from_utf8_lossy(&output.stderr);
-    (output.status.code(), printed)
-}
-
 #[test]
 fn manifests_and_components_that_are_not_plain_small_files_are_refused_unread() {
     // A manifest that is a device (it would never end), a FIFO (reading
@@ -165,7 +153,7 @@ fn manifests_and_components_that_are_not_plain_small_files_are_refused_unread() 
     let text = std::fs::read_to_string(&manifest).expect("the manifest");
     std::fs::remove_file(&manifest).expect("removed");
     std::os::unix::fs::symlink("/dev/zero", &manifest).expect("a symlink");
-    let (code, printed) = check(dir.path());
+    let (code, printed) = wasmtron_check(dir.path());
     assert_eq!(code, Some(2), "{printed}");
     assert!(printed.contains("is not a regular file"), "{printed}");
     std::fs::remove_file(&manifest).expect("removed");
@@ -174,13 +162,13 @@ fn manifests_and_components_that_are_not_plain_small_files_are_refused_unread() 
         .status()
         .expect("mkfifo");
     assert!(made.success());
-    let (code, printed) = check(dir.path());
+    let (code, printed) = wasmtron_check(dir.path());
     assert_eq!(code, Some(2), "{printed}");
     assert!(printed.contains("is not a regular file"), "{printed}");
     std::fs::remove_file(&manifest).expect("removed");
     let padded = format!("{text}\n{}", "# padding\n".repeat(120_000));
     std::fs::write(&manifest, padded).expect("written");
-    let (code, printed) = check(dir.path());
+    let (code, printed) = wasmtron_check(dir.path());
     assert_eq!(code, Some(2), "{printed}");
     assert!(
         printed.contains("over the 1048576-byte limit for a manifest"),
@@ -200,14 +188,14 @@ fn manifests_and_components_that_are_not_plain_small_files_are_refused_unread() 
             .expect("a sparse file");
     };
     sparse(b"");
-    let (code, printed) = check(dir.path());
+    let (code, printed) = wasmtron_check(dir.path());
     assert_eq!(code, Some(2), "{printed}");
     assert!(
         printed.contains("does not start with the WebAssembly magic number"),
         "{printed}"
     );
     sparse(b"\0asm\x0d\0\x01\0");
-    let (code, printed) = check(dir.path());
+    let (code, printed) = wasmtron_check(dir.path());
     assert_eq!(code, Some(2), "{printed}");
     assert!(
         printed.contains("over the 268435456-byte limit for a component"),

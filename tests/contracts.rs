@@ -9,42 +9,24 @@ use std::sync::Arc;
 use wasmtron::capabilities::contracts::NativeProvider;
 use wasmtron::wire::value::Value;
 use wasmtron::{AppError, Engine, Sender};
-use wasmtron_tests::{AppDir, Running, builder, eventually, guests};
+use wasmtron_tests::{
+    AppDir, Running, builder, contracts_app, contracts_manifest, eventually, wasmtron_check,
+};
 
 /// The manifest of a contracts app: window `a` (and `b` when `two`) bound to
 /// `window_provider`, main bound to utility `echo`; `extra` is appended.
 fn manifest(window_provider: &str, two: bool, extra: &str) -> String {
-    let window = |label: &str| {
-        format!(
-            "\n[[window]]\nlabel = \"{label}\"\nrenderer = \"dist/contract-renderer.wasm\"\nchannels = [\"relay\"]\n\
-             [window.limits]\nmax-message-bytes = 1048576\n\
-             [window.imports]\n\"probe:contracts/echo\" = \"{window_provider}\"\n"
-        )
-    };
-    let mut text = String::from(
-        "[app]\nname = \"contracts\"\n\n[main]\ncomponent = \"dist/contract-main.wasm\"\n\
-         [main.imports]\n\"probe:contracts/echo\" = \"utility:echo\"\n",
-    );
-    text.push_str(&window("a"));
-    if two {
-        text.push_str(&window("b"));
-    }
-    text.push_str(
-        "\n[[utility]]\nname = \"echo\"\ncomponent = \"dist/contract-utility.wasm\"\n\
-         [utility.limits]\ncpu-ms-per-call = 300\n",
-    );
-    text.push_str(extra);
-    text
+    let labels: &[&str] = if two { &["a", "b"] } else { &["a"] };
+    contracts_manifest(
+        "dist/contract-renderer.wasm",
+        labels,
+        window_provider,
+        extra,
+    )
 }
 
 fn app_dir(manifest: &str) -> AppDir {
-    let dir = AppDir::new(manifest);
-    dir.copy(guests::CONTRACT_MAIN, "dist/contract-main.wasm");
-    dir.copy(guests::CONTRACT_RENDERER, "dist/contract-renderer.wasm");
-    dir.copy(guests::CONTRACT_UTILITY, "dist/contract-utility.wasm");
-    dir.copy(guests::CONTRACT_ODD, "dist/contract-odd.wasm");
-    dir.copy(guests::CONTRACT_CALLER, "dist/contract-caller.wasm");
-    dir
+    contracts_app(manifest)
 }
 
 fn start(window_provider: &str) -> Running {
@@ -435,22 +417,10 @@ fn a_native_provider_answers_typed_calls() {
     }
 }
 
-/// `wasmtron check` on `dir`: its exit code and what it printed.
-fn check_command(dir: &std::path::Path) -> (Option<i32>, String) {
-    let output = std::process::Command::new(wasmtron_tests::wasmtron_binary())
-        .arg("check")
-        .arg(dir)
-        .output()
-        .expect("wasmtron runs");
-    let printed = String::from_utf8_lossy(&output.stdout).into_owned()
-        + &String::from_utf8_lossy(&output.stderr);
-    (output.status.code(), printed)
-}
-
 #[test]
 fn wasmtron_check_prints_every_binding_and_every_refusal() {
     let dir = app_dir(&manifest("utility:echo", false, ""));
-    let (code, printed) = check_command(dir.path());
+    let (code, printed) = wasmtron_check(dir.path());
     assert_eq!(code, Some(0), "{printed}");
     assert!(
         printed.contains("window `a`'s renderer imports `probe:contracts/echo@0.1.0` from utility `echo` (types match)"),
@@ -474,7 +444,7 @@ fn wasmtron_check_prints_every_binding_and_every_refusal() {
         false,
         "\n[[utility]]\nname = \"odd\"\ncomponent = \"dist/contract-odd.wasm\"\n",
     ));
-    let (code, printed) = check_command(dir.path());
+    let (code, printed) = wasmtron_check(dir.path());
     assert_ne!(code, Some(0), "{printed}");
     assert!(
         printed.contains("but utility `odd` exports it as"),

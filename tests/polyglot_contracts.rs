@@ -5,7 +5,7 @@
 //! tests (tests/contracts.rs): main, and the utility `echo`. Both isolation
 //! modes.
 
-use wasmtron_tests::{AppDir, Running, eventually, guests, polyglot_guests};
+use wasmtron_tests::{Running, contracts_app, contracts_manifest, eventually, polyglot_guests};
 
 /// The Python utility `caller`, bound to main.
 const PY_CALLER: &str = "\n[[utility]]\nname = \"caller\"\ncomponent = \"dist/py-contract-caller.wasm\"\n\
@@ -15,21 +15,16 @@ const PY_CALLER: &str = "\n[[utility]]\nname = \"caller\"\ncomponent = \"dist/py
 /// window `a`, bound to `window_provider`; main bound to utility `echo`;
 /// `extra` is appended.
 fn manifest(window_provider: &str, extra: &str) -> String {
-    format!(
-        "[app]\nname = \"polyglot-contracts\"\n\n[main]\ncomponent = \"dist/contract-main.wasm\"\n\
-         [main.imports]\n\"probe:contracts/echo\" = \"utility:echo\"\n\
-         \n[[window]]\nlabel = \"a\"\nrenderer = \"dist/js-contract-renderer.wasm\"\nchannels = [\"relay\"]\n\
-         [window.limits]\nmax-message-bytes = 1048576\n\
-         [window.imports]\n\"probe:contracts/echo\" = \"{window_provider}\"\n\
-         \n[[utility]]\nname = \"echo\"\ncomponent = \"dist/contract-utility.wasm\"\n\
-         [utility.limits]\ncpu-ms-per-call = 300\n{extra}"
+    contracts_manifest(
+        "dist/js-contract-renderer.wasm",
+        &["a"],
+        window_provider,
+        extra,
     )
 }
 
 fn start_with(manifest: &str) -> Running {
-    let dir = AppDir::new(manifest);
-    dir.copy(guests::CONTRACT_MAIN, "dist/contract-main.wasm");
-    dir.copy(guests::CONTRACT_UTILITY, "dist/contract-utility.wasm");
+    let dir = contracts_app(manifest);
     for guest in ["js-contract-renderer", "py-contract-caller"] {
         let built = polyglot_guests().join(format!("{guest}.wasm"));
         dir.copy(

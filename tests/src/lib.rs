@@ -314,6 +314,64 @@ pub fn test_worker() -> PathBuf {
     sibling_binary("wasmtron-test-worker")
 }
 
+/// `wasmtron check` on `dir`: its exit code, and what it printed on stdout
+/// then stderr.
+pub fn wasmtron_check(dir: &Path) -> (Option<i32>, String) {
+    let output = std::process::Command::new(wasmtron_binary())
+        .arg("check")
+        .arg(dir)
+        .output()
+        .expect("wasmtron runs");
+    let printed = String::from_utf8_lossy(&output.stdout).into_owned()
+        + &String::from_utf8_lossy(&output.stderr);
+    (output.status.code(), printed)
+}
+
+/// The manifest of a typed-call test app (tests/contracts.rs,
+/// tests/polyglot_contracts.rs): main (`dist/contract-main.wasm`) bound to
+/// utility `echo` (`dist/contract-utility.wasm`), and one window per label
+/// with `renderer`, each bound to `window_provider`; `extra` is appended.
+pub fn contracts_manifest(
+    renderer: &str,
+    labels: &[&str],
+    window_provider: &str,
+    extra: &str,
+) -> String {
+    let mut text = String::from(
+        "[app]\nname = \"contracts\"\n\n[main]\ncomponent = \"dist/contract-main.wasm\"\n\
+         [main.imports]\n\"probe:contracts/echo\" = \"utility:echo\"\n",
+    );
+    for label in labels {
+        text.push_str(&format!(
+            "\n[[window]]\nlabel = \"{label}\"\nrenderer = \"{renderer}\"\nchannels = [\"relay\"]\n\
+             [window.limits]\nmax-message-bytes = 1048576\n\
+             [window.imports]\n\"probe:contracts/echo\" = \"{window_provider}\"\n"
+        ));
+    }
+    text.push_str(
+        "\n[[utility]]\nname = \"echo\"\ncomponent = \"dist/contract-utility.wasm\"\n\
+         [utility.limits]\ncpu-ms-per-call = 300\n",
+    );
+    text.push_str(extra);
+    text
+}
+
+/// An app folder holding `manifest` and the Rust guests of the typed-call
+/// tests, as `dist/<package>.wasm`.
+pub fn contracts_app(manifest: &str) -> AppDir {
+    let dir = AppDir::new(manifest);
+    for (guest, name) in [
+        (guests::CONTRACT_MAIN, "contract-main"),
+        (guests::CONTRACT_RENDERER, "contract-renderer"),
+        (guests::CONTRACT_UTILITY, "contract-utility"),
+        (guests::CONTRACT_ODD, "contract-odd"),
+        (guests::CONTRACT_CALLER, "contract-caller"),
+    ] {
+        dir.copy(guest, &format!("dist/{name}.wasm"));
+    }
+    dir
+}
+
 /// The program `name` of package `package` in this build.
 ///
 /// # Panics

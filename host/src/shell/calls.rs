@@ -49,7 +49,6 @@ impl Shell {
         // One start at a time, so two first calls start one instance.
         let _starting = lock(&self.providers_starting);
         if let Some(worker) = self.running_instance(&instance) {
-            tracing::debug!(%instance, state = ?worker.state(), "typed call to a running provider");
             return Ok(worker);
         }
         self.free_if_ended(&instance);

@@ -136,7 +136,7 @@ pub(crate) async fn serve_worker(
                 let call = async move {
                     let (_waiting, ticket) = checked?;
                     let held = || to_worker.answer(HostToWorker::InvokeHeld { id });
-                    bounded_call(&router, out, limits, ticket, held).await
+                    bounded_call(&router, out, to_main, limits, ticket, held).await
                 };
                 answer(worker, &peer, id, what, call).await;
             }
@@ -387,6 +387,7 @@ async fn answer(
 async fn bounded_call(
     router: &Router,
     call: OutCall,
+    to_main: bool,
     limits: Limits,
     queued: Option<Queued>,
     held: impl FnOnce(),
@@ -395,7 +396,6 @@ async fn bounded_call(
         return Err(IpcError::target_gone("the app"));
     };
     let bound = Duration::from_millis(limits.invoke_timeout_ms);
-    let to_main = calls.goes_to_main(&call.caller, &call.interface);
     let running = calls.call(call, queued);
     let timed_out = || {
         Err(IpcError::new(

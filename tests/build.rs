@@ -18,6 +18,7 @@ const GUESTS: &[(&str, &str)] = &[
     ("contract-utility", "CONTRACT_UTILITY"),
     ("contract-odd", "CONTRACT_ODD"),
     ("contract-caller", "CONTRACT_CALLER"),
+    ("page-renderer", "PAGE_RENDERER"),
     ("hello-main", "HELLO_MAIN"),
     ("hello-renderer", "HELLO_RENDERER"),
     ("multi-window-main", "MULTI_WINDOW_MAIN"),

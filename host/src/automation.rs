@@ -14,6 +14,8 @@
 //! | `window-id` | `window` | the X11 window id (desktop) |
 //! | `click` | `window`, `selector` | events delivered (headless) |
 //! | `input` | `window`, `selector`, `text` | events delivered (headless) |
+//! | `page-call` | `window`, `function`, `args` | what the page API's `function` answered: `{"value": ...}` or `{"error": {code, message, payload}}` (headless) |
+//! | `emitted` | `window` | the events the renderer emitted to the page: `[[name, args], ...]` (headless) |
 //! | `quit` | | ends the app (desktop: closes every window) |
 
 use std::io::{BufRead, Write};
@@ -60,7 +62,22 @@ enum Command {
         selector: String,
         text: String,
     },
+    /// A call of the window's page API, as a page script makes it.
+    PageCall {
+        window: String,
+        function: String,
+        #[serde(default = "no_args")]
+        args: Value,
+    },
+    /// The events the renderer emitted to the window's page.
+    Emitted {
+        window: String,
+    },
     Quit,
+}
+
+fn no_args() -> Value {
+    Value::Array(Vec::new())
 }
 
 #[derive(Debug, Deserialize)]
@@ -195,6 +212,10 @@ fn desktop(backend: &DesktopBackend, command: Command) -> Result<Value, String> 
         Command::Click { .. } | Command::Input { .. } => {
             Err("click and input are headless-only; drive a real window with real input".into())
         }
+        Command::PageCall { .. } | Command::Emitted { .. } => Err(
+            "page-call and emitted are headless-only; a real page calls through its own scripts"
+                .into(),
+        ),
         Command::Quit => Err("quit is served by the caller".into()),
     }
 }
@@ -215,6 +236,26 @@ fn headless(backend: &HeadlessBackend, command: Command) -> Result<Value, String
             .input(&window, &selector, &text)
             .map(Value::from)
             .map_err(|e| e.to_string()),
+        Command::PageCall {
+            window,
+            function,
+            args,
+        } => {
+            let answer = backend
+                .call(&window, &function, args)
+                .map_err(|e| e.to_string())?
+                .blocking_recv()
+                .map_err(|_| "the page went away before the call was answered".to_owned())?;
+            Ok(match answer {
+                Ok(value) => json!({ "value": value }),
+                Err(failure) => json!({ "error": failure }),
+            })
+        }
+        Command::Emitted { window } => Ok(backend
+            .emitted(&window)
+            .into_iter()
+            .map(|(name, args)| json!([name, args]))
+            .collect()),
         Command::Focused { .. } | Command::Rect { .. } | Command::WindowId { .. } => {
             Err("headless windows have no screen geometry".into())
         }

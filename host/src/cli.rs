@@ -257,7 +257,7 @@ fn check(app_dir: &std::path::Path) -> ExitCode {
         None => println!("compile cache: off (every launch compiles)"),
     }
     match crate::app::check_with(&manifest, &engine, None) {
-        Ok((checked, bound)) => {
+        Ok((checked, contracts)) => {
             for component in checked {
                 print_component(&manifest, &component);
             }
@@ -268,7 +268,8 @@ fn check(app_dir: &std::path::Path) -> ExitCode {
                     window.channels.join(", ")
                 );
             }
-            print_bindings(&bound);
+            print_bindings(&contracts.bound);
+            print_page_apis(&contracts.page_apis);
             println!("\nok: every component would load");
             ExitCode::SUCCESS
         }
@@ -365,6 +366,24 @@ fn print_bindings(bound: &[crate::capabilities::contracts::BoundInterface]) {
         );
         for (name, ty) in &binding.functions {
             println!("    {name}: {ty}");
+        }
+    }
+}
+
+/// Every window's page API: the functions its page's scripts may call.
+fn print_page_apis(apis: &[crate::capabilities::contracts::PageApi]) {
+    if apis.is_empty() {
+        return;
+    }
+    println!("\npage APIs:");
+    for api in apis {
+        println!(
+            "  window `{}`'s page calls `{}` on its renderer",
+            api.window, api.interface
+        );
+        for (name, ty) in &api.functions {
+            let js = wasmtron_wire::page_value::js_name(name);
+            println!("    {js} ({name}): {ty}");
         }
     }
 }

@@ -42,6 +42,7 @@ pub enum WindowControlError {
 }
 
 mod calls;
+mod page;
 mod utilities;
 mod window_control;
 
@@ -96,7 +97,9 @@ pub(crate) struct Shell {
     natives: HashMap<String, crate::capabilities::contracts::NativeProvider>,
     /// The app-interface bindings checked at start, for the re-check of
     /// each component before it is instantiated.
-    bound: Vec<crate::capabilities::contracts::BoundInterface>,
+    contracts: crate::capabilities::contracts::Contracts,
+    /// Page calls waiting for their renderer, by window.
+    page_calls: Mutex<HashMap<String, usize>>,
     /// Held while a providing utility starts, so that calls racing to it
     /// start one instance.
     providers_starting: Mutex<()>,
@@ -119,7 +122,7 @@ pub(super) struct ShellParts {
     /// Windows get developer tools (`wasmtron run --dev`).
     pub dev_mode: bool,
     pub natives: HashMap<String, crate::capabilities::contracts::NativeProvider>,
-    pub bound: Vec<crate::capabilities::contracts::BoundInterface>,
+    pub contracts: crate::capabilities::contracts::Contracts,
 }
 
 /// Main waits on a worker while this lives ([`Shell::main_waits_on`]).
@@ -180,7 +183,8 @@ impl Shell {
             exit: parts.exit,
             dev_mode: parts.dev_mode,
             natives: parts.natives,
-            bound: parts.bound,
+            contracts: parts.contracts,
+            page_calls: Mutex::new(HashMap::new()),
             providers_starting: Mutex::new(()),
             main_waits_on: Mutex::default(),
         })
@@ -353,7 +357,7 @@ impl Shell {
         let bound = self.manifest.bindings(importer);
         capabilities::check(&self.engine, &component, world, name, bound)
             .map_err(|e| e.to_string())?;
-        capabilities::contracts::recheck(&self.engine, &component, importer, &self.bound)
+        capabilities::contracts::recheck(&self.engine, &component, importer, &self.contracts)
             .map_err(|e| format!("refused app interface: {e}"))?;
         Ok(WorkerSpec {
             name: name.to_owned(),
@@ -764,6 +768,9 @@ impl Shell {
                     "page painted"
                 ),
                 PageEvent::Ui(event) => self.to_renderer(&label, HostToWorker::Ui { event }),
+                PageEvent::Call { id, function, args } => {
+                    self.page_call(label, id, function, args);
+                }
                 PageEvent::Focused(focused) => {
                     let event =
                         [WindowEventKind::Blur, WindowEventKind::Focus][usize::from(focused)];

@@ -43,6 +43,9 @@ pub enum Provider {
     /// A provider written in Rust and registered by the program that embeds
     /// the host (`"native:NAME"`).
     Native(String),
+    /// The renderer's own page (`"page"`, only in a window's table): each
+    /// call is an event the page's listeners get.
+    Page,
 }
 
 impl fmt::Display for Provider {
@@ -51,6 +54,7 @@ impl fmt::Display for Provider {
             Provider::Main => f.write_str("main"),
             Provider::Utility(name) => write!(f, "utility `{name}`"),
             Provider::Native(name) => write!(f, "native provider `{name}`"),
+            Provider::Page => f.write_str("the page"),
         }
     }
 }
@@ -65,8 +69,19 @@ pub struct Binding {
 
 pub use wasmtron_wire::world::{is_app_interface, unversioned};
 
+/// Where an `imports` table is: only a window's renderer has a page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Table {
+    Window,
+    Other,
+}
+
 /// Parses the table at `key` (`main.imports`, `window[0].imports`...).
-pub(crate) fn parse(key: &str, table: BTreeMap<String, String>) -> Result<Vec<Binding>, Refused> {
+pub(crate) fn parse(
+    key: &str,
+    table: BTreeMap<String, String>,
+    kind: Table,
+) -> Result<Vec<Binding>, Refused> {
     table
         .into_iter()
         .map(|(interface, provider)| {
@@ -74,6 +89,13 @@ pub(crate) fn parse(key: &str, table: BTreeMap<String, String>) -> Result<Vec<Bi
             check_interface(&interface).map_err(|why| invalid(&at, why))?;
             let provider = match provider.as_str() {
                 "main" => Provider::Main,
+                "page" if kind == Table::Window => Provider::Page,
+                "page" => {
+                    return Err(invalid(
+                        &at,
+                        "binds it to the page, but only a window's renderer has one".into(),
+                    ));
+                }
                 other => match other.split_once(':') {
                     Some(("utility", name)) if !name.is_empty() => {
                         Provider::Utility(name.to_owned())
@@ -83,7 +105,7 @@ pub(crate) fn parse(key: &str, table: BTreeMap<String, String>) -> Result<Vec<Bi
                         return Err(invalid(
                             &at,
                             format!(
-                                "is `{other}`; expected \"main\", \"utility:NAME\" or \"native:NAME\""
+                                "is `{other}`; expected \"main\", \"utility:NAME\", \"native:NAME\" or \"page\""
                             ),
                         ));
                     }
@@ -99,7 +121,7 @@ pub(crate) fn parse(key: &str, table: BTreeMap<String, String>) -> Result<Vec<Bi
 
 /// `namespace:package/interface`, each a WIT identifier, no version, not
 /// wasmtron's own package nor WASI.
-fn check_interface(name: &str) -> Result<(), String> {
+pub(crate) fn check_interface(name: &str) -> Result<(), String> {
     if name.contains('@') {
         return Err(
             "names a version; write the interface without it (the components' versions are checked against each other)"
@@ -216,7 +238,7 @@ pub(crate) fn check_graph(
             .filter_map(|b| match &b.provider {
                 Provider::Main => Some(Importer::Main),
                 Provider::Utility(name) => Some(Importer::Utility(name.clone())),
-                Provider::Native(_) => None,
+                Provider::Native(_) | Provider::Page => None,
             })
             .collect();
         to.sort();
@@ -290,6 +312,7 @@ mod tests {
                 ("a:b/d", "utility:md"),
                 ("a:b/e", "native:db"),
             ]),
+            Table::Other,
         )
         .expect("valid bindings");
         assert_eq!(parsed[0].provider, Provider::Main);
@@ -300,7 +323,7 @@ mod tests {
     #[test]
     fn bad_names_and_providers_are_refused_by_name() {
         let refused = |k: &str, v: &str| {
-            parse("main.imports", table(&[(k, v)]))
+            parse("main.imports", table(&[(k, v)]), Table::Other)
                 .expect_err("refused")
                 .reason
         };
@@ -312,6 +335,18 @@ mod tests {
         assert!(refused("wasi:http/outgoing-handler", "main").contains("provides itself"));
         assert!(refused("a:b/c", "window:x").contains("expected \"main\""));
         assert!(refused("a:b/c", "utility:").contains("expected \"main\""));
+        assert!(refused("a:b/c", "page").contains("only a window's renderer"));
+    }
+
+    #[test]
+    fn a_window_may_bind_an_interface_to_its_page() {
+        let parsed = parse(
+            "window[0].imports",
+            table(&[("a:b/events", "page")]),
+            Table::Window,
+        )
+        .expect("a window's page");
+        assert_eq!(parsed[0].provider, Provider::Page);
     }
 
     #[test]

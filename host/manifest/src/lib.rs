@@ -238,6 +238,9 @@ pub struct WindowManifest {
     pub limits: Limits,
     /// `imports`: the provider of each app interface its renderer imports.
     pub imports: Vec<Binding>,
+    /// `page-api`: the app interface (unversioned) its renderer exports to
+    /// the page's scripts, if any.
+    pub page_api: Option<String>,
 }
 
 impl Manifest {

@@ -63,6 +63,8 @@ pub(super) struct RawWindow {
     /// Which component provides each app interface this one imports.
     #[serde(default)]
     pub imports: std::collections::BTreeMap<String, String>,
+    /// The app interface the renderer exports to its page's scripts.
+    pub page_api: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -96,7 +96,11 @@ pub(super) fn validate(
             Ok::<_, ManifestError>(MainSpec {
                 component: resolve_file(&root, "main.component", &m.component)?,
                 precise_clocks: m.precise_clocks,
-                imports: crate::bindings::parse("main.imports", m.imports).map_err(refused)?,
+                imports: crate::bindings::parse(
+                    "main.imports",
+                    m.imports,
+                    crate::bindings::Table::Other,
+                ).map_err(refused)?,
             })
         })
         .transpose()?;
@@ -182,7 +186,11 @@ pub(super) fn validate(
                 utility.max_instances,
                 DEFAULT_MAX_INSTANCES,
             )?,
-            imports: crate::bindings::parse(&format!("{key}.imports"), utility.imports)
+            imports: crate::bindings::parse(
+                &format!("{key}.imports"),
+                utility.imports,
+                crate::bindings::Table::Other,
+            )
                 .map_err(refused)?,
             name: utility.name,
             grants,
@@ -332,6 +340,10 @@ fn validate_window(
     if let Some(why) = raw.title.as_deref().and_then(crate::title_problem) {
         return Err(invalid(&format!("{key}.title"), why));
     }
+    if let Some(api) = &raw.page_api {
+        crate::bindings::check_interface(api)
+            .map_err(|why| invalid(&format!("{key}.page-api"), why))?;
+    }
     Ok(WindowManifest {
         width: size("width", raw.width, 800)?,
         height: size("height", raw.height, 600)?,
@@ -347,11 +359,16 @@ fn validate_window(
             .map(|p| p.to_string_lossy().into_owned())
             .unwrap_or(entry),
         label: raw.label,
+        page_api: raw.page_api,
         channels: raw.channels,
         open_at_start: raw.open.unwrap_or(true),
         precise_clocks: raw.precise_clocks,
         limits,
-        imports: crate::bindings::parse(&format!("{key}.imports"), raw.imports).map_err(refused)?,
+        imports: crate::bindings::parse(
+            &format!("{key}.imports"),
+            raw.imports,
+            crate::bindings::Table::Window,
+        ).map_err(refused)?,
     })
 }
 

@@ -10,7 +10,7 @@ use crate::shell::{Shell, ShellParts};
 
 use std::collections::HashMap;
 
-use crate::capabilities::contracts::{self, BoundInterface, ContractError, NativeProvider};
+use crate::capabilities::contracts::{self, Contracts, ContractError, NativeProvider};
 use crate::capabilities::{self, CapabilityError, ImportReport, World};
 use crate::component::spawn_main;
 use crate::engine::{Engine, LoadError, LoadReport};
@@ -64,7 +64,7 @@ pub fn check_with(
     manifest: &Manifest,
     engine: &Engine,
     natives: Option<&HashMap<String, NativeProvider>>,
-) -> Result<(Vec<Checked>, Vec<BoundInterface>), Vec<AppError>> {
+) -> Result<(Vec<Checked>, Contracts), Vec<AppError>> {
     let mut targets = Vec::new();
     if let Some(main) = &manifest.main {
         targets.push((
@@ -120,7 +120,7 @@ pub fn check_with(
     let components: contracts::Components<'_> =
         components.iter().map(|(i, c)| (i.clone(), c)).collect();
     match contracts::check(engine, manifest, &components, natives) {
-        Ok(bound) => Ok((reports, bound)),
+        Ok(contracts) => Ok((reports, contracts)),
         Err(refused) => Err(refused
             .into_iter()
             .map(|err| AppError::Contract(Box::new(err)))
@@ -331,8 +331,8 @@ impl AppBuilder {
             Some(engine) => engine,
             None => Engine::new().map_err(AppError::Start)?.with_default_cache(),
         };
-        let bound = match check_with(&self.manifest, &engine, Some(&self.natives)) {
-            Ok((_, bound)) => bound,
+        let contracts = match check_with(&self.manifest, &engine, Some(&self.natives)) {
+            Ok((_, contracts)) => contracts,
             Err(mut errors) => return Err(errors.remove(0)),
         };
         let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -385,7 +385,7 @@ impl AppBuilder {
             exit: exit_tx,
             dev_mode: self.dev_mode,
             natives: self.natives,
-            bound,
+            contracts,
         });
         let calls: Arc<dyn crate::ipc::Calls> = shell.clone();
         router.set_calls(Arc::downgrade(&calls));

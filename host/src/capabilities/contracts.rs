@@ -2,14 +2,15 @@
 //! manifest binds is checked against its provider's export before anything
 //! runs, function by function and type by type.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
 use wasmtime::component::Component;
-use wasmtron_wire::value::Value;
+use wasmtron_wire::page_value::check_page_type;
+use wasmtron_wire::value::{Type, Value};
 use wasmtron_wire::{IpcError, Sender};
 pub use wasmtron_worker::typed::{FunctionType, InterfaceType};
 
@@ -85,6 +86,44 @@ pub struct BoundInterface {
     pub checked: bool,
 }
 
+/// The app interface a window's renderer exports to its page's scripts
+/// (the window's `page-api`), as the check found it in the renderer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageApi {
+    pub window: String,
+    /// With its version.
+    pub interface: String,
+    pub functions: BTreeMap<String, FunctionType>,
+}
+
+/// Everything the check accepted.
+#[derive(Debug, Clone, Default)]
+pub struct Contracts {
+    /// Every binding of an `imports` table.
+    pub bound: Vec<BoundInterface>,
+    /// Every window's page API.
+    pub page_apis: Vec<PageApi>,
+}
+
+impl Contracts {
+    /// Window `label`'s page API, if it has one.
+    #[must_use]
+    pub fn page_api(&self, label: &str) -> Option<&PageApi> {
+        self.page_apis.iter().find(|api| api.window == label)
+    }
+
+    /// The types `label`'s renderer imports `interface` (unversioned) with,
+    /// when its manifest binds it to the page.
+    #[must_use]
+    pub fn page_events(&self, label: &str, interface: &str) -> Option<&BoundInterface> {
+        self.bound.iter().find(|b| {
+            b.provider == Provider::Page
+                && b.importer == Importer::Window(label.to_owned())
+                && unversioned(&b.interface) == interface
+        })
+    }
+}
+
 /// Why an app interface import is refused. Each names the importer, the
 /// interface, the provider and, where it is one function, the function.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -140,6 +179,31 @@ pub enum ContractError {
         interface: String,
         name: String,
     },
+    #[error(
+        "window `{window}` names `{interface}` as its page API, but its renderer does not export it{}",
+        if .reason.is_empty() { String::new() } else { format!(": {}", .reason) }
+    )]
+    NoPageApi {
+        window: String,
+        interface: String,
+        reason: String,
+    },
+    #[error("window `{window}`'s page cannot call `{interface}.{function}`: {reason}")]
+    PageApiType {
+        window: String,
+        interface: String,
+        function: String,
+        reason: String,
+    },
+    #[error(
+        "window `{window}`'s renderer imports `{interface}.{function}` from its page, but {reason}"
+    )]
+    PageEventType {
+        window: String,
+        interface: String,
+        function: String,
+        reason: String,
+    },
 }
 
 /// The components of an app, by who they are in the manifest.
@@ -157,7 +221,7 @@ pub(crate) fn check(
     manifest: &Manifest,
     components: &Components<'_>,
     natives: Option<&HashMap<String, NativeProvider>>,
-) -> Result<Vec<BoundInterface>, Vec<ContractError>> {
+) -> Result<Contracts, Vec<ContractError>> {
     let engine = engine.wasmtime();
     let mut exports: HashMap<Importer, Vec<Exported>> = HashMap::new();
     let mut bound = Vec::new();
@@ -181,6 +245,22 @@ pub(crate) fn check(
                 continue;
             };
             let offered: Option<Vec<Exported>> = match provider {
+                Provider::Page => {
+                    let Importer::Window(window) = importer else {
+                        continue;
+                    };
+                    match page_events(window, &import) {
+                        Ok(()) => bound.push(BoundInterface {
+                            importer: importer.clone(),
+                            interface: import.name.clone(),
+                            provider: provider.clone(),
+                            functions: import.functions.into_iter().collect(),
+                            checked: true,
+                        }),
+                        Err(mut found) => errors.append(&mut found),
+                    }
+                    continue;
+                }
                 Provider::Main => exported(engine, &mut exports, components, &Importer::Main),
                 Provider::Utility(utility) => exported(
                     engine,
@@ -230,11 +310,112 @@ pub(crate) fn check(
             }
         }
     }
+    let mut page_apis = Vec::new();
+    for window in &manifest.windows {
+        let Some(interface) = &window.page_api else {
+            continue;
+        };
+        let who = Importer::Window(window.label.clone());
+        let Some(offered) = exported(engine, &mut exports, components, &who) else {
+            continue;
+        };
+        match page_api(&window.label, interface, &offered) {
+            Ok(api) => page_apis.push(api),
+            Err(mut found) => errors.append(&mut found),
+        }
+    }
     if errors.is_empty() {
-        Ok(bound)
+        Ok(Contracts { bound, page_apis })
     } else {
         Err(errors)
     }
+}
+
+/// Window `window`'s page API `interface` (unversioned) as its renderer
+/// exports it: every function's types must cross to a page and back.
+fn page_api(
+    window: &str,
+    interface: &str,
+    offered: &[Exported],
+) -> Result<PageApi, Vec<ContractError>> {
+    let found = offered.iter().find(|e| match e {
+        Ok(export) => unversioned(&export.name) == interface,
+        Err(err) => unversioned(&err.interface) == interface,
+    });
+    let export = match found {
+        Some(Ok(export)) => export,
+        Some(Err(err)) => {
+            return Err(vec![ContractError::NoPageApi {
+                window: window.to_owned(),
+                interface: interface.to_owned(),
+                reason: err.reason.clone(),
+            }]);
+        }
+        None => {
+            return Err(vec![ContractError::NoPageApi {
+                window: window.to_owned(),
+                interface: interface.to_owned(),
+                reason: String::new(),
+            }]);
+        }
+    };
+    let errors: Vec<ContractError> = export
+        .functions
+        .iter()
+        .filter_map(|(function, ty)| {
+            let types = ty.params.iter().map(|(_, t)| t).chain(&ty.results);
+            let refused = types.map(check_page_type).find_map(Result::err)?;
+            Some(ContractError::PageApiType {
+                window: window.to_owned(),
+                interface: interface.to_owned(),
+                function: function.clone(),
+                reason: refused.to_string(),
+            })
+        })
+        .collect();
+    if errors.is_empty() {
+        Ok(PageApi {
+            window: window.to_owned(),
+            interface: export.name.clone(),
+            functions: export.functions.clone(),
+        })
+    } else {
+        Err(errors)
+    }
+}
+
+/// Whether `import`, bound to window `window`'s page, can be its events:
+/// arguments that cross to a page, and no results beyond a place for the
+/// failure (`result<_, ipc-error>`, or nothing: an event is not answered).
+fn page_events(window: &str, import: &InterfaceType) -> Result<(), Vec<ContractError>> {
+    let name = unversioned(&import.name);
+    let errors: Vec<ContractError> = import
+        .functions
+        .iter()
+        .filter_map(|(function, ty)| {
+            let refuse = |reason: String| ContractError::PageEventType {
+                window: window.to_owned(),
+                interface: name.to_owned(),
+                function: function.clone(),
+                reason,
+            };
+            if let Some(refused) = ty.params.iter().map(|(_, t)| check_page_type(t)).find_map(Result::err) {
+                return Some(refuse(format!("its arguments cannot cross to a page: {refused}")));
+            }
+            let answerless = match ty.results.as_slice() {
+                [] => true,
+                [Type::Result { ok: None, .. }] => wasmtron_worker::typed::carrier(&ty.results).is_some(),
+                _ => false,
+            };
+            (!answerless).then(|| {
+                refuse(format!(
+                    "it returns `{}`; an event returns nothing, or `result<_, ipc-error>` to learn that it was not delivered",
+                    ty.results.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+                ))
+            })
+        })
+        .collect();
+    if errors.is_empty() { Ok(()) } else { Err(errors) }
 }
 
 /// Checks a component about to be instantiated (a renderer at a reload, a
@@ -249,9 +430,35 @@ pub(crate) fn recheck(
     engine: &Engine,
     component: &Component,
     who: &Importer,
-    bound: &[BoundInterface],
+    contracts: &Contracts,
 ) -> Result<(), Box<ContractError>> {
     let engine = engine.wasmtime();
+    let bound = &contracts.bound;
+    if let Importer::Window(label) = who
+        && let Some(api) = contracts.page_api(label)
+    {
+        let offered = wasmtron_worker::typed::app_exports(engine, component);
+        let now = page_api(label, unversioned(&api.interface), &offered)
+            .map_err(|mut refused| Box::new(refused.remove(0)))?;
+        // The page was given these functions when its window opened.
+        for (function, ty) in &api.functions {
+            let Some(theirs) = now.functions.get(function) else {
+                return Err(Box::new(ContractError::NoPageApi {
+                    window: label.clone(),
+                    interface: unversioned(&api.interface).to_owned(),
+                    reason: format!("the new renderer has no function `{function}`"),
+                }));
+            };
+            if !ty.matches(theirs) {
+                return Err(Box::new(ContractError::PageApiType {
+                    window: label.clone(),
+                    interface: unversioned(&api.interface).to_owned(),
+                    function: function.clone(),
+                    reason: format!("its type was `{ty}` and the new renderer's is `{theirs}`"),
+                }));
+            }
+        }
+    }
     let imports = wasmtron_worker::typed::app_imports(engine, component).map_err(|err| {
         Box::new(ContractError::Uncarried {
             importer: who.clone(),

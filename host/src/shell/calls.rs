@@ -253,6 +253,11 @@ impl Calls for Shell {
                     }
                 }
             }
+            Provider::Page if !transfer.is_empty() => refused(IpcError::new(
+                ErrorCode::Denied,
+                "a page cannot take ports".to_owned(),
+            )),
+            Provider::Page => self.emit_to_page(&caller, &interface, &function, &args),
             Provider::Native(name) => match self.natives.get(&name) {
                 Some(_) if !transfer.is_empty() => refused(IpcError::new(
                     ErrorCode::Denied,

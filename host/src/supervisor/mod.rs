@@ -241,7 +241,7 @@ impl Worker {
         function: String,
         args: Vec<u8>,
         ports: Vec<crate::ports::PortRef>,
-    ) -> Result<impl Future<Output = WorkerAnswer> + Send + 'static, IpcError> {
+    ) -> Result<impl Future<Output = WorkerAnswer> + Send + 'static + use<>, IpcError> {
         let limit = self.limits.max_message_bytes;
         if args.len() > limit {
             return Err(IpcError::too_large("the arguments", args.len(), limit));

@@ -36,7 +36,7 @@ use self::assets::AppAssets;
 use self::dialogs::NativeDialogs;
 use self::native::{NativeWindow, Serial};
 use super::{
-    Dialog, DialogAnswer, DomOp, PageEvent, PageEventSink, WindowBackend, WindowChange,
+    Dialog, DialogAnswer, DomOp, PageAnswer, PageEvent, PageEventSink, WindowBackend, WindowChange,
     WindowError, WindowSpec,
 };
 
@@ -49,9 +49,11 @@ enum Command {
         url: String,
         events: PageEventSink,
     },
+    /// A script of the bridge's to run in the page once it has loaded: a
+    /// DOM operation, a page call's answer, an event.
     Apply {
         label: String,
-        op: DomOp,
+        script: String,
     },
     Close {
         label: String,
@@ -324,6 +326,19 @@ impl DesktopBackend {
         self.registry.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// Runs a bridge script in `label`'s page, in order with the others.
+    fn run_script(&self, label: &str, script: Result<String, serde_json::Error>) {
+        match script {
+            Ok(script) => self.send(Command::Apply {
+                label: label.to_owned(),
+                script,
+            }),
+            // Only a value serde cannot write (a map with non-string keys),
+            // which the bridge's types never hold.
+            Err(error) => tracing::error!(%label, %error, "cannot write a bridge script"),
+        }
+    }
+
     fn send(&self, command: Command) {
         if self.proxy.send_event(command).is_err() {
             tracing::debug!("window system gone; command dropped");
@@ -371,10 +386,15 @@ impl WindowBackend for DesktopBackend {
     }
 
     fn apply(&self, label: &str, op: DomOp) {
-        self.send(Command::Apply {
-            label: label.to_owned(),
-            op,
-        });
+        self.run_script(label, bridge::apply_script(&op));
+    }
+
+    fn settle(&self, label: &str, id: u64, answer: PageAnswer) {
+        self.run_script(label, bridge::settle_script(id, &answer));
+    }
+
+    fn emit(&self, label: &str, event: &str, args: serde_json::Value) {
+        self.run_script(label, bridge::emit_script(event, &args));
     }
 
     fn close(&self, label: &str) {
@@ -439,9 +459,9 @@ impl Desktop {
                 url,
                 events,
             } => self.open(target, &spec, assets, url, events),
-            Command::Apply { label, op } => {
+            Command::Apply { label, script } => {
                 if let Some((_, window)) = self.windows.get_mut(&label) {
-                    window.apply(op);
+                    window.apply(script);
                 }
             }
             Command::Close { label } => self.close(&label),

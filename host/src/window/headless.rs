@@ -14,9 +14,13 @@ use scraper::{ElementRef, Html, Selector};
 use tokio::sync::oneshot;
 
 use super::{
-    Dialog, DialogAnswer, DomOp, EventKind, MenuBar, PageEvent, PageEventSink, UiEvent,
-    WindowBackend, WindowChange, WindowError, WindowSpec,
+    Dialog, DialogAnswer, DomOp, EventKind, MenuBar, PageAnswer, PageEvent, PageEventSink,
+    UiEvent, WindowBackend, WindowChange, WindowError, WindowSpec,
 };
+
+/// How many emitted events a headless page keeps for tests to read; older
+/// ones are forgotten first.
+const MAX_EMITTED: usize = 10_000;
 
 /// Why a UI event could not be injected into a headless window.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -74,6 +78,11 @@ struct Page {
     /// The entry file, read again on reload.
     source: PathBuf,
     frame: Frame,
+    /// Page calls waiting for their answers, by id.
+    calls: BTreeMap<u64, oneshot::Sender<PageAnswer>>,
+    next_call: u64,
+    /// Events the renderer emitted to the page, oldest first.
+    emitted: std::collections::VecDeque<(String, serde_json::Value)>,
 }
 
 /// A headless window's frame: what a window manager would show.
@@ -267,6 +276,47 @@ impl HeadlessBackend {
         dom::element(html, target).map(read)
     }
 
+    /// Calls function `function` of the window's page API with `args` (a
+    /// JSON array, values as the page bridge encodes them), as a page
+    /// script's `wasmtron.api[function](...args)` does. The receiver gets
+    /// the answer; it is dropped unanswered when the page reloads or closes.
+    ///
+    /// # Errors
+    /// [`HeadlessError::NoWindow`].
+    pub fn call(
+        &self,
+        label: &str,
+        function: &str,
+        args: serde_json::Value,
+    ) -> Result<oneshot::Receiver<PageAnswer>, HeadlessError> {
+        let mut pages = self.pages();
+        let page = pages
+            .get_mut(label)
+            .ok_or_else(|| HeadlessError::NoWindow(label.to_owned()))?;
+        let (answer, answered) = oneshot::channel();
+        let id = page.next_call;
+        page.next_call += 1;
+        page.calls.insert(id, answer);
+        page.send(
+            label,
+            PageEvent::Call {
+                id,
+                function: function.to_owned(),
+                args,
+            },
+        );
+        Ok(answered)
+    }
+
+    /// The events the renderer emitted to window `label`'s page, oldest
+    /// first, with their arguments as the page's listeners get them.
+    pub fn emitted(&self, label: &str) -> Vec<(String, serde_json::Value)> {
+        self.pages()
+            .get(label)
+            .map(|page| page.emitted.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
     /// The frame of window `label`: title, size, visibility, focus.
     pub fn frame(&self, label: &str) -> Option<Frame> {
         self.pages().get(label).map(|page| page.frame.clone())
@@ -456,10 +506,32 @@ impl WindowBackend for HeadlessBackend {
             events,
             source: path,
             frame: Frame { size, ..frame },
+            calls: BTreeMap::new(),
+            next_call: 0,
+            emitted: std::collections::VecDeque::new(),
         };
         page.send(&spec.label, PageEvent::Loaded);
         pages.insert(spec.label, page);
         Ok(())
+    }
+
+    fn settle(&self, label: &str, id: u64, answer: PageAnswer) {
+        let waiting = self
+            .pages()
+            .get_mut(label)
+            .and_then(|page| page.calls.remove(&id));
+        if let Some(waiting) = waiting {
+            let _ = waiting.send(answer);
+        }
+    }
+
+    fn emit(&self, label: &str, event: &str, args: serde_json::Value) {
+        if let Some(page) = self.pages().get_mut(label) {
+            if page.emitted.len() == MAX_EMITTED {
+                page.emitted.pop_front();
+            }
+            page.emitted.push_back((event.to_owned(), args));
+        }
     }
 
     fn apply(&self, label: &str, op: DomOp) {
@@ -561,6 +633,9 @@ impl WindowBackend for HeadlessBackend {
         match std::fs::read_to_string(&page.source) {
             Ok(source) => {
                 page.html = Html::parse_document(&source);
+                // A new document: the old one's calls and events are gone.
+                page.calls.clear();
+                page.emitted.clear();
                 page.send(label, PageEvent::Loaded);
             }
             Err(error) => tracing::error!(window = label, %error, "cannot reload the page"),

@@ -106,6 +106,14 @@ pub enum PageEvent {
     Painted,
     /// A UI event the page declared with `data-on`.
     Ui(UiEvent),
+    /// A page script called its renderer's page API: answer with
+    /// [`WindowBackend::settle`] and the same `id`. `function` is the name
+    /// the script used; nothing about the call is checked yet.
+    Call {
+        id: u64,
+        function: String,
+        args: serde_json::Value,
+    },
     /// The window got (`true`) or lost the keyboard focus.
     Focused(bool),
     /// The window's new size, in logical pixels.
@@ -120,6 +128,32 @@ pub enum PageEvent {
     /// The window was closed (by the user or by the host).
     Closed,
 }
+
+/// Why a page call failed, as its promise rejects with it: a wasmtron
+/// error code (`no-function`, `bad-value`, `limit-exceeded`,
+/// `target-gone`, `timeout`, `too-large`...) or `rejected` when the
+/// function returned its own error, which `payload` then holds.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct PageFailure {
+    pub code: String,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payload: Option<serde_json::Value>,
+}
+
+impl PageFailure {
+    pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
+        PageFailure {
+            code: code.into(),
+            message: message.into(),
+            payload: None,
+        }
+    }
+}
+
+/// A page call's answer: the value its promise resolves with (as the
+/// bridge encodes values, see `wire::page_value`), or why it rejects.
+pub type PageAnswer = Result<serde_json::Value, PageFailure>;
 
 /// Where a backend delivers page events: `(window label, event)`.
 pub type PageEventSink = UnboundedSender<(String, PageEvent)>;
@@ -149,6 +183,14 @@ pub trait WindowBackend: Send + Sync + 'static {
 
     /// Applies one DOM operation to a window's page. Unknown labels are ignored.
     fn apply(&self, label: &str, op: DomOp);
+
+    /// Answers page call `id` of window `label` ([`PageEvent::Call`]).
+    /// Unknown labels, and calls the page no longer waits for, are ignored.
+    fn settle(&self, label: &str, id: u64, answer: PageAnswer);
+
+    /// Gives the listeners window `label`'s page registered for `event`
+    /// (`wasmtron.on(event, listener)`) the arguments `args`, a JSON array.
+    fn emit(&self, label: &str, event: &str, args: serde_json::Value);
 
     /// Closes a window. A `Closed` event follows.
     fn close(&self, label: &str);

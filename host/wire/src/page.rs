@@ -7,7 +7,7 @@ use serde::Deserialize;
 use crate::{EventKind, UiEvent};
 
 /// A message from a page, parsed.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum PageMessage {
     /// The page finished loading.
     Loaded,
@@ -15,11 +15,22 @@ pub enum PageMessage {
     Painted,
     /// A UI event the page declared with `data-on`.
     Ui(UiEvent),
+    /// A page script called a function of its renderer's page API
+    /// (`wasmtron.api.NAME(...)`). `function` is the name the script used
+    /// (jco's camelCase), `args` its arguments as the bridge encodes them
+    /// (see `page_value`), and `id` what the answer is matched to.
+    Call {
+        id: u64,
+        function: String,
+        args: serde_json::Value,
+    },
 }
 
-/// The largest message a page may post. A submit of a big form fits easily;
-/// anything larger is a page flooding its renderer.
-pub const MAX_MESSAGE_BYTES: usize = 1 << 20;
+/// The largest message a page may post: a call carrying the largest
+/// payload a renderer takes by default (16 MiB), as base64, fits; anything
+/// larger is a page flooding its renderer. A call's arguments are then held
+/// to its renderer's own `max-message-bytes`.
+pub const MAX_MESSAGE_BYTES: usize = 24 << 20;
 
 /// Why a message from a page was dropped.
 #[derive(Debug, thiserror::Error)]
@@ -48,6 +59,11 @@ enum Posted {
         value: Option<String>,
         fields: Vec<(String, String)>,
     },
+    Call {
+        id: u64,
+        function: String,
+        args: serde_json::Value,
+    },
 }
 
 /// Parses one message a page posted.
@@ -75,6 +91,7 @@ pub fn parse(body: &str) -> Result<PageMessage, MessageError> {
             value,
             fields,
         }),
+        Posted::Call { id, function, args } => PageMessage::Call { id, function, args },
     })
 }
 
@@ -116,6 +133,10 @@ mod tests {
             r#"{"type":"ui","kind":"hover","target":"","value":null,"fields":[]}"#,
             r#"{"type":"ui","kind":"click","target":7,"value":null,"fields":[]}"#,
             r#"{"type":"ui","kind":"click","target":"","value":null,"fields":[["a"]]}"#,
+            r#"{"type":"call","id":-1,"function":"f","args":[]}"#,
+            r#"{"type":"call","id":1.5,"function":"f","args":[]}"#,
+            r#"{"type":"call","id":1,"function":7,"args":[]}"#,
+            r#"{"type":"call","id":1,"function":"f"}"#,
             r#"{"type":"ui","kind":"click","target":""}"#,
             "{\"type\":\"loaded\"",
         ] {
@@ -141,6 +162,7 @@ mod tests {
             r#"{"type":"loaded"}"#,
             r#"{"type":"painted"}"#,
             r#"{"type":"ui","kind":"click","target":"b","value":null,"fields":[]}"#,
+            r#"{"type":"call","id":7,"function":"addNote","args":[{"title":"a"}]}"#,
         ];
         for body in shapes {
             assert!(parse(body).is_ok(), "{body}");

@@ -6,12 +6,37 @@
 //! caller logs and drops. Scripts the host builds embed data only as JSON
 //! produced by `serde_json`, never as spliced strings.
 
-use crate::window::PageEvent;
+use crate::window::{PageAnswer, PageEvent};
 use crate::wire::DomOp;
 use crate::wire::page::{self, MessageError, PageMessage};
 
 /// The script wry injects before every page's own scripts.
 pub(super) const PAGE_SCRIPT: &str = include_str!("../page.js");
+
+/// The script that settles page call `id`: resolves its promise with the
+/// value, or rejects it with the failure.
+///
+/// # Errors
+/// Only if a value cannot be serialized, which JSON values always can.
+pub(super) fn settle_script(id: u64, answer: &PageAnswer) -> Result<String, serde_json::Error> {
+    Ok(match answer {
+        Ok(value) => format!("window.__wasmtron.settle({id}, true, {});", js_literal(value)?),
+        Err(failure) => format!("window.__wasmtron.settle({id}, false, {});", js_literal(failure)?),
+    })
+}
+
+/// The script that gives the page's listeners of `event` the arguments
+/// `args` (a JSON array).
+///
+/// # Errors
+/// As [`settle_script`].
+pub(super) fn emit_script(event: &str, args: &serde_json::Value) -> Result<String, serde_json::Error> {
+    Ok(format!(
+        "window.__wasmtron.emit({}, {});",
+        js_literal(&event)?,
+        js_literal(args)?
+    ))
+}
 
 /// Turns one message posted by a page into the event it reports.
 ///
@@ -22,6 +47,7 @@ pub(crate) fn parse_message(body: &str) -> Result<PageEvent, MessageError> {
         PageMessage::Loaded => PageEvent::Loaded,
         PageMessage::Painted => PageEvent::Painted,
         PageMessage::Ui(event) => PageEvent::Ui(event),
+        PageMessage::Call { id, function, args } => PageEvent::Call { id, function, args },
     })
 }
 
@@ -29,7 +55,7 @@ pub(crate) fn parse_message(body: &str) -> Result<PageEvent, MessageError> {
 ///
 /// # Errors
 /// Only if `op` cannot be serialized, which would be a bug in [`DomOp`].
-pub(super) fn apply_script(op: &DomOp) -> Result<String, serde_json::Error> {
+pub(crate) fn apply_script(op: &DomOp) -> Result<String, serde_json::Error> {
     Ok(format!("window.__wasmtron.apply({});", js_literal(op)?))
 }
 

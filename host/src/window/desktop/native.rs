@@ -27,12 +27,11 @@ use super::assets::{self, AppAssets};
 use super::bridge;
 use super::clipboard;
 use crate::manifest::HardwareAcceleration;
-use crate::window::{
-    DomOp, MenuBar, MenuEntry, PageEvent, PageEventSink, WindowChange, WindowSpec,
-};
+use crate::window::{MenuBar, MenuEntry, PageEvent, PageEventSink, WindowChange, WindowSpec};
 
-/// How many DOM operations may wait for a page to load. A renderer that
-/// sends more before the page is up is flooding; the excess is dropped.
+/// How many bridge scripts (DOM operations, answers, events) may wait for a
+/// page to load. A renderer that sends more before the page is up is
+/// flooding; the excess is dropped.
 const MAX_PENDING_OPS: usize = 65_536;
 
 /// Tells apart successive windows that reuse a label, so a late message
@@ -50,7 +49,7 @@ pub(super) struct NativeWindow {
     /// Whether `page.js` reported the current document loaded. Until it
     /// does, operations wait in `pending`, in order.
     loaded: bool,
-    pending: VecDeque<DomOp>,
+    pending: VecDeque<String>,
     /// Whether the web view may be drawn yet ([`hold_drawing`]).
     drawable: Rc<Cell<bool>>,
     serial: Serial,
@@ -281,17 +280,17 @@ impl NativeWindow {
         }
     }
 
-    /// Applies `op` now, or after the page reports it loaded.
-    pub(super) fn apply(&mut self, op: DomOp) {
+    /// Runs a bridge script now, or after the page reports it loaded.
+    pub(super) fn apply(&mut self, script: String) {
         if self.loaded {
-            self.run(&op);
+            self.run(&script);
         } else if self.pending.len() < MAX_PENDING_OPS {
-            self.pending.push_back(op);
+            self.pending.push_back(script);
         } else {
             tracing::warn!(
                 label = %self.label,
                 limit = MAX_PENDING_OPS,
-                "too many DOM operations before the page loaded; dropping one"
+                "too many DOM operations or events before the page loaded; dropping one"
             );
         }
     }
@@ -322,8 +321,8 @@ impl NativeWindow {
                 use gtk::prelude::WidgetExt as _;
                 self.webview.webview().queue_draw();
             }
-            while let Some(op) = self.pending.pop_front() {
-                self.run(&op);
+            while let Some(script) = self.pending.pop_front() {
+                self.run(&script);
             }
         }
         self.send(event);
@@ -374,16 +373,9 @@ impl NativeWindow {
         let _ = self.events.send((self.label.clone(), event));
     }
 
-    fn run(&self, op: &DomOp) {
-        let result = match bridge::apply_script(op) {
-            Ok(script) => self
-                .webview
-                .evaluate_script(&script)
-                .map_err(|e| e.to_string()),
-            Err(error) => Err(error.to_string()),
-        };
-        if let Err(error) = result {
-            tracing::warn!(label = %self.label, %error, "cannot apply a DOM operation");
+    fn run(&self, script: &str) {
+        if let Err(error) = self.webview.evaluate_script(script) {
+            tracing::warn!(label = %self.label, %error, "cannot run a bridge script");
         }
     }
 }

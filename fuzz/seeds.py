@@ -144,6 +144,25 @@ def main() -> None:
     )
     write("typed_values", "bytes-and-bool", bytes([lst, 0, 2, 0, 0]) + b"\x03abc" + b"\x01")
 
+    # page_values: one type from the first bytes (the same `ty` as
+    # typed_values; names are `a-field-0`, `a-case-0`, `a-flag-0`...), then
+    # the page's JSON for it.
+    def page_value(name: str, ty: list, value) -> None:
+        write("page_values", name, bytes(ty) + json.dumps(value).encode())
+
+    u8_, s64, f64_, char_, tuple_ = 2, 7, 10, 11, 16
+    variant, enum, result, flags = 17, 18, 20, 21
+    page_value("record", [record, 1, string, option, 0, u32_], {"aField0": "hi", "aField1": 7})
+    page_value("bytes", [lst, 0, u8_], {"$bytes": "AQID"})
+    page_value("byte-array", [lst, 0, u8_], [1, 2, 255])
+    page_value("bigint", [s64], {"$bigint": "-9223372036854775808"})
+    page_value("variant", [variant, 1, 1, u32_, 0], {"tag": "a-case-0", "val": 3})
+    page_value("nested-option", [option, 0, option, 0, f64_], {"tag": "some", "val": {"$float": "NaN"}})
+    page_value("result", [result, 0, 3, string, u8_], {"tag": "err", "val": 200})
+    page_value("flags", [flags, 0], {"aFlag0": True, "aFlag8": False})
+    page_value("tuple", [tuple_, 1, char_, s64], ["é", 5])
+    page_value("enum", [enum, 2], "a-case-2")
+
 
 if __name__ == "__main__":
     main()

@@ -38,6 +38,7 @@ pub mod lane;
 pub mod link;
 pub mod log;
 pub mod page;
+pub mod page_value;
 pub mod pump;
 pub mod value;
 

@@ -211,7 +211,7 @@ fn a_page_flooding_calls_is_held_to_its_renderers_pending_limit() {
     let waiting: Vec<_> = (0..8)
         .map(|i| {
             app.windows
-                .call("notes", "slow", json!([200, format!("call {i}")]))
+                .call("notes", "slow", json!([500, format!("call {i}")]))
                 .expect("the window is open")
         })
         .collect();

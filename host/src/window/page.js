@@ -11,8 +11,12 @@
   // Captured now, before page scripts can replace them. Methods are bound
   // to `call` so that a page replacing a prototype's method later does not
   // change what the bridge runs.
-  var ipc = window.ipc;
-  var post = ipc.postMessage.bind(ipc);
+  // wry's `window.ipc.postMessage` looks WebKit's message handler up at
+  // each call; the handler itself is taken now, so that a page that later
+  // shadows `window.webkit` only stops its own calls reaching the host.
+  var handlers = window.webkit && window.webkit.messageHandlers;
+  var channel = handlers && handlers.ipc ? handlers.ipc : window.ipc;
+  var post = channel.postMessage.bind(channel);
   var stringify = JSON.stringify;
   var uncurry = Function.prototype.bind.bind(Function.prototype.call);
   var apply = uncurry(Function.prototype.apply);
@@ -414,8 +418,9 @@
   });
 
   // The host's way in. A page can call these too, but they only do what
-  // the page could do itself: change its own DOM, settle its own calls.
+  // the page could do itself: change its own DOM, settle its own calls,
+  // turn a value into JSON.
   defineProperty(window, '__wasmtron', {
-    value: freeze({ apply: applyOp, settle: settle, emit: emit }),
+    value: freeze({ apply: applyOp, settle: settle, emit: emit, stringify: stringify }),
   });
 })();

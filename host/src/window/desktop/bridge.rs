@@ -63,15 +63,18 @@ pub(crate) fn apply_script(op: &DomOp) -> Result<String, serde_json::Error> {
 /// so that [`parse_query_result`] can tell them apart.
 ///
 /// The value is turned into JSON inside the page: WebKit cannot carry DOM
-/// objects (a `DOMRect`, say) back to the host, but their JSON it can.
+/// objects (a `DOMRect`, say) back to the host, but their JSON it can. The
+/// bridge's own `JSON.stringify`, taken before the page's scripts ran, does
+/// it, so that a page replacing `JSON` cannot answer for the host.
 ///
 /// The expression is spliced in as code: it is the caller's own trusted test
 /// code, and it cannot be passed as data because the page's policy forbids
 /// `eval`. The newline keeps a trailing `//` comment from eating the wrapper.
 pub(super) fn query_script(expression: &str) -> String {
     format!(
-        "(function () {{ try {{ return JSON.stringify({{ ok: ({expression}\n) }}); }} \
-         catch (e) {{ return JSON.stringify({{ err: String(e) }}); }} }})()"
+        "(function () {{ var json = window.__wasmtron.stringify; \
+         try {{ return json({{ ok: ({expression}\n) }}); }} \
+         catch (e) {{ return json({{ err: String(e) }}); }} }})()"
     )
 }
 

@@ -76,7 +76,10 @@ fn a_page_calls_its_renderer_with_values_of_every_kind() {
     assert_eq!(call(&app, "addNote", json!([note("first")])), Ok(json!(0)));
     // An option field left out is `none`; set, it is there.
     let starred = json!({ "title": "second", "body": "", "tags": [], "pinned": true, "stars": 5 });
-    assert_eq!(call(&app, "addNote", json!([starred.clone()])), Ok(json!(1)));
+    assert_eq!(
+        call(&app, "addNote", json!([starred.clone()])),
+        Ok(json!(1))
+    );
     assert_eq!(call(&app, "count", json!([])), Ok(json!(2)));
     assert_eq!(call(&app, "getNote", json!([1])), Ok(starred));
     // `option<note>` with nothing in it is null.
@@ -133,7 +136,10 @@ fn the_functions_own_errors_reject_with_their_payload() {
     match call(&app, "addNote", json!([note(&long)])) {
         Err(failure) => {
             assert_eq!(failure.code, "rejected");
-            assert_eq!(failure.payload, Some(json!({ "tag": "too-long", "val": 81 })));
+            assert_eq!(
+                failure.payload,
+                Some(json!({ "tag": "too-long", "val": 81 }))
+            );
         }
         other => panic!("{other:?}"),
     }
@@ -183,7 +189,11 @@ fn what_a_hostile_page_sends_ends_in_its_named_error_and_reaches_nothing() {
         ("getNote", json!([-1]), "bad-payload"),
         ("getNote", json!([1.5]), "bad-payload"),
         ("getNote", json!([{ "$bigint": "1" }]), "bad-payload"),
-        ("echoBytes", json!([{ "$bytes": "not base64!" }]), "bad-payload"),
+        (
+            "echoBytes",
+            json!([{ "$bytes": "not base64!" }]),
+            "bad-payload",
+        ),
         ("echoBytes", json!([[256]]), "bad-payload"),
         ("slow", json!([1, { "$bytes": "" }]), "bad-payload"),
     ];
@@ -259,7 +269,9 @@ fn the_check_refuses_a_page_api_the_renderer_does_not_export() {
         Err(errors) => errors.iter().map(ToString::to_string).collect(),
     };
     assert!(
-        errors.iter().any(|e| e.contains("window `notes` names `probe:page/missing` as its page API")),
+        errors
+            .iter()
+            .any(|e| e.contains("window `notes` names `probe:page/missing` as its page API")),
         "{errors:?}"
     );
 }
@@ -270,5 +282,8 @@ fn only_a_window_may_bind_an_interface_to_its_page() {
                 [main.imports]\n\"probe:page/events\" = \"page\"\n";
     let dir = AppDir::new(text);
     let err = wasmtron::Manifest::load(dir.path()).expect_err("refused");
-    assert!(err.to_string().contains("only a window's renderer has one"), "{err}");
+    assert!(
+        err.to_string().contains("only a window's renderer has one"),
+        "{err}"
+    );
 }

@@ -100,7 +100,8 @@ pub(super) fn validate(
                     "main.imports",
                     m.imports,
                     crate::bindings::Table::Other,
-                ).map_err(refused)?,
+                )
+                .map_err(refused)?,
             })
         })
         .transpose()?;
@@ -191,7 +192,7 @@ pub(super) fn validate(
                 utility.imports,
                 crate::bindings::Table::Other,
             )
-                .map_err(refused)?,
+            .map_err(refused)?,
             name: utility.name,
             grants,
         });
@@ -368,7 +369,8 @@ fn validate_window(
             &format!("{key}.imports"),
             raw.imports,
             crate::bindings::Table::Window,
-        ).map_err(refused)?,
+        )
+        .map_err(refused)?,
     })
 }
 

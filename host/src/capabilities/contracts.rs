@@ -415,7 +415,11 @@ fn page_events(window: &str, import: &InterfaceType) -> Result<(), Vec<ContractE
             })
         })
         .collect();
-    if errors.is_empty() { Ok(()) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
 }
 
 /// Checks a component about to be instantiated (a renderer at a reload, a

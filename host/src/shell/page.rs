@@ -88,7 +88,11 @@ impl Shell {
             .iter()
             .find(|(name, _)| page_value::js_name(name) == function)
         else {
-            let known: Vec<String> = api.functions.keys().map(|n| page_value::js_name(n)).collect();
+            let known: Vec<String> = api
+                .functions
+                .keys()
+                .map(|n| page_value::js_name(n))
+                .collect();
             return Err(PageFailure::new(
                 ErrorCode::NoHandler.as_str(),
                 format!(
@@ -105,8 +109,10 @@ impl Shell {
                 format!("the arguments of `{function}` do not fit `{ty}`: {why}"),
             )
         };
-        let values = page_value::args_from_page(args, &ty.params).map_err(|e| bad(e.to_string()))?;
-        let bytes = value::encode_all(&values, &ty.param_types()).map_err(|e| bad(e.to_string()))?;
+        let values =
+            page_value::args_from_page(args, &ty.params).map_err(|e| bad(e.to_string()))?;
+        let bytes =
+            value::encode_all(&values, &ty.param_types()).map_err(|e| bad(e.to_string()))?;
         let waiting = self.count_page_call(label)?;
         let renderer = self.renderer_of(label).map_err(|e| failure(&e))?;
         let answer = renderer
@@ -126,12 +132,13 @@ impl Shell {
             // The check refused page APIs with ports; a renderer replaced
             // by one that moves some anyway is answered without them.
             let ports = u32::try_from(moved.len()).unwrap_or(u32::MAX);
-            let results: Vec<Value> = value::decode_all(&bytes, &ty.results, ports).map_err(|e| {
-                PageFailure::new(
-                    ErrorCode::HandlerFailed.as_str(),
-                    format!("the results of `{shown}` are not its types: {e}"),
-                )
-            })?;
+            let results: Vec<Value> =
+                value::decode_all(&bytes, &ty.results, ports).map_err(|e| {
+                    PageFailure::new(
+                        ErrorCode::HandlerFailed.as_str(),
+                        format!("the results of `{shown}` are not its types: {e}"),
+                    )
+                })?;
             match page_value::results_to_page(&results, &ty.results) {
                 Ok(PageOutcome::Value(value)) => Ok(value),
                 Ok(PageOutcome::Error(payload)) => Err(PageFailure {
@@ -233,7 +240,10 @@ impl Shell {
             _ => Vec::new(),
         };
         let bytes = value::encode_all(&results, &ty.results).map_err(|e| {
-            IpcError::new(ErrorCode::HandlerFailed, format!("cannot answer the event: {e}"))
+            IpcError::new(
+                ErrorCode::HandlerFailed,
+                format!("cannot answer the event: {e}"),
+            )
         })?;
         Ok(CallReply {
             bytes,

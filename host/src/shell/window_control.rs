@@ -338,6 +338,7 @@ mod tests {
             precise_clocks: false,
             limits: crate::manifest::Limits::default(),
             imports: Vec::new(),
+            page_api: None,
         }
     }
 

@@ -14,8 +14,8 @@ use scraper::{ElementRef, Html, Selector};
 use tokio::sync::oneshot;
 
 use super::{
-    Dialog, DialogAnswer, DomOp, EventKind, MenuBar, PageAnswer, PageEvent, PageEventSink,
-    UiEvent, WindowBackend, WindowChange, WindowError, WindowSpec,
+    Dialog, DialogAnswer, DomOp, EventKind, MenuBar, PageAnswer, PageEvent, PageEventSink, UiEvent,
+    WindowBackend, WindowChange, WindowError, WindowSpec,
 };
 
 /// How many emitted events a headless page keeps for tests to read; older

@@ -20,8 +20,14 @@ pub(super) const PAGE_SCRIPT: &str = include_str!("../page.js");
 /// Only if a value cannot be serialized, which JSON values always can.
 pub(super) fn settle_script(id: u64, answer: &PageAnswer) -> Result<String, serde_json::Error> {
     Ok(match answer {
-        Ok(value) => format!("window.__wasmtron.settle({id}, true, {});", js_literal(value)?),
-        Err(failure) => format!("window.__wasmtron.settle({id}, false, {});", js_literal(failure)?),
+        Ok(value) => format!(
+            "window.__wasmtron.settle({id}, true, {});",
+            js_literal(value)?
+        ),
+        Err(failure) => format!(
+            "window.__wasmtron.settle({id}, false, {});",
+            js_literal(failure)?
+        ),
     })
 }
 
@@ -30,7 +36,10 @@ pub(super) fn settle_script(id: u64, answer: &PageAnswer) -> Result<String, serd
 ///
 /// # Errors
 /// As [`settle_script`].
-pub(super) fn emit_script(event: &str, args: &serde_json::Value) -> Result<String, serde_json::Error> {
+pub(super) fn emit_script(
+    event: &str,
+    args: &serde_json::Value,
+) -> Result<String, serde_json::Error> {
     Ok(format!(
         "window.__wasmtron.emit({}, {});",
         js_literal(&event)?,

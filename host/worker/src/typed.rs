@@ -112,9 +112,14 @@ pub fn app_imports(
         .imports(engine)
         .map(|(name, item)| (name.to_owned(), item.ty))
         .collect();
-    interfaces(engine, &items, port_resource(engine, component).as_ref())
-        .into_iter()
-        .collect()
+    interfaces(
+        engine,
+        &items,
+        port_resource(engine, component).as_ref(),
+        is_app_interface,
+    )
+    .into_iter()
+    .collect()
 }
 
 /// The component's `wasmtron:app/ports.message-port`, the one resource a
@@ -147,17 +152,30 @@ pub fn app_exports(
         .exports(engine)
         .map(|(name, item)| (name.to_owned(), item.ty))
         .collect();
-    interfaces(engine, &items, port_resource(engine, component).as_ref())
+    // wasmtron's `content` is exported like an app interface: the host
+    // calls it as main's or a utility's own when a page asks for content.
+    interfaces(
+        engine,
+        &items,
+        port_resource(engine, component).as_ref(),
+        |name| is_app_interface(name) || unversioned(name) == CONTENT_INTERFACE,
+    )
 }
+
+/// The interface whose `serve` answers a page's requests for the app's
+/// own content (`wasmtron://app/@content/...`), as a window's manifest
+/// names its provider.
+pub const CONTENT_INTERFACE: &str = "wasmtron:app/content";
 
 fn interfaces(
     engine: &Engine,
     items: &[(String, ComponentItem)],
     port: Option<&ResourceType>,
+    wanted: impl Fn(&str) -> bool,
 ) -> Vec<Result<InterfaceType, InterfaceError>> {
     items
         .iter()
-        .filter(|(name, _)| is_app_interface(name))
+        .filter(|(name, _)| wanted(name))
         .map(|(name, item)| {
             let fail = |reason: String| InterfaceError {
                 interface: name.clone(),

@@ -29,6 +29,8 @@ const GUESTS: &[(&str, &str)] = &[
     ("polyglot-main", "POLYGLOT_MAIN"),
     ("plugins-main", "PLUGINS_MAIN"),
     ("plugins-hostile", "PLUGINS_HOSTILE"),
+    ("notes-main", "NOTES_MAIN"),
+    ("notes-renderer", "NOTES_RENDERER"),
 ];
 
 fn main() {
@@ -62,6 +64,9 @@ fn main() {
         "examples/plugins/main",
         "examples/plugins/hostile",
         "examples/plugins/wit",
+        "examples/notes/main",
+        "examples/notes/renderer",
+        "examples/notes/wit",
         "Cargo.lock",
     ] {
         println!("cargo:rerun-if-changed={}", root.join(dir).display());

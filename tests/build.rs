@@ -19,6 +19,8 @@ const GUESTS: &[(&str, &str)] = &[
     ("contract-odd", "CONTRACT_ODD"),
     ("contract-caller", "CONTRACT_CALLER"),
     ("page-renderer", "PAGE_RENDERER"),
+    ("content-main", "CONTENT_MAIN"),
+    ("content-utility", "CONTENT_UTILITY"),
     ("hello-main", "HELLO_MAIN"),
     ("hello-renderer", "HELLO_RENDERER"),
     ("multi-window-main", "MULTI_WINDOW_MAIN"),

@@ -16,6 +16,7 @@ const INDEX: &str = include_str!("fixtures/page-api/index.html");
 const APP_JS: &str = include_str!("fixtures/page-api/app.js");
 const FORMAT_JS: &str = include_str!("fixtures/page-api/format.js");
 const HOSTILE_JS: &str = include_str!("fixtures/page-api/hostile.js");
+const CONTENT_JS: &str = include_str!("fixtures/page-api/content.js");
 
 /// An app whose window `main` runs the page renderer with its page API and
 /// events, and whose page loads `script` (`app.js` or `hostile.js`).
@@ -39,6 +40,7 @@ fn app_dir(script: &str, limits: &str) -> AppDir {
     dir.write("ui/app.js", APP_JS);
     dir.write("ui/format.js", FORMAT_JS);
     dir.write("ui/hostile.js", HOSTILE_JS);
+    dir.write("ui/content.js", CONTENT_JS);
     dir
 }
 
@@ -106,6 +108,48 @@ fn a_hostile_page_gets_named_errors_and_reaches_nothing_else() {
     app.wait_log("page message dropped");
     // The renderer is alive and well: its page is still the app's.
     app.wait_text_in("main", "#status", STEP_BOUND, |t| t == "loaded");
+    let status = app.quit();
+    assert!(status.success(), "wasmtron exited with {status}");
+}
+
+#[test]
+fn a_page_loads_the_content_main_makes() {
+    let dir = app_dir("content.js", "");
+    // Main makes the content; the window names it.
+    let manifest = std::fs::read_to_string(dir.path().join("wasmtron.toml")).expect("a manifest");
+    let manifest = manifest
+        .replace(
+            "[[window]]",
+            "[main]\ncomponent = \"dist/content-main.wasm\"\n\n[[window]]",
+        )
+        .replace(
+            "page-api = \"probe:page/api\"",
+            "page-api = \"probe:page/api\"\ncontent = \"main\"",
+        );
+    dir.write("wasmtron.toml", manifest);
+    dir.copy(guests::CONTENT_MAIN, "dist/content-main.wasm");
+    let page = std::fs::read_to_string(dir.path().join("ui/index.html")).expect("a page");
+    dir.write(
+        "ui/index.html",
+        page.replace(
+            "<p id=\"hostile\"></p>",
+            "<img id=\"dot\" src=\"@content/dot.svg\"><p id=\"dot-size\"></p>\
+             <p id=\"fetched\"></p><p id=\"missing\"></p><p id=\"own-file\"></p>",
+        ),
+    );
+    let display = Display::acquire();
+    let (mut app, _window) = launch(&dir, &display);
+    let size = app.wait_text_in("main", "#dot-size", STEP_BOUND, |t| !t.is_empty());
+    assert_eq!(size, "40x30");
+    let fetched = app.wait_text_in("main", "#fetched", STEP_BOUND, |t| !t.is_empty());
+    assert_eq!(
+        fetched,
+        "200 text/plain; charset=utf-8 hello from main for main (from=page)"
+    );
+    let missing = app.wait_text_in("main", "#missing", STEP_BOUND, |t| !t.is_empty());
+    assert_eq!(missing, "404");
+    let own = app.wait_text_in("main", "#own-file", STEP_BOUND, |t| !t.is_empty());
+    assert_eq!(own, "blocked", "the policy opens only @content/ to fetch");
     let status = app.quit();
     assert!(status.success(), "wasmtron exited with {status}");
 }

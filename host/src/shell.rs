@@ -42,6 +42,7 @@ pub enum WindowControlError {
 }
 
 mod calls;
+mod content;
 mod page;
 mod utilities;
 mod window_control;
@@ -771,6 +772,7 @@ impl Shell {
                 PageEvent::Call { id, function, args } => {
                     self.page_call(label, id, function, args);
                 }
+                PageEvent::Content(request) => self.serve_content(label, request),
                 PageEvent::Focused(focused) => {
                     let event =
                         [WindowEventKind::Blur, WindowEventKind::Focus][usize::from(focused)];

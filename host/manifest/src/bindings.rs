@@ -119,6 +119,20 @@ pub(crate) fn parse(
         .collect()
 }
 
+/// A window's `content` provider: `"main"` or `"utility:NAME"`.
+pub(crate) fn parse_content(key: &str, text: &str) -> Result<Provider, Refused> {
+    match text {
+        "main" => Ok(Provider::Main),
+        other => match other.split_once(':') {
+            Some(("utility", name)) if !name.is_empty() => Ok(Provider::Utility(name.to_owned())),
+            _ => Err(invalid(
+                key,
+                format!("is `{other}`; expected \"main\" or \"utility:NAME\""),
+            )),
+        },
+    }
+}
+
 /// `namespace:package/interface`, each a WIT identifier, no version, not
 /// wasmtron's own package nor WASI.
 pub(crate) fn check_interface(name: &str) -> Result<(), String> {
@@ -221,6 +235,24 @@ pub(crate) fn check_graph(
                     format!("binds it to utility `{name}`, which no `[[utility]]` declares"),
                 ));
             }
+        }
+    }
+    for (i, w) in windows.iter().enumerate() {
+        let key = format!("window[{i}].content");
+        match &w.content {
+            Some(Provider::Main) if !has_main => {
+                return Err(invalid(
+                    &key,
+                    "is main, but the manifest has no `[main]`".into(),
+                ));
+            }
+            Some(Provider::Utility(name)) if !utilities.iter().any(|u| &u.name == name) => {
+                return Err(invalid(
+                    &key,
+                    format!("is utility `{name}`, which no `[[utility]]` declares"),
+                ));
+            }
+            _ => {}
         }
     }
     // Only main and utilities provide, so only they can be on a cycle.

@@ -241,6 +241,9 @@ pub struct WindowManifest {
     /// `page-api`: the app interface (unversioned) its renderer exports to
     /// the page's scripts, if any.
     pub page_api: Option<String>,
+    /// `content`: who answers its page's requests for `@content/...`
+    /// (`wasmtron:app/content`): main or a utility; none when unset.
+    pub content: Option<Provider>,
 }
 
 impl Manifest {

@@ -65,6 +65,8 @@ pub(super) struct RawWindow {
     pub imports: std::collections::BTreeMap<String, String>,
     /// The app interface the renderer exports to its page's scripts.
     pub page_api: Option<String>,
+    /// Who answers the page's requests for `@content/...`.
+    pub content: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -341,6 +341,12 @@ fn validate_window(
     if let Some(why) = raw.title.as_deref().and_then(crate::title_problem) {
         return Err(invalid(&format!("{key}.title"), why));
     }
+    let content = raw
+        .content
+        .as_deref()
+        .map(|text| crate::bindings::parse_content(&format!("{key}.content"), text))
+        .transpose()
+        .map_err(refused)?;
     if let Some(api) = &raw.page_api {
         crate::bindings::check_interface(api)
             .map_err(|why| invalid(&format!("{key}.page-api"), why))?;
@@ -361,6 +367,7 @@ fn validate_window(
             .unwrap_or(entry),
         label: raw.label,
         page_api: raw.page_api,
+        content,
         channels: raw.channels,
         open_at_start: raw.open.unwrap_or(true),
         precise_clocks: raw.precise_clocks,

@@ -124,6 +124,33 @@ impl Contracts {
     }
 }
 
+/// `wasmtron:app/content.serve`'s type, as wit/content.wit writes it and
+/// the check holds every content provider to.
+#[must_use]
+pub fn serve_type() -> FunctionType {
+    let string = || Type::String;
+    FunctionType {
+        params: vec![(
+            "request".to_owned(),
+            Type::Record(vec![
+                ("window".to_owned(), string()),
+                ("path".to_owned(), string()),
+                ("query".to_owned(), string()),
+            ]),
+        )],
+        results: vec![Type::Result {
+            ok: Some(Box::new(Type::Record(vec![
+                ("mime".to_owned(), string()),
+                ("body".to_owned(), Type::List(Box::new(Type::U8))),
+            ]))),
+            err: Some(Box::new(Type::Variant(vec![
+                ("not-found".to_owned(), None),
+                ("failed".to_owned(), Some(string())),
+            ]))),
+        }],
+    }
+}
+
 /// Why an app interface import is refused. Each names the importer, the
 /// interface, the provider and, where it is one function, the function.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -186,6 +213,12 @@ pub enum ContractError {
     NoPageApi {
         window: String,
         interface: String,
+        reason: String,
+    },
+    #[error("window `{window}`'s content comes from {provider}, but {reason}")]
+    Content {
+        window: String,
+        provider: Provider,
         reason: String,
     },
     #[error("window `{window}`'s page cannot call `{interface}.{function}`: {reason}")]
@@ -324,10 +357,59 @@ pub(crate) fn check(
             Err(mut found) => errors.append(&mut found),
         }
     }
+    for window in &manifest.windows {
+        let Some(provider) = &window.content else {
+            continue;
+        };
+        let who = match provider {
+            Provider::Main => Importer::Main,
+            Provider::Utility(name) => Importer::Utility(name.clone()),
+            // The manifest takes nothing else.
+            Provider::Native(_) | Provider::Page => continue,
+        };
+        let Some(offered) = exported(engine, &mut exports, components, &who) else {
+            continue;
+        };
+        if let Err(reason) = content_provider(&offered) {
+            errors.push(ContractError::Content {
+                window: window.label.clone(),
+                provider: provider.clone(),
+                reason,
+            });
+        }
+    }
     if errors.is_empty() {
         Ok(Contracts { bound, page_apis })
     } else {
         Err(errors)
+    }
+}
+
+/// Whether a provider's exports serve content: `wasmtron:app/content` at a
+/// compatible version, with `serve` of [`serve_type`].
+fn content_provider(offered: &[Exported]) -> Result<(), String> {
+    let interface = wasmtron_worker::typed::CONTENT_INTERFACE;
+    let found = offered.iter().find_map(|e| match e {
+        Ok(export) if unversioned(&export.name) == interface => Some(Ok(export)),
+        Err(err) if unversioned(&err.interface) == interface => Some(Err(err)),
+        _ => None,
+    });
+    let export = match found {
+        None => return Err(format!("it does not export `{interface}`")),
+        Some(Err(err)) => return Err(format!("its `{interface}` {}", err.reason)),
+        Some(Ok(export)) => export,
+    };
+    if !compatible(version(&export.name), Some(crate::capabilities::APP_VERSION)) {
+        return Err(format!(
+            "it exports `{}`, a version this host does not serve",
+            export.name
+        ));
+    }
+    let wanted = serve_type();
+    match export.functions.get("serve") {
+        Some(ty) if ty.matches(&wanted) => Ok(()),
+        Some(ty) => Err(format!("its `serve` is `{ty}`, not `{wanted}`")),
+        None => Err(format!("its `{interface}` has no `serve`")),
     }
 }
 

@@ -44,7 +44,7 @@ impl Shell {
 
     /// The running instance that serves utility `name`'s typed calls,
     /// started now if none runs.
-    fn provider_worker(&self, name: &str) -> Result<Arc<Worker>, IpcError> {
+    pub(super) fn provider_worker(&self, name: &str) -> Result<Arc<Worker>, IpcError> {
         let instance = provider_instance(name);
         // One start at a time, so two first calls start one instance.
         let _starting = lock(&self.providers_starting);

@@ -339,6 +339,7 @@ mod tests {
             limits: crate::manifest::Limits::default(),
             imports: Vec::new(),
             page_api: None,
+            content: None,
         }
     }
 

@@ -14,7 +14,7 @@ use scraper::{ElementRef, Html, Selector};
 use tokio::sync::oneshot;
 
 use super::{
-    Dialog, DialogAnswer, DomOp, EventKind, MenuBar, PageAnswer, PageEvent, PageEventSink, UiEvent,
+    ContentAnswer, ContentRequest, ContentResponder, Dialog, DialogAnswer, DomOp, EventKind, MenuBar, PageAnswer, PageEvent, PageEventSink, UiEvent,
     WindowBackend, WindowChange, WindowError, WindowSpec,
 };
 
@@ -304,6 +304,35 @@ impl HeadlessBackend {
                 function: function.to_owned(),
                 args,
             },
+        );
+        Ok(answered)
+    }
+
+    /// Asks for the app's content at `path` (what follows `@content/`,
+    /// decoded) with `query`, as the page would by loading
+    /// `@content/PATH?QUERY`. The receiver gets the answer; it is dropped
+    /// unanswered when the host is gone.
+    ///
+    /// # Errors
+    /// [`HeadlessError::NoWindow`].
+    pub fn fetch(
+        &self,
+        label: &str,
+        path: &str,
+        query: &str,
+    ) -> Result<oneshot::Receiver<ContentAnswer>, HeadlessError> {
+        let pages = self.pages();
+        let page = pages
+            .get(label)
+            .ok_or_else(|| HeadlessError::NoWindow(label.to_owned()))?;
+        let (answer, answered) = ContentResponder::new();
+        page.send(
+            label,
+            PageEvent::Content(ContentRequest {
+                path: path.to_owned(),
+                query: query.to_owned(),
+                answer,
+            }),
         );
         Ok(answered)
     }

@@ -10,6 +10,7 @@ pub(crate) mod desktop;
 mod dialog;
 mod headless;
 
+use std::fmt;
 use std::path::PathBuf;
 
 use tokio::sync::mpsc::UnboundedSender;
@@ -106,6 +107,8 @@ pub enum PageEvent {
     Painted,
     /// A UI event the page declared with `data-on`.
     Ui(UiEvent),
+    /// The page asked for the app's own content (`@content/...`).
+    Content(ContentRequest),
     /// A page script called its renderer's page API: answer with
     /// [`WindowBackend::settle`] and the same `id`. `function` is the name
     /// the script used; nothing about the call is checked yet.
@@ -154,6 +157,66 @@ impl PageFailure {
 /// A page call's answer: the value its promise resolves with (as the
 /// bridge encodes values, see `wire::page_value`), or why it rejects.
 pub type PageAnswer = Result<serde_json::Value, PageFailure>;
+
+/// The prefix of the paths a page asks the app's content provider for,
+/// rather than the window's `ui` folder: `wasmtron://app/@content/...`.
+pub const CONTENT_PREFIX: &str = "@content/";
+
+/// A page's request for content the app makes: answered by the provider
+/// the window's manifest names, or refused.
+#[derive(Debug, Clone)]
+pub struct ContentRequest {
+    /// What follows [`CONTENT_PREFIX`], percent-decoded.
+    pub path: String,
+    /// What follows `?`, as the page wrote it.
+    pub query: String,
+    /// Where the answer goes; taken by whoever answers.
+    pub answer: ContentResponder,
+}
+
+impl PartialEq for ContentRequest {
+    fn eq(&self, other: &Self) -> bool {
+        self.path == other.path && self.query == other.query
+    }
+}
+
+/// The content for a page: its MIME type and bytes, or the HTTP status
+/// that refuses it and why (for the log; the page gets the status alone).
+pub type ContentAnswer = Result<(String, Vec<u8>), (u16, String)>;
+
+/// The way back to the page that asked, usable once. Dropped unanswered,
+/// the page gets a 503.
+#[derive(Clone, Default)]
+pub struct ContentResponder(std::sync::Arc<std::sync::Mutex<Option<oneshot::Sender<ContentAnswer>>>>);
+
+impl fmt::Debug for ContentResponder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ContentResponder")
+    }
+}
+
+impl ContentResponder {
+    /// A responder and the receiver of its answer.
+    pub fn new() -> (Self, oneshot::Receiver<ContentAnswer>) {
+        let (sender, receiver) = oneshot::channel();
+        (
+            ContentResponder(std::sync::Arc::new(std::sync::Mutex::new(Some(sender)))),
+            receiver,
+        )
+    }
+
+    /// Answers the page; later answers are ignored.
+    pub fn answer(&self, answer: ContentAnswer) {
+        let sender = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        if let Some(sender) = sender {
+            let _ = sender.send(answer);
+        }
+    }
+}
 
 /// Where a backend delivers page events: `(window label, event)`.
 pub type PageEventSink = UnboundedSender<(String, PageEvent)>;

@@ -33,10 +33,12 @@ pub(super) const ORIGIN_PREFIX: &str = "wasmtron://app/";
 ///
 /// `'unsafe-inline'` is allowed for styles only, because renderers set
 /// `style` attributes through DOM operations; scripts stay `'self'` so
-/// injected markup cannot run code. `connect-src 'none'`: the page reaches
-/// its renderer over the IPC bridge, never over the network.
+/// injected markup cannot run code. `connect-src` names only the app's
+/// content (`@content/...`, answered by its provider): the page reaches its
+/// renderer over the IPC bridge, never over the network.
 pub(super) const CONTENT_SECURITY_POLICY_VALUE: &str = "default-src 'self'; script-src 'self'; \
-     style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'none'; \
+     style-src 'self' 'unsafe-inline'; img-src 'self' data:; \
+     connect-src wasmtron://app/@content/; \
      object-src 'none'; frame-src 'none'; base-uri 'none'; form-action 'none'";
 
 /// The files one window may load: everything below its `ui_root`.
@@ -176,6 +178,71 @@ fn content_type(file: &Path) -> &'static str {
     }
 }
 
+/// What a request for the app's content (`/@content/PATH?QUERY`) asks:
+/// `None` when the request is for an asset, else the decoded path and the
+/// query, or the response that refuses it (a method other than GET or
+/// HEAD, another host, a path that does not decode).
+pub(super) fn content_request(
+    request: &Request<Vec<u8>>,
+) -> Option<Result<(String, String), Response<Cow<'static, [u8]>>>> {
+    let path = request.uri().path().strip_prefix('/')?;
+    let rest = path.strip_prefix(crate::window::CONTENT_PREFIX)?;
+    if request.method() != Method::GET && request.method() != Method::HEAD {
+        return Some(Err(plain(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method not allowed",
+        )));
+    }
+    if request.uri().host() != Some(HOST) {
+        tracing::warn!(uri = %request.uri(), "content request for a foreign host refused");
+        return Some(Err(plain(StatusCode::NOT_FOUND, "not found")));
+    }
+    let Some(decoded) = percent_decode(rest).filter(|p| !p.contains('\0')) else {
+        return Some(Err(plain(StatusCode::NOT_FOUND, "not found")));
+    };
+    let query = request.uri().query().unwrap_or_default().to_owned();
+    Some(Ok((decoded, query)))
+}
+
+/// The response for a content answer: the provider's bytes with its MIME
+/// type and the pages' policy, or the status that refuses them. No answer
+/// at all (the provider went away) is a 503.
+pub(super) fn content_response(
+    answer: Option<crate::window::ContentAnswer>,
+) -> Response<Cow<'static, [u8]>> {
+    match answer {
+        Some(Ok((mime, body))) => match mime_header(&mime) {
+            Some(mime) => response_with(StatusCode::OK, mime, body),
+            None => {
+                tracing::warn!(%mime, "content with an invalid MIME type refused");
+                plain(StatusCode::BAD_GATEWAY, "bad gateway")
+            }
+        },
+        Some(Err((status, why))) => {
+            tracing::debug!(status, %why, "content refused");
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            plain(status, "no content")
+        }
+        None => plain(StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+    }
+}
+
+/// `mime` as a Content-Type header, if it is one: `type/subtype` with
+/// optional parameters, printable ASCII, at most 255 bytes.
+fn mime_header(mime: &str) -> Option<HeaderValue> {
+    let essence = mime.split(';').next()?.trim();
+    let (kind, subtype) = essence.split_once('/')?;
+    let token = |t: &str| {
+        !t.is_empty()
+            && t.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"!#$&-^_.+".contains(&b))
+    };
+    let printable = mime.bytes().all(|b| (0x20..0x7f).contains(&b));
+    (mime.len() <= 255 && printable && token(kind) && token(subtype))
+        .then(|| HeaderValue::from_str(mime).ok())
+        .flatten()
+}
+
 fn plain(status: StatusCode, message: &'static str) -> Response<Cow<'static, [u8]>> {
     response(
         status,
@@ -189,10 +256,18 @@ fn response(
     content_type: &'static str,
     body: Vec<u8>,
 ) -> Response<Cow<'static, [u8]>> {
+    response_with(status, HeaderValue::from_static(content_type), body)
+}
+
+fn response_with(
+    status: StatusCode,
+    content_type: HeaderValue,
+    body: Vec<u8>,
+) -> Response<Cow<'static, [u8]>> {
     let mut response = Response::new(Cow::Owned(body));
     *response.status_mut() = status;
     let headers = response.headers_mut();
-    headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(CONTENT_TYPE, content_type);
     headers.insert(
         CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(CONTENT_SECURITY_POLICY_VALUE),
@@ -513,6 +588,46 @@ mod tests {
         ] {
             assert!(assets.entry_url(entry).is_err(), "{entry}");
         }
+    }
+
+    #[test]
+    fn content_paths_are_told_apart_from_assets_and_checked() {
+        let request = |method: &str, uri: &str| {
+            Request::builder()
+                .method(method)
+                .uri(uri)
+                .body(Vec::new())
+                .unwrap()
+        };
+        assert!(content_request(&request("GET", "wasmtron://app/index.html")).is_none());
+        assert!(content_request(&request("GET", "wasmtron://app/x/@content/a")).is_none());
+        let asked = content_request(&request("GET", "wasmtron://app/@content/a%20b/c.png?w=2"));
+        assert_eq!(asked.unwrap().unwrap(), ("a b/c.png".to_owned(), "w=2".to_owned()));
+        let status = |uri: &str, method: &str| match content_request(&request(method, uri)) {
+            Some(Err(response)) => response.status(),
+            other => panic!("{uri}: {:?}", other.map(|r| r.map_err(|e| e.status()))),
+        };
+        assert_eq!(status("wasmtron://app/@content/a", "POST"), StatusCode::METHOD_NOT_ALLOWED);
+        assert_eq!(status("wasmtron://evil/@content/a", "GET"), StatusCode::NOT_FOUND);
+        assert_eq!(status("wasmtron://app/@content/%ff", "GET"), StatusCode::NOT_FOUND);
+        assert_eq!(status("wasmtron://app/@content/a%00", "GET"), StatusCode::NOT_FOUND);
+    }
+
+    #[test]
+    fn content_answers_carry_a_checked_mime_type_and_the_policy() {
+        let ok = content_response(Some(Ok(("image/svg+xml".into(), b"<svg/>".to_vec()))));
+        assert_eq!(ok.status(), StatusCode::OK);
+        assert_eq!(ok.headers()[CONTENT_TYPE], "image/svg+xml");
+        assert!(ok.headers().contains_key(CONTENT_SECURITY_POLICY));
+        assert_eq!(ok.headers()[X_CONTENT_TYPE_OPTIONS], "nosniff");
+        for bad in ["", "text", "text/", "/plain", "text/html\r\nx: y", "tëxt/plain", "a b/c"] {
+            let refused = content_response(Some(Ok((bad.into(), Vec::new()))));
+            assert_eq!(refused.status(), StatusCode::BAD_GATEWAY, "{bad:?}");
+        }
+        let fine = content_response(Some(Ok(("text/plain; charset=utf-8".into(), Vec::new()))));
+        assert_eq!(fine.status(), StatusCode::OK);
+        assert_eq!(content_response(Some(Err((404, "no".into())))).status(), StatusCode::NOT_FOUND);
+        assert_eq!(content_response(None).status(), StatusCode::SERVICE_UNAVAILABLE);
     }
 
     #[test]

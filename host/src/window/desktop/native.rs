@@ -27,7 +27,10 @@ use super::assets::{self, AppAssets};
 use super::bridge;
 use super::clipboard;
 use crate::manifest::HardwareAcceleration;
-use crate::window::{MenuBar, MenuEntry, PageEvent, PageEventSink, WindowChange, WindowSpec};
+use crate::window::{
+    ContentRequest, ContentResponder, MenuBar, MenuEntry, PageEvent, PageEventSink, WindowChange,
+    WindowSpec,
+};
 
 /// How many bridge scripts (DOM operations, answers, events) may wait for a
 /// page to load. A renderer that sends more before the page is up is
@@ -101,6 +104,8 @@ impl NativeWindow {
             .context("the window has no GTK container")?;
 
         let label = spec.label.clone();
+        let content_label = label.clone();
+        let content_events = events.clone();
         let messages = proxy.clone();
         let loads = proxy.clone();
         let webview = WebViewBuilder::new()
@@ -111,9 +116,16 @@ impl NativeWindow {
             .with_devtools(spec.devtools)
             .with_clipboard(false)
             .with_proxy_config(no_network())
-            .with_custom_protocol(assets::SCHEME.to_owned(), move |_id, request| {
-                assets.respond(&request)
-            })
+            .with_asynchronous_custom_protocol(
+                assets::SCHEME.to_owned(),
+                move |_id, request, responder| match assets::content_request(&request) {
+                    None => responder.respond(assets.respond(&request)),
+                    Some(Err(refused)) => responder.respond(refused),
+                    Some(Ok((path, query))) => {
+                        ask_for_content(&content_events, &content_label, path, query, responder);
+                    }
+                },
+            )
             .with_initialization_script(bridge::PAGE_SCRIPT)
             // Every frame, not only the top one: a frame is a page too.
             .with_initialization_script_for_main_only(clipboard::SCRIPT, false)
@@ -422,6 +434,28 @@ fn hold_drawing(webview: &WebView) -> Rc<Cell<bool>> {
 }
 
 /// The IPC handler: a message from the page, hostile until parsed.
+/// Passes a page's request for the app's content to the host, and answers
+/// the page on this (the window system's) thread once the host has.
+fn ask_for_content(
+    events: &PageEventSink,
+    label: &str,
+    path: String,
+    query: String,
+    responder: wry::RequestAsyncResponder,
+) {
+    let (answer, answered) = ContentResponder::new();
+    let request = ContentRequest {
+        path,
+        query,
+        answer,
+    };
+    // A host that stopped listening drops the request: the page gets a 503.
+    let _ = events.send((label.to_owned(), PageEvent::Content(request)));
+    gtk::glib::MainContext::default().spawn_local(async move {
+        responder.respond(assets::content_response(answered.await.ok()));
+    });
+}
+
 fn on_page_message(proxy: &EventLoopProxy<Command>, serial: Serial, request: &Request<String>) {
     // The bridge exists only in our own pages; navigation elsewhere is
     // refused, but a message from anywhere else is dropped all the same.

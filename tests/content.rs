@@ -28,7 +28,10 @@ fn app_dir(manifest: &str) -> AppDir {
 }
 
 fn fetch(app: &Running, path: &str, query: &str) -> ContentAnswer {
-    let answer = app.windows.fetch("a", path, query).expect("window a is open");
+    let answer = app
+        .windows
+        .fetch("a", path, query)
+        .expect("window a is open");
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .build()

@@ -12,13 +12,13 @@ use std::future::Future;
 use std::pin::Pin;
 
 use super::Shell;
+use crate::capabilities::contracts::serve_type;
 use crate::ipc::{IpcError, Sender};
 use crate::mailbox::MainCall;
 use crate::manifest::Provider;
 use crate::ports::{Holder, PortId};
 use crate::window::{ContentAnswer, ContentRequest};
 use wasmtron_wire::value::{self, Value};
-use crate::capabilities::contracts::serve_type;
 use wasmtron_worker::typed::{CONTENT_INTERFACE, FunctionType};
 
 impl Shell {

@@ -124,7 +124,7 @@ impl Shell {
                 Vec::new(),
             )
             .map_err(|e| failure(&e))?;
-        let shown = format!("{function}");
+        let shown = function.to_owned();
         Ok(async move {
             let answer = answer.await;
             drop(waiting);

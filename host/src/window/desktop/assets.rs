@@ -178,13 +178,16 @@ fn content_type(file: &Path) -> &'static str {
     }
 }
 
+/// A response to a page's request.
+pub(super) type Page = Response<Cow<'static, [u8]>>;
+
 /// What a request for the app's content (`/@content/PATH?QUERY`) asks:
 /// `None` when the request is for an asset, else the decoded path and the
 /// query, or the response that refuses it (a method other than GET or
 /// HEAD, another host, a path that does not decode).
 pub(super) fn content_request(
     request: &Request<Vec<u8>>,
-) -> Option<Result<(String, String), Response<Cow<'static, [u8]>>>> {
+) -> Option<Result<(String, String), Page>> {
     let path = request.uri().path().strip_prefix('/')?;
     let rest = path.strip_prefix(crate::window::CONTENT_PREFIX)?;
     if request.method() != Method::GET && request.method() != Method::HEAD {
@@ -602,15 +605,30 @@ mod tests {
         assert!(content_request(&request("GET", "wasmtron://app/index.html")).is_none());
         assert!(content_request(&request("GET", "wasmtron://app/x/@content/a")).is_none());
         let asked = content_request(&request("GET", "wasmtron://app/@content/a%20b/c.png?w=2"));
-        assert_eq!(asked.unwrap().unwrap(), ("a b/c.png".to_owned(), "w=2".to_owned()));
+        assert_eq!(
+            asked.unwrap().unwrap(),
+            ("a b/c.png".to_owned(), "w=2".to_owned())
+        );
         let status = |uri: &str, method: &str| match content_request(&request(method, uri)) {
             Some(Err(response)) => response.status(),
             other => panic!("{uri}: {:?}", other.map(|r| r.map_err(|e| e.status()))),
         };
-        assert_eq!(status("wasmtron://app/@content/a", "POST"), StatusCode::METHOD_NOT_ALLOWED);
-        assert_eq!(status("wasmtron://evil/@content/a", "GET"), StatusCode::NOT_FOUND);
-        assert_eq!(status("wasmtron://app/@content/%ff", "GET"), StatusCode::NOT_FOUND);
-        assert_eq!(status("wasmtron://app/@content/a%00", "GET"), StatusCode::NOT_FOUND);
+        assert_eq!(
+            status("wasmtron://app/@content/a", "POST"),
+            StatusCode::METHOD_NOT_ALLOWED
+        );
+        assert_eq!(
+            status("wasmtron://evil/@content/a", "GET"),
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            status("wasmtron://app/@content/%ff", "GET"),
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            status("wasmtron://app/@content/a%00", "GET"),
+            StatusCode::NOT_FOUND
+        );
     }
 
     #[test]
@@ -620,14 +638,28 @@ mod tests {
         assert_eq!(ok.headers()[CONTENT_TYPE], "image/svg+xml");
         assert!(ok.headers().contains_key(CONTENT_SECURITY_POLICY));
         assert_eq!(ok.headers()[X_CONTENT_TYPE_OPTIONS], "nosniff");
-        for bad in ["", "text", "text/", "/plain", "text/html\r\nx: y", "tëxt/plain", "a b/c"] {
+        for bad in [
+            "",
+            "text",
+            "text/",
+            "/plain",
+            "text/html\r\nx: y",
+            "tëxt/plain",
+            "a b/c",
+        ] {
             let refused = content_response(Some(Ok((bad.into(), Vec::new()))));
             assert_eq!(refused.status(), StatusCode::BAD_GATEWAY, "{bad:?}");
         }
         let fine = content_response(Some(Ok(("text/plain; charset=utf-8".into(), Vec::new()))));
         assert_eq!(fine.status(), StatusCode::OK);
-        assert_eq!(content_response(Some(Err((404, "no".into())))).status(), StatusCode::NOT_FOUND);
-        assert_eq!(content_response(None).status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            content_response(Some(Err((404, "no".into())))).status(),
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            content_response(None).status(),
+            StatusCode::SERVICE_UNAVAILABLE
+        );
     }
 
     #[test]

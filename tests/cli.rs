@@ -1,6 +1,6 @@
 //! The `wasmtron` command line: `run --headless --automation` drives the
 //! hello example without a display; bad manifests exit non-zero with the
-//! reason.
+//! reason; `types` writes a window's page declarations.
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
@@ -264,4 +264,129 @@ fn a_second_launch_of_a_single_instance_app_is_handed_to_the_first() {
     assert!(plain.contains("cwd=/tmp"), "{plain}");
     let _ = first.kill();
     let _ = first.wait();
+}
+
+/// An app for `wasmtron types`: window `notes` with the page renderer, its
+/// page API `page_api` and its events (as in tests/page_api.rs), and
+/// window `plain`, whose page has neither.
+fn types_app(page_api: &str) -> AppDir {
+    let dir = AppDir::new(&format!(
+        "[app]\nname = \"pages\"\n\n[[window]]\nlabel = \"notes\"\n\
+         renderer = \"dist/page-renderer.wasm\"\npage-api = \"{page_api}\"\n\
+         [window.imports]\n\"probe:page/events\" = \"page\"\n\n\
+         [[window]]\nlabel = \"plain\"\nrenderer = \"dist/renderer.wasm\"\n"
+    ));
+    dir.copy(guests::PAGE_RENDERER, "dist/page-renderer.wasm");
+    dir
+}
+
+/// Runs `wasmtron types` with `args`: its exit code, stdout and stderr.
+fn wasmtron_types(args: &[&std::ffi::OsStr]) -> (Option<i32>, String, String) {
+    let output = Command::new(wasmtron_binary())
+        .arg("types")
+        .args(args)
+        .output()
+        .expect("wasmtron runs");
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn types_writes_each_pages_declarations_into_its_ui_folder() {
+    let dir = types_app("probe:page/api");
+    let (code, stdout, stderr) = wasmtron_types(&[dir.path().as_os_str()]);
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    let written = dir.path().join("ui/wasmtron-notes.d.ts");
+    assert!(
+        stdout.contains(&written.display().to_string()),
+        "the path is printed: {stdout}"
+    );
+    assert!(
+        stdout.contains("window `plain`: skipped (no page API and no page events)"),
+        "{stdout}"
+    );
+    assert!(!dir.path().join("ui/wasmtron-plain.d.ts").exists());
+    let text = std::fs::read_to_string(&written).expect("the declarations are written");
+    for expected in [
+        "// Page API (`wasmtron.api`): `probe:page/api@0.1.0`.",
+        // A parameter takes an option left out; the result has every key.
+        "  addNote(note: {\n    title: string;\n    body: string;\n    tags: string[];\n    \
+         pinned: boolean;\n    stars?: number | null | undefined;\n  }): Promise<number>;",
+        "whose `payload` is:\n   * `{ tag: 'empty-title' } | { tag: 'too-long'; val: number }`",
+        "  getNote(index: number): Promise<{\n    title: string;\n    body: string;\n    \
+         tags: string[];\n    pinned: boolean;\n    stars: number | null;\n  } | null>;",
+        "  count(): Promise<number>;",
+        "  crash(): Promise<null>;",
+        "  slow(ms: number, text: string): Promise<string>;",
+        "  echoBytes(data: Uint8Array | number[]): Promise<Uint8Array>;",
+        // Every kind in `everything`, passed and got back.
+        "    big: bigint | number;\n",
+        "    big: bigint;\n",
+        "    bytes: Uint8Array | number[];\n",
+        "    bytes: Uint8Array;\n",
+        "    letter: string;\n",
+        "    level: 'low' | 'high';\n",
+        "    marks: { seen?: boolean; starred?: boolean };\n",
+        "    marks: { seen: boolean; starred: boolean };\n",
+        "    maybe: { tag: 'some'; val: string | null } | null;\n",
+        "    outcome: { tag: 'ok'; val: string } | { tag: 'err'; val: number };\n",
+        "    pair: [number, string];\n",
+        "{ tag: 'labelled'; val: [number, string] }",
+        "{ tag: 'blank' }",
+        // The events, each with its arguments.
+        "  noteAdded: [title: string, tags: string[], total: number];",
+        "  ticked: [n: number];",
+        "on<E extends keyof WasmtronEvents>(",
+        "export interface WasmtronError extends Error {",
+        "declare global {\n  interface Window {\n    readonly wasmtron: Wasmtron;\n  }\n  \
+         const wasmtron: Wasmtron;\n}\n\nexport {};\n",
+    ] {
+        assert!(text.contains(expected), "no {expected:?} in:\n{text}");
+    }
+}
+
+#[test]
+fn types_with_out_writes_into_that_folder() {
+    let dir = types_app("probe:page/api");
+    let out = dir.path().join("generated/types");
+    let (code, stdout, stderr) =
+        wasmtron_types(&[dir.path().as_os_str(), "--out".as_ref(), out.as_os_str()]);
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    let written = out.join("wasmtron-notes.d.ts");
+    assert!(stdout.contains(&written.display().to_string()), "{stdout}");
+    let text = std::fs::read_to_string(&written).expect("the declarations are written");
+    assert!(text.contains("export interface WasmtronApi {"), "{text}");
+    assert!(!dir.path().join("ui/wasmtron-notes.d.ts").exists());
+}
+
+#[test]
+fn types_of_an_app_the_check_refuses_fail_with_its_message_and_write_nothing() {
+    let dir = types_app("probe:page/nope");
+    let (code, stdout, stderr) = wasmtron_types(&[dir.path().as_os_str()]);
+    assert_eq!(code, Some(2), "{stdout}{stderr}");
+    // As `wasmtron check` prints it.
+    assert!(
+        stderr.lines().any(|line| line.starts_with("refused: ")
+            && line.ends_with(
+                "window `notes` names `probe:page/nope` as its page API, \
+                 but its renderer does not export it"
+            )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("1 refusal(s): the app would not start"),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("ui/wasmtron-notes.d.ts").exists());
+
+    dir.write(
+        "wasmtron.toml",
+        "[app]\nname = \"pages\"\nsurprise = true\n",
+    );
+    let (code, stdout, stderr) = wasmtron_types(&[dir.path().as_os_str()]);
+    assert_eq!(code, Some(2), "{stdout}{stderr}");
+    assert!(stderr.contains("surprise"), "{stderr}");
 }

@@ -1,4 +1,4 @@
-//! The `wasmtron` command line: `run` and `check`.
+//! The `wasmtron` command line: `run`, `check` and `types`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 
-use crate::capabilities::ImportSource;
+use crate::capabilities::{ImportSource, page_types};
+use crate::manifest::{Importer, Provider};
 use crate::window::{DesktopEventLoop, HeadlessBackend, WindowBackend as _};
 use crate::{App, AppBuilder, AppExit, Compiled, Engine, Manifest, single_instance};
 
@@ -53,6 +54,18 @@ enum Command {
         #[arg(default_value = ".")]
         app_dir: PathBuf,
     },
+    /// Checks the app as `check` does, and writes the TypeScript types of
+    /// `window.wasmtron` for each window whose page has an API or events:
+    /// `wasmtron-<label>.d.ts` in the window's `ui` folder. Prints each file
+    /// written; exits non-zero with the reasons when the check refuses the
+    /// app.
+    Types {
+        #[arg(default_value = ".")]
+        app_dir: PathBuf,
+        /// Writes the files into this folder (made if missing) instead.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
 }
 
 /// Runs the command line and returns the process exit code.
@@ -68,6 +81,7 @@ pub fn main() -> ExitCode {
             args,
         } => run(&app_dir, headless, automation, dev, args),
         Command::Check { app_dir } => check(&app_dir),
+        Command::Types { app_dir, out } => types(&app_dir, out.as_deref()),
     }
 }
 
@@ -244,12 +258,9 @@ fn check(app_dir: &std::path::Path) -> ExitCode {
         Ok(manifest) => manifest,
         Err(code) => return code,
     };
-    let engine = match Engine::new() {
-        Ok(engine) => engine.with_default_cache(),
-        Err(err) => {
-            eprintln!("error: {err:#}");
-            return ExitCode::FAILURE;
-        }
+    let engine = match engine() {
+        Ok(engine) => engine,
+        Err(code) => return code,
     };
     println!("app `{}` ({})", manifest.name, manifest.root.display());
     match engine.cache_dir() {
@@ -273,14 +284,82 @@ fn check(app_dir: &std::path::Path) -> ExitCode {
             println!("\nok: every component would load");
             ExitCode::SUCCESS
         }
-        Err(errors) => {
-            for err in &errors {
-                eprintln!("refused: {err}");
-            }
-            eprintln!("{} refusal(s): the app would not start", errors.len());
-            ExitCode::from(EXIT_REFUSED)
+        Err(errors) => print_refusals(&errors),
+    }
+}
+
+/// The engine `check` and `types` load components with, using the compile
+/// cache.
+fn engine() -> Result<Engine, ExitCode> {
+    match Engine::new() {
+        Ok(engine) => Ok(engine.with_default_cache()),
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            Err(ExitCode::FAILURE)
         }
     }
+}
+
+/// Every refusal of the check, on stderr; the exit code that says so.
+fn print_refusals(errors: &[crate::app::AppError]) -> ExitCode {
+    for err in errors {
+        eprintln!("refused: {err}");
+    }
+    eprintln!("{} refusal(s): the app would not start", errors.len());
+    ExitCode::from(EXIT_REFUSED)
+}
+
+/// `wasmtron types`: the check, then one declaration file for each window
+/// whose page has an API or events.
+fn types(app_dir: &std::path::Path, out: Option<&std::path::Path>) -> ExitCode {
+    let manifest = match load_manifest(app_dir) {
+        Ok(manifest) => manifest,
+        Err(code) => return code,
+    };
+    let engine = match engine() {
+        Ok(engine) => engine,
+        Err(code) => return code,
+    };
+    let contracts = match crate::app::check_with(&manifest, &engine, None) {
+        Ok((_, contracts)) => contracts,
+        Err(errors) => return print_refusals(&errors),
+    };
+    if let Some(out) = out
+        && let Err(err) = std::fs::create_dir_all(out)
+    {
+        eprintln!("error: cannot make the folder {}: {err}", out.display());
+        return ExitCode::FAILURE;
+    }
+    for window in &manifest.windows {
+        let label = &window.label;
+        let api = contracts.page_api(label);
+        let events: Vec<_> = contracts
+            .bound
+            .iter()
+            .filter(|b| {
+                b.provider == Provider::Page && b.importer == Importer::Window(label.clone())
+            })
+            .collect();
+        if api.is_none() && events.is_empty() {
+            println!("window `{label}`: skipped (no page API and no page events)");
+            continue;
+        }
+        // A label is any name without whitespace; one that would reach
+        // another folder names no file.
+        if label.contains(['/', '\\']) {
+            eprintln!("error: window `{label}`'s label cannot be part of a file name");
+            return ExitCode::FAILURE;
+        }
+        let folder = out.unwrap_or(&window.ui);
+        let path = folder.join(format!("wasmtron-{label}.d.ts"));
+        let text = page_types::declarations(label, api, &events);
+        if let Err(err) = std::fs::write(&path, text) {
+            eprintln!("error: cannot write {}: {err}", path.display());
+            return ExitCode::FAILURE;
+        }
+        println!("{}", path.display());
+    }
+    ExitCode::SUCCESS
 }
 
 /// One component of `wasmtron check`: how it was compiled, what it imports,

@@ -19,6 +19,9 @@ export WASMTRON_CACHE_DIR="$(cd "${CARGO_TARGET_DIR:-target}" 2> /dev/null && pw
 step bash scripts/install-deps.sh
 # The JavaScript, Python and C toolchains of the polyglot guests.
 step bash scripts/install-polyglot.sh
+# The notes example's page modules from npm (Preact, htm), which its
+# end-to-end test loads; without npm or the network once installed.
+step bash examples/notes/vendor.sh
 step cargo fmt --all -- --check
 step cargo clippy --workspace --all-targets -- -D warnings
 # `cargo test` builds a package's binary only for that package's own
@@ -37,7 +40,7 @@ step env WASMTRON_TEST_ISOLATION=in-process cargo test -p wasmtron-tests \
     --test ipc --test windows --test capabilities --test processes --test ports --test utilities \
     --test example_utility_parse --test polyglot --test example_polyglot --test hostile \
     --test lifecycle --test example_multi_window --test dialogs --test contracts \
-    --test example_plugins --test polyglot_contracts
+    --test example_plugins --test polyglot_contracts --test example_notes
 # The benchmark in quick mode (tiny counts, dev build): proves it still runs
 # against the peers; it asserts nothing about time.
 target="${CARGO_TARGET_DIR:-target}"

@@ -81,9 +81,28 @@ function App() {
     }
   }
 
+  // After a delete, the focus goes to the note that took the deleted one's
+  // place (or to the search box when none is left), not back to the start
+  // of the page. The list comes with the event, after the call's answer.
+  const refocus = useRef(null);
+  useEffect(() => {
+    if (refocus.current === null || !listing) {
+      return;
+    }
+    const at = Math.min(refocus.current, listing.notes.length);
+    refocus.current = null;
+    const next = document.querySelector(`#notes > li:nth-child(${at}) .pin`);
+    (next || refs.search.current).focus();
+  }, [listing]);
+
   const add = (draft) => attempt(() => api.add(draft));
   const pin = (note) => attempt(() => api.setPinned(note.id, !note.pinned));
-  const remove = (note) => attempt(() => api.remove(note.id));
+  async function remove(note) {
+    const place = listing.notes.findIndex((shown) => shown.id === note.id) + 1;
+    if (await attempt(() => api.remove(note.id))) {
+      refocus.current = place;
+    }
+  }
 
   function searchKey(event) {
     if (event.key === 'Escape') {

@@ -47,7 +47,7 @@ export function NoteForm({ add, invalid, refs }) {
       <textarea id="body" rows="6" value=${body} onKeyDown=${bodyKey}
         onInput=${(e) => setBody(e.currentTarget.value)}></textarea>
       <div class="form-foot">
-        <span class="hint"><kbd>Ctrl</kbd>+<kbd>Enter</kbd> in the text adds too</span>
+        <span class="hint"><kbd>Ctrl</kbd>+<kbd>Enter</kbd> adds</span>
         <button id="add" type="submit" class="primary">Add note</button>
       </div>
     </form>`;

@@ -66,12 +66,12 @@ fn now_ms() -> u64 {
         })
 }
 
-/// Runs `change` on the notebook and, when it changed something, tells
+/// Makes `edit` to the notebook and, when it changed something, tells
 /// every open window how many notes there are now.
-fn change<T>(change: impl FnOnce(&mut Notebook) -> Result<T, Refused>) -> Result<T, StoreError> {
+fn change<T>(edit: impl FnOnce(&mut Notebook) -> Result<T, Refused>) -> Result<T, StoreError> {
     let (done, total) = NOTEBOOK.with(|book| {
         let mut book = book.borrow_mut();
-        let done = change(&mut book);
+        let done = edit(&mut book);
         (done, book.all().len())
     });
     let done = done.map_err(refused)?;

@@ -51,6 +51,10 @@ def write(target: str, name: str, data: bytes) -> None:
     (folder / name).write_bytes(data)
 
 
+# What a key event carries, as page.js posts it.
+KEY = {"key": "s", "code": "KeyS", "ctrl": True, "shift": False, "alt": False, "meta": False, "repeat": False}
+
+
 def main() -> None:
     greeting = pack("hello")
     worker_messages = {
@@ -75,6 +79,7 @@ def main() -> None:
         "port-post": {"t": "port-post", "port": 2, "data": greeting, "transfer": [5], "marked": False},
         "port-close": {"t": "port-close", "port": 2},
         "post": {"t": "post", "payload": greeting, "transfer": []},
+        "dom-read": {"t": "dom-read", "id": 5, "read": {"read": "attribute", "selector": "#a", "name": "title"}},
     }
     host_messages = {
         "load": {"t": "load"},
@@ -87,6 +92,18 @@ def main() -> None:
             "t": "ui",
             "event": {"kind": "click", "target": "greet", "value": None, "fields": []},
         },
+        "ui-key": {
+            "t": "ui",
+            "event": {
+                "kind": "keydown",
+                "target": "editor",
+                "value": None,
+                "fields": [],
+                "detail": {"key": KEY},
+            },
+        },
+        "dom-answer": {"t": "dom-answer", "id": 5, "answer": {"Ok": {"text": "hi"}}},
+        "dom-answer-err": {"t": "dom-answer", "id": 6, "answer": {"Err": {"no-answer": "late"}}},
     }
     stream = b""
     for name, message in {**worker_messages, **host_messages}.items():
@@ -127,6 +144,19 @@ def main() -> None:
             "value": None,
             "fields": [["name", "Ada"], ["age", "36"]],
         },
+        "keydown": {
+            "type": "ui", "kind": "keydown", "target": "editor", "value": None, "fields": [],
+            "detail": {"key": KEY},
+        },
+        "pointermove": {
+            "type": "ui", "kind": "pointermove", "target": "pad", "value": None, "fields": [],
+            "detail": {"pointer": {"x": 10.5, "y": 20, "button": -1, "buttons": 1}},
+        },
+        "drop": {
+            "type": "ui", "kind": "drop", "target": "zone", "value": None, "fields": [],
+            "detail": {"drop": [{"name": "a.txt", "size": 12, "mime-type": "text/plain"}]},
+        },
+        "focus": {"type": "ui", "kind": "focus", "target": "name", "value": "Ada", "fields": [], "detail": None},
     }
     for name, message in page.items():
         write("page_message", name, json.dumps(message).encode())

@@ -75,7 +75,9 @@ pub use main_world::processes::{self, ProcessGone};
 pub use main_world::utilities::{self, UtilityMessage, UtilityProcess};
 pub use main_world::{Main, TimerId, app, dialogs, ipc, timers, windows};
 pub use ports::{MessagePort, PortError, PortId, PortMessage};
-pub use renderer_world::{EventKind, Push, Renderer, UiEvent, bridge, dom};
+pub use renderer_world::{
+    DroppedFile, EventDetail, EventKind, KeyInfo, PointerInfo, Push, Renderer, UiEvent, bridge, dom,
+};
 pub use request::Request;
 pub use utility_world::{ParentMessage, Utility, parent_port};
 

@@ -6,7 +6,42 @@ use crate::ports::{self, MessagePort, PortId, PortMessage};
 use crate::wit::renderer::wasmtron::app as wit;
 use crate::{HandlerError, IpcError, Payload, Request};
 
-pub use wit::dom::{EventKind, UiEvent};
+pub use wit::dom::{DroppedFile, EventDetail, EventKind, KeyInfo, PointerInfo, UiEvent};
+
+impl UiEvent {
+    /// The key of a `Keydown` or `Keyup`.
+    pub fn key(&self) -> Option<&KeyInfo> {
+        match &self.detail {
+            Some(EventDetail::Key(key)) => Some(key),
+            _ => None,
+        }
+    }
+
+    /// The pointer of a `Pointerdown`, `Pointerup`, `Pointermove`,
+    /// `Dblclick` or `Contextmenu`.
+    pub fn pointer(&self) -> Option<&PointerInfo> {
+        match &self.detail {
+            Some(EventDetail::Pointer(pointer)) => Some(pointer),
+            _ => None,
+        }
+    }
+
+    /// The files of a `Drop`: names, sizes and types (never contents);
+    /// empty for every other kind.
+    pub fn dropped_files(&self) -> &[DroppedFile] {
+        match &self.detail {
+            Some(EventDetail::Drop(files)) => files,
+            _ => &[],
+        }
+    }
+}
+
+impl KeyInfo {
+    /// Whether no modifier (Ctrl, Shift, Alt, Meta) is held.
+    pub fn is_plain(&self) -> bool {
+        !(self.ctrl || self.shift || self.alt || self.meta)
+    }
+}
 
 /// A window's logic (what an Electron app puts in its renderer script and
 /// preload). It can reach only [`bridge`], [`dom`], [`ports`] and
@@ -15,7 +50,9 @@ pub trait Renderer: Default + 'static {
     /// The page has loaded; DOM updates apply from now on.
     fn on_load(&mut self) {}
 
-    /// A UI event the page declared with `data-on="click input change submit"`.
+    /// A UI event the page declared with `data-on="click input keydown ..."`;
+    /// key, pointer and drop events carry an [`EventDetail`] (see
+    /// [`UiEvent::key`], [`UiEvent::pointer`], [`UiEvent::dropped_files`]).
     fn on_event(&mut self, event: UiEvent) {
         let _ = event;
     }
@@ -144,7 +181,8 @@ pub mod bridge {
     }
 }
 
-/// This window's page. Selectors are CSS selectors and apply to every match.
+/// This window's page. Selectors are CSS selectors; writes apply to every
+/// match, reads to the first.
 pub mod dom {
     use super::wit::dom;
 
@@ -205,6 +243,44 @@ pub mod dom {
     /// As [`set_text`].
     pub fn set_value(selector: &str, value: &str) -> Result<(), DomError> {
         dom::set_value(selector, value)
+    }
+
+    /// The current value of the first matching form control (`input`,
+    /// `textarea`, `select`); `None` when nothing matches or the match is
+    /// not one. Like every read, it waits for the page to answer (after it
+    /// has loaded), in order with the writes made before it.
+    ///
+    /// # Errors
+    /// `bad-selector`, `too-large` (the value is over `max-message-bytes`),
+    /// `window-gone`, `no-answer` (the page gave none within
+    /// `invoke-timeout-ms`).
+    pub fn get_value(selector: &str) -> Result<Option<String>, DomError> {
+        dom::get_value(selector)
+    }
+
+    /// Attribute `name` of the first match; `None` when nothing matches or
+    /// it has no such attribute.
+    ///
+    /// # Errors
+    /// As [`get_value`], and `bad-name` for an invalid attribute name.
+    pub fn get_attribute(selector: &str, name: &str) -> Result<Option<String>, DomError> {
+        dom::get_attribute(selector, name)
+    }
+
+    /// The text content of the first match; `None` when nothing matches.
+    ///
+    /// # Errors
+    /// As [`get_value`].
+    pub fn get_text(selector: &str) -> Result<Option<String>, DomError> {
+        dom::get_text(selector)
+    }
+
+    /// How many elements match.
+    ///
+    /// # Errors
+    /// As [`get_value`], but never `too-large`.
+    pub fn count(selector: &str) -> Result<u32, DomError> {
+        dom::count(selector)
     }
 }
 

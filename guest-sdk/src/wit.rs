@@ -36,8 +36,12 @@ wit_bindgen::generate!({
 /// Generates world `$world`'s own bindings in the current module, reusing the
 /// shared interfaces from this module's root. `$module` is the path to the
 /// current module as guests see it, for the generated export macro.
+/// `$derives` are the traits its types derive beyond the generated ones.
 macro_rules! world {
-    ($world:tt, $export_macro:tt, $module:tt $(, $interface:literal => $path:path)*) => {
+    (
+        $world:tt, $export_macro:tt, $module:tt, [$($derive:path),*]
+        $(, $interface:literal => $path:path)*
+    ) => {
         wit_bindgen::generate!({
             path: "../wit",
             world: $world,
@@ -47,7 +51,7 @@ macro_rules! world {
                 "wasmtron:app/ports@0.1.0": crate::wit::wasmtron::app::ports,
                 $($interface: $path,)*
             },
-            additional_derives: [PartialEq, Eq],
+            additional_derives: [$($derive),*],
             pub_export_macro: true,
             export_macro_name: $export_macro,
             default_bindings_module: $module,
@@ -61,16 +65,19 @@ pub mod main {
         "wasmtron:app/main@0.1.0",
         "__export_main_world",
         "wasmtron_guest::__internal::main",
+        [PartialEq, Eq],
         "wasmtron:app/calls@0.1.0" => crate::wit::wasmtron::app::calls
     );
 }
 
-/// The `renderer` world: `bridge`, `dom` and `renderer-events`.
+/// The `renderer` world: `bridge`, `dom` and `renderer-events`. Its types
+/// are `PartialEq` but not `Eq`: a pointer's coordinates are `f64`.
 pub mod renderer {
     world!(
         "wasmtron:app/renderer@0.1.0",
         "__export_renderer_world",
-        "wasmtron_guest::__internal::renderer"
+        "wasmtron_guest::__internal::renderer",
+        [PartialEq]
     );
 }
 
@@ -80,6 +87,7 @@ pub mod utility {
         "wasmtron:app/utility@0.1.0",
         "__export_utility_world",
         "wasmtron_guest::__internal::utility",
+        [PartialEq, Eq],
         "wasmtron:app/calls@0.1.0" => crate::wit::wasmtron::app::calls
     );
 }

@@ -16,7 +16,7 @@ use crate::mailbox::Queued;
 use crate::manifest::Limits;
 use crate::ports::{Carried, Holder, PortError, PortHub, PortRef};
 use crate::window::WindowBackend;
-use crate::wire::{ByteBuf, ExitReason, HostToWorker, WorkerToHost};
+use crate::wire::{ByteBuf, DomRead, DomReadError, ExitReason, HostToWorker, WorkerToHost};
 
 /// The longest log line a worker may write; longer ones are cut.
 const MAX_LOG_LINE: usize = 16 * 1024;
@@ -229,6 +229,7 @@ pub(crate) async fn serve_worker(
                 let (a, b) = peer.ports.table.create(peer.holder);
                 worker.answer(HostToWorker::ChannelCreated { request, a, b });
             }
+            WorkerToHost::DomRead { id, read } => peer.read_page(worker, id, read),
             WorkerToHost::Dom { op } => match &peer.window {
                 Some((label, backend)) => backend.apply(label, op),
                 None => {
@@ -474,6 +475,49 @@ fn fit_reply(result: Result<Vec<u8>, IpcError>, limit: usize) -> Result<ByteBuf,
 }
 
 impl WorkerPeer {
+    /// Asks the window's page for a renderer's read, checked again here,
+    /// and answers the worker when the page does, within
+    /// `invoke-timeout-ms` (a page that never answers holds nothing).
+    fn read_page(&self, worker: &Arc<Worker>, id: u64, read: DomRead) {
+        let limit = self.limits.max_message_bytes;
+        let window = match (&self.window, read.check(limit)) {
+            (Some(window), Ok(())) => window,
+            (None, _) => {
+                tracing::warn!(component = %self.name, "DOM read from a worker with no window");
+                let answer = Err(DomReadError::WindowGone);
+                worker.answer(HostToWorker::DomAnswer { id, answer });
+                return;
+            }
+            (Some(_), Err(err)) => {
+                tracing::warn!(component = %self.name, "DOM read refused: {err}");
+                worker.answer(HostToWorker::DomAnswer {
+                    id,
+                    answer: Err(err),
+                });
+                return;
+            }
+        };
+        let (label, backend) = window;
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        backend.read(label, read, limit, tx);
+        let to_worker = worker.clone();
+        let bound_ms = self.limits.invoke_timeout_ms;
+        let answered = async move {
+            let answer = match tokio::time::timeout(Duration::from_millis(bound_ms), rx).await {
+                Ok(Ok(answer)) => answer.and_then(|found| match found.size() {
+                    size if size > limit => Err(DomReadError::TooLarge(size)),
+                    _ => Ok(found),
+                }),
+                Ok(Err(_)) => Err(DomReadError::WindowGone),
+                Err(_) => Err(DomReadError::NoAnswer(format!(
+                    "the page gave no answer within {bound_ms} ms"
+                ))),
+            };
+            to_worker.answer(HostToWorker::DomAnswer { id, answer });
+        };
+        tokio::spawn(answered);
+    }
+
     fn over_pending(&self) -> IpcError {
         IpcError::new(
             ErrorCode::LimitExceeded,

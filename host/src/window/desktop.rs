@@ -39,6 +39,7 @@ use super::{
     Dialog, DialogAnswer, DomOp, PageAnswer, PageEvent, PageEventSink, WindowBackend, WindowChange,
     WindowError, WindowSpec,
 };
+use super::{DomRead, ReadAnswer};
 
 /// What the handle asks of the event loop, and what pages report to it.
 #[derive(Debug)]
@@ -74,6 +75,13 @@ enum Command {
         label: String,
         expression: String,
         reply: oneshot::Sender<Result<String, String>>,
+    },
+    /// A renderer's read of its page.
+    Read {
+        label: String,
+        read: DomRead,
+        max_bytes: usize,
+        answer: oneshot::Sender<ReadAnswer>,
     },
     NativeId {
         label: String,
@@ -389,6 +397,22 @@ impl WindowBackend for DesktopBackend {
         self.run_script(label, bridge::apply_script(&op));
     }
 
+    fn read(
+        &self,
+        label: &str,
+        read: DomRead,
+        max_bytes: usize,
+        answer: oneshot::Sender<ReadAnswer>,
+    ) {
+        // A loop that is gone drops the command, and `answer` with it.
+        self.send(Command::Read {
+            label: label.to_owned(),
+            read,
+            max_bytes,
+            answer,
+        });
+    }
+
     fn settle(&self, label: &str, id: u64, answer: PageAnswer) {
         self.run_script(label, bridge::settle_script(id, &answer));
     }
@@ -500,6 +524,17 @@ impl Desktop {
                     let _ = reply.send(Err(format!("no open window `{label}`")));
                 }
             },
+            Command::Read {
+                label,
+                read,
+                max_bytes,
+                answer,
+            } => {
+                // No window: dropping `answer` says so.
+                if let Some((_, window)) = self.windows.get_mut(&label) {
+                    window.read(read, max_bytes, answer);
+                }
+            }
             Command::NativeId { label, reply } => {
                 let id = self
                     .windows

@@ -3,6 +3,8 @@
 
 mod dom;
 mod events;
+mod input;
+mod keys;
 
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
@@ -16,6 +18,9 @@ use tokio::sync::oneshot;
 use super::{
     ContentAnswer, ContentRequest, ContentResponder, Dialog, DialogAnswer, DomOp, EventKind, MenuBar, PageAnswer, PageEvent, PageEventSink, UiEvent,
     WindowBackend, WindowChange, WindowError, WindowSpec,
+};
+use super::{
+    DomFound, DomRead, DomReadError, DroppedFile, EventDetail, KeyInfo, PointerInfo, ReadAnswer,
 };
 
 /// How many emitted events a headless page keeps for tests to read; older
@@ -38,15 +43,21 @@ pub enum HeadlessError {
     NoDialog(u64),
     #[error("dialog {id} cannot answer {answer:?}")]
     BadAnswer { id: u64, answer: DialogAnswer },
+    #[error("`{0}` is not an event of this kind of input")]
+    WrongKind(&'static str),
 }
 
 /// A window system without a display, for tests.
 ///
 /// Each open window keeps its page as a DOM tree. [`DomOp`]s edit the tree,
 /// the query methods read it, and [`click`](Self::click),
-/// [`input`](Self::input), [`change`](Self::change) and
-/// [`submit`](Self::submit) deliver the [`UiEvent`]s a browser running the
-/// page script would.
+/// [`input`](Self::input), [`change`](Self::change),
+/// [`submit`](Self::submit), [`key`](Self::key), [`pointer`](Self::pointer),
+/// [`focus_element`](Self::focus_element),
+/// [`blur_element`](Self::blur_element) and
+/// [`drop_files`](Self::drop_files) deliver the [`UiEvent`]s a browser
+/// running the page script would (pointer moves are not coalesced: each
+/// call is one).
 #[derive(Debug, Default)]
 pub struct HeadlessBackend {
     pages: Mutex<BTreeMap<String, Page>>,
@@ -83,6 +94,8 @@ struct Page {
     next_call: u64,
     /// Events the renderer emitted to the page, oldest first.
     emitted: std::collections::VecDeque<(String, serde_json::Value)>,
+    /// The element holding the keyboard focus, if one does.
+    focused: Option<NodeId>,
 }
 
 /// A headless window's frame: what a window manager would show.
@@ -538,6 +551,7 @@ impl WindowBackend for HeadlessBackend {
             calls: BTreeMap::new(),
             next_call: 0,
             emitted: std::collections::VecDeque::new(),
+            focused: None,
         };
         page.send(&spec.label, PageEvent::Loaded);
         pages.insert(spec.label, page);
@@ -583,6 +597,25 @@ impl WindowBackend for HeadlessBackend {
         for target in dom::matches(&page.html, &selector) {
             dom::apply(&mut page.html, target, &op);
         }
+    }
+
+    fn read(
+        &self,
+        label: &str,
+        read: DomRead,
+        max_bytes: usize,
+        answer: oneshot::Sender<ReadAnswer>,
+    ) {
+        let found = match self.pages().get(label) {
+            Some(page) => dom::read(&page.html, &read),
+            // Dropping `answer` says the window is gone.
+            None => return,
+        };
+        let found = found.and_then(|found| match found.size() {
+            size if size > max_bytes => Err(DomReadError::TooLarge(size)),
+            _ => Ok(found),
+        });
+        let _ = answer.send(found);
     }
 
     fn close(&self, label: &str) {
@@ -665,6 +698,7 @@ impl WindowBackend for HeadlessBackend {
                 // A new document: the old one's calls and events are gone.
                 page.calls.clear();
                 page.emitted.clear();
+                page.focused = None;
                 page.send(label, PageEvent::Loaded);
             }
             Err(error) => tracing::error!(window = label, %error, "cannot reload the page"),
@@ -760,6 +794,7 @@ mod tests {
             target: target.into(),
             value: value.map(str::to_owned),
             fields: Vec::new(),
+            detail: None,
         }
     }
 

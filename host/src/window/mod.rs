@@ -16,7 +16,10 @@ use std::path::PathBuf;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::sync::oneshot;
 
-pub use crate::wire::{DomOp, EventKind, UiEvent};
+pub use crate::wire::{
+    DomFound, DomOp, DomRead, DomReadError, DroppedFile, EventDetail, EventKind, KeyInfo,
+    PointerInfo, ReadAnswer, UiEvent,
+};
 pub use desktop::{DesktopBackend, DesktopEventLoop};
 pub use dialog::{
     Dialog, DialogAnswer, FileFilter, MessageBox, MessageKind, OpenDialog, SaveDialog,
@@ -246,6 +249,20 @@ pub trait WindowBackend: Send + Sync + 'static {
 
     /// Applies one DOM operation to a window's page. Unknown labels are ignored.
     fn apply(&self, label: &str, op: DomOp);
+
+    /// Reads window `label`'s page and sends what it found to `answer`, in
+    /// order with the operations applied before it: at once, or once the
+    /// page has loaded. A text over `max_bytes` is
+    /// [`DomReadError::TooLarge`]. Dropping `answer` unanswered says the
+    /// window is not open, or closed or reloaded before its page answered;
+    /// the caller bounds the wait.
+    fn read(
+        &self,
+        label: &str,
+        read: DomRead,
+        max_bytes: usize,
+        answer: oneshot::Sender<ReadAnswer>,
+    );
 
     /// Answers page call `id` of window `label` ([`PageEvent::Call`]).
     /// Unknown labels, and calls the page no longer waits for, are ignored.

@@ -43,7 +43,17 @@
   var floor = Math.floor;
   var random = Math.random;
   var reportError = console.error.bind(console);
+  var nextFrame = window.requestAnimationFrame.bind(window);
+  var split = uncurry(String.prototype.split);
+  var toLowerCase = uncurry(String.prototype.toLowerCase);
+  var querySelector = uncurry(Document.prototype.querySelector);
+  var querySelectorAll = uncurry(Document.prototype.querySelectorAll);
+  // The kinds that carry nothing but the element's value (and a submit's
+  // fields); the others have listeners of their own below.
   var KINDS = ['click', 'input', 'change', 'submit'];
+  // wire::MAX_DROPPED_FILES: a drop names at most this many files.
+  var MAX_DROPPED_FILES = 1000;
+
 
   function send(message) {
     try {
@@ -86,9 +96,43 @@
     return fields;
   }
 
+  // The message for `kind` on a declaring element (a wire::UiEvent as
+  // wire::page reads it).
+  function message(kind, element, fields, detail) {
+    return {
+      type: 'ui',
+      kind: kind,
+      target: element.id || '',
+      value: valueOf(element),
+      fields: fields,
+      detail: detail,
+    };
+  }
+
   // Capturing on window sees every event first, whatever the page's own
   // handlers do with propagation; walking up from the target then reports
-  // the declaring elements in the order bubbling would reach them.
+  // the declaring elements in the order bubbling would reach them. Each
+  // gets `detailOf(element)` as its detail (`null` without one), or no
+  // message when that is `undefined`. Returns whether any element
+  // declares `kind`.
+  function report(kind, target, fields, detailOf) {
+    var declared = false;
+    for (
+      var element = target instanceof Element ? target : null;
+      element !== null;
+      element = element.parentElement
+    ) {
+      if (declares(element, kind)) {
+        declared = true;
+        var detail = detailOf === undefined ? null : detailOf(element);
+        if (detail !== undefined) {
+          send(message(kind, element, fields, detail));
+        }
+      }
+    }
+    return declared;
+  }
+
   function onEvent(event) {
     var kind = event.type;
     if (kind === 'submit') {
@@ -98,26 +142,265 @@
     var target = event.target;
     var fields =
       kind === 'submit' && target instanceof HTMLFormElement ? fieldsOf(target) : [];
+    report(kind, target, fields);
+  }
+
+  KINDS.forEach(function (kind) {
+    window.addEventListener(kind, onEvent, true);
+  });
+
+  // Focus and blur do not bubble; focusin and focusout do, so an element
+  // hears the focus coming to or leaving anything inside it.
+  window.addEventListener(
+    'focusin',
+    function (event) {
+      report('focus', event.target, []);
+    },
+    true
+  );
+  window.addEventListener(
+    'focusout',
+    function (event) {
+      report('blur', event.target, []);
+    },
+    true
+  );
+
+  // ---- Keys, filtered by `data-keys` ----
+  //
+  // `data-keys="Ctrl+S Delete Shift+Enter"` on a declaring element lets
+  // only those keys through to it, so that typing in a field does not send
+  // every key to the renderer; without it, every key is sent. A combination
+  // is modifiers (Ctrl or Control, Shift, Alt, Meta) and a key as
+  // KeyboardEvent.key names it (or Space, Plus) joined by `+`, compared
+  // without regard to case; the modifiers held must be exactly those
+  // listed. A value that does not parse is reported on the console and lets
+  // no key through. The headless backend reads it the same way
+  // (host/src/window/headless/keys.rs).
+
+  // Parsed filters by the attribute's text: combinations, or none.
+  var keyFilters = create(null);
+
+  function parseKeys(declared) {
+    var combos = [];
+    var tokens = split(declared, /[ \t\n\f\r]+/);
+    for (var t = 0; t < tokens.length; t++) {
+      var token = tokens[t];
+      if (token === '') {
+        continue;
+      }
+      var parts = split(token, '+');
+      for (var p = 0; p < parts.length; p++) {
+        if (parts[p] === '') {
+          return '`' + token + '` has an empty part (write `+` as `Plus`)';
+        }
+      }
+      var key = toLowerCase(parts[parts.length - 1]);
+      var combo = {
+        ctrl: false,
+        shift: false,
+        alt: false,
+        meta: false,
+        key: key === 'space' ? ' ' : key === 'plus' ? '+' : key,
+      };
+      for (var m = 0; m < parts.length - 1; m++) {
+        var name = toLowerCase(parts[m]);
+        var flag = name === 'control' ? 'ctrl' : name;
+        if (flag !== 'ctrl' && flag !== 'shift' && flag !== 'alt' && flag !== 'meta') {
+          return '`' + parts[m] + '` in `' + token + '` is not a modifier';
+        }
+        if (combo[flag]) {
+          return '`' + parts[m] + '` is named twice in `' + token + '`';
+        }
+        combo[flag] = true;
+      }
+      combos[combos.length] = combo;
+    }
+    return combos;
+  }
+
+  function keysPass(element, key) {
+    var declared = element.getAttribute('data-keys');
+    if (declared === null) {
+      return true;
+    }
+    var combos = keyFilters[declared];
+    if (combos === undefined) {
+      combos = parseKeys(declared);
+      if (typeof combos === 'string') {
+        reportError('wasmtron: data-keys "' + declared + '": ' + combos + '; no key passes');
+        combos = [];
+      }
+      keyFilters[declared] = combos;
+    }
+    var pressed = toLowerCase(key.key);
+    for (var i = 0; i < combos.length; i++) {
+      var combo = combos[i];
+      if (
+        combo.key === pressed &&
+        combo.ctrl === key.ctrl &&
+        combo.shift === key.shift &&
+        combo.alt === key.alt &&
+        combo.meta === key.meta
+      ) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  function onKey(event) {
+    var key = {
+      key: StringCtor(event.key),
+      code: StringCtor(event.code),
+      ctrl: !!event.ctrlKey,
+      shift: !!event.shiftKey,
+      alt: !!event.altKey,
+      meta: !!event.metaKey,
+      repeat: !!event.repeat,
+    };
+    var detail = { key: key };
+    report(event.type, event.target, [], function (element) {
+      return keysPass(element, key) ? detail : undefined;
+    });
+  }
+
+  window.addEventListener('keydown', onKey, true);
+  window.addEventListener('keyup', onKey, true);
+
+  // ---- The pointer ----
+
+  function pointerOf(event) {
+    return {
+      pointer: {
+        x: NumberCtor(event.clientX),
+        y: NumberCtor(event.clientY),
+        button: NumberCtor(event.button),
+        buttons: NumberCtor(event.buttons),
+      },
+    };
+  }
+
+  // Moves waiting for the next animation frame, one per declaring element
+  // (the latest): a pointer crossing an element sends at most one move per
+  // frame, not one per mouse report.
+  var moves = [];
+  var moveFrame = false;
+
+  function sendMoves() {
+    var waiting = moves;
+    moves = [];
+    for (var i = 0; i < waiting.length; i++) {
+      send(waiting[i].message);
+    }
+  }
+
+  function onPointerMove(event) {
+    var detail = pointerOf(event);
+    for (
+      var element = event.target instanceof Element ? event.target : null;
+      element !== null;
+      element = element.parentElement
+    ) {
+      if (!declares(element, 'pointermove')) {
+        continue;
+      }
+      var latest = message('pointermove', element, [], detail);
+      var queued = false;
+      for (var i = 0; i < moves.length; i++) {
+        if (moves[i].element === element) {
+          moves[i].message = latest;
+          queued = true;
+        }
+      }
+      if (!queued) {
+        moves[moves.length] = { element: element, message: latest };
+      }
+    }
+    if (moves.length > 0 && !moveFrame) {
+      moveFrame = true;
+      nextFrame(function () {
+        moveFrame = false;
+        sendMoves();
+      });
+    }
+  }
+
+  // Presses, releases, double clicks and the context menu, after any move
+  // still waiting, so that they arrive in the order they happened.
+  function onPointer(event) {
+    sendMoves();
+    var detail = pointerOf(event);
+    var declared = report(event.type, event.target, [], function () {
+      return detail;
+    });
+    if (declared && event.type === 'contextmenu') {
+      // The page's own menu, not WebKit's.
+      event.preventDefault();
+    }
+  }
+
+  window.addEventListener('pointermove', onPointerMove, true);
+  ['pointerdown', 'pointerup', 'dblclick', 'contextmenu'].forEach(function (kind) {
+    window.addEventListener(kind, onPointer, true);
+  });
+
+  // ---- Dropped files: names, sizes and types, never their contents ----
+
+  function filesOf(transfer) {
+    var named = [];
+    var files = transfer ? transfer.files : null;
+    if (!files) {
+      return named;
+    }
+    for (var i = 0; i < files.length && i < MAX_DROPPED_FILES; i++) {
+      named[i] = {
+        name: StringCtor(files[i].name),
+        size: NumberCtor(files[i].size),
+        'mime-type': StringCtor(files[i].type),
+      };
+    }
+    return named;
+  }
+
+  function declaredOnPath(target, kind) {
     for (
       var element = target instanceof Element ? target : null;
       element !== null;
       element = element.parentElement
     ) {
       if (declares(element, kind)) {
-        send({
-          type: 'ui',
-          kind: kind,
-          target: element.id || '',
-          value: valueOf(element),
-          fields: fields,
-        });
+        return true;
       }
+    }
+    return false;
+  }
+
+  // A drop target must refuse the browser's default on the way in, or the
+  // drop never comes; on the drop itself, the default would open the file
+  // in place of the app (which navigation refuses, but only after trying).
+  function allowDrop(event) {
+    if (declaredOnPath(event.target, 'drop')) {
+      event.preventDefault();
     }
   }
 
-  KINDS.forEach(function (kind) {
-    window.addEventListener(kind, onEvent, true);
-  });
+  window.addEventListener('dragenter', allowDrop, true);
+  window.addEventListener('dragover', allowDrop, true);
+  window.addEventListener(
+    'drop',
+    function (event) {
+      if (!declaredOnPath(event.target, 'drop')) {
+        return;
+      }
+      event.preventDefault();
+      var detail = { drop: filesOf(event.dataTransfer) };
+      report('drop', event.target, [], function () {
+        return detail;
+      });
+    },
+    true
+  );
 
   // DOMContentLoaded comes after deferred and module scripts, so the page's
   // own set-up has run when the renderer starts changing it.
@@ -184,6 +467,38 @@
       }
     }
     return nodes.length;
+  }
+
+  // Reads the page for its renderer (a wire::DomRead as JSON) and returns
+  // the answer as JSON text, which wire::parse_page_answer reads: the
+  // first match's value, attribute or text, or how many match; a text
+  // longer than `max` UTF-16 units (so over `max` bytes) only as its
+  // length.
+  function readPage(request, max) {
+    var answer;
+    try {
+      if (request.read === 'count') {
+        answer = { count: querySelectorAll(document, request.selector).length };
+      } else {
+        var node = querySelector(document, request.selector);
+        var text = null;
+        if (node !== null) {
+          if (request.read === 'value') {
+            text = valueOf(node);
+          } else if (request.read === 'attribute') {
+            text = node.getAttribute(request.name);
+          } else if (request.read === 'text') {
+            text = node.textContent;
+          }
+        }
+        text = text === null || text === undefined ? null : StringCtor(text);
+        answer = text !== null && text.length > max ? { large: text.length } : { ok: text };
+      }
+    } catch (e) {
+      // A selector WebKit does not take (the host's parser took it).
+      answer = 'bad-selector';
+    }
+    return stringify(answer);
   }
 
   // ---- The page API: `window.wasmtron` ----
@@ -418,9 +733,15 @@
   });
 
   // The host's way in. A page can call these too, but they only do what
-  // the page could do itself: change its own DOM, settle its own calls,
-  // turn a value into JSON.
+  // the page could do itself: change and read its own DOM, settle its own
+  // calls, turn a value into JSON.
   defineProperty(window, '__wasmtron', {
-    value: freeze({ apply: applyOp, settle: settle, emit: emit, stringify: stringify }),
+    value: freeze({
+      apply: applyOp,
+      read: readPage,
+      settle: settle,
+      emit: emit,
+      stringify: stringify,
+    }),
   });
 })();

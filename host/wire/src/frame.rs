@@ -25,7 +25,7 @@ use crate::Grants;
 use crate::Limits;
 
 /// The wire protocol's version. Both ends must speak the same one.
-pub const PROTOCOL_VERSION: u32 = 6;
+pub const PROTOCOL_VERSION: u32 = 7;
 
 /// Marks a wasmtron connection, so a stray peer fails the handshake clearly.
 pub const MAGIC: &str = "wasmtron-wire";

@@ -27,9 +27,11 @@
 compile_error!("wasmtron's wire passes descriptors and shares memory the Linux way only");
 
 mod error;
+mod event;
 mod grants;
 mod limits;
 mod port;
+mod read;
 pub mod world;
 
 pub mod fds;
@@ -48,9 +50,14 @@ use std::sync::{Arc, Mutex};
 use serde::{Deserialize, Serialize};
 
 pub use error::{ErrorCode, IpcError, Sender};
+pub use event::{
+    DetailShape, DroppedFile, EventDetail, EventKind, KeyInfo, MAX_DROPPED_FILES, PointerInfo,
+    UiEvent,
+};
 pub use grants::{DirGrant, Grants};
 pub use limits::Limits;
 pub use port::{PortError, PortId, PortRef, Waiting};
+pub use read::{DomFound, DomRead, DomReadError, ReadAnswer, parse_page_answer};
 pub use world::World;
 
 /// A DOM operation a renderer asked for. Selectors were parsed by the worker,
@@ -155,53 +162,9 @@ fn valid_name(name: &str) -> bool {
             .all(|c| !c.is_whitespace() && !c.is_control() && !"\"'<>/=`".contains(c))
 }
 
-/// The kinds of UI event a page can declare with `data-on`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum EventKind {
-    Click,
-    Input,
-    Change,
-    Submit,
-}
-
-impl EventKind {
-    /// Parses the name used in `data-on` (`"click"`, `"input"`, ...).
-    pub fn from_name(name: &str) -> Option<Self> {
-        match name {
-            "click" => Some(Self::Click),
-            "input" => Some(Self::Input),
-            "change" => Some(Self::Change),
-            "submit" => Some(Self::Submit),
-            _ => None,
-        }
-    }
-
-    /// The name used in `data-on`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Click => "click",
-            Self::Input => "input",
-            Self::Change => "change",
-            Self::Submit => "submit",
-        }
-    }
-}
-
-/// A UI event from a page, delivered to the window's renderer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct UiEvent {
-    pub kind: EventKind,
-    /// The `id` of the element that declared the listener ("" when it has none).
-    pub target: String,
-    /// The element's value, for form controls.
-    pub value: Option<String>,
-    /// For `submit`: the form's named fields in document order.
-    pub fields: Vec<(String, String)>,
-}
-
-/// What the host tells a worker.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// What the host tells a worker. (`PartialEq` only: a UI event's pointer
+/// coordinates are floating point.)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "t", rename_all = "kebab-case")]
 pub enum HostToWorker {
     /// The window's page loaded (renderer only).
@@ -267,6 +230,8 @@ pub enum HostToWorker {
     /// is open): the worker's own timer stands down, and the host's bound,
     /// which leaves that wait out, ends the invoke if nothing else does.
     InvokeHeld { id: u64 },
+    /// The answer to the worker's [`WorkerToHost::DomRead`] `id`.
+    DomAnswer { id: u64, answer: ReadAnswer },
     /// Main invokes a handler the worker exports; answered by
     /// [`WorkerToHost::Reply`] with the same `id`.
     Invoke {
@@ -335,6 +300,13 @@ pub enum WorkerToHost {
     },
     Dom {
         op: DomOp,
+    },
+    /// A read of the window's page, answered by
+    /// [`HostToWorker::DomAnswer`] with the same `id` (its own ids, apart
+    /// from invokes').
+    DomRead {
+        id: u64,
+        read: DomRead,
     },
     Log {
         level: crate::log::Level,
@@ -631,7 +603,33 @@ mod tests {
                 target: "form".into(),
                 value: None,
                 fields: vec![("a".into(), "b".into())],
+                detail: None,
             },
+        });
+        round_trip(HostToWorker::Ui {
+            event: UiEvent {
+                kind: EventKind::Pointermove,
+                target: "canvas".into(),
+                value: None,
+                fields: Vec::new(),
+                detail: Some(EventDetail::Pointer(PointerInfo {
+                    x: 1.5,
+                    y: 2.0,
+                    button: -1,
+                    buttons: 1,
+                })),
+            },
+        });
+        round_trip(WorkerToHost::DomRead {
+            id: 3,
+            read: DomRead::Attribute {
+                selector: "#a".into(),
+                name: "title".into(),
+            },
+        });
+        round_trip(HostToWorker::DomAnswer {
+            id: 3,
+            answer: Err(DomReadError::TooLarge(9)),
         });
         round_trip(HostToWorker::Reply {
             id: 7,

@@ -4,7 +4,7 @@
 
 use serde::Deserialize;
 
-use crate::{EventKind, UiEvent};
+use crate::{EventDetail, EventKind, UiEvent};
 
 /// A message from a page, parsed.
 #[derive(Debug, Clone, PartialEq)]
@@ -40,6 +40,9 @@ pub enum MessageError {
     /// The parser's complaint, cut short: it quotes the page's input.
     #[error("malformed message: {0}")]
     Malformed(String),
+    /// A UI event whose detail is not the one its kind carries.
+    #[error("a `{0}` event with the detail of another kind")]
+    WrongDetail(&'static str),
 }
 
 /// How much of a parse error is kept: enough to debug a page, too little to
@@ -58,6 +61,9 @@ enum Posted {
         target: String,
         value: Option<String>,
         fields: Vec<(String, String)>,
+        /// Left out, or `null`, by events that carry none.
+        #[serde(default)]
+        detail: Option<EventDetail>,
     },
     Call {
         id: u64,
@@ -85,12 +91,20 @@ pub fn parse(body: &str) -> Result<PageMessage, MessageError> {
             target,
             value,
             fields,
-        } => PageMessage::Ui(UiEvent {
-            kind,
-            target,
-            value,
-            fields,
-        }),
+            detail,
+        } => {
+            let event = UiEvent {
+                kind,
+                target,
+                value,
+                fields,
+                detail,
+            };
+            if !event.detail_fits() {
+                return Err(MessageError::WrongDetail(kind.name()));
+            }
+            PageMessage::Ui(event)
+        }
         Posted::Call { id, function, args } => PageMessage::Call { id, function, args },
     })
 }
@@ -118,6 +132,7 @@ mod tests {
                 target: "f".into(),
                 value: None,
                 fields: vec![("a".into(), "1".into()), ("b".into(), "2".into())],
+                detail: None,
             })
         );
     }
@@ -153,6 +168,191 @@ mod tests {
         );
         let error = parse(&long_kind).unwrap_err().to_string();
         assert!(error.len() < 300, "{error}");
+    }
+
+    /// A `ui` message of `kind` with `detail` (JSON), as page.js posts it.
+    fn ui(kind: &str, detail: &str) -> String {
+        format!(
+            r#"{{"type":"ui","kind":"{kind}","target":"t","value":null,"fields":[],"detail":{detail}}}"#
+        )
+    }
+
+    const KEY: &str = r#"{"key":{"key":"s","code":"KeyS","ctrl":true,"shift":false,"alt":false,"meta":false,"repeat":false}}"#;
+    const POINTER: &str = r#"{"pointer":{"x":10.5,"y":20,"button":0,"buttons":1}}"#;
+    const DROP: &str = r#"{"drop":[{"name":"a.txt","size":12,"mime-type":"text/plain"}]}"#;
+
+    #[test]
+    fn parses_the_details_of_keys_pointers_and_drops() {
+        let detail = |body: &str| match parse(body).unwrap() {
+            PageMessage::Ui(event) => event.detail,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            detail(&ui("keydown", KEY)),
+            Some(EventDetail::Key(crate::KeyInfo {
+                key: "s".into(),
+                code: "KeyS".into(),
+                ctrl: true,
+                shift: false,
+                alt: false,
+                meta: false,
+                repeat: false,
+            }))
+        );
+        assert_eq!(
+            detail(&ui("contextmenu", POINTER)),
+            Some(EventDetail::Pointer(crate::PointerInfo {
+                x: 10.5,
+                y: 20.0,
+                button: 0,
+                buttons: 1,
+            }))
+        );
+        assert_eq!(
+            detail(&ui("drop", DROP)),
+            Some(EventDetail::Drop(vec![crate::DroppedFile {
+                name: "a.txt".into(),
+                size: 12,
+                mime_type: "text/plain".into(),
+            }]))
+        );
+        // Kinds without a detail: left out, or null.
+        for kind in ["focus", "blur", "click"] {
+            assert_eq!(detail(&ui(kind, "null")), None);
+        }
+        let bare = r#"{"type":"ui","kind":"blur","target":"","value":null,"fields":[]}"#;
+        assert_eq!(detail(bare), None);
+        // Every kind page.js declares parses, with the detail it carries.
+        for kind in EventKind::ALL {
+            let carried = match kind.detail_shape() {
+                crate::DetailShape::None => "null",
+                crate::DetailShape::Key => KEY,
+                crate::DetailShape::Pointer => POINTER,
+                crate::DetailShape::Drop => DROP,
+            };
+            assert!(parse(&ui(kind.name(), carried)).is_ok(), "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn a_detail_must_be_the_one_its_kind_carries() {
+        for (kind, detail) in [
+            ("keydown", "null"),
+            ("keyup", POINTER),
+            ("pointermove", KEY),
+            ("pointerdown", "null"),
+            ("dblclick", DROP),
+            ("drop", r#"{"drop":null}"#),
+            ("drop", "null"),
+            ("click", KEY),
+            ("focus", POINTER),
+            ("submit", DROP),
+        ] {
+            assert!(parse(&ui(kind, detail)).is_err(), "{kind} with {detail}");
+        }
+        match parse(&ui("click", KEY)) {
+            Err(MessageError::WrongDetail("click")) => {}
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn hostile_details_are_refused() {
+        for (kind, detail) in [
+            // Wrong types.
+            (
+                "keydown",
+                r#"{"key":{"key":7,"code":"KeyS","ctrl":true,"shift":false,"alt":false,"meta":false,"repeat":false}}"#,
+            ),
+            (
+                "keydown",
+                r#"{"key":{"key":"s","code":"KeyS","ctrl":"yes","shift":false,"alt":false,"meta":false,"repeat":false}}"#,
+            ),
+            (
+                "pointerup",
+                r#"{"pointer":{"x":"1","y":2,"button":0,"buttons":1}}"#,
+            ),
+            (
+                "pointerup",
+                r#"{"pointer":{"x":1,"y":2,"button":40000,"buttons":1}}"#,
+            ),
+            (
+                "pointerup",
+                r#"{"pointer":{"x":1,"y":2,"button":0,"buttons":-1}}"#,
+            ),
+            (
+                "pointerup",
+                r#"{"pointer":{"x":1e999,"y":2,"button":0,"buttons":1}}"#,
+            ),
+            (
+                "drop",
+                r#"{"drop":[{"name":"a","size":-1,"mime-type":""}]}"#,
+            ),
+            (
+                "drop",
+                r#"{"drop":[{"name":"a","size":1.5,"mime-type":""}]}"#,
+            ),
+            ("drop", r#"{"drop":{"name":"a","size":1,"mime-type":""}}"#),
+            ("drop", r#"{"drop":["a.txt"]}"#),
+            // Missing and unknown fields.
+            ("keydown", r#"{"key":{"key":"s","code":"KeyS"}}"#),
+            (
+                "keydown",
+                r#"{"key":{"key":"s","code":"KeyS","ctrl":true,"shift":false,"alt":false,"meta":false,"repeat":false,"which":83}}"#,
+            ),
+            (
+                "pointermove",
+                r#"{"pointer":{"x":1,"y":2,"button":0,"buttons":1,"pressure":0.5}}"#,
+            ),
+            (
+                "drop",
+                r#"{"drop":[{"name":"a","size":1,"mime-type":"","contents":"c2VjcmV0"}]}"#,
+            ),
+            ("drop", r#"{"drop":[{"name":"a","size":1,"type":""}]}"#),
+            // Unknown and doubled details.
+            ("keydown", r#"{"touch":{}}"#),
+            (
+                "keydown",
+                r#"{"key":{"key":"s","code":"KeyS","ctrl":true,"shift":false,"alt":false,"meta":false,"repeat":false},"pointer":{"x":1,"y":2,"button":0,"buttons":1}}"#,
+            ),
+            ("keydown", r#""key""#),
+            ("keydown", "[]"),
+            // Unknown kinds.
+            ("keypress", KEY),
+            ("wheel", POINTER),
+            ("Drop", DROP),
+        ] {
+            assert!(parse(&ui(kind, detail)).is_err(), "{kind} with {detail}");
+        }
+    }
+
+    #[test]
+    fn a_drop_names_at_most_a_thousand_files() {
+        let file = r#"{"name":"a","size":1,"mime-type":""}"#;
+        let drop = |n: usize| {
+            ui(
+                "drop",
+                &format!(r#"{{"drop":[{}]}}"#, vec![file; n].join(",")),
+            )
+        };
+        assert!(parse(&drop(crate::MAX_DROPPED_FILES)).is_ok());
+        match parse(&drop(crate::MAX_DROPPED_FILES + 1)) {
+            Err(MessageError::Malformed(why)) => assert!(why.contains("1000"), "{why}"),
+            other => panic!("{other:?}"),
+        }
+        // A drop as large as a message may be is refused by its size,
+        // before it is read.
+        let flood = drop(MAX_MESSAGE_BYTES / file.len() + 1);
+        assert!(matches!(parse(&flood), Err(MessageError::TooLarge(_))));
+        // Long names are held only to the message limit.
+        let long = ui(
+            "drop",
+            &format!(
+                r#"{{"drop":[{{"name":"{}","size":1,"mime-type":""}}]}}"#,
+                "n".repeat(1 << 20)
+            ),
+        );
+        assert!(parse(&long).is_ok());
     }
 
     #[test]

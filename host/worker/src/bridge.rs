@@ -6,11 +6,11 @@ use crate::bindings::renderer::wasmtron::app::{bridge as wit_bridge, dom as wit_
 use crate::bindings::shared::ports::MessagePort;
 use crate::bindings::shared::{log as wit_log, types as wit_types};
 use crate::bindings::utility::wasmtron::app::parent_port as wit_parent_port;
-use crate::convert::{ipc_error_to_wit, level_from_wit};
+use crate::convert::{dom_read_error_to_wit, ipc_error_to_wit, level_from_wit};
 use crate::message_port;
 use wasmtime::component::Resource;
-use wasmtron_wire::DomOp;
 use wasmtron_wire::IpcError;
+use wasmtron_wire::{DomFound, DomOp, DomRead};
 
 impl wit_types::Host for WorkerState {}
 
@@ -163,4 +163,45 @@ impl wit_dom::Host for WorkerState {
     ) -> Result<(), wit_dom::DomError> {
         self.bridge.dom(DomOp::SetValue { selector, value }).await
     }
+
+    async fn get_value(&mut self, selector: String) -> Result<Option<String>, wit_dom::DomError> {
+        self.read_text(DomRead::Value { selector }).await
+    }
+
+    async fn get_attribute(
+        &mut self,
+        selector: String,
+        name: String,
+    ) -> Result<Option<String>, wit_dom::DomError> {
+        self.read_text(DomRead::Attribute { selector, name }).await
+    }
+
+    async fn get_text(&mut self, selector: String) -> Result<Option<String>, wit_dom::DomError> {
+        self.read_text(DomRead::Text { selector }).await
+    }
+
+    async fn count(&mut self, selector: String) -> Result<u32, wit_dom::DomError> {
+        match self.bridge.read(DomRead::Count { selector }).await {
+            Ok(DomFound::Count(count)) => Ok(count),
+            Ok(DomFound::Text(_)) => Err(wrong_answer()),
+            Err(err) => Err(dom_read_error_to_wit(err)),
+        }
+    }
+}
+
+impl WorkerState {
+    /// A read whose answer is text.
+    async fn read_text(&mut self, read: DomRead) -> Result<Option<String>, wit_dom::DomError> {
+        match self.bridge.read(read).await {
+            Ok(DomFound::Text(text)) => Ok(text),
+            Ok(DomFound::Count(_)) => Err(wrong_answer()),
+            Err(err) => Err(dom_read_error_to_wit(err)),
+        }
+    }
+}
+
+/// The host answered a read with the answer of another kind of read,
+/// which it never does.
+fn wrong_answer() -> wit_dom::DomError {
+    wit_dom::DomError::NoAnswer("an answer of another kind of read".into())
 }

@@ -14,10 +14,12 @@ use crate::bucket::TokenBucket;
 use wasmtron_wire::Limits;
 use wasmtron_wire::PortRef;
 use wasmtron_wire::{ByteBuf, DomOp, DomOpError, HostToWorker, WorkerToHost};
+use wasmtron_wire::{DomRead, DomReadError, ReadAnswer};
 use wasmtron_wire::{ErrorCode, IpcError};
 
 type Pending = Arc<Mutex<HashMap<u64, Waiter>>>;
 type PendingChannels = Arc<Mutex<HashMap<u64, oneshot::Sender<(PortRef, PortRef)>>>>;
+type PendingReads = Arc<Mutex<HashMap<u64, oneshot::Sender<ReadAnswer>>>>;
 
 /// What an invoke or a typed call gets back: the reply's bytes and the
 /// ports a call's results move here, or why there is none.
@@ -35,6 +37,9 @@ pub(crate) struct BridgeClient {
     to_host: UnboundedSender<WorkerToHost>,
     pending: Pending,
     channels_requested: PendingChannels,
+    /// Reads of the page waiting for the host's answer (one at most: a
+    /// read blocks its renderer).
+    reads: PendingReads,
     next_id: u64,
     channels: HashSet<String>,
     limits: Limits,
@@ -90,9 +95,11 @@ impl BridgeClient {
         } = link;
         let pending: Pending = Arc::default();
         let channels_requested: PendingChannels = Arc::default();
+        let reads: PendingReads = Arc::default();
         let (events_tx, events) = unbounded_channel();
         let replies = pending.clone();
         let created = channels_requested.clone();
+        let answers = reads.clone();
         let closer = to_host.clone();
         tokio::spawn(async move {
             while let Some(message) = from_host.recv().await {
@@ -121,6 +128,12 @@ impl BridgeClient {
                             waiter.held = true;
                         }
                     }
+                    HostToWorker::DomAnswer { id, answer } => {
+                        let waiter = answers.lock().ok().and_then(|mut r| r.remove(&id));
+                        if let Some(waiter) = waiter {
+                            let _ = waiter.send(answer);
+                        }
+                    }
                     HostToWorker::ChannelCreated { request, a, b } => {
                         let waiter = created.lock().ok().and_then(|mut p| p.remove(&request));
                         if let Some(waiter) = waiter {
@@ -141,11 +154,15 @@ impl BridgeClient {
             if let Ok(mut waiting) = created.lock() {
                 waiting.clear();
             }
+            if let Ok(mut waiting) = answers.lock() {
+                waiting.clear();
+            }
         });
         let client = BridgeClient {
             to_host,
             pending,
             channels_requested,
+            reads,
             next_id: 0,
             channels: spec.channels.clone(),
             limits: spec.limits,
@@ -403,6 +420,42 @@ impl BridgeClient {
         let sent = self.queue_dom(op);
         self.let_writer_run().await;
         sent
+    }
+
+    /// Reads the window's page: checked here as a write is, then asked of
+    /// the host, which asks the page. Waits at most `invoke-timeout-ms`,
+    /// like an invoke (the host gives up at the same bound).
+    pub(crate) async fn read(&mut self, read: DomRead) -> ReadAnswer {
+        read.check(self.limits.max_message_bytes)?;
+        self.next_id += 1;
+        let id = self.next_id;
+        let (tx, rx) = oneshot::channel();
+        if let Ok(mut waiting) = self.reads.lock() {
+            waiting.insert(id, tx);
+        }
+        if self.queue(WorkerToHost::DomRead { id, read }).is_err() {
+            self.forget_read(id);
+            return Err(DomReadError::WindowGone);
+        }
+        let timeout = Duration::from_millis(self.limits.invoke_timeout_ms);
+        match tokio::time::timeout(timeout, rx).await {
+            Ok(Ok(answer)) => answer,
+            // The host is gone, and the window with it.
+            Ok(Err(_)) => Err(DomReadError::WindowGone),
+            Err(_) => {
+                self.forget_read(id);
+                Err(DomReadError::NoAnswer(format!(
+                    "no answer within {} ms",
+                    self.limits.invoke_timeout_ms
+                )))
+            }
+        }
+    }
+
+    fn forget_read(&self, id: u64) {
+        if let Ok(mut waiting) = self.reads.lock() {
+            waiting.remove(&id);
+        }
     }
 
     fn queue_dom(&mut self, op: DomOp) -> Result<(), wit_dom::DomError> {

@@ -3,20 +3,79 @@
 
 use crate::bindings::renderer::wasmtron::app::dom as wit_dom;
 use crate::bindings::shared::{log as wit_log, ports as wit_ports, types as wit_types};
-use wasmtron_wire::{ErrorCode, EventKind, IpcError, PortError, Sender, UiEvent};
+use wasmtron_wire::{
+    DomReadError, ErrorCode, EventDetail, EventKind, IpcError, PortError, Sender, UiEvent,
+};
 
 /// A page's UI event as the renderer world's `ui-event`.
 pub fn ui_event_to_wit(event: UiEvent) -> wit_dom::UiEvent {
     wit_dom::UiEvent {
-        kind: match event.kind {
-            EventKind::Click => wit_dom::EventKind::Click,
-            EventKind::Input => wit_dom::EventKind::Input,
-            EventKind::Change => wit_dom::EventKind::Change,
-            EventKind::Submit => wit_dom::EventKind::Submit,
-        },
+        kind: event_kind_to_wit(event.kind),
         target: event.target,
         value: event.value,
         fields: event.fields,
+        detail: event.detail.map(event_detail_to_wit),
+    }
+}
+
+fn event_kind_to_wit(kind: EventKind) -> wit_dom::EventKind {
+    use wit_dom::EventKind as Wit;
+    match kind {
+        EventKind::Click => Wit::Click,
+        EventKind::Input => Wit::Input,
+        EventKind::Change => Wit::Change,
+        EventKind::Submit => Wit::Submit,
+        EventKind::Keydown => Wit::Keydown,
+        EventKind::Keyup => Wit::Keyup,
+        EventKind::Focus => Wit::Focus,
+        EventKind::Blur => Wit::Blur,
+        EventKind::Dblclick => Wit::Dblclick,
+        EventKind::Contextmenu => Wit::Contextmenu,
+        EventKind::Pointerdown => Wit::Pointerdown,
+        EventKind::Pointerup => Wit::Pointerup,
+        EventKind::Pointermove => Wit::Pointermove,
+        EventKind::Drop => Wit::Drop,
+    }
+}
+
+fn event_detail_to_wit(detail: EventDetail) -> wit_dom::EventDetail {
+    match detail {
+        EventDetail::Key(key) => wit_dom::EventDetail::Key(wit_dom::KeyInfo {
+            key: key.key,
+            code: key.code,
+            ctrl: key.ctrl,
+            shift: key.shift,
+            alt: key.alt,
+            meta: key.meta,
+            repeat: key.repeat,
+        }),
+        EventDetail::Pointer(pointer) => wit_dom::EventDetail::Pointer(wit_dom::PointerInfo {
+            x: pointer.x,
+            y: pointer.y,
+            button: pointer.button,
+            buttons: pointer.buttons,
+        }),
+        EventDetail::Drop(files) => wit_dom::EventDetail::Drop(
+            files
+                .into_iter()
+                .map(|file| wit_dom::DroppedFile {
+                    name: file.name,
+                    size: file.size,
+                    mime_type: file.mime_type,
+                })
+                .collect(),
+        ),
+    }
+}
+
+/// Why a read of the page failed, as the WIT `dom-error`.
+pub fn dom_read_error_to_wit(err: DomReadError) -> wit_dom::DomError {
+    match err {
+        DomReadError::BadSelector(selector) => wit_dom::DomError::BadSelector(selector),
+        DomReadError::BadName(name) => wit_dom::DomError::BadName(name),
+        DomReadError::TooLarge(_) => wit_dom::DomError::TooLarge,
+        DomReadError::WindowGone => wit_dom::DomError::WindowGone,
+        DomReadError::NoAnswer(why) => wit_dom::DomError::NoAnswer(why),
     }
 }
 

@@ -7,8 +7,8 @@
 //! produced by `serde_json`, never as spliced strings.
 
 use crate::window::{PageAnswer, PageEvent};
-use crate::wire::DomOp;
 use crate::wire::page::{self, MessageError, PageMessage};
+use crate::wire::{DomOp, DomRead, DomReadError, ReadAnswer};
 
 /// The script wry injects before every page's own scripts.
 pub(super) const PAGE_SCRIPT: &str = include_str!("../page.js");
@@ -66,6 +66,32 @@ pub(crate) fn parse_message(body: &str) -> Result<PageEvent, MessageError> {
 /// Only if `op` cannot be serialized, which would be a bug in [`DomOp`].
 pub(crate) fn apply_script(op: &DomOp) -> Result<String, serde_json::Error> {
     Ok(format!("window.__wasmtron.apply({});", js_literal(op)?))
+}
+
+/// The script that reads the page for `read` through `page.js`, which
+/// answers text of at most `max_bytes` (by its count of UTF-16 units, at
+/// most the bytes) and otherwise says how long it is. The read is embedded
+/// as JSON, like an operation.
+///
+/// # Errors
+/// Only if `read` cannot be serialized, which would be a bug in [`DomRead`].
+pub(crate) fn read_script(read: &DomRead, max_bytes: usize) -> Result<String, serde_json::Error> {
+    Ok(format!(
+        "window.__wasmtron.read({}, {max_bytes});",
+        js_literal(read)?
+    ))
+}
+
+/// What WebKit reported for a [`read_script`]: `raw` is the JSON of the
+/// string `page.js` returned, itself the JSON of its answer. The page is
+/// not trusted; [`wire::parse_page_answer`](crate::wire::parse_page_answer)
+/// checks the answer.
+pub(crate) fn parse_read_result(read: &DomRead, raw: &str, max_bytes: usize) -> ReadAnswer {
+    // wry reports a script that did not run (an exception, a page that is
+    // gone) as an empty string.
+    let answer = serde_json::from_str::<String>(raw)
+        .map_err(|_| DomReadError::NoAnswer("the page's bridge did not answer the read".into()))?;
+    crate::wire::parse_page_answer(read, &answer, max_bytes)
 }
 
 /// The script that evaluates `expression` and wraps its value or exception
@@ -158,6 +184,35 @@ mod tests {
             .unwrap();
         let back: DomOp = serde_json::from_str(json).unwrap();
         assert_eq!(back, op);
+    }
+
+    #[test]
+    fn read_scripts_embed_the_read_as_json_and_their_results_are_checked() {
+        let read = DomRead::Attribute {
+            selector: "[title=\"\u{2028}\"]".into(),
+            name: "title".into(),
+        };
+        let script = read_script(&read, 4096).unwrap();
+        assert!(!script.contains('\u{2028}'), "{script}");
+        let json = script
+            .strip_prefix("window.__wasmtron.read(")
+            .and_then(|rest| rest.strip_suffix(", 4096);"))
+            .unwrap();
+        assert_eq!(serde_json::from_str::<DomRead>(json).unwrap(), read);
+        let raw = |answer: &str| serde_json::to_string(answer).unwrap();
+        assert_eq!(
+            parse_read_result(&read, &raw(r#"{"ok":"hi"}"#), 4096),
+            Ok(crate::wire::DomFound::Text(Some("hi".into())))
+        );
+        for raw in ["", "null", r#"{"ok":"hi"}"#, "7"] {
+            assert!(
+                matches!(
+                    parse_read_result(&read, raw, 4096),
+                    Err(DomReadError::NoAnswer(_))
+                ),
+                "{raw}"
+            );
+        }
     }
 
     #[test]

@@ -31,11 +31,24 @@ use crate::window::{
     ContentRequest, ContentResponder, MenuBar, MenuEntry, PageEvent, PageEventSink, WindowChange,
     WindowSpec,
 };
+use crate::window::{DomRead, DomReadError, ReadAnswer};
 
 /// How many bridge scripts (DOM operations, answers, events) may wait for a
 /// page to load. A renderer that sends more before the page is up is
 /// flooding; the excess is dropped.
 const MAX_PENDING_OPS: usize = 65_536;
+
+/// What waits for a page to load.
+enum Waiting {
+    /// A bridge script: a DOM operation, an answer, an event.
+    Script(String),
+    /// A renderer's read of the page, and where its answer goes.
+    Read {
+        read: DomRead,
+        max_bytes: usize,
+        answer: oneshot::Sender<ReadAnswer>,
+    },
+}
 
 /// Tells apart successive windows that reuse a label, so a late message
 /// from a closed window's page never reaches its successor.
@@ -50,9 +63,9 @@ pub(super) struct NativeWindow {
     window: Window,
     events: PageEventSink,
     /// Whether `page.js` reported the current document loaded. Until it
-    /// does, operations wait in `pending`, in order.
+    /// does, operations and reads wait in `pending`, in order.
     loaded: bool,
-    pending: VecDeque<String>,
+    pending: VecDeque<Waiting>,
     /// Whether the web view may be drawn yet ([`hold_drawing`]).
     drawable: Rc<Cell<bool>>,
     serial: Serial,
@@ -296,14 +309,71 @@ impl NativeWindow {
     pub(super) fn apply(&mut self, script: String) {
         if self.loaded {
             self.run(&script);
-        } else if self.pending.len() < MAX_PENDING_OPS {
-            self.pending.push_back(script);
         } else {
-            tracing::warn!(
-                label = %self.label,
-                limit = MAX_PENDING_OPS,
-                "too many DOM operations or events before the page loaded; dropping one"
-            );
+            self.wait_for_load(Waiting::Script(script));
+        }
+    }
+
+    /// Reads the page now, or after it reports it loaded, in order with
+    /// the operations before it; the answer comes on this thread when
+    /// WebKit has run the read. A window that closes (or reloads) first
+    /// drops `answer`, which tells the asker the window is gone.
+    pub(super) fn read(
+        &mut self,
+        read: DomRead,
+        max_bytes: usize,
+        answer: oneshot::Sender<ReadAnswer>,
+    ) {
+        if self.loaded {
+            self.run_read(read, max_bytes, answer);
+        } else {
+            self.wait_for_load(Waiting::Read {
+                read,
+                max_bytes,
+                answer,
+            });
+        }
+    }
+
+    fn wait_for_load(&mut self, waiting: Waiting) {
+        if self.pending.len() < MAX_PENDING_OPS {
+            self.pending.push_back(waiting);
+            return;
+        }
+        tracing::warn!(
+            label = %self.label,
+            limit = MAX_PENDING_OPS,
+            "too many DOM operations, reads or events before the page loaded; dropping one"
+        );
+        if let Waiting::Read { answer, .. } = waiting {
+            let why = "too many operations wait for the page to load";
+            let _ = answer.send(Err(DomReadError::NoAnswer(why.into())));
+        }
+    }
+
+    fn run_read(&self, read: DomRead, max_bytes: usize, answer: oneshot::Sender<ReadAnswer>) {
+        let script = match bridge::read_script(&read, max_bytes) {
+            Ok(script) => script,
+            Err(error) => {
+                let _ = answer.send(Err(DomReadError::NoAnswer(error.to_string())));
+                return;
+            }
+        };
+        // wry wants an `Fn` callback; the answer can be sent only once.
+        let answer = Mutex::new(Some(answer));
+        let evaluated = self
+            .webview
+            .evaluate_script_with_callback(&script, move |raw| {
+                let answer = answer
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .take();
+                if let Some(answer) = answer {
+                    let _ = answer.send(bridge::parse_read_result(&read, &raw, max_bytes));
+                }
+            });
+        if let Err(error) = evaluated {
+            tracing::warn!(label = %self.label, %error, "cannot read the page");
         }
     }
 
@@ -333,8 +403,15 @@ impl NativeWindow {
                 use gtk::prelude::WidgetExt as _;
                 self.webview.webview().queue_draw();
             }
-            while let Some(script) = self.pending.pop_front() {
-                self.run(&script);
+            while let Some(waiting) = self.pending.pop_front() {
+                match waiting {
+                    Waiting::Script(script) => self.run(&script),
+                    Waiting::Read {
+                        read,
+                        max_bytes,
+                        answer,
+                    } => self.run_read(read, max_bytes, answer),
+                }
             }
         }
         self.send(event);

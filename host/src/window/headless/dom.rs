@@ -6,7 +6,7 @@ use html5ever::{Attribute, LocalName, QualName, ns};
 use scraper::node::{Element, Text};
 use scraper::{ElementRef, Html, HtmlTreeSink, Node, Selector};
 
-use super::DomOp;
+use super::{DomFound, DomOp, DomRead, DomReadError};
 
 /// The elements matching `selector`, in document order.
 ///
@@ -25,6 +25,27 @@ pub(super) fn matches(html: &Html, selector: &Selector) -> Vec<NodeId> {
 /// The element behind `id`, if it is one.
 pub(super) fn element(html: &Html, id: NodeId) -> Option<ElementRef<'_>> {
     html.tree.get(id).and_then(ElementRef::wrap)
+}
+
+/// What `read` finds in the page, as `page.js` would: the first match's
+/// value, attribute or text content, or how many match.
+///
+/// # Errors
+/// [`DomReadError::BadSelector`] when the selector does not parse.
+pub(super) fn read(html: &Html, read: &DomRead) -> Result<DomFound, DomReadError> {
+    let selector = Selector::parse(read.selector())
+        .map_err(|_| DomReadError::BadSelector(read.selector().to_owned()))?;
+    let found = matches(html, &selector);
+    let first = found.first().and_then(|id| element(html, *id));
+    Ok(match read {
+        DomRead::Count { .. } => DomFound::Count(u32::try_from(found.len()).unwrap_or(u32::MAX)),
+        DomRead::Value { .. } => DomFound::Text(first.and_then(value)),
+        DomRead::Attribute { name, .. } => DomFound::Text(
+            // HTML attribute names are stored lowercase.
+            first.and_then(|element| element.attr(&name.to_ascii_lowercase()).map(str::to_owned)),
+        ),
+        DomRead::Text { .. } => DomFound::Text(first.map(|element| element.text().collect())),
+    })
 }
 
 /// Applies `op` to the element `id`.

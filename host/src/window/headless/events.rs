@@ -6,20 +6,55 @@ use ego_tree::NodeId;
 use scraper::{ElementRef, Html};
 
 use super::dom;
-use super::{EventKind, UiEvent};
+use super::keys::KeyFilter;
+use super::{EventDetail, EventKind, UiEvent};
 
 /// One event for each element from `target` up to the root whose `data-on`
 /// lists `kind`, innermost first, carrying that element's value.
 pub(super) fn bubble(html: &Html, target: NodeId, kind: EventKind) -> Vec<UiEvent> {
+    bubble_with(html, target, kind, None)
+}
+
+/// [`bubble`] with a detail for each event. A key reaches only the
+/// elements whose `data-keys` it matches (all of them without one).
+pub(super) fn bubble_with(
+    html: &Html,
+    target: NodeId,
+    kind: EventKind,
+    detail: Option<EventDetail>,
+) -> Vec<UiEvent> {
     path(html, target)
         .filter(|element| listens(*element, kind))
+        .filter(|element| match &detail {
+            Some(EventDetail::Key(key)) => keys_pass(*element, key),
+            _ => true,
+        })
         .map(|element| UiEvent {
             kind,
             target: element.value().id().unwrap_or_default().to_owned(),
             value: dom::value(element),
             fields: Vec::new(),
+            detail: detail.clone(),
         })
         .collect()
+}
+
+/// Whether `key` passes the element's `data-keys` filter, as page.js
+/// decides it: every key without one, none with one that does not parse.
+fn keys_pass(element: ElementRef<'_>, key: &super::KeyInfo) -> bool {
+    let Some(declared) = element.attr("data-keys") else {
+        return true;
+    };
+    match KeyFilter::parse(declared) {
+        Ok(filter) => filter.matches(key),
+        Err(error) => {
+            tracing::warn!(
+                element = element.value().id().unwrap_or_default(),
+                "data-keys {declared:?}: {error}; no key passes"
+            );
+            false
+        }
+    }
 }
 
 /// The `submit` events of `form`: bubbled from the form, each carrying its fields.

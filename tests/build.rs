@@ -19,6 +19,7 @@ const GUESTS: &[(&str, &str)] = &[
     ("contract-odd", "CONTRACT_ODD"),
     ("contract-caller", "CONTRACT_CALLER"),
     ("page-renderer", "PAGE_RENDERER"),
+    ("events-renderer", "EVENTS_RENDERER"),
     ("content-main", "CONTENT_MAIN"),
     ("content-utility", "CONTENT_UTILITY"),
     ("hello-main", "HELLO_MAIN"),

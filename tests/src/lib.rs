@@ -22,6 +22,10 @@ pub use log::{CapturedLog, captured_log};
 /// The probe page the test renderer drives.
 pub const PROBE_PAGE: &str = include_str!("../fixtures/probe.html");
 
+/// The page of the page-event tests, and its own script.
+pub const EVENTS_PAGE: &str = include_str!("../fixtures/events.html");
+pub const EVENTS_SCRIPT: &str = include_str!("../fixtures/events.js");
+
 /// The workspace root.
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -75,6 +79,23 @@ impl AppDir {
     pub fn manifest(&self) -> Manifest {
         Manifest::load(self.path()).expect("the test manifest is valid")
     }
+}
+
+/// An app folder for the page-event tests: the test main component and
+/// window `main` with the events renderer (`guests/events-renderer`) on
+/// [`EVENTS_PAGE`]; `limits` is the window's `[window.limits]` table, if
+/// any (`"max-message-bytes = 64"`).
+pub fn events_app(limits: &str) -> AppDir {
+    let mut manifest =
+        manifest_with_windows(&[("main", &[])]).replace("dist/renderer.wasm", "dist/events.wasm");
+    if !limits.is_empty() {
+        manifest.push_str(&format!("[window.limits]\n{limits}\n"));
+    }
+    let dir = AppDir::new(&manifest);
+    dir.copy(guests::EVENTS_RENDERER, "dist/events.wasm");
+    dir.write("ui/index.html", EVENTS_PAGE);
+    dir.write("ui/events.js", EVENTS_SCRIPT);
+    dir
 }
 
 /// A manifest with the test main component and one window per

@@ -99,8 +99,11 @@ pub(crate) struct Shell {
     /// The app-interface bindings checked at start, for the re-check of
     /// each component before it is instantiated.
     contracts: crate::capabilities::contracts::Contracts,
-    /// Page calls waiting for their renderer, by window.
-    page_calls: Mutex<HashMap<String, usize>>,
+    /// Page calls waiting for their renderer, by window and renderer
+    /// generation.
+    page_calls: Mutex<HashMap<(String, u64), usize>>,
+    /// Content requests waiting for their provider, by window.
+    content_requests: Mutex<HashMap<String, usize>>,
     /// Held while a providing utility starts, so that calls racing to it
     /// start one instance.
     providers_starting: Mutex<()>,
@@ -186,6 +189,7 @@ impl Shell {
             natives: parts.natives,
             contracts: parts.contracts,
             page_calls: Mutex::new(HashMap::new()),
+            content_requests: Mutex::new(HashMap::new()),
             providers_starting: Mutex::new(()),
             main_waits_on: Mutex::default(),
         })
@@ -569,6 +573,17 @@ impl Shell {
         labels
     }
 
+    /// Window `label`'s renderer and its generation.
+    pub(crate) fn renderer_and_generation(
+        &self,
+        label: &str,
+    ) -> Result<(Arc<Worker>, u64), IpcError> {
+        lock(&self.windows)
+            .get(label)
+            .map(|w| (w.renderer.clone(), w.generation))
+            .ok_or_else(|| IpcError::target_gone(&format!("window `{label}`")))
+    }
+
     pub(crate) fn renderer_of(&self, label: &str) -> Result<Arc<Worker>, IpcError> {
         lock(&self.windows)
             .get(label)
@@ -773,6 +788,9 @@ impl Shell {
                     self.page_call(label, id, function, args);
                 }
                 PageEvent::Content(request) => self.serve_content(label, request),
+                PageEvent::CallRefused { id, failure } => {
+                    self.backend.settle(&label, id, Err(failure));
+                }
                 PageEvent::Focused(focused) => {
                     let event =
                         [WindowEventKind::Blur, WindowEventKind::Focus][usize::from(focused)];

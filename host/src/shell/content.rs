@@ -37,6 +37,24 @@ impl Shell {
             )));
             return;
         };
+        let limits = self
+            .manifest
+            .windows
+            .iter()
+            .find(|w| w.label == label)
+            .map(|w| w.limits)
+            .unwrap_or_default();
+        let Some(waiting) = Requests::count(self, &label, limits.max_pending_invokes) else {
+            request.answer.answer(Err((
+                503,
+                format!(
+                    "window `{label}`'s page has {} content requests waiting, its `max-pending-invokes`",
+                    limits.max_pending_invokes
+                ),
+            )));
+            return;
+        };
+        let deadline = std::time::Duration::from_millis(limits.invoke_timeout_ms);
         let ty = serve_type();
         let args = Value::Record(vec![
             Value::String(label.clone()),
@@ -60,9 +78,54 @@ impl Shell {
             bytes,
         );
         tokio::spawn(async move {
-            let answer = answer_of(&provider, running.await, &ty);
+            let answer = match tokio::time::timeout(deadline, running).await {
+                Ok(results) => answer_of(&provider, results, &ty),
+                Err(_) => Err((
+                    504,
+                    format!(
+                        "{provider} did not serve within {} ms",
+                        deadline.as_millis()
+                    ),
+                )),
+            };
+            drop(waiting);
             request.answer.answer(answer);
         });
+    }
+}
+
+/// A page's content request waiting for its provider, counted against the
+/// window's `max-pending-invokes` until it drops: a page that asks in a loop
+/// fills neither main's mailbox nor a provider's queue.
+struct Requests {
+    shell: Arc<Shell>,
+    label: String,
+}
+
+impl Requests {
+    fn count(shell: &Arc<Shell>, label: &str, limit: usize) -> Option<Self> {
+        let mut waiting = super::lock(&shell.content_requests);
+        let count = waiting.entry(label.to_owned()).or_default();
+        if *count >= limit {
+            return None;
+        }
+        *count += 1;
+        Some(Requests {
+            shell: shell.clone(),
+            label: label.to_owned(),
+        })
+    }
+}
+
+impl Drop for Requests {
+    fn drop(&mut self) {
+        let mut waiting = super::lock(&self.shell.content_requests);
+        if let Some(count) = waiting.get_mut(&self.label) {
+            *count = count.saturating_sub(1);
+            if *count == 0 {
+                waiting.remove(&self.label);
+            }
+        }
     }
 }
 

@@ -20,19 +20,20 @@ use wasmtron_wire::page_value::{self, PageOutcome};
 use wasmtron_wire::value::{self, Type, Value};
 
 /// A page call waiting for its renderer, counted against the window's
-/// `max-pending-invokes` until it drops.
+/// `max-pending-invokes` until it drops. Counted per renderer (label and
+/// generation): a reloaded page is not held to its predecessor's calls.
 struct Waiting {
     shell: Arc<Shell>,
-    label: String,
+    key: (String, u64),
 }
 
 impl Drop for Waiting {
     fn drop(&mut self) {
         let mut waiting = lock(&self.shell.page_calls);
-        if let Some(count) = waiting.get_mut(&self.label) {
+        if let Some(count) = waiting.get_mut(&self.key) {
             *count = count.saturating_sub(1);
             if *count == 0 {
-                waiting.remove(&self.label);
+                waiting.remove(&self.key);
             }
         }
     }
@@ -61,6 +62,7 @@ impl Shell {
                 });
             }
             Err(failure) => {
+                let function = shorten(&function);
                 tracing::debug!(window = %label, %function, code = %failure.code, "page call refused");
                 self.backend.settle(&label, id, Err(failure));
             }
@@ -109,12 +111,16 @@ impl Shell {
                 format!("the arguments of `{function}` do not fit `{ty}`: {why}"),
             )
         };
+        // Counted before the arguments are read: a page at its limit costs
+        // the host nothing more.
+        let (renderer, generation) = self
+            .renderer_and_generation(label)
+            .map_err(|e| failure(&e))?;
+        let waiting = self.count_page_call(label, generation)?;
         let values =
             page_value::args_from_page(args, &ty.params).map_err(|e| bad(e.to_string()))?;
         let bytes =
             value::encode_all(&values, &ty.param_types()).map_err(|e| bad(e.to_string()))?;
-        let waiting = self.count_page_call(label)?;
-        let renderer = self.renderer_of(label).map_err(|e| failure(&e))?;
         let answer = renderer
             .call(
                 Sender::Window(label.to_owned()),
@@ -156,15 +162,20 @@ impl Shell {
 
     /// Counts one more page call of window `label`, or refuses it when the
     /// page has as many waiting as its renderer's `max-pending-invokes`.
-    fn count_page_call(self: &Arc<Self>, label: &str) -> Result<Waiting, PageFailure> {
+    fn count_page_call(
+        self: &Arc<Self>,
+        label: &str,
+        generation: u64,
+    ) -> Result<Waiting, PageFailure> {
         let limit = self
             .manifest
             .windows
             .iter()
             .find(|w| w.label == label)
             .map_or(0, |w| w.limits.max_pending_invokes);
+        let key = (label.to_owned(), generation);
         let mut waiting = lock(&self.page_calls);
-        let count = waiting.entry(label.to_owned()).or_default();
+        let count = waiting.entry(key.clone()).or_default();
         if *count >= limit {
             return Err(PageFailure::new(
                 ErrorCode::LimitExceeded.as_str(),
@@ -174,7 +185,7 @@ impl Shell {
         *count += 1;
         Ok(Waiting {
             shell: self.clone(),
-            label: label.to_owned(),
+            key,
         })
     }
 

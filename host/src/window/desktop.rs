@@ -97,6 +97,13 @@ enum Command {
         serial: Serial,
         event: PageEvent,
     },
+    /// A page pinged the bridge (`__wasmtron.ping`): answered by its
+    /// window at once, without the host.
+    Ping {
+        serial: Serial,
+        id: u64,
+        data: String,
+    },
     /// A page started loading a new document.
     PageStarted {
         serial: Serial,
@@ -552,6 +559,11 @@ impl Desktop {
             Command::Page { serial, event } => {
                 if let Some(window) = self.by_serial(serial) {
                     window.page_event(event);
+                }
+            }
+            Command::Ping { serial, id, data } => {
+                if let Some(window) = self.by_serial(serial) {
+                    window.pong(id, &data);
                 }
             }
             Command::MenuChosen { id } => {

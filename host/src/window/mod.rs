@@ -112,6 +112,10 @@ pub enum PageEvent {
     Ui(UiEvent),
     /// The page asked for the app's own content (`@content/...`).
     Content(ContentRequest),
+    /// A page call whose message the backend could not read (too large,
+    /// malformed): it is refused with `failure`, to settle the page's
+    /// promise.
+    CallRefused { id: u64, failure: PageFailure },
     /// A page script called its renderer's page API: answer with
     /// [`WindowBackend::settle`] and the same `id`. `function` is the name
     /// the script used; nothing about the call is checked yet.

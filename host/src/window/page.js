@@ -54,7 +54,6 @@
   // wire::MAX_DROPPED_FILES: a drop names at most this many files.
   var MAX_DROPPED_FILES = 1000;
 
-
   function send(message) {
     try {
       post(stringify(message));
@@ -510,6 +509,10 @@
   // every value against the function's types; nothing here is trusted.
 
   var MAX_DEPTH = 128;
+  // The host's limit on one page message (wire::page::MAX_MESSAGE_BYTES), in
+  // characters: a message this long is not sent. The host refuses a longer
+  // one in bytes, and still settles its call.
+  var MAX_MESSAGE_CHARS = 24 * 1024 * 1024;
 
   function toBase64(bytes) {
     var parts = '';
@@ -538,6 +541,10 @@
       case 'bigint':
         return { $bigint: StringCtor(value) };
       case 'number':
+        if (value === 0 && 1 / value < 0) {
+          // JSON writes -0 as 0.
+          return { $float: '-0' };
+        }
         return isFinite(value) ? value : { $float: StringCtor(value) };
       case 'boolean':
       case 'string':
@@ -620,9 +627,14 @@
         return;
       }
       var id = nextId++;
+      var message = stringify({ type: 'call', id: id, function: name, args: encoded });
+      if (message.length > MAX_MESSAGE_CHARS) {
+        reject(failure({ code: 'too-large', message: 'the arguments are over the page message limit' }));
+        return;
+      }
       pending[id] = { resolve: resolve, reject: reject };
       try {
-        post(stringify({ type: 'call', id: id, function: name, args: encoded }));
+        post(message);
       } catch (e) {
         delete pending[id];
         reject(failure({ code: 'target-gone', message: 'the host did not take the call' }));
@@ -726,6 +738,51 @@
     }
   }
 
+  // ---- Ping: the bridge's own round trip ----
+  //
+  // `__wasmtron.ping(text)` posts {type: 'ping', id, data: text}; the
+  // window answers at once, from its own thread, with
+  // `__wasmtron.pong(id, text)`, without the shell or the renderer. It is
+  // the floor under a page call: the same page, bridge, message handler and
+  // evaluated answer, carrying as many bytes (the benchmark pings with the
+  // text a call's arguments encode to; docs/performance.md). The host gives
+  // back only the text it was sent, held to the page message limit like any
+  // message; it refuses the ping (a rejection, `limit-exceeded`) while a few
+  // answers are already on their way. Not on `window.wasmtron`, and not
+  // enumerable here: it is for measuring, not for apps.
+
+  var pings = create(null);
+
+  function ping(data) {
+    return new PromiseCtor(function (resolve, reject) {
+      if (typeof data !== 'string') {
+        reject(new ErrorCtor('ping takes a string'));
+        return;
+      }
+      var id = nextId++;
+      pings[id] = { resolve: resolve, reject: reject };
+      try {
+        post(stringify({ type: 'ping', id: id, data: data }));
+      } catch (e) {
+        delete pings[id];
+        reject(failure({ code: 'target-gone', message: 'the host did not take the ping' }));
+      }
+    });
+  }
+
+  function pong(id, data) {
+    var waiting = pings[id];
+    if (waiting === undefined) {
+      return;
+    }
+    delete pings[id];
+    if (typeof data === 'string') {
+      waiting.resolve(data);
+    } else {
+      waiting.reject(failure({ code: 'limit-exceeded', message: 'too many pings on their way' }));
+    }
+  }
+
   // The one global the page's scripts use. Non-writable and
   // non-configurable: a page cannot replace it or what it holds.
   defineProperty(window, 'wasmtron', {
@@ -735,13 +792,14 @@
   // The host's way in. A page can call these too, but they only do what
   // the page could do itself: change and read its own DOM, settle its own
   // calls, turn a value into JSON.
-  defineProperty(window, '__wasmtron', {
-    value: freeze({
-      apply: applyOp,
-      read: readPage,
-      settle: settle,
-      emit: emit,
-      stringify: stringify,
-    }),
-  });
+  var internals = {
+    apply: applyOp,
+    read: readPage,
+    settle: settle,
+    emit: emit,
+    stringify: stringify,
+  };
+  defineProperty(internals, 'ping', { value: ping });
+  defineProperty(internals, 'pong', { value: pong });
+  defineProperty(window, '__wasmtron', { value: freeze(internals) });
 })();

@@ -24,6 +24,10 @@ pub enum PageMessage {
         function: String,
         args: serde_json::Value,
     },
+    /// The bridge's own round trip (`__wasmtron.ping`), which the window
+    /// answers at once with `data` and `id`, without the renderer: the
+    /// floor under a page call, for the benchmark.
+    Ping { id: u64, data: String },
 }
 
 /// The largest message a page may post: a call carrying the largest
@@ -32,11 +36,58 @@ pub enum PageMessage {
 /// to its renderer's own `max-message-bytes`.
 pub const MAX_MESSAGE_BYTES: usize = 24 << 20;
 
+/// The most JSON values (numbers, strings, arrays, objects...) a message
+/// may hold. Bytes travel as one base64 string each (`{"$bytes": ...}`), so
+/// only a page that sends them as arrays of numbers, or sends a flood of
+/// small values, meets it.
+pub const MAX_VALUES: usize = 1 << 18;
+
+/// How many JSON values `body` holds, at least: one, and one more for each
+/// `,` and `:` outside strings. Counted on the text, before parsing.
+#[must_use]
+pub fn count_values(body: &str) -> usize {
+    let mut count = 1;
+    let mut in_string = false;
+    let mut escaped = false;
+    for byte in body.bytes() {
+        if in_string {
+            match byte {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+        } else {
+            match byte {
+                b'"' => in_string = true,
+                b',' | b':' => count += 1,
+                _ => {}
+            }
+        }
+    }
+    count
+}
+
+/// The id of the page call a message the host could not read was meant to
+/// be, when it starts as the bridge writes calls (`{"type":"call","id":N,`):
+/// so that the page's promise is settled with the refusal, not left waiting.
+#[must_use]
+pub fn call_id(body: &str) -> Option<u64> {
+    let rest = body.strip_prefix(r#"{"type":"call","id":"#)?;
+    let digits: &str = &rest[..rest.find(|c: char| !c.is_ascii_digit())?];
+    if !rest[digits.len()..].starts_with(',') {
+        return None;
+    }
+    digits.parse().ok()
+}
+
 /// Why a message from a page was dropped.
 #[derive(Debug, thiserror::Error)]
 pub enum MessageError {
     #[error("message of {0} bytes is over the {MAX_MESSAGE_BYTES}-byte limit")]
     TooLarge(usize),
+    #[error("message of {0} values is over the limit of {MAX_VALUES} (send bytes as a Uint8Array)")]
+    TooManyValues(usize),
     /// The parser's complaint, cut short: it quotes the page's input.
     #[error("malformed message: {0}")]
     Malformed(String),
@@ -70,6 +121,10 @@ enum Posted {
         function: String,
         args: serde_json::Value,
     },
+    Ping {
+        id: u64,
+        data: String,
+    },
 }
 
 /// Parses one message a page posted.
@@ -79,6 +134,12 @@ enum Posted {
 pub fn parse(body: &str) -> Result<PageMessage, MessageError> {
     if body.len() > MAX_MESSAGE_BYTES {
         return Err(MessageError::TooLarge(body.len()));
+    }
+    // A parsed value takes tens of times the bytes of a short one
+    // (`[0,0,0,...]`): their number is held down before anything is built.
+    let values = count_values(body);
+    if values > MAX_VALUES {
+        return Err(MessageError::TooManyValues(values));
     }
     let message = serde_json::from_str(body).map_err(|error| {
         MessageError::Malformed(error.to_string().chars().take(MAX_ERROR_CHARS).collect())
@@ -106,6 +167,7 @@ pub fn parse(body: &str) -> Result<PageMessage, MessageError> {
             PageMessage::Ui(event)
         }
         Posted::Call { id, function, args } => PageMessage::Call { id, function, args },
+        Posted::Ping { id, data } => PageMessage::Ping { id, data },
     })
 }
 
@@ -114,6 +176,34 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
+
+    #[test]
+    fn values_are_counted_outside_strings_and_held_down() {
+        assert_eq!(count_values(r#"{"type":"loaded"}"#), 2);
+        assert_eq!(count_values(r#"[1,2,3]"#), 3);
+        assert_eq!(count_values(r#"["a,b:c\",d", 1]"#), 2);
+        let many = format!(
+            r#"{{"type":"call","id":1,"function":"f","args":[[{}0]]}}"#,
+            "0,".repeat(MAX_VALUES)
+        );
+        assert!(matches!(parse(&many), Err(MessageError::TooManyValues(_))));
+    }
+
+    #[test]
+    fn a_refused_call_is_still_known_by_its_id() {
+        assert_eq!(
+            call_id(r#"{"type":"call","id":42,"function":"f","args":["\ud83e"]}"#),
+            Some(42)
+        );
+        assert_eq!(call_id(r#"{"type":"call","id":7}"#), None);
+        assert_eq!(call_id(r#"{"type":"ui","id":7,"#), None);
+        assert_eq!(call_id(r#"{"type":"call","id":-1,"#), None);
+        assert_eq!(
+            call_id(r#"{"type":"call","id":99999999999999999999999,"#),
+            None
+        );
+        assert_eq!(call_id(""), None);
+    }
 
     #[test]
     fn parses_the_messages_page_js_posts() {
@@ -363,6 +453,7 @@ mod tests {
             r#"{"type":"painted"}"#,
             r#"{"type":"ui","kind":"click","target":"b","value":null,"fields":[]}"#,
             r#"{"type":"call","id":7,"function":"addNote","args":[{"title":"a"}]}"#,
+            r#"{"type":"ping","id":7,"data":"abc"}"#,
         ];
         for body in shapes {
             assert!(parse(body).is_ok(), "{body}");
@@ -375,5 +466,51 @@ mod tests {
                 other => panic!("{extra}: {other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn pings_carry_a_string_and_nothing_else() {
+        assert_eq!(
+            parse(r#"{"type":"ping","id":42,"data":"AAECAw=="}"#).unwrap(),
+            PageMessage::Ping {
+                id: 42,
+                data: "AAECAw==".into()
+            }
+        );
+        // Escapes are the page's text, as JSON.stringify wrote it.
+        assert_eq!(
+            parse(r#"{"type":"ping","id":0,"data":"a\"\n\u00e9"}"#).unwrap(),
+            PageMessage::Ping {
+                id: 0,
+                data: "a\"\n\u{e9}".into()
+            }
+        );
+        for body in [
+            r#"{"type":"ping"}"#,
+            r#"{"type":"ping","id":1}"#,
+            r#"{"type":"ping","data":"x"}"#,
+            r#"{"type":"ping","id":-1,"data":"x"}"#,
+            r#"{"type":"ping","id":"1","data":"x"}"#,
+            r#"{"type":"ping","id":1,"data":null}"#,
+            r#"{"type":"ping","id":1,"data":7}"#,
+            r#"{"type":"ping","id":1,"data":["x"]}"#,
+            r#"{"type":"ping","id":1,"data":{"$bytes":"AA=="}}"#,
+            // A lone surrogate is no text the host can hold.
+            r#"{"type":"ping","id":1,"data":"\ud800"}"#,
+            r#"{"type":"ping","id":1,"data":"x","function":"f"}"#,
+        ] {
+            assert!(parse(body).is_err(), "{body}");
+        }
+        // Held to the page's message limit like every message.
+        let huge = format!(
+            r#"{{"type":"ping","id":1,"data":"{}"}}"#,
+            "x".repeat(MAX_MESSAGE_BYTES)
+        );
+        assert!(matches!(parse(&huge), Err(MessageError::TooLarge(_))));
+        let largest = format!(
+            r#"{{"type":"ping","id":1,"data":"{}"}}"#,
+            "x".repeat(MAX_MESSAGE_BYTES - 32)
+        );
+        assert!(matches!(parse(&largest), Ok(PageMessage::Ping { .. })));
     }
 }

@@ -13,7 +13,7 @@
 //! |---|---|
 //! | `Uint8Array` | `{"$bytes": "<standard base64, padded>"}` |
 //! | `BigInt` | `{"$bigint": "<decimal, optional leading minus>"}` |
-//! | `NaN`, `Infinity`, `-Infinity` | `{"$float": "NaN"}` and so on |
+//! | `NaN`, `Infinity`, `-Infinity`, `-0` | `{"$float": "NaN"}` and so on (`-0` only from a page: JSON writes it as `0`, and JavaScript reads `-0.0` back) |
 //! | `undefined`, `null` | `null`, or the key left out |
 //!
 //! By type:
@@ -507,6 +507,8 @@ fn float(json: &Json, ty: &Type) -> Result<f64, ValueError> {
         (_, Some(Tagged::Float("NaN"))) => Ok(f64::NAN),
         (_, Some(Tagged::Float("Infinity"))) => Ok(f64::INFINITY),
         (_, Some(Tagged::Float("-Infinity"))) => Ok(f64::NEG_INFINITY),
+        // JSON writes a negative zero as 0; the bridge tags it.
+        (_, Some(Tagged::Float("-0"))) => Ok(-0.0),
         _ => Err(mismatch(json, ty)),
     }
 }

@@ -88,9 +88,13 @@ impl AppAssets {
             tracing::warn!(uri = %request.uri(), "asset request for a foreign host refused");
             return plain(StatusCode::NOT_FOUND, "not found");
         }
+        // `@content/` is the provider's, however it is written: a folder of
+        // that name in `ui` is never served.
         let Some(file) = percent_decode(request.uri().path())
             .as_deref()
-            .and_then(|path| relative_path(path.strip_prefix('/')?))
+            .and_then(|path| path.strip_prefix('/'))
+            .filter(|path| !path.starts_with(crate::window::CONTENT_PREFIX))
+            .and_then(relative_path)
             .and_then(|relative| self.resolve(&relative))
         else {
             tracing::debug!(uri = %request.uri(), "asset not found or outside the ui root");
@@ -200,7 +204,10 @@ pub(super) fn content_request(
         tracing::warn!(uri = %request.uri(), "content request for a foreign host refused");
         return Some(Err(plain(StatusCode::NOT_FOUND, "not found")));
     }
-    let Some(decoded) = percent_decode(rest).filter(|p| !p.contains('\0')) else {
+    // Held to what an asset path may be (no `..`, `.`, empty segments,
+    // backslashes or NULs, decoded or not), so that a provider that maps
+    // paths to files of its own cannot be walked out of them.
+    let Some(decoded) = percent_decode(rest).filter(|p| relative_path(p).is_some()) else {
         return Some(Err(plain(StatusCode::NOT_FOUND, "not found")));
     };
     let query = request.uri().query().unwrap_or_default().to_owned();
@@ -629,6 +636,31 @@ mod tests {
             status("wasmtron://app/@content/a%00", "GET"),
             StatusCode::NOT_FOUND
         );
+        for walk in [
+            "a/../b",
+            "a%2F..%2Fb",
+            "./a",
+            "a//b",
+            "a%5Cb",
+            "%2e%2e/a",
+            "",
+        ] {
+            let uri = format!("wasmtron://app/@content/{walk}");
+            assert_eq!(status(&uri, "GET"), StatusCode::NOT_FOUND, "{walk}");
+        }
+    }
+
+    #[test]
+    fn a_folder_named_like_the_content_prefix_is_never_served() {
+        let (dir, assets) = fixture();
+        std::fs::create_dir(dir.path().join("ui/@content")).unwrap();
+        std::fs::write(dir.path().join("ui/@content/x.txt"), "hidden").unwrap();
+        for uri in [
+            "wasmtron://app/%40content/x.txt",
+            "wasmtron://app/%40content%2Fx.txt",
+        ] {
+            assert_eq!(get(&assets, uri).status(), StatusCode::NOT_FOUND, "{uri}");
+        }
     }
 
     #[test]

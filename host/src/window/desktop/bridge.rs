@@ -47,17 +47,40 @@ pub(super) fn emit_script(
     ))
 }
 
-/// Turns one message posted by a page into the event it reports.
+/// What a message posted by a page asks for.
+#[derive(Debug, PartialEq)]
+pub(crate) enum FromPage {
+    /// An event for the host.
+    Event(PageEvent),
+    /// A ping, which the window answers itself ([`pong_script`]).
+    Ping { id: u64, data: String },
+}
+
+/// Turns one message posted by a page into the event it reports, or the
+/// ping it makes.
 ///
 /// # Errors
 /// [`MessageError`] for oversized, malformed or unknown messages.
-pub(crate) fn parse_message(body: &str) -> Result<PageEvent, MessageError> {
-    Ok(match page::parse(body)? {
+pub(crate) fn parse_message(body: &str) -> Result<FromPage, MessageError> {
+    Ok(FromPage::Event(match page::parse(body)? {
         PageMessage::Loaded => PageEvent::Loaded,
         PageMessage::Painted => PageEvent::Painted,
         PageMessage::Ui(event) => PageEvent::Ui(event),
         PageMessage::Call { id, function, args } => PageEvent::Call { id, function, args },
-    })
+        PageMessage::Ping { id, data } => return Ok(FromPage::Ping { id, data }),
+    }))
+}
+
+/// The script that answers ping `id` with the text it carried, or, when
+/// `data` is `None`, refuses it (too many pongs on their way).
+///
+/// # Errors
+/// As [`settle_script`].
+pub(super) fn pong_script(id: u64, data: Option<&str>) -> Result<String, serde_json::Error> {
+    Ok(format!(
+        "window.__wasmtron.pong({id}, {});",
+        js_literal(&data)?
+    ))
 }
 
 /// The script that applies `op` in the page through `page.js`.
@@ -184,6 +207,29 @@ mod tests {
             .unwrap();
         let back: DomOp = serde_json::from_str(json).unwrap();
         assert_eq!(back, op);
+    }
+
+    #[test]
+    fn pings_are_answered_with_their_own_text_as_json() {
+        let body = r#"{"type":"ping","id":9,"data":"\"); alert(1); (\"\u2028"}"#;
+        let Ok(FromPage::Ping { id, data }) = parse_message(body) else {
+            panic!("{body} is a ping");
+        };
+        let script = pong_script(id, Some(&data)).unwrap();
+        assert!(!script.contains('\u{2028}'), "{script}");
+        let json = script
+            .strip_prefix("window.__wasmtron.pong(9, ")
+            .and_then(|rest| rest.strip_suffix(");"))
+            .unwrap();
+        assert_eq!(serde_json::from_str::<String>(json).unwrap(), data);
+        assert_eq!(
+            pong_script(3, None).unwrap(),
+            "window.__wasmtron.pong(3, null);"
+        );
+        assert_eq!(
+            parse_message(r#"{"type":"loaded"}"#).unwrap(),
+            FromPage::Event(PageEvent::Loaded)
+        );
     }
 
     #[test]

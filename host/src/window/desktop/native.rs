@@ -5,7 +5,8 @@ use std::cell::Cell;
 use std::collections::VecDeque;
 use std::fmt;
 use std::rc::Rc;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use anyhow::Context as _;
 use gtk::glib::Propagation;
@@ -24,11 +25,11 @@ use wry::{
 
 use super::Command;
 use super::assets::{self, AppAssets};
-use super::bridge;
+use super::bridge::{self, FromPage};
 use super::clipboard;
 use crate::manifest::HardwareAcceleration;
 use crate::window::{
-    ContentRequest, ContentResponder, MenuBar, MenuEntry, PageEvent, PageEventSink, WindowChange,
+    ContentRequest, ContentResponder, PageFailure, MenuBar, MenuEntry, PageEvent, PageEventSink, WindowChange,
     WindowSpec,
 };
 use crate::window::{DomRead, DomReadError, ReadAnswer};
@@ -37,6 +38,13 @@ use crate::window::{DomRead, DomReadError, ReadAnswer};
 /// page to load. A renderer that sends more before the page is up is
 /// flooding; the excess is dropped.
 const MAX_PENDING_OPS: usize = 65_536;
+
+/// How many answers to pings ([`NativeWindow::pong`]) may be on their way
+/// to a page at once. Each is as large as the ping it answers (up to
+/// `wire::page::MAX_MESSAGE_BYTES`, twice that with U+2028 escaped); a
+/// page that posts pings faster than it takes the answers gets the rest
+/// refused, instead of the host holding a copy of each.
+const MAX_PONGS: usize = 4;
 
 /// What waits for a page to load.
 enum Waiting {
@@ -66,6 +74,8 @@ pub(super) struct NativeWindow {
     /// does, operations and reads wait in `pending`, in order.
     loaded: bool,
     pending: VecDeque<Waiting>,
+    /// Answers to pings on their way to the page (at most [`MAX_PONGS`]).
+    pongs: Arc<AtomicUsize>,
     /// Whether the web view may be drawn yet ([`hold_drawing`]).
     drawable: Rc<Cell<bool>>,
     serial: Serial,
@@ -197,6 +207,7 @@ impl NativeWindow {
             events,
             loaded: false,
             pending: VecDeque::new(),
+            pongs: Arc::default(),
             drawable,
             serial,
             menu: None,
@@ -377,6 +388,38 @@ impl NativeWindow {
         }
     }
 
+    /// Answers the page's ping `id` at once with the text it carried: the
+    /// bridge's own round trip, with no renderer or shell in it (the floor
+    /// under a page call, docs/performance.md). Not held for the page to
+    /// load: only a page's running scripts can ping, and an answer that
+    /// reaches the next document settles nothing there. While
+    /// [`MAX_PONGS`] answers are on their way, the ping is refused instead.
+    pub(super) fn pong(&self, id: u64, data: &str) {
+        let Some(on_its_way) = PongOnItsWay::start(&self.pongs) else {
+            tracing::debug!(label = %self.label, limit = MAX_PONGS, "too many pings; refused");
+            if let Ok(script) = bridge::pong_script(id, None) {
+                self.run(&script);
+            }
+            return;
+        };
+        let script = match bridge::pong_script(id, Some(data)) {
+            Ok(script) => script,
+            Err(error) => {
+                tracing::error!(label = %self.label, %error, "cannot write a pong");
+                return;
+            }
+        };
+        // Counted until WebKit reports the script run (or drops it).
+        let evaluated = self
+            .webview
+            .evaluate_script_with_callback(&script, move |_| {
+                let _ = &on_its_way;
+            });
+        if let Err(error) = evaluated {
+            tracing::warn!(label = %self.label, %error, "cannot answer a ping");
+        }
+    }
+
     /// Loads the page again (after its renderer was replaced). The page
     /// reports `Loaded` when it is ready.
     pub(super) fn reload(&mut self) {
@@ -469,6 +512,27 @@ impl NativeWindow {
     }
 }
 
+/// One answer to a ping on its way to the page, counted until dropped.
+struct PongOnItsWay(Arc<AtomicUsize>);
+
+impl PongOnItsWay {
+    /// Counts one more, or `None` when [`MAX_PONGS`] are on their way.
+    fn start(count: &Arc<AtomicUsize>) -> Option<Self> {
+        count
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
+                (n < MAX_PONGS).then_some(n + 1)
+            })
+            .ok()?;
+        Some(Self(Arc::clone(count)))
+    }
+}
+
+impl Drop for PongOnItsWay {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
 /// Keeps WebKitGTK from drawing the web view until its first page has
 /// loaded (the page reports `Loaded`, or WebKit that the load finished),
 /// and returns the switch that lets it.
@@ -541,11 +605,46 @@ fn on_page_message(proxy: &EventLoopProxy<Command>, serial: Serial, request: &Re
         tracing::warn!(%url, "page message from a foreign page dropped");
         return;
     }
+    // Both go through the loop, which holds the window: a ping takes the
+    // same way in as a call.
     match bridge::parse_message(request.body()) {
-        Ok(event) => {
+        Ok(FromPage::Event(event)) => {
             let _ = proxy.send_event(Command::Page { serial, event });
         }
-        Err(error) => tracing::warn!(%error, "page message dropped"),
+        Ok(FromPage::Ping { id, data }) => {
+            let _ = proxy.send_event(Command::Ping { serial, id, data });
+        }
+        Err(error) => {
+            // A call the host cannot read is still settled, so that the
+            // page's promise does not wait for ever.
+            if let Some(id) = crate::wire::page::call_id(request.body()) {
+                let failure = PageFailure::new(refusal_code(&error), error.to_string());
+                let event = PageEvent::CallRefused { id, failure };
+                let _ = proxy.send_event(Command::Page { serial, event });
+            }
+            log_dropped(&error);
+        }
+    }
+}
+
+/// The code a page call's promise rejects with when its message was
+/// refused.
+fn refusal_code(error: &crate::wire::page::MessageError) -> &'static str {
+    use crate::wire::page::MessageError;
+    match error {
+        MessageError::TooLarge(_) | MessageError::TooManyValues(_) => "too-large",
+        _ => "bad-payload",
+    }
+}
+
+/// Logs a dropped page message: the first hundred, then one in a thousand,
+/// so that a page posting garbage in a loop cannot flood the log.
+fn log_dropped(error: &crate::wire::page::MessageError) {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static DROPPED: AtomicU64 = AtomicU64::new(0);
+    let count = DROPPED.fetch_add(1, Ordering::Relaxed);
+    if count < 100 || count % 1000 == 0 {
+        tracing::warn!(%error, dropped = count + 1, "page message dropped");
     }
 }
 
@@ -566,4 +665,23 @@ fn no_network() -> wry::ProxyConfig {
         // on any ordinary machine, and never leaves it.
         port: "1".into(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pongs_on_their_way_are_bounded_and_counted_until_dropped() {
+        let count = Arc::new(AtomicUsize::new(0));
+        let mut on_their_way: Vec<_> = (0..MAX_PONGS)
+            .map(|_| PongOnItsWay::start(&count))
+            .collect::<Option<_>>()
+            .expect("room for MAX_PONGS");
+        assert!(PongOnItsWay::start(&count).is_none());
+        on_their_way.pop();
+        assert!(PongOnItsWay::start(&count).is_some());
+        drop(on_their_way);
+        assert_eq!(count.load(Ordering::Relaxed), 0);
+    }
 }

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use wasmtron::window::{ContentAnswer, PageAnswer};
-use wasmtron::wire::page::{self, MessageError, PageMessage};
+use wasmtron::wire::page::{self, MessageError};
 use wasmtron_tests::{AppDir, Running, guests};
 
 // ---- Counting what one thread allocates ----
@@ -255,7 +255,10 @@ fn a_call_message_the_host_refuses_still_names_the_call_to_settle() {
         r#"{{"type":"call","id":8,"function":"echoBytes","args":[{{"$bytes":"{}"}}]}}"#,
         "A".repeat(page::MAX_MESSAGE_BYTES)
     );
-    for (what, body, id) in [("a lone surrogate", surrogate.to_owned(), 7), ("too large", huge, 8)] {
+    for (what, body, id) in [
+        ("a lone surrogate", surrogate.to_owned(), 7),
+        ("too large", huge, 8),
+    ] {
         assert!(page::parse(&body).is_err(), "{what} parses");
         assert_eq!(page::call_id(&body), Some(id), "{what}");
     }
@@ -281,9 +284,16 @@ fn parsing_the_largest_page_message_costs_a_bounded_multiple_of_its_size() {
         body
     };
     let largest = numbers(page::MAX_MESSAGE_BYTES / 2 - 100);
-    assert!(largest.len() <= page::MAX_MESSAGE_BYTES, "{}", largest.len());
+    assert!(
+        largest.len() <= page::MAX_MESSAGE_BYTES,
+        "{}",
+        largest.len()
+    );
     let (parsed, peak) = peak_of(|| page::parse(&largest).map(drop));
-    assert!(matches!(parsed, Err(MessageError::TooManyValues(_))), "{parsed:?}");
+    assert!(
+        matches!(parsed, Err(MessageError::TooManyValues(_))),
+        "{parsed:?}"
+    );
     assert!(peak < 1 << 20, "{} KiB to refuse it", peak >> 10);
     // Just under the limit of values: parsed, within tens of MiB.
     let most = numbers(page::MAX_VALUES - 10);

@@ -10,7 +10,7 @@ use crate::shell::{Shell, ShellParts};
 
 use std::collections::HashMap;
 
-use crate::capabilities::contracts::{self, Contracts, ContractError, NativeProvider};
+use crate::capabilities::contracts::{self, ContractError, Contracts, NativeProvider};
 use crate::capabilities::{self, CapabilityError, ImportReport, World};
 use crate::component::spawn_main;
 use crate::engine::{Engine, LoadError, LoadReport};

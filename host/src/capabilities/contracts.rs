@@ -399,7 +399,10 @@ fn content_provider(offered: &[Exported]) -> Result<(), String> {
         Some(Err(err)) => return Err(format!("its `{interface}` {}", err.reason)),
         Some(Ok(export)) => export,
     };
-    if !compatible(version(&export.name), Some(crate::capabilities::APP_VERSION)) {
+    if !compatible(
+        version(&export.name),
+        Some(crate::capabilities::APP_VERSION),
+    ) {
         return Err(format!(
             "it exports `{}`, a version this host does not serve",
             export.name

@@ -16,8 +16,9 @@ use scraper::{ElementRef, Html, Selector};
 use tokio::sync::oneshot;
 
 use super::{
-    ContentAnswer, ContentRequest, ContentResponder, Dialog, DialogAnswer, DomOp, EventKind, MenuBar, PageAnswer, PageEvent, PageEventSink, UiEvent,
-    WindowBackend, WindowChange, WindowError, WindowSpec,
+    ContentAnswer, ContentRequest, ContentResponder, Dialog, DialogAnswer, DomOp, EventKind,
+    MenuBar, PageAnswer, PageEvent, PageEventSink, UiEvent, WindowBackend, WindowChange,
+    WindowError, WindowSpec,
 };
 use super::{
     DomFound, DomRead, DomReadError, DroppedFile, EventDetail, KeyInfo, PointerInfo, ReadAnswer,

@@ -194,7 +194,9 @@ pub type ContentAnswer = Result<(String, Vec<u8>), (u16, String)>;
 /// The way back to the page that asked, usable once. Dropped unanswered,
 /// the page gets a 503.
 #[derive(Clone, Default)]
-pub struct ContentResponder(std::sync::Arc<std::sync::Mutex<Option<oneshot::Sender<ContentAnswer>>>>);
+pub struct ContentResponder(
+    std::sync::Arc<std::sync::Mutex<Option<oneshot::Sender<ContentAnswer>>>>,
+);
 
 impl fmt::Debug for ContentResponder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

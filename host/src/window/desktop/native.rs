@@ -29,8 +29,8 @@ use super::bridge::{self, FromPage};
 use super::clipboard;
 use crate::manifest::HardwareAcceleration;
 use crate::window::{
-    ContentRequest, ContentResponder, PageFailure, MenuBar, MenuEntry, PageEvent, PageEventSink, WindowChange,
-    WindowSpec,
+    ContentRequest, ContentResponder, MenuBar, MenuEntry, PageEvent, PageEventSink, PageFailure,
+    WindowChange, WindowSpec,
 };
 use crate::window::{DomRead, DomReadError, ReadAnswer};
 
@@ -643,7 +643,7 @@ fn log_dropped(error: &crate::wire::page::MessageError) {
     use std::sync::atomic::{AtomicU64, Ordering};
     static DROPPED: AtomicU64 = AtomicU64::new(0);
     let count = DROPPED.fetch_add(1, Ordering::Relaxed);
-    if count < 100 || count % 1000 == 0 {
+    if count < 100 || count.is_multiple_of(1000) {
         tracing::warn!(%error, dropped = count + 1, "page message dropped");
     }
 }

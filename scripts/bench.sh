@@ -8,8 +8,9 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 bash scripts/install-deps.sh
 target="${CARGO_TARGET_DIR:-target}"
+# page-renderer is a test guest: the page-call rows' window runs it.
 cargo build --release --target wasm32-wasip2 \
-    -p bench-main -p bench-renderer -p bench-utility
+    -p bench-main -p bench-renderer -p bench-utility -p page-renderer
 cargo build --release -p wasmtron-bench -p wasmtron
 # The worker alone, so that it links no compiler (docs/architecture.md).
 cargo build --release -p wasmtron-worker
@@ -23,5 +24,6 @@ bash scripts/build-polyglot.sh "$target/polyglot-guests"
 exec "$target/release/wasmtron-bench" "${common[@]}" \
     --json "$target/bench/results.json" \
     --paint "$target/release/wasmtron" examples/hello \
+    --page-calls "$target/release/wasmtron" \
     --compile "$target/polyglot-guests/js-renderer.wasm" \
     --compile "$target/polyglot-guests/py-utility.wasm" "$@"

@@ -11,6 +11,8 @@
 //! a hundred thousand port messages, checked for loss and memory growth.
 
 mod app;
+mod display;
+mod page_calls;
 mod paint;
 mod peers;
 mod report;
@@ -64,6 +66,8 @@ struct Options {
     compile: Vec<PathBuf>,
     /// The worker program (`wasmtron-worker`); this program when absent.
     worker: Option<PathBuf>,
+    /// The `wasmtron` binary that runs the page-call rows' window.
+    page_calls: Option<PathBuf>,
 }
 
 fn options() -> anyhow::Result<Options> {
@@ -74,6 +78,7 @@ fn options() -> anyhow::Result<Options> {
     let mut paint = None;
     let mut compile = Vec::new();
     let mut worker = None;
+    let mut page_calls = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -88,8 +93,11 @@ fn options() -> anyhow::Result<Options> {
             }
             "--worker" => worker = Some(PathBuf::from(args.next().context("--worker PROGRAM")?)),
             "--compile" => compile.push(PathBuf::from(args.next().context("--compile COMPONENT")?)),
+            "--page-calls" => {
+                page_calls = Some(PathBuf::from(args.next().context("--page-calls WASMTRON")?));
+            }
             other => anyhow::bail!(
-                "unknown argument `{other}`; usage: wasmtron-bench --guests DIR [--json FILE] [--paint WASMTRON APP] [--compile COMPONENT]... [--worker PROGRAM] [--quick] [--soak]"
+                "unknown argument `{other}`; usage: wasmtron-bench --guests DIR [--json FILE] [--paint WASMTRON APP] [--compile COMPONENT]... [--worker PROGRAM] [--page-calls WASMTRON] [--quick] [--soak]"
             ),
         }
     }
@@ -102,6 +110,7 @@ fn options() -> anyhow::Result<Options> {
         paint,
         compile,
         worker,
+        page_calls,
     })
 }
 
@@ -226,6 +235,85 @@ fn typed_rows(bench: &app::BenchApp, table: &mut Table, counts: &Counts) -> anyh
         row.target = Some("≤ 1.2".into());
         row.target_bound = Some(1.2);
     }
+    Ok(())
+}
+
+/// Page calls in a real window, each beside a ping of the page bridge
+/// carrying the text the call's bytes are encoded to, measured in turns
+/// from inside the page (`page_calls`): what a page's call of its renderer
+/// costs above the bridge it travels through.
+fn page_call_rows(
+    table: &mut Table,
+    wasmtron: &Path,
+    guests: &Path,
+    quick: bool,
+) -> anyhow::Result<()> {
+    let counts = if quick {
+        page_calls::Counts {
+            rounds: 1,
+            batches: 2,
+            warmup_ms: 50,
+        }
+    } else {
+        page_calls::Counts {
+            rounds: 10,
+            batches: 10,
+            warmup_ms: 500,
+        }
+    };
+    let report = page_calls::measure(wasmtron, guests, counts)?;
+    eprintln!(
+        "  the page's clock steps by {} ms; samples are batches of round trips:",
+        report.clock_step_ms
+    );
+    for (what, call, ping) in [
+        ("16 B", "call-16", "ping-16"),
+        ("1 MiB", "call-1m", "ping-1m"),
+    ] {
+        let text = report.encoded[call]
+            .as_u64()
+            .with_context(|| format!("the page reported no encoded size for `{call}`"))?;
+        let (call, ping) = (report.case(call)?, report.case(ping)?);
+        eprintln!(
+            "    {what}: calls {} at a time, pings {}",
+            call.batch, ping.batch
+        );
+        let (called, pinged) = (Stats::of(&call.samples_us), Stats::of(&ping.samples_us));
+        for (quantile, ours, floor) in [
+            ("p50", called.p50, pinged.p50),
+            ("p99", called.p99, pinged.p99),
+        ] {
+            table.put(
+                &format!("page call round trip {what} {quantile}"),
+                "µs",
+                report::Better::Lower,
+                report::Column::Wasmtron,
+                ours,
+            );
+            table.put(
+                &format!("page bridge ping, same {text} B of text {quantile}"),
+                "µs",
+                report::Better::Lower,
+                report::Column::Wasmtron,
+                floor,
+            );
+        }
+        table.put(
+            &format!("page call ÷ ping, {what} p50"),
+            "×",
+            report::Better::Lower,
+            report::Column::Wasmtron,
+            called.p50 / pinged.p50,
+        );
+    }
+    let base64 = report.case("base64-1m")?;
+    table.put(
+        "page's base64 of 1 MiB, both ways p50",
+        "µs",
+        report::Better::Lower,
+        report::Column::Wasmtron,
+        Stats::of(&base64.samples_us).p50,
+    );
     Ok(())
 }
 
@@ -354,6 +442,11 @@ fn run() -> anyhow::Result<bool> {
             paint.cold,
         );
         table.first_paint(Stats::of(&paint.warm).p50);
+    }
+
+    if let Some(wasmtron) = &options.page_calls {
+        eprintln!("wasmtron: page calls in a window…");
+        page_call_rows(&mut table, wasmtron, &options.guests, options.quick)?;
     }
 
     for component in &options.compile {

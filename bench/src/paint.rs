@@ -6,63 +6,15 @@
 
 use std::io::{BufRead as _, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::mpsc::channel;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context as _, bail};
+use anyhow::Context as _;
+
+use crate::display::Display;
 
 const PATIENCE: Duration = Duration::from_secs(60);
-
-/// An X display for the launches: the caller's, or an Xvfb of our own.
-struct Display {
-    name: String,
-    server: Option<Child>,
-}
-
-impl Display {
-    fn get() -> anyhow::Result<Self> {
-        if let Ok(name) = std::env::var("DISPLAY")
-            && !name.is_empty()
-        {
-            return Ok(Display { name, server: None });
-        }
-        for number in 90..120 {
-            if Path::new(&format!("/tmp/.X11-unix/X{number}")).exists() {
-                continue;
-            }
-            let server = Command::new("Xvfb")
-                .arg(format!(":{number}"))
-                .args(["-screen", "0", "1280x800x24", "-nolisten", "tcp"])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .context("cannot start Xvfb (scripts/install-deps.sh installs it)")?;
-            let display = Display {
-                name: format!(":{number}"),
-                server: Some(server),
-            };
-            let deadline = Instant::now() + Duration::from_secs(10);
-            while !Path::new(&format!("/tmp/.X11-unix/X{number}")).exists() {
-                if Instant::now() > deadline {
-                    bail!("Xvfb :{number} did not come up");
-                }
-                std::thread::sleep(Duration::from_millis(10));
-            }
-            return Ok(display);
-        }
-        bail!("no free X display number")
-    }
-}
-
-impl Drop for Display {
-    fn drop(&mut self) {
-        if let Some(server) = &mut self.server {
-            let _ = server.kill();
-            let _ = server.wait();
-        }
-    }
-}
 
 /// Milliseconds from spawning `wasmtron run <app>` to its first painted
 /// frame: the first launch with an empty compile cache (every component
@@ -75,10 +27,10 @@ pub struct Paint {
 pub fn first_paint(wasmtron: &Path, app: &Path, warm: u32) -> anyhow::Result<Paint> {
     let display = Display::get()?;
     let cache = tempfile::tempdir().context("cannot make a compile cache folder")?;
-    let cold = launch(wasmtron, app, &display.name, cache.path())?;
+    let cold = launch(wasmtron, app, display.name(), cache.path())?;
     let mut samples = Vec::new();
     for _ in 0..warm {
-        samples.push(launch(wasmtron, app, &display.name, cache.path())?);
+        samples.push(launch(wasmtron, app, display.name(), cache.path())?);
     }
     Ok(Paint {
         cold,

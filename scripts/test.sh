@@ -46,11 +46,12 @@ step env WASMTRON_TEST_ISOLATION=in-process cargo test -p wasmtron-tests \
 # against the peers; it asserts nothing about time.
 target="${CARGO_TARGET_DIR:-target}"
 step cargo build --release --target wasm32-wasip2 \
-    -p bench-main -p bench-renderer -p bench-utility
+    -p bench-main -p bench-renderer -p bench-utility -p page-renderer
 step bash scripts/build-examples.sh
 step cargo run -p wasmtron-bench -- --quick \
     --guests "$target/wasm32-wasip2/release" --json "$target/bench/quick.json" \
     --paint "$target/debug/wasmtron" examples/hello \
+    --page-calls "$target/debug/wasmtron" \
     --worker "$target/debug/wasmtron-worker" \
     --compile "$target/polyglot-guests/c-utility.wasm"
 # The soak in quick mode (a few thousand invokes and port messages through

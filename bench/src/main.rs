@@ -68,6 +68,10 @@ struct Options {
     worker: Option<PathBuf>,
     /// The `wasmtron` binary that runs the page-call rows' window.
     page_calls: Option<PathBuf>,
+    /// `--only typed` (or `typed-text`, `typed-record`, `typed-bytes`): those
+    /// typed-call rows alone, with the invoke rows they are measured
+    /// against, for working on typed calls.
+    typed_only: Option<String>,
 }
 
 fn options() -> anyhow::Result<Options> {
@@ -79,6 +83,7 @@ fn options() -> anyhow::Result<Options> {
     let mut compile = Vec::new();
     let mut worker = None;
     let mut page_calls = None;
+    let mut typed_only = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -96,8 +101,16 @@ fn options() -> anyhow::Result<Options> {
             "--page-calls" => {
                 page_calls = Some(PathBuf::from(args.next().context("--page-calls WASMTRON")?));
             }
+            "--only" => {
+                let rows = ["typed", "typed-text", "typed-record", "typed-bytes"];
+                typed_only = args.next().filter(|r| rows.contains(&r.as_str()));
+                anyhow::ensure!(
+                    typed_only.is_some(),
+                    "--only typed|typed-text|typed-record|typed-bytes (the rows that run alone)"
+                );
+            }
             other => anyhow::bail!(
-                "unknown argument `{other}`; usage: wasmtron-bench --guests DIR [--json FILE] [--paint WASMTRON APP] [--compile COMPONENT]... [--worker PROGRAM] [--page-calls WASMTRON] [--quick] [--soak]"
+                "unknown argument `{other}`; usage: wasmtron-bench --guests DIR [--json FILE] [--paint WASMTRON APP] [--compile COMPONENT]... [--worker PROGRAM] [--page-calls WASMTRON] [--only typed[-text|-record|-bytes]] [--quick] [--soak]"
             ),
         }
     }
@@ -111,6 +124,7 @@ fn options() -> anyhow::Result<Options> {
         compile,
         worker,
         page_calls,
+        typed_only,
     })
 }
 
@@ -171,11 +185,22 @@ fn main() -> ExitCode {
     }
 }
 
+/// How many turns a typed row and its invoke row take each: enough that a
+/// change of load that lasts a second or two (another program's build
+/// starting) meets both, as two turns did not.
+const TYPED_TURNS: u32 = 10;
+
 /// Typed calls to main's Wasm export beside invokes of main's Wasm handler
 /// carrying the same bytes, run in turns so that a change of load hits
-/// both: a 16 B string, a record of ten fields (73 bytes in the typed
-/// encoding) and a 1 MiB `list<u8>`.
-fn typed_rows(bench: &app::BenchApp, table: &mut Table, counts: &Counts) -> anyhow::Result<()> {
+/// both (in ABBA order, so that neither always goes first): a 16 B string,
+/// a record of ten fields (73 bytes in the typed encoding) and a 1 MiB
+/// `list<u8>`; those whose scenario starts with `only`.
+fn typed_rows(
+    bench: &app::BenchApp,
+    table: &mut Table,
+    counts: &Counts,
+    only: &str,
+) -> anyhow::Result<()> {
     let cases = [
         ("typed-text", "16 B string", 16, 16, counts.round_trips[0]),
         (
@@ -194,16 +219,27 @@ fn typed_rows(bench: &app::BenchApp, table: &mut Table, counts: &Counts) -> anyh
         ),
     ];
     for (scenario, what, size, same_bytes, iterations) in cases {
+        if !scenario.starts_with(only) {
+            continue;
+        }
         let (mut typed, mut invoked) = (Vec::new(), Vec::new());
-        for _ in 0..2 {
-            let report = bench.run(&json!({
-                "scenario": scenario, "size": size, "iterations": iterations / 2
-            }))?;
-            typed.extend(report::samples(&report, "samples_us")?);
-            let report = bench.run(&json!({
-                "scenario": "invoke-main", "size": same_bytes, "iterations": iterations / 2
-            }))?;
-            invoked.extend(report::samples(&report, "samples_us")?);
+        let turns = TYPED_TURNS.min(iterations).max(1);
+        for turn in 0..turns {
+            let typed_turn = json!({
+                "scenario": scenario, "size": size, "iterations": iterations / turns
+            });
+            let invoke_turn = json!({
+                "scenario": "invoke-main", "size": same_bytes, "iterations": iterations / turns
+            });
+            let first_typed = turn.is_multiple_of(2);
+            for typed_now in [first_typed, !first_typed] {
+                let (run, samples) = if typed_now {
+                    (&typed_turn, &mut typed)
+                } else {
+                    (&invoke_turn, &mut invoked)
+                };
+                samples.extend(report::samples(&bench.run(run)?, "samples_us")?);
+            }
         }
         let (typed, invoked) = (Stats::of(&typed), Stats::of(&invoked));
         for (quantile, ours, theirs) in [
@@ -337,6 +373,11 @@ fn run() -> anyhow::Result<bool> {
         Isolation::Process,
         options.worker.as_deref(),
     )?;
+    if let Some(rows) = &options.typed_only {
+        typed_rows(&bench, &mut table, &counts, rows)?;
+        print!("{}", table.render());
+        return Ok(true);
+    }
     for (size, iterations) in SIZES.iter().zip(counts.round_trips) {
         let report = bench.run(&json!({
             "scenario": "invoke", "size": size, "iterations": iterations
@@ -347,7 +388,7 @@ fn run() -> anyhow::Result<bool> {
             Stats::of(&report::samples(&report, "samples_us")?),
         );
     }
-    typed_rows(&bench, &mut table, &counts)?;
+    typed_rows(&bench, &mut table, &counts, "typed")?;
     let report = bench.run(&json!({
         "scenario": "send", "size": 1024, "iterations": counts.sends
     }))?;

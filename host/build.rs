@@ -1,8 +1,12 @@
 //! Link options for the `wasmtron` program (`host/worker/build.rs` gives
-//! `wasmtron-worker` the same).
+//! `wasmtron-worker` the same), and the guest SDK embedded for `wasmtron new`.
+
+#[path = "build/sdk.rs"]
+mod sdk;
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
+    sdk::embed();
     let target = |key: &str| std::env::var(key).unwrap_or_default();
     if target("CARGO_CFG_TARGET_OS") == "linux" && target("CARGO_CFG_TARGET_ENV") == "gnu" {
         // Relative relocations packed (DT_RELR): each program has about

@@ -1,4 +1,5 @@
-//! The `wasmtron` command line: `run`, `check` and `types`.
+//! The `wasmtron` command line: `run`, `check` and `types`, and the tools
+//! `new`, `build`, `bundle` and `precompile` (`tooling/commands.rs`).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -42,6 +43,10 @@ enum Command {
         /// Dev mode: pages may open their developer tools.
         #[arg(long)]
         dev: bool,
+        /// Loads components precompiled at install from DIR, when root
+        /// alone can write it (see `wasmtron precompile`).
+        #[arg(long, value_name = "DIR")]
+        precompiled: Option<PathBuf>,
         /// Arguments for the app (after `--`); a single-instance app that
         /// runs already is handed them.
         #[arg(last = true)]
@@ -66,6 +71,8 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
     },
+    #[command(flatten)]
+    Tool(crate::tooling::commands::ToolCommand),
 }
 
 /// Runs the command line and returns the process exit code.
@@ -78,10 +85,19 @@ pub fn main() -> ExitCode {
             headless,
             automation,
             dev,
+            precompiled,
             args,
-        } => run(&app_dir, headless, automation, dev, args),
+        } => run(
+            &app_dir,
+            headless,
+            automation,
+            dev,
+            precompiled.as_deref(),
+            args,
+        ),
         Command::Check { app_dir } => check(&app_dir),
         Command::Types { app_dir, out } => types(&app_dir, out.as_deref()),
+        Command::Tool(tool) => tool.run(),
     }
 }
 
@@ -106,6 +122,7 @@ fn run(
     headless: bool,
     automation: bool,
     dev: bool,
+    precompiled: Option<&std::path::Path>,
     args: Vec<String>,
 ) -> ExitCode {
     let manifest = match load_manifest(app_dir) {
@@ -145,7 +162,10 @@ fn run(
         None
     };
     let builder = |manifest, backend| {
-        let builder = builder(manifest, backend).launch(launch).dev_mode(dev);
+        let mut builder = builder(manifest, backend).launch(launch).dev_mode(dev);
+        if let Some(engine) = precompiled.and_then(installed_engine) {
+            builder = builder.engine(engine);
+        }
         match lock {
             Some(lock) => builder.instance_lock(lock),
             None => builder,
@@ -225,6 +245,19 @@ fn builder(manifest: Manifest, backend: Arc<dyn crate::window::WindowBackend>) -
         Some(worker) => builder.worker_program(worker),
         None => builder,
     }
+}
+
+/// The engine with the compile cache and the components precompiled at
+/// install in `dir`; `None` (the default engine then) with a warning when
+/// `dir` cannot be trusted or the engine cannot be made.
+fn installed_engine(dir: &std::path::Path) -> Option<Engine> {
+    let store = crate::Precompiled::open(dir)
+        .map_err(|err| tracing::warn!("{err}; components are compiled as usual"))
+        .ok()?;
+    let engine = Engine::new()
+        .map_err(|err| tracing::warn!("{err:#}"))
+        .ok()?;
+    Some(engine.with_default_cache().with_precompiled(store))
 }
 
 /// Shuts the window system down when dropped while still holding it.
@@ -362,83 +395,6 @@ fn types(app_dir: &std::path::Path, out: Option<&std::path::Path>) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// What the manifest grants one component beyond the empty default.
-struct Granted {
-    /// A line each.
-    lines: Vec<String>,
-    /// Whether any folder is among them.
-    folders: bool,
-    precise: bool,
-}
-
-/// Everything the manifest grants the component of `report`.
-fn granted(manifest: &Manifest, report: &crate::capabilities::ImportReport) -> Granted {
-    use crate::capabilities::World;
-    use crate::capabilities::folders::AppPaths;
-    let importer = match report.world {
-        World::Main => Importer::Main,
-        World::Renderer => Importer::Window(report.component.clone()),
-        World::Utility => Importer::Utility(report.component.clone()),
-    };
-    let access = |writable: bool| if writable { "read-write" } else { "read-only" };
-    let mut lines = Vec::new();
-    let precise = match &importer {
-        Importer::Main => manifest.main.as_ref().is_some_and(|m| m.precise_clocks),
-        Importer::Window(label) => manifest.window(label).is_some_and(|w| w.precise_clocks),
-        Importer::Utility(name) => manifest
-            .utility(name)
-            .is_some_and(|u| u.grants.precise_clocks),
-    };
-    if precise {
-        lines.push("precise clocks".to_owned());
-    }
-    if let Importer::Utility(name) = &importer {
-        for dir in manifest.utility(name).map_or(&[][..], |u| &u.grants.dirs) {
-            lines.push(format!(
-                "{} folder {} as `{}`",
-                access(dir.writable),
-                dir.host.display(),
-                dir.guest
-            ));
-        }
-    }
-    // Where the app's folders are on this machine; not made by a check.
-    let paths = manifest.id.as_deref().map(AppPaths::of);
-    let place = |folder| match &paths {
-        Some(Ok(paths)) => paths.path(folder).display().to_string(),
-        Some(Err(err)) => format!("(nowhere: {err})"),
-        None => "(no app.id)".to_owned(),
-    };
-    for grant in manifest.app_folders(&importer) {
-        lines.push(format!(
-            "{} app folder `{}`, {} as `{}`",
-            access(grant.writable),
-            grant.folder.name(),
-            place(grant.folder),
-            grant.folder.guest_path()
-        ));
-    }
-    if let Importer::Window(label) = &importer
-        && manifest.window(label).is_some_and(|w| w.persistent_storage)
-    {
-        let web = match &paths {
-            Some(Ok(paths)) => paths.web_folder().join(label).display().to_string(),
-            _ => "(nowhere)".to_owned(),
-        };
-        lines.push(format!("persistent web storage, in {web}"));
-    }
-    let dirs = match &importer {
-        Importer::Utility(name) => manifest.utility(name).map_or(0, |u| u.grants.dirs.len()),
-        _ => 0,
-    };
-    let folders = dirs > 0 || !manifest.app_folders(&importer).is_empty();
-    Granted {
-        lines,
-        folders,
-        precise,
-    }
-}
-
 /// One component of `wasmtron check`: how it was compiled, what it imports,
 /// and what each import gives it.
 fn print_component(manifest: &Manifest, checked: &crate::app::Checked) {
@@ -447,6 +403,7 @@ fn print_component(manifest: &Manifest, checked: &crate::app::Checked) {
     let how = match load.compiled {
         Compiled::Now => "compiled",
         Compiled::FromCache => "loaded from the compile cache",
+        Compiled::Installed => "loaded, precompiled at install",
         Compiled::InMemory => "already loaded",
     };
     println!(
@@ -456,12 +413,35 @@ fn print_component(manifest: &Manifest, checked: &crate::app::Checked) {
         load.bytes as f64 / 1_048_576.0,
         load.elapsed.as_secs_f64() * 1000.0
     );
-    let grants = granted(manifest, report);
-    if grants.lines.is_empty() {
+    let utility = manifest.utility(&report.component);
+    let dirs = utility
+        .map(|u| u.grants.dirs.as_slice())
+        .unwrap_or_default();
+    let precise = utility.map_or_else(
+        || {
+            manifest
+                .window(&report.component)
+                .is_some_and(|w| w.precise_clocks)
+        },
+        |u| u.grants.precise_clocks,
+    );
+    if dirs.is_empty() && !precise {
         println!("  grants: none");
     }
-    for grant in &grants.lines {
-        println!("  grant: {grant}");
+    if precise {
+        println!("  grant: precise clocks");
+    }
+    for dir in dirs {
+        let access = if dir.writable {
+            "read-write"
+        } else {
+            "read-only"
+        };
+        println!(
+            "  grant: {access} folder {} as `{}`",
+            dir.host.display(),
+            dir.guest
+        );
     }
     for import in &report.imports {
         let holds = match import.source {
@@ -472,12 +452,7 @@ fn print_component(manifest: &Manifest, checked: &crate::app::Checked) {
             ImportSource::Wasi => {
                 format!(
                     "wasi: {}",
-                    wasi_holds(
-                        &import.name,
-                        grants.folders,
-                        report.world == crate::capabilities::World::Utility,
-                        grants.precise
-                    )
+                    wasi_holds(&import.name, !dirs.is_empty(), utility.is_some(), precise)
                 )
             }
         };

@@ -31,6 +31,7 @@ pub mod automation;
 pub mod capabilities;
 pub mod cli;
 pub mod single_instance;
+pub mod tooling;
 pub mod window;
 
 /// The app manifest, `wasmtron.toml` (the `wasmtron-manifest` crate).
@@ -44,7 +45,10 @@ pub use wasmtron_wire::log;
 pub use app::{
     App, AppBuilder, AppError, AppExit, Checked, ForkError, WindowControlError, check, check_with,
 };
-pub use engine::{CACHE_ENV, CacheError, CompileCache, Compiled, Engine, LoadError, LoadReport};
+pub use engine::{
+    CACHE_ENV, CacheError, CompileCache, Compiled, Engine, LoadError, LoadReport, Precompiled,
+    PrecompiledError,
+};
 pub use ipc::{ErrorCode, IpcError, NativeHandler, Router, Sender};
 pub use manifest::{Isolation, Manifest, ManifestError};
 pub use ports::PortError;

@@ -252,10 +252,14 @@ pub struct AutomatedApp {
 
 impl AutomatedApp {
     pub fn spawn(binary: &Path, app_dir: &Path, display: &str) -> Self {
+        let args = ["run".as_ref(), app_dir.as_os_str(), "--automation".as_ref()];
+        Self::spawn_with(binary, &args, display)
+    }
+
+    /// `binary` with `args`, which must include `run --automation`.
+    pub fn spawn_with(binary: &Path, args: &[&std::ffi::OsStr], display: &str) -> Self {
         let mut child = Command::new(binary)
-            .arg("run")
-            .arg(app_dir)
-            .arg("--automation")
+            .args(args)
             .env("DISPLAY", display)
             // xdotool speaks X11; keep GTK off Wayland even if one is around.
             .env("GDK_BACKEND", "x11")

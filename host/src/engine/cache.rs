@@ -126,15 +126,7 @@ impl CompileCache {
     /// Where the entry for `bytes` compiled by an engine with
     /// `compatibility` lives.
     pub fn entry_path(&self, bytes: &[u8], compatibility: impl Hash) -> PathBuf {
-        let mut digest = Sha256::new();
-        digest.update(b"wasmtron compile cache\0");
-        digest.update(env!("CARGO_PKG_VERSION").as_bytes());
-        digest.update([0]);
-        digest.update(Sha256::digest(bytes));
-        let mut hasher = DigestHasher(&mut digest);
-        compatibility.hash(&mut hasher);
-        let name = hex(&digest.finalize());
-        self.dir.join(format!("{name}.cwasm"))
+        self.dir.join(entry_name(bytes, compatibility))
     }
 
     /// The compiled component stored at `entry`, when it is there and its
@@ -252,6 +244,21 @@ impl CompileCache {
         tag.update(artifact);
         tag
     }
+}
+
+/// The file name of the entry for `bytes` compiled by an engine with
+/// `compatibility`: the same in the compile cache and in a store of
+/// components precompiled by an installer (`precompiled.rs`).
+pub(crate) fn entry_name(bytes: &[u8], compatibility: impl Hash) -> String {
+    let mut digest = Sha256::new();
+    digest.update(b"wasmtron compile cache\0");
+    digest.update(env!("CARGO_PKG_VERSION").as_bytes());
+    digest.update([0]);
+    digest.update(Sha256::digest(bytes));
+    let mut hasher = DigestHasher(&mut digest);
+    compatibility.hash(&mut hasher);
+    let name = hex(&digest.finalize());
+    format!("{name}.cwasm")
 }
 
 /// Reads the cache's key, making it on first use. A key anyone else could

@@ -1,6 +1,7 @@
 //! The wasmtime engine and the components it has compiled.
 
 mod cache;
+mod precompiled;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -8,6 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 pub use cache::{CACHE_ENV, CacheError, CompileCache};
+pub use precompiled::{Precompiled, PrecompiledError};
 pub(crate) use wasmtron_worker::engine::{CpuBudget, Stopped};
 
 use wasmtime::component::Component;
@@ -70,6 +72,9 @@ pub enum Compiled {
     InMemory,
     /// Loaded from the compile cache on disk.
     FromCache,
+    /// Loaded from the components precompiled when the app was installed
+    /// ([`Precompiled`]).
+    Installed,
     /// Compiled now (and stored in the cache when there is one).
     Now,
 }
@@ -94,6 +99,7 @@ pub struct Engine {
     inner: wasmtime::Engine,
     compiled: Arc<Mutex<HashMap<PathBuf, (SystemTime, Component)>>>,
     disk: Option<Arc<CompileCache>>,
+    installed: Option<Arc<Precompiled>>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -115,6 +121,7 @@ impl Engine {
             inner,
             compiled: Arc::default(),
             disk: None,
+            installed: None,
         })
     }
 
@@ -141,6 +148,13 @@ impl Engine {
                 self
             }
         }
+    }
+
+    /// The engine loading components first from `store`, the components
+    /// precompiled when the app was installed.
+    pub fn with_precompiled(mut self, store: Precompiled) -> Self {
+        self.installed = Some(Arc::new(store));
+        self
     }
 
     /// The compile cache's folder of entries, when there is one.
@@ -185,9 +199,14 @@ impl Engine {
             return Ok((component, report));
         }
         let bytes = read_component(path)?;
-        let (component, compiled) = match &self.disk {
-            Some(disk) => self.through_cache(disk, path, &bytes)?,
-            None => (self.compile_with_progress(path, &bytes)?, Compiled::Now),
+        let installed = self
+            .installed
+            .as_deref()
+            .and_then(|store| self.load_installed(store, path, &bytes));
+        let (component, compiled) = match (installed, &self.disk) {
+            (Some(component), _) => (component, Compiled::Installed),
+            (None, Some(disk)) => self.through_cache(disk, path, &bytes)?,
+            (None, None) => (self.compile_with_progress(path, &bytes)?, Compiled::Now),
         };
         if let Ok(mut cached) = self.compiled.lock() {
             cached.insert(path.to_path_buf(), (modified, component.clone()));
@@ -236,6 +255,38 @@ impl Engine {
             Err(err) => tracing::warn!("cannot serialize `{}`: {err:#}", path.display()),
         }
         Ok((component, Compiled::Now))
+    }
+
+    /// The component precompiled for `bytes` at install, when the store
+    /// holds it and it loads; a failure costs a compile, never a load.
+    fn load_installed(&self, store: &Precompiled, path: &Path, bytes: &[u8]) -> Option<Component> {
+        let artifact = store.get(bytes, self.inner.precompile_compatibility_hash())?;
+        // SAFETY: `Component::deserialize` trusts its input to be wasmtime's
+        // own output. This is: `Precompiled::get` returns an entry only from
+        // a store that root alone can write, all the way up, filled by the
+        // installed host's `wasmtron precompile` (see `precompiled.rs`).
+        // wasmtime still checks the engine's compatibility header.
+        #[allow(unsafe_code)]
+        let loaded = unsafe { Component::deserialize(&self.inner, &artifact) };
+        match loaded {
+            Ok(component) => {
+                tracing::info!(
+                    "loaded `{}` precompiled at install ({})",
+                    path.file_name()
+                        .unwrap_or(path.as_os_str())
+                        .to_string_lossy(),
+                    store.dir().display()
+                );
+                Some(component)
+            }
+            Err(err) => {
+                tracing::warn!(
+                    "cannot load `{}` precompiled at install ({err:#}); compiling",
+                    path.display()
+                );
+                None
+            }
+        }
     }
 
     /// Loads compiled code that [`CompileCache::get`] returned.

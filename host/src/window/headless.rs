@@ -760,7 +760,6 @@ mod tests {
             visible: true,
             devtools: false,
             hardware_acceleration: Default::default(),
-            web_storage: None,
         }
     }
 

@@ -19,7 +19,6 @@
 
 mod bulk;
 mod caller;
-mod import;
 mod provider;
 mod vals;
 

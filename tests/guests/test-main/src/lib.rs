@@ -12,7 +12,6 @@ use wasmtron_guest::{
 };
 
 mod dialogs;
-mod files;
 mod ipc;
 mod lifecycle;
 mod ports;

@@ -588,6 +588,21 @@ pub mod app {
     pub fn exit(code: i32) {
         wit::app::exit(code);
     }
+
+    pub use wit::app::{AppFolder, PathError};
+
+    /// Where one of the app's per-user folders is on this machine, made if
+    /// missing (Electron's `app.getPath`). A component reads and writes
+    /// the folder only when its manifest entry grants it (`app-folders`),
+    /// and then by its fixed name (`/data`, `/cache`, `/config`), not by
+    /// this path.
+    ///
+    /// # Errors
+    /// [`PathError::NoAppId`] when the manifest gives no `app.id`;
+    /// [`PathError::Unavailable`] when the folder cannot be made.
+    pub fn get_path(folder: AppFolder) -> Result<String, PathError> {
+        wit::app::get_path(folder)
+    }
 }
 
 /// Exports a [`Main`] implementation as the component's `main` world.

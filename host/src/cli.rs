@@ -395,6 +395,83 @@ fn types(app_dir: &std::path::Path, out: Option<&std::path::Path>) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// What the manifest grants one component beyond the empty default.
+struct Granted {
+    /// A line each.
+    lines: Vec<String>,
+    /// Whether any folder is among them.
+    folders: bool,
+    precise: bool,
+}
+
+/// Everything the manifest grants the component of `report`.
+fn granted(manifest: &Manifest, report: &crate::capabilities::ImportReport) -> Granted {
+    use crate::capabilities::World;
+    use crate::capabilities::folders::AppPaths;
+    let importer = match report.world {
+        World::Main => Importer::Main,
+        World::Renderer => Importer::Window(report.component.clone()),
+        World::Utility => Importer::Utility(report.component.clone()),
+    };
+    let access = |writable: bool| if writable { "read-write" } else { "read-only" };
+    let mut lines = Vec::new();
+    let precise = match &importer {
+        Importer::Main => manifest.main.as_ref().is_some_and(|m| m.precise_clocks),
+        Importer::Window(label) => manifest.window(label).is_some_and(|w| w.precise_clocks),
+        Importer::Utility(name) => manifest
+            .utility(name)
+            .is_some_and(|u| u.grants.precise_clocks),
+    };
+    if precise {
+        lines.push("precise clocks".to_owned());
+    }
+    if let Importer::Utility(name) = &importer {
+        for dir in manifest.utility(name).map_or(&[][..], |u| &u.grants.dirs) {
+            lines.push(format!(
+                "{} folder {} as `{}`",
+                access(dir.writable),
+                dir.host.display(),
+                dir.guest
+            ));
+        }
+    }
+    // Where the app's folders are on this machine; not made by a check.
+    let paths = manifest.id.as_deref().map(AppPaths::of);
+    let place = |folder| match &paths {
+        Some(Ok(paths)) => paths.path(folder).display().to_string(),
+        Some(Err(err)) => format!("(nowhere: {err})"),
+        None => "(no app.id)".to_owned(),
+    };
+    for grant in manifest.app_folders(&importer) {
+        lines.push(format!(
+            "{} app folder `{}`, {} as `{}`",
+            access(grant.writable),
+            grant.folder.name(),
+            place(grant.folder),
+            grant.folder.guest_path()
+        ));
+    }
+    if let Importer::Window(label) = &importer
+        && manifest.window(label).is_some_and(|w| w.persistent_storage)
+    {
+        let web = match &paths {
+            Some(Ok(paths)) => paths.web_folder().join(label).display().to_string(),
+            _ => "(nowhere)".to_owned(),
+        };
+        lines.push(format!("persistent web storage, in {web}"));
+    }
+    let dirs = match &importer {
+        Importer::Utility(name) => manifest.utility(name).map_or(0, |u| u.grants.dirs.len()),
+        _ => 0,
+    };
+    let folders = dirs > 0 || !manifest.app_folders(&importer).is_empty();
+    Granted {
+        lines,
+        folders,
+        precise,
+    }
+}
+
 /// One component of `wasmtron check`: how it was compiled, what it imports,
 /// and what each import gives it.
 fn print_component(manifest: &Manifest, checked: &crate::app::Checked) {
@@ -413,35 +490,12 @@ fn print_component(manifest: &Manifest, checked: &crate::app::Checked) {
         load.bytes as f64 / 1_048_576.0,
         load.elapsed.as_secs_f64() * 1000.0
     );
-    let utility = manifest.utility(&report.component);
-    let dirs = utility
-        .map(|u| u.grants.dirs.as_slice())
-        .unwrap_or_default();
-    let precise = utility.map_or_else(
-        || {
-            manifest
-                .window(&report.component)
-                .is_some_and(|w| w.precise_clocks)
-        },
-        |u| u.grants.precise_clocks,
-    );
-    if dirs.is_empty() && !precise {
+    let grants = granted(manifest, report);
+    if grants.lines.is_empty() {
         println!("  grants: none");
     }
-    if precise {
-        println!("  grant: precise clocks");
-    }
-    for dir in dirs {
-        let access = if dir.writable {
-            "read-write"
-        } else {
-            "read-only"
-        };
-        println!(
-            "  grant: {access} folder {} as `{}`",
-            dir.host.display(),
-            dir.guest
-        );
+    for grant in &grants.lines {
+        println!("  grant: {grant}");
     }
     for import in &report.imports {
         let holds = match import.source {
@@ -452,7 +506,12 @@ fn print_component(manifest: &Manifest, checked: &crate::app::Checked) {
             ImportSource::Wasi => {
                 format!(
                     "wasi: {}",
-                    wasi_holds(&import.name, !dirs.is_empty(), utility.is_some(), precise)
+                    wasi_holds(
+                        &import.name,
+                        grants.folders,
+                        report.world == crate::capabilities::World::Utility,
+                        grants.precise
+                    )
                 )
             }
         };

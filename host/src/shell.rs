@@ -94,6 +94,10 @@ pub(crate) struct Shell {
     exit: watch::Sender<Option<AppExit>>,
     ports: Arc<PortHub>,
     dev_mode: bool,
+    /// Where the app's per-user folders are, or why it has none.
+    app_paths: Result<crate::capabilities::folders::AppPaths, String>,
+    /// Where windows with `persistent-storage` keep it.
+    web_storage: Option<std::path::PathBuf>,
     /// Native app-interface providers the embedding program registered.
     natives: HashMap<String, crate::capabilities::contracts::NativeProvider>,
     /// The app-interface bindings checked at start, for the re-check of
@@ -125,6 +129,10 @@ pub(super) struct ShellParts {
     pub exit: watch::Sender<Option<AppExit>>,
     /// Windows get developer tools (`wasmtron run --dev`).
     pub dev_mode: bool,
+    /// Where the app's per-user folders are, or why it has none.
+    pub app_paths: Result<crate::capabilities::folders::AppPaths, String>,
+    /// Where windows with `persistent-storage` keep it.
+    pub web_storage: Option<std::path::PathBuf>,
     pub natives: HashMap<String, crate::capabilities::contracts::NativeProvider>,
     pub contracts: crate::capabilities::contracts::Contracts,
 }
@@ -186,6 +194,8 @@ impl Shell {
             generations: AtomicU64::new(1),
             exit: parts.exit,
             dev_mode: parts.dev_mode,
+            app_paths: parts.app_paths,
+            web_storage: parts.web_storage,
             natives: parts.natives,
             contracts: parts.contracts,
             page_calls: Mutex::new(HashMap::new()),
@@ -201,6 +211,16 @@ impl Shell {
 
     pub(crate) fn router(&self) -> &Arc<Router> {
         &self.router
+    }
+
+    /// The app's manifest.
+    pub(crate) fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
+    /// Where the app's per-user folders are, or why it has none.
+    pub(crate) fn app_paths(&self) -> &Result<crate::capabilities::folders::AppPaths, String> {
+        &self.app_paths
     }
 
     pub(crate) fn limits(&self) -> crate::manifest::Limits {
@@ -364,13 +384,18 @@ impl Shell {
             .map_err(|e| e.to_string())?;
         capabilities::contracts::recheck(&self.engine, &component, importer, &self.contracts)
             .map_err(|e| format!("refused app interface: {e}"))?;
+        let dirs = capabilities::folders::grants(&self.manifest, &self.app_paths, importer)
+            .map_err(|e| format!("refused folder grant: {e}"))?;
         Ok(WorkerSpec {
             name: name.to_owned(),
             world,
             component,
             channels: HashSet::new(),
             limits,
-            grants: Grants::default(),
+            grants: Grants {
+                dirs,
+                ..Grants::default()
+            },
         })
     }
 
@@ -457,12 +482,14 @@ impl Shell {
             devtools: self.dev_mode,
             ..options.clone()
         };
-        let spec = window_spec(declared, &options, self.manifest.hardware_acceleration).map_err(
-            |reason| WindowControlError::BadOptions {
+        let mut spec = window_spec(declared, &options, self.manifest.hardware_acceleration)
+            .map_err(|reason| WindowControlError::BadOptions {
                 label: label.to_owned(),
                 reason,
-            },
-        )?;
+            })?;
+        if declared.persistent_storage {
+            spec.web_storage = self.web_storage.as_ref().map(|web| web.join(label));
+        }
         if self.ending() {
             return Err(failed("the app is ending".into()));
         }

@@ -18,12 +18,14 @@
 
 pub mod bindings;
 pub mod files;
+pub mod folders;
 mod raw;
 mod validate;
 
 use std::path::{Path, PathBuf};
 
 pub use bindings::{Binding, Importer, Provider};
+pub use folders::{AppFolder, FolderGrant};
 pub use validate::ManifestError;
 pub use wasmtron_wire::Limits;
 
@@ -82,6 +84,10 @@ pub struct Manifest {
     /// The app folder (the manifest's directory), canonicalized.
     pub root: PathBuf,
     pub name: String,
+    /// `app.id`: the app's reverse-DNS id, which names its per-user
+    /// folders; none when the manifest gives none (then no component may
+    /// be granted them).
+    pub id: Option<String>,
     pub isolation: Isolation,
     /// End the app when its last window closes (Electron's default on
     /// Linux and Windows).
@@ -196,6 +202,8 @@ pub struct UtilityManifest {
     pub max_instances: usize,
     /// `imports`: the provider of each app interface it imports.
     pub imports: Vec<Binding>,
+    /// `app-folders`: the app's per-user folders it may reach.
+    pub app_folders: Vec<FolderGrant>,
 }
 
 /// The most utility instances an app runs at once unless its manifest says
@@ -214,6 +222,8 @@ pub struct MainSpec {
     pub precise_clocks: bool,
     /// `imports`: the provider of each app interface it imports.
     pub imports: Vec<Binding>,
+    /// `app-folders`: the app's per-user folders it may reach.
+    pub app_folders: Vec<FolderGrant>,
 }
 
 /// One window the app may open.
@@ -244,6 +254,12 @@ pub struct WindowManifest {
     /// `content`: who answers its page's requests for `@content/...`
     /// (`wasmtron:app/content`): main or a utility; none when unset.
     pub content: Option<Provider>,
+    /// `app-folders`: the app's per-user folders it may reach.
+    pub app_folders: Vec<FolderGrant>,
+    /// `persistent-storage`: the page's web storage (local storage,
+    /// IndexedDB, cookies) is kept between launches under the app's data
+    /// folder, instead of forgotten when the app ends.
+    pub persistent_storage: bool,
 }
 
 impl Manifest {
@@ -314,6 +330,16 @@ impl Manifest {
             .iter()
             .find(|b| b.interface == interface)
             .map(|b| &b.provider)
+    }
+
+    /// The per-user folders granted to `importer`: none for a component
+    /// that is not declared.
+    pub fn app_folders(&self, importer: &Importer) -> &[FolderGrant] {
+        match importer {
+            Importer::Main => self.main.as_ref().map_or(&[][..], |m| &m.app_folders),
+            Importer::Window(label) => self.window(label).map_or(&[][..], |w| &w.app_folders),
+            Importer::Utility(name) => self.utility(name).map_or(&[][..], |u| &u.app_folders),
+        }
     }
 
     /// The utility declared as `name`.

@@ -20,6 +20,8 @@ pub(super) struct RawManifest {
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub(super) struct RawApp {
     pub name: String,
+    /// The app's reverse-DNS id, which names its per-user folders.
+    pub id: Option<String>,
     pub isolation: Option<String>,
     pub quit_when_all_windows_closed: Option<bool>,
     pub single_instance: Option<bool>,
@@ -39,6 +41,9 @@ pub(super) struct RawMain {
     /// Which component provides each app interface this one imports.
     #[serde(default)]
     pub imports: std::collections::BTreeMap<String, String>,
+    /// Which of the app's per-user folders it may reach, and how.
+    #[serde(default)]
+    pub app_folders: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -67,6 +72,12 @@ pub(super) struct RawWindow {
     pub page_api: Option<String>,
     /// Who answers the page's requests for `@content/...`.
     pub content: Option<String>,
+    /// Which of the app's per-user folders it may reach, and how.
+    #[serde(default)]
+    pub app_folders: std::collections::BTreeMap<String, String>,
+    /// The page keeps its web storage between launches.
+    #[serde(default)]
+    pub persistent_storage: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -101,4 +112,7 @@ pub(super) struct RawUtility {
     /// Which component provides each app interface this one imports.
     #[serde(default)]
     pub imports: std::collections::BTreeMap<String, String>,
+    /// Which of the app's per-user folders it may reach, and how.
+    #[serde(default)]
+    pub app_folders: std::collections::BTreeMap<String, String>,
 }

@@ -68,6 +68,14 @@ pub(super) fn validate(
         source,
     })?;
     check_name("app.name", &raw.app.name)?;
+    if let Some(why) = raw.app.id.as_deref().and_then(crate::folders::id_problem) {
+        return Err(invalid("app.id", why));
+    }
+    let app_id = raw.app.id.as_deref();
+    let folders = |key: &str, table| {
+        crate::folders::parse_grants(key, table, app_id)
+            .map_err(|(key, reason)| ManifestError::Invalid { key, reason })
+    };
     let limits = validate_limits("limits", &raw.limits, &Limits::default())?;
     let isolation = match raw.app.isolation.as_deref() {
         None | Some("process") => Isolation::Process,
@@ -102,13 +110,14 @@ pub(super) fn validate(
                     crate::bindings::Table::Other,
                 )
                 .map_err(refused)?,
+                app_folders: folders("main.app-folders", m.app_folders)?,
             })
         })
         .transpose()?;
 
     let mut labels = HashSet::new();
     let mut windows = Vec::with_capacity(raw.windows.len());
-    for (i, window) in raw.windows.into_iter().enumerate() {
+    for (i, mut window) in raw.windows.into_iter().enumerate() {
         let key = format!("window[{i}]");
         if !labels.insert(window.label.clone()) {
             return Err(invalid(
@@ -116,13 +125,20 @@ pub(super) fn validate(
                 format!("repeats the label `{}`", window.label),
             ));
         }
-        windows.push(validate_window(
-            &root,
-            &key,
-            window,
-            &raw.app.name,
-            &limits,
-        )?);
+        let app_folders = folders(
+            &format!("{key}.app-folders"),
+            std::mem::take(&mut window.app_folders),
+        )?;
+        if window.persistent_storage && app_id.is_none() {
+            return Err(invalid(
+                &format!("{key}.persistent-storage"),
+                "needs `app.id`: the storage is kept in the app's data folder".into(),
+            ));
+        }
+        windows.push(WindowManifest {
+            app_folders,
+            ..validate_window(&root, &key, window, &raw.app.name, &limits)?
+        });
     }
 
     let max_utility_instances = instances(
@@ -179,7 +195,23 @@ pub(super) fn validate(
                 });
             }
         }
+        let app_folders = folders(&format!("{key}.app-folders"), utility.app_folders)?;
+        // A folder of the app's is opened by its fixed name, which a
+        // granted folder of the same name would hide.
+        for grant in &app_folders {
+            let name = grant.folder.name();
+            if grants.dirs.iter().any(|d| d.guest == name) {
+                return Err(invalid(
+                    &format!("{key}.app-folders.{name}"),
+                    format!(
+                        "grants `{}`, which a folder of `read-dirs` or `write-dirs` named `{name}` would hide",
+                        grant.folder.guest_path()
+                    ),
+                ));
+            }
+        }
         utilities.push(UtilityManifest {
+            app_folders,
             component: resolve_file(&root, &format!("{key}.component"), &utility.component)?,
             limits: validate_limits(&format!("{key}.limits"), &utility.limits, &limits)?,
             max_instances: instances(
@@ -209,6 +241,7 @@ pub(super) fn validate(
     Ok(Manifest {
         root,
         name: raw.app.name,
+        id: raw.app.id,
         isolation,
         quit_when_all_windows_closed: raw.app.quit_when_all_windows_closed.unwrap_or(true),
         single_instance: raw.app.single_instance.unwrap_or(false),
@@ -366,6 +399,8 @@ fn validate_window(
             .map(|p| p.to_string_lossy().into_owned())
             .unwrap_or(entry),
         label: raw.label,
+        app_folders: Vec::new(),
+        persistent_storage: raw.persistent_storage,
         page_api: raw.page_api,
         content,
         channels: raw.channels,

@@ -151,6 +151,7 @@ impl EarlyWindows {
         backend: &Arc<dyn WindowBackend>,
         events: &crate::window::PageEventSink,
         dev_mode: bool,
+        web_storage: Option<&std::path::Path>,
     ) -> Result<Self, AppError> {
         let mut early = EarlyWindows {
             backend: backend.clone(),
@@ -162,11 +163,16 @@ impl EarlyWindows {
                 devtools: dev_mode,
                 ..crate::shell::WindowOptions::default()
             };
-            let spec = crate::shell::window_spec(window, &options, manifest.hardware_acceleration)
-                .map_err(|reason| WindowControlError::BadOptions {
-                    label: window.label.clone(),
-                    reason,
-                })?;
+            let mut spec =
+                crate::shell::window_spec(window, &options, manifest.hardware_acceleration)
+                    .map_err(|reason| WindowControlError::BadOptions {
+                        label: window.label.clone(),
+                        reason,
+                    })?;
+            if window.persistent_storage {
+                // Each window's own folder ([`Shell::open_window`]).
+                spec.web_storage = web_storage.map(|web| web.join(&window.label));
+            }
             backend
                 .open(spec, events.clone())
                 .map_err(|err| match err {
@@ -207,6 +213,7 @@ pub struct AppBuilder {
     instance_lock: Option<single_instance::InstanceLock>,
     launch: Option<single_instance::Handoff>,
     dev_mode: bool,
+    app_paths: Option<crate::capabilities::folders::AppPaths>,
 }
 
 impl std::fmt::Debug for AppBuilder {
@@ -271,6 +278,15 @@ impl AppBuilder {
         self
     }
 
+    /// Puts the app's per-user folders (`app-folders`, persistent web
+    /// storage) at `paths` instead of where the XDG variables and the
+    /// manifest's `app.id` put them.
+    #[must_use]
+    pub fn app_paths(mut self, paths: crate::capabilities::folders::AppPaths) -> Self {
+        self.app_paths = Some(paths);
+        self
+    }
+
     /// Registers a handler written in Rust for `channel` (instead of, or
     /// beside, handlers in the main component).
     #[must_use]
@@ -325,8 +341,17 @@ impl AppBuilder {
         // main starts. Their page events wait in the channel until each has
         // its renderer.
         let (page_events, page_rx) = tokio::sync::mpsc::unbounded_channel();
-        let mut early =
-            EarlyWindows::open(&self.manifest, &self.backend, &page_events, self.dev_mode)?;
+        let app_paths =
+            crate::capabilities::folders::resolve(&self.manifest, self.app_paths.take());
+        let web_storage = crate::capabilities::folders::web_storage(&self.manifest, &app_paths)
+            .map_err(|why| AppError::Start(anyhow::anyhow!("persistent storage: {why}")))?;
+        let mut early = EarlyWindows::open(
+            &self.manifest,
+            &self.backend,
+            &page_events,
+            self.dev_mode,
+            web_storage.as_deref(),
+        )?;
         let engine = match self.engine {
             Some(engine) => engine,
             None => Engine::new().map_err(AppError::Start)?.with_default_cache(),
@@ -384,6 +409,8 @@ impl AppBuilder {
             page_events,
             exit: exit_tx,
             dev_mode: self.dev_mode,
+            app_paths,
+            web_storage,
             natives: self.natives,
             contracts,
         });
@@ -459,6 +486,7 @@ impl App {
             instance_lock: None,
             launch: None,
             dev_mode: false,
+            app_paths: None,
         }
     }
 

@@ -6,6 +6,7 @@
 //! with an error that names every offending import and the component.
 
 pub mod contracts;
+pub mod folders;
 pub mod page_types;
 
 use wasmtime::component::Component;

@@ -265,6 +265,28 @@ impl wit_app::Host for MainState {
     async fn exit(&mut self, code: i32) {
         self.shell.quit(code);
     }
+
+    async fn get_path(&mut self, folder: wit_app::AppFolder) -> Result<String, wit_app::PathError> {
+        use crate::manifest::AppFolder;
+        let folder = match folder {
+            wit_app::AppFolder::Data => AppFolder::Data,
+            wit_app::AppFolder::Cache => AppFolder::Cache,
+            wit_app::AppFolder::Config => AppFolder::Config,
+        };
+        let manifest = self.shell.manifest();
+        if manifest.id.is_none() {
+            return Err(wit_app::PathError::NoAppId);
+        }
+        let paths = self
+            .shell
+            .app_paths()
+            .as_ref()
+            .map_err(|why| wit_app::PathError::Unavailable(why.clone()))?;
+        paths
+            .ensure(folder, &manifest.root)
+            .map(|path| path.to_string_lossy().into_owned())
+            .map_err(|err| wit_app::PathError::Unavailable(err.to_string()))
+    }
 }
 
 fn window_error_to_wit(err: WindowControlError) -> wit_windows::WindowError {

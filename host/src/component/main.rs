@@ -135,6 +135,12 @@ async fn instantiate(
         &format!("{name}/main"),
         &Grants {
             precise_clocks: spec.precise_clocks,
+            dirs: capabilities::folders::grants(
+                shell.manifest(),
+                shell.app_paths(),
+                &crate::manifest::Importer::Main,
+            )
+            .map_err(|why| anyhow::anyhow!("refused folder grant: {why}"))?,
             ..Grants::default()
         },
         &capabilities::OutputTail::default(),

@@ -253,7 +253,10 @@ impl Shell {
             component,
             limits,
         )?;
+        // The app's own folders (from `prepare`), beside the declared ones.
+        let app_folders = std::mem::take(&mut spec.grants.dirs);
         spec.grants = grants;
+        spec.grants.dirs.extend(app_folders);
         if let Some(max) = options.max_memory_bytes {
             spec.limits.max_memory_bytes = usize::try_from(max).unwrap_or(usize::MAX);
         }

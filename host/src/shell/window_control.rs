@@ -192,6 +192,8 @@ pub(crate) fn window_spec(
         visible: options.visible.unwrap_or(true),
         devtools: options.devtools,
         hardware_acceleration,
+        // The caller's, which knows where the app keeps it.
+        web_storage: None,
     })
 }
 
@@ -340,6 +342,8 @@ mod tests {
             imports: Vec::new(),
             page_api: None,
             content: None,
+            app_folders: Vec::new(),
+            persistent_storage: false,
         }
     }
 

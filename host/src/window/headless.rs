@@ -760,6 +760,7 @@ mod tests {
             visible: true,
             devtools: false,
             hardware_acceleration: Default::default(),
+            web_storage: None,
         }
     }
 

@@ -52,6 +52,10 @@ pub struct WindowSpec {
     pub devtools: bool,
     /// Whether the page draws through the GPU (the app's setting).
     pub hardware_acceleration: crate::manifest::HardwareAcceleration,
+    /// Where the page's web storage (local storage, IndexedDB, cookies) is
+    /// kept between launches (`persistent-storage`); none keeps it in
+    /// memory only, forgotten when the app ends.
+    pub web_storage: Option<PathBuf>,
 }
 
 /// A window's menu bar: menus of items and separators.

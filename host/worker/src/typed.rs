@@ -19,6 +19,7 @@
 
 mod bulk;
 mod caller;
+mod import;
 mod provider;
 mod vals;
 

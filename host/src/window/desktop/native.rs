@@ -19,7 +19,7 @@ use tokio::sync::oneshot;
 use webkit2gtk::{HardwareAccelerationPolicy, LoadEvent, SettingsExt as _, WebViewExt as _};
 use wry::http::Request;
 use wry::{
-    NewWindowResponse, PageLoadEvent, PermissionResponse, WebView, WebViewBuilder,
+    NewWindowResponse, PageLoadEvent, PermissionResponse, WebContext, WebView, WebViewBuilder,
     WebViewBuilderExtUnix as _, WebViewExtUnix as _,
 };
 
@@ -82,6 +82,9 @@ pub(super) struct NativeWindow {
     /// The menu bar, and the item ids of its items by their index (muda's
     /// ids are `"<serial>:<index>"`, unique across windows).
     menu: Option<(muda::Menu, Vec<String>)>,
+    /// The web context keeping the page's storage on disk, for a window
+    /// with `persistent-storage` (after `webview`: dropped after it).
+    _storage: Option<WebContext>,
 }
 
 impl fmt::Debug for NativeWindow {
@@ -131,11 +134,20 @@ impl NativeWindow {
         let content_events = events.clone();
         let messages = proxy.clone();
         let loads = proxy.clone();
-        let webview = WebViewBuilder::new()
+        // Ephemeral storage, unless the window keeps it (`persistent-storage`):
+        // then in a context of its own over its own folder, so that windows
+        // never share one (each registers the app's scheme with its own
+        // assets).
+        let mut storage = spec
+            .web_storage
+            .as_ref()
+            .map(|dir| WebContext::new(Some(dir.clone())));
+        let builder = match storage.as_mut() {
+            Some(context) => WebViewBuilder::new_with_web_context(context),
+            None => WebViewBuilder::new().with_incognito(true),
+        };
+        let webview = builder
             .with_id(&label)
-            // Ephemeral storage: a page keeps nothing on disk between runs
-            // unless a future manifest grant says so.
-            .with_incognito(true)
             .with_devtools(spec.devtools)
             .with_clipboard(false)
             .with_proxy_config(no_network())
@@ -211,6 +223,7 @@ impl NativeWindow {
             drawable,
             serial,
             menu: None,
+            _storage: storage,
         })
     }
 

@@ -183,6 +183,7 @@ mod tests {
             visible: true,
             devtools: false,
             hardware_acceleration: Default::default(),
+            web_storage: None,
         };
         backend.open(spec, sink).unwrap();
         assert!(matches!(events.try_recv(), Ok((_, PageEvent::Loaded))));

@@ -22,45 +22,12 @@ use wasmtime::{Store, StoreContextMut};
 use wasmtron_wire::value::{self, Type, Value, ValueError};
 use wasmtron_wire::{ErrorCode, IpcError, PortRef};
 
-use super::caller::Import;
+use super::import::{Import, Shape};
 use super::vals::put_len;
-use super::{CallOut, adopt_ports, drop_ports, ipc_error_type};
+use super::{CallOut, adopt_ports, drop_ports};
 use crate::bindings::shared::types as wit_types;
 use crate::convert::ipc_error_to_wit;
 use crate::message_port::PortBackend;
-
-/// The signatures that skip `Val`s.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Shape {
-    /// `func(list<u8>) -> list<u8>`: a failed call traps the caller.
-    Bytes,
-    /// `func(list<u8>) -> result<list<u8>, ipc-error>`: a failed call is
-    /// the error.
-    BytesOrError,
-}
-
-impl Shape {
-    /// The shape of a function with these types, if it has one.
-    pub(super) fn of(params: &[Type], results: &[Type]) -> Option<Shape> {
-        let is_bytes = |t: &Type| matches!(t, Type::List(item) if **item == Type::U8);
-        let [param] = params else {
-            return None;
-        };
-        if !is_bytes(param) {
-            return None;
-        }
-        match results {
-            [result] if is_bytes(result) => Some(Shape::Bytes),
-            [
-                Type::Result {
-                    ok: Some(ok),
-                    err: Some(err),
-                },
-            ] if is_bytes(ok) && **err == ipc_error_type() => Some(Shape::BytesOrError),
-            _ => None,
-        }
-    }
-}
 
 /// Defines `function` of `instance` as a typed host function of `shape`.
 pub(super) fn link<T>(
@@ -274,7 +241,7 @@ fn error_message(err: wit_types::IpcError, results: &[Type]) -> Result<Vec<u8>, 
     value::encode_all(&[Value::Result(Err(Some(Box::new(error))))], results)
 }
 
-/// A decoded `ipc-error` ([`ipc_error_type`]).
+/// A decoded `ipc-error` ([`ipc_error_type`](super::ipc_error_type)).
 fn ipc_error(value: Value) -> Option<IpcError> {
     let Value::Record(fields) = value else {
         return None;

@@ -11,7 +11,8 @@ use wasmtron_wire::value::{Type, ValueError};
 use wasmtron_wire::world::unversioned;
 use wasmtron_wire::{ErrorCode, IpcError, PortId, PortRef};
 
-use super::bulk::{self, Shape};
+use super::bulk;
+use super::import::Shape;
 use super::vals::{decode_into, encode_vals};
 use super::{InterfaceType, adopt_ports, app_exports, drop_ports, take_ports};
 use crate::message_port::PortBackend;

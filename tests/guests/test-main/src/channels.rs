@@ -72,6 +72,12 @@ channels! {
             "prevent-quit" => prevent_quit,
             "stay-when-closed" => stay_when_closed,
         }
+        // Main's own files, in the app folders its manifest grants.
+        files {
+            "fs-read" => fs_read,
+            "fs-write" => fs_write,
+            "app-path" => app_path,
+        }
         timers {
             "timeout" => timeout,
             "timer-count" => timer_count,

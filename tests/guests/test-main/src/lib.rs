@@ -12,6 +12,7 @@ use wasmtron_guest::{
 };
 
 mod dialogs;
+mod files;
 mod ipc;
 mod lifecycle;
 mod ports;

@@ -308,6 +308,22 @@ impl Renderer for Probe {
     fn handle(&mut self, request: Request) -> Result<Payload, HandlerError> {
         match request.channel.as_str() {
             "echo" => Ok(request.payload),
+            // The renderer's own files, in the app folders its manifest
+            // entry grants: "read:<text>" or "denied:<kind>".
+            "fs-read" => {
+                let path: String = request.decode()?;
+                Request::reply(&match std::fs::read_to_string(&path) {
+                    Ok(text) => format!("read:{text}"),
+                    Err(err) => format!("denied:{}", err.kind()),
+                })
+            }
+            "fs-write" => {
+                let path: String = request.decode()?;
+                Request::reply(&match std::fs::write(&path, "written by the renderer") {
+                    Ok(()) => "written".to_owned(),
+                    Err(err) => format!("denied:{}", err.kind()),
+                })
+            }
             "spin" => {
                 spin(request.decode()?);
                 Request::reply("spun")

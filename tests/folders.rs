@@ -281,11 +281,11 @@ fn check_lists_every_folder_grant() {
     let (code, output) = wasmtron_check(dir.path());
     assert_eq!(code, Some(0), "{output}");
     for line in [
-        format!("grant: read-write app folder `data`, "),
-        format!("grant: read-only app folder `cache`, "),
-        format!("grant: read-write app folder `config`, "),
+        "grant: read-write app folder `data`, ",
+        "grant: read-only app folder `cache`, ",
+        "grant: read-write app folder `config`, ",
     ] {
-        assert!(output.contains(&line), "{line} in {output}");
+        assert!(output.contains(line), "{line} in {output}");
     }
     assert!(
         output.contains(&format!("{ID}/data as `/data`")),

@@ -1,4 +1,5 @@
 use super::*;
+use crate::typed::ipc_error_type;
 
 fn bytes() -> Type {
     Type::List(Box::new(Type::U8))

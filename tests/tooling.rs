@@ -186,7 +186,8 @@ fn a_new_app_builds_and_runs_from_the_installed_wasmtron() {
 
     let built = installed.run(&app, &["build"]);
     assert_success("wasmtron build", &built);
-    let report = String::from_utf8_lossy(&built.stdout);
+    // Progress goes to stderr, as cargo's own.
+    let report = String::from_utf8_lossy(&built.stderr);
     assert!(
         report.contains(
             "building `dist/first_app_main.wasm` (main.component) from crate `first-app-main`"
@@ -481,4 +482,204 @@ fn debian_arch() -> String {
         .output()
         .expect("dpkg");
     String::from_utf8_lossy(&output.stdout).trim().to_owned()
+}
+
+/// `wasmtron dev --headless --automation` on an app: commands on its stdin,
+/// answers on its stdout, its log kept.
+struct DevSession {
+    child: std::process::Child,
+    stdin: std::process::ChildStdin,
+    answers: std::sync::mpsc::Receiver<String>,
+    log: std::sync::Arc<std::sync::Mutex<String>>,
+}
+
+impl DevSession {
+    fn start(installed: &Installed, app: &Path) -> Self {
+        let mut child = installed
+            .command(app, &["dev", "--headless", "--automation"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("wasmtron dev starts");
+        let stdin = child.stdin.take().expect("piped");
+        let stdout = BufReader::new(child.stdout.take().expect("piped"));
+        let (sender, answers) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in stdout.lines().map_while(Result::ok) {
+                if sender.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let kept = log.clone();
+        let stderr = BufReader::new(child.stderr.take().expect("piped"));
+        std::thread::spawn(move || {
+            for line in stderr.lines().map_while(Result::ok) {
+                eprintln!("dev: {line}");
+                let mut log = kept
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                log.push_str(&line);
+                log.push('\n');
+            }
+        });
+        DevSession {
+            child,
+            stdin,
+            answers,
+            log,
+        }
+    }
+
+    fn ask(&mut self, command: serde_json::Value) -> serde_json::Value {
+        writeln!(self.stdin, "{command}").expect("dev reads commands");
+        let line = self
+            .answers
+            .recv_timeout(Duration::from_secs(30))
+            .expect("dev answers");
+        serde_json::from_str(&line).unwrap_or_else(|err| panic!("{err}: {line:?}"))
+    }
+
+    fn text(&mut self, selector: &str) -> String {
+        let answer = self.ask(
+            serde_json::json!({"id": 1, "cmd": "text", "window": "main", "selector": selector}),
+        );
+        answer["ok"].as_str().unwrap_or_default().to_owned()
+    }
+
+    /// Waits (a build included) until `selector`'s text is `expected`.
+    fn wait_text(&mut self, selector: &str, expected: &str) {
+        let deadline = Instant::now() + Duration::from_secs(120);
+        loop {
+            let text = self.text(selector);
+            if text == expected {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{selector} shows {text:?}, not {expected:?}\n{}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Waits until the log holds `needle` `count` times.
+    fn wait_logged(&self, needle: &str, count: usize) {
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while self.log().matches(needle).count() < count {
+            assert!(
+                Instant::now() < deadline,
+                "never logged {needle:?} {count} times\n{}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn log(&self) -> String {
+        self.log
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Types `name`, presses Greet, and waits for main's reply and count.
+    fn greet(&mut self, name: &str, reply: &str, count: &str) {
+        self.ask(serde_json::json!({"id": 2, "cmd": "input", "window": "main", "selector": "#name", "text": name}));
+        self.ask(
+            serde_json::json!({"id": 3, "cmd": "click", "window": "main", "selector": "#greet"}),
+        );
+        self.wait_text("#reply", reply);
+        self.wait_text("#count", count);
+    }
+}
+
+impl Drop for DevSession {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Replaces `from` with `to` in the app's file `path`.
+fn edit(app: &Path, path: &str, from: &str, to: &str) {
+    let file = app.join(path);
+    let text = std::fs::read_to_string(&file).expect("the file");
+    assert!(text.contains(from), "{path} has no {from:?}");
+    std::fs::write(&file, text.replace(from, to)).expect("written");
+}
+
+#[test]
+fn dev_applies_each_change_to_the_running_app_and_survives_a_broken_build() {
+    let started = Instant::now();
+    let installed = Installed::new();
+    let work = tempfile::tempdir().expect("a temp folder");
+    assert_success(
+        "wasmtron new",
+        &installed.run(work.path(), &["new", "live"]),
+    );
+    let app = work.path().join("live");
+    let mut dev = DevSession::start(&installed, &app);
+    dev.wait_text("#count", "No greetings yet.");
+    dev.greet("Ada", "Hello, Ada!", "Greetings so far: 1");
+
+    // The page: its window reloads; main keeps its count, so the app was
+    // not restarted.
+    edit(
+        &app,
+        "ui/index.html",
+        "No greetings yet.",
+        "Nobody greeted yet.",
+    );
+    dev.wait_text("#count", "Nobody greeted yet.");
+    dev.greet("Ada", "Hello, Ada!", "Greetings so far: 2");
+
+    // The renderer: rebuilt and replaced in its open window; main still
+    // counts on.
+    edit(
+        &app,
+        "renderer/src/lib.rs",
+        "Greetings so far: {greetings}",
+        "Greeted {greetings} times",
+    );
+    dev.wait_logged("dev: reloaded window `main`", 2);
+    dev.wait_text("#count", "Nobody greeted yet.");
+    dev.greet("Ada", "Hello, Ada!", "Greeted 3 times");
+    assert!(!dev.log().contains("restarting the app"), "{}", dev.log());
+
+    // Main: rebuilt, and the app restarts with a count from zero.
+    edit(
+        &app,
+        "main/src/lib.rs",
+        "format!(\"Hello, {name}!\")",
+        "format!(\"Hi, {name}!\")",
+    );
+    dev.wait_logged("restarting the app", 1);
+    dev.wait_text("#count", "Nobody greeted yet.");
+    dev.greet("Ada", "Hi, Ada!", "Greeted 1 times");
+
+    // A compile error: reported with rustc's message, and the running
+    // version keeps answering.
+    edit(
+        &app,
+        "main/src/lib.rs",
+        "self.greetings += 1;",
+        "self.greetings += ;",
+    );
+    dev.wait_logged("the build failed; the running version keeps going", 1);
+    assert!(
+        dev.log().contains("error: expected expression"),
+        "{}",
+        dev.log()
+    );
+    dev.greet("Grace", "Hi, Grace!", "Greeted 2 times");
+    assert_eq!(dev.log().matches("restarting the app").count(), 1);
+
+    dev.ask(serde_json::json!({"id": 9, "cmd": "quit"}));
+    let status = dev.child.wait().expect("dev ends");
+    assert!(status.success(), "{status:?}");
+    println!("dev: {:.1} s", started.elapsed().as_secs_f64());
 }

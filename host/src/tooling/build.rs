@@ -62,7 +62,7 @@ pub fn build_app(app_dir: &Path) -> Result<Vec<(Wanted, Source)>, ToolError> {
         });
         let source = match found {
             Some((workspace, package)) => {
-                println!(
+                eprintln!(
                     "building `{}` ({}) from crate `{package}`",
                     component.path, component.key
                 );
@@ -233,7 +233,7 @@ fn check(app_dir: &Path) -> Result<(), ToolError> {
                     Compiled::Installed => "precompiled at install",
                     Compiled::InMemory => "already loaded",
                 };
-                println!(
+                eprintln!(
                     "checked `{}` ({} world): {how}",
                     component.imports.component, component.imports.world
                 );

@@ -247,7 +247,7 @@ fn copy_programs(programs: &[PathBuf; 2], bin: &Path) -> Result<(), ToolError> {
             .status()
             .is_ok_and(|status| status.success());
         if !stripped {
-            println!(
+            eprintln!(
                 "bundling {} with its debug information (no `strip`)",
                 program.display()
             );

@@ -1,5 +1,5 @@
-//! The tools as `wasmtron` subcommands: `new`, `build`, `bundle` and
-//! `precompile`.
+//! The tools as `wasmtron` subcommands: `new`, `build`, `dev`, `bundle`
+//! and `precompile`.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -28,6 +28,21 @@ pub enum ToolCommand {
     Build {
         #[arg(default_value = ".")]
         app_dir: PathBuf,
+    },
+    /// Builds and runs the app with developer tools on, then watches its
+    /// folder: a changed page reloads its window, a changed renderer is
+    /// replaced in its open window, a changed main, utility or manifest
+    /// restarts the app; a failed build is reported and the running
+    /// version keeps going.
+    Dev {
+        #[arg(default_value = ".")]
+        app_dir: PathBuf,
+        /// Keeps windows in memory instead of on screen.
+        #[arg(long)]
+        headless: bool,
+        /// Reads automation commands (JSON lines) from stdin, as `run`.
+        #[arg(long)]
+        automation: bool,
     },
     /// Builds the app and bundles it as a .deb and a .tar.gz, with the
     /// wasmtron programs and a launcher named after the app.
@@ -88,6 +103,11 @@ impl ToolCommand {
                 })
             }
             ToolCommand::Precompile { app_dir, into } => precompile(&app_dir, &into),
+            ToolCommand::Dev {
+                app_dir,
+                headless,
+                automation,
+            } => return super::dev::dev(&app_dir, headless, automation),
         };
         match done {
             Ok(()) => ExitCode::SUCCESS,

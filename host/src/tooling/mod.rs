@@ -1,4 +1,4 @@
-//! The app author's tools: `wasmtron new`, `build` and `bundle`, working
+//! The app author's tools: `wasmtron new`, `build`, `dev` and `bundle`, working
 //! from the installed program alone, outside this repository. The guest
 //! SDK and the WIT package are embedded in the program ([`sdk`]); templates
 //! are too ([`new`]).
@@ -6,6 +6,7 @@
 pub mod build;
 pub mod bundle;
 pub mod commands;
+pub mod dev;
 pub mod new;
 pub mod sdk;
 

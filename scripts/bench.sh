@@ -25,5 +25,6 @@ exec "$target/release/wasmtron-bench" "${common[@]}" \
     --json "$target/bench/results.json" \
     --paint "$target/release/wasmtron" examples/hello \
     --page-calls "$target/release/wasmtron" \
+    --tooling "$target/release/wasmtron" \
     --compile "$target/polyglot-guests/js-renderer.wasm" \
     --compile "$target/polyglot-guests/py-utility.wasm" "$@"

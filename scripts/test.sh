@@ -52,6 +52,7 @@ step cargo run -p wasmtron-bench -- --quick \
     --guests "$target/wasm32-wasip2/release" --json "$target/bench/quick.json" \
     --paint "$target/debug/wasmtron" examples/hello \
     --page-calls "$target/debug/wasmtron" \
+    --tooling "$target/debug/wasmtron" \
     --worker "$target/debug/wasmtron-worker" \
     --compile "$target/polyglot-guests/c-utility.wasm"
 # The soak in quick mode (a few thousand invokes and port messages through

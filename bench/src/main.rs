@@ -17,6 +17,7 @@ mod paint;
 mod peers;
 mod report;
 mod soak;
+mod tooling;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -68,6 +69,9 @@ struct Options {
     worker: Option<PathBuf>,
     /// The `wasmtron` binary that runs the page-call rows' window.
     page_calls: Option<PathBuf>,
+    /// The installed-style `wasmtron` (its worker beside it) whose tools
+    /// are timed.
+    tooling: Option<PathBuf>,
     /// `--only typed` (or `typed-text`, `typed-record`, `typed-bytes`): those
     /// typed-call rows alone, with the invoke rows they are measured
     /// against, for working on typed calls.
@@ -84,6 +88,7 @@ fn options() -> anyhow::Result<Options> {
     let mut worker = None;
     let mut page_calls = None;
     let mut typed_only = None;
+    let mut tooling = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -101,6 +106,9 @@ fn options() -> anyhow::Result<Options> {
             "--page-calls" => {
                 page_calls = Some(PathBuf::from(args.next().context("--page-calls WASMTRON")?));
             }
+            "--tooling" => {
+                tooling = Some(PathBuf::from(args.next().context("--tooling WASMTRON")?))
+            }
             "--only" => {
                 let rows = ["typed", "typed-text", "typed-record", "typed-bytes"];
                 typed_only = args.next().filter(|r| rows.contains(&r.as_str()));
@@ -110,7 +118,7 @@ fn options() -> anyhow::Result<Options> {
                 );
             }
             other => anyhow::bail!(
-                "unknown argument `{other}`; usage: wasmtron-bench --guests DIR [--json FILE] [--paint WASMTRON APP] [--compile COMPONENT]... [--worker PROGRAM] [--page-calls WASMTRON] [--only typed[-text|-record|-bytes]] [--quick] [--soak]"
+                "unknown argument `{other}`; usage: wasmtron-bench --guests DIR [--json FILE] [--paint WASMTRON APP] [--compile COMPONENT]... [--worker PROGRAM] [--page-calls WASMTRON] [--tooling WASMTRON] [--only typed[-text|-record|-bytes]] [--quick] [--soak]"
             ),
         }
     }
@@ -124,6 +132,7 @@ fn options() -> anyhow::Result<Options> {
         compile,
         worker,
         page_calls,
+        tooling,
         typed_only,
     })
 }
@@ -488,6 +497,22 @@ fn run() -> anyhow::Result<bool> {
     if let Some(wasmtron) = &options.page_calls {
         eprintln!("wasmtron: page calls in a window…");
         page_call_rows(&mut table, wasmtron, &options.guests, options.quick)?;
+    }
+
+    if let Some(wasmtron) = &options.tooling {
+        eprintln!("wasmtron: new, build, a precompiled first launch, dev…");
+        // `<target>/wasm32-wasip2/release` → `<target>`, where the apps'
+        // components build beside the bench's own guests.
+        let target = options
+            .guests
+            .parent()
+            .and_then(Path::parent)
+            .context("--guests is <target>/wasm32-wasip2/release")?;
+        // The apps build in their own folders: a relative path would be
+        // taken from there.
+        let target = std::path::absolute(target)?;
+        let launches = if options.quick { 1 } else { 5 };
+        tooling::measure(wasmtron, &target, launches, &mut table)?;
     }
 
     for component in &options.compile {

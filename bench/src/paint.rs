@@ -27,10 +27,10 @@ pub struct Paint {
 pub fn first_paint(wasmtron: &Path, app: &Path, warm: u32) -> anyhow::Result<Paint> {
     let display = Display::get()?;
     let cache = tempfile::tempdir().context("cannot make a compile cache folder")?;
-    let cold = launch(wasmtron, app, display.name(), cache.path())?;
+    let cold = launch(wasmtron, &[], app, display.name(), cache.path())?;
     let mut samples = Vec::new();
     for _ in 0..warm {
-        samples.push(launch(wasmtron, app, display.name(), cache.path())?);
+        samples.push(launch(wasmtron, &[], app, display.name(), cache.path())?);
     }
     Ok(Paint {
         cold,
@@ -38,10 +38,19 @@ pub fn first_paint(wasmtron: &Path, app: &Path, warm: u32) -> anyhow::Result<Pai
     })
 }
 
-fn launch(wasmtron: &Path, app: &Path, display: &str, cache: &Path) -> anyhow::Result<f64> {
+/// Milliseconds from spawning `wasmtron run OPTIONS APP` to the page's
+/// first painted frame, with the compile cache in `cache`.
+pub fn launch(
+    wasmtron: &Path,
+    options: &[&std::ffi::OsStr],
+    app: &Path,
+    display: &str,
+    cache: &Path,
+) -> anyhow::Result<f64> {
     let started = Instant::now();
     let mut child = Command::new(wasmtron)
         .arg("run")
+        .args(options)
         .arg(app)
         .env("DISPLAY", display)
         .env(wasmtron::CACHE_ENV, cache)

@@ -150,6 +150,9 @@ impl Session {
 
     /// Builds, runs and rebuilds until the app ends by itself or is quit.
     fn run(&self) -> ExitCode {
+        // Taken before the build and carried across restarts: a change
+        // saved while a build or a start runs is seen at the next look.
+        let mut seen = snapshot(&self.app_dir);
         if let Err(err) = build::build_app(&self.app_dir) {
             eprintln!("error: {err}");
             return ExitCode::FAILURE;
@@ -185,7 +188,7 @@ impl Session {
                 manifest.name,
                 self.app_dir.display()
             );
-            match self.watch(&app, &manifest) {
+            match self.watch(&app, &manifest, &mut seen) {
                 Next::Restart => {
                     tracing::info!(
                         "dev: main, a utility or the manifest changed; restarting the app"
@@ -205,8 +208,12 @@ impl Session {
     }
 
     /// Watches the app folder while `app` runs, applying each change.
-    fn watch(&self, app: &App, manifest: &Manifest) -> Next {
-        let mut seen = snapshot(&self.app_dir);
+    fn watch(
+        &self,
+        app: &App,
+        manifest: &Manifest,
+        seen: &mut BTreeMap<PathBuf, (SystemTime, u64)>,
+    ) -> Next {
         let mut components = component_digests(manifest);
         loop {
             if let Some(exit) = app.exit() {
@@ -214,8 +221,8 @@ impl Session {
             }
             std::thread::sleep(POLL);
             let now = snapshot(&self.app_dir);
-            let changed: Vec<PathBuf> = changed_files(&seen, &now);
-            seen = now;
+            let changed: Vec<PathBuf> = changed_files(seen, &now);
+            *seen = now;
             if changed.is_empty() {
                 continue;
             }
@@ -245,11 +252,9 @@ impl Session {
                             .title_all(manifest, Some("build failed, see the terminal"));
                         // The build wrote nothing the app uses: the last
                         // component of each stays in place.
-                        seen = snapshot(&self.app_dir);
                         continue;
                     }
                 }
-                seen = snapshot(&self.app_dir);
                 let built = component_digests(manifest);
                 if self.manifest_changed(manifest, &changed) {
                     return Next::Restart;
@@ -319,7 +324,8 @@ fn walk(root: &Path, dir: &Path, files: &mut BTreeMap<PathBuf, (SystemTime, u64)
             if !(top && NOT_SOURCES.iter().any(|n| name == *n)) {
                 walk(root, &path, files);
             }
-        } else if meta.is_file() {
+        } else if meta.is_file() && !(dir == root && entry.file_name() == "Cargo.lock") {
+            // Cargo.lock is written by the build itself.
             let modified = meta.modified().unwrap_or(SystemTime::UNIX_EPOCH);
             files.insert(path, (modified, meta.len()));
         }

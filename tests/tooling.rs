@@ -291,6 +291,8 @@ fn a_bundled_app_installs_launches_precompiled_and_uninstalls() {
             "1.2.3",
             "--description",
             "Says hello",
+            "--url-scheme",
+            "wasmtron-hello",
             "--out",
             out_arg,
         ],
@@ -340,7 +342,11 @@ fn a_bundled_app_installs_launches_precompiled_and_uninstalls() {
         .expect("the menu entry is installed");
     assert!(desktop.contains(&format!("Name={PACKAGE}\n")), "{desktop}");
     assert!(
-        desktop.contains(&format!("Exec=/usr/bin/{PACKAGE}\n")),
+        desktop.contains(&format!("Exec=/usr/bin/{PACKAGE} %u\n")),
+        "{desktop}"
+    );
+    assert!(
+        desktop.contains("MimeType=x-scheme-handler/wasmtron-hello;\n"),
         "{desktop}"
     );
     let store = format!("/var/lib/{PACKAGE}/precompiled");

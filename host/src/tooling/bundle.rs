@@ -27,6 +27,10 @@ pub struct BundleOptions {
     pub description: Option<String>,
     /// An icon, PNG or SVG, for the menu entry.
     pub icon: Option<PathBuf>,
+    /// URL schemes the app opens (`notes` for `notes://...`): the menu
+    /// entry declares them, and the desktop then launches the app with the
+    /// URL as its argument.
+    pub url_schemes: Vec<String>,
     /// Where the `.deb` and the `.tar.gz` are written.
     pub out: PathBuf,
 }
@@ -51,6 +55,9 @@ const DEPENDS: &str = "libwebkit2gtk-4.1-0, libgtk-3-0 | libgtk-3-0t64, libc6 (>
 /// app whose name yields no package name or a host without its worker
 /// program beside it; [`ToolError::Command`] when `dpkg-deb` or `tar` fail.
 pub fn bundle_app(app_dir: &Path, options: &BundleOptions) -> Result<Bundled, ToolError> {
+    for scheme in &options.url_schemes {
+        check_scheme(scheme)?;
+    }
     super::build::build_app(app_dir)?;
     let manifest = Manifest::load(app_dir).map_err(|err| ToolError::Check(err.to_string()))?;
     let package = package_name(&manifest.name)?;
@@ -164,7 +171,13 @@ fn stage_deb(
         None => None,
     };
     let description = description(manifest, options);
-    let desktop = desktop_entry(&manifest.name, &description, package, icon);
+    let desktop = desktop_entry(
+        &manifest.name,
+        &description,
+        package,
+        icon,
+        &options.url_schemes,
+    );
     write_mode(
         &root
             .join("usr/share/applications")
@@ -380,11 +393,20 @@ fn description(manifest: &Manifest, options: &BundleOptions) -> String {
     line.lines().next().unwrap_or_default().trim().to_owned()
 }
 
-/// The menu entry (freedesktop.org's Desktop Entry).
-fn desktop_entry(name: &str, comment: &str, package: &str, icon: Option<&str>) -> String {
+/// The menu entry (freedesktop.org's Desktop Entry). With URL schemes,
+/// the desktop passes the URL opened (`%u`) to the launcher, which hands it
+/// to the app after `--`.
+fn desktop_entry(
+    name: &str,
+    comment: &str,
+    package: &str,
+    icon: Option<&str>,
+    schemes: &[String],
+) -> String {
     let one_line = |text: &str| text.replace(['\n', '\r'], " ");
+    let url = if schemes.is_empty() { "" } else { " %u" };
     let mut entry = format!(
-        "[Desktop Entry]\nType=Application\nName={}\nComment={}\nExec=/usr/bin/{package}\n\
+        "[Desktop Entry]\nType=Application\nName={}\nComment={}\nExec=/usr/bin/{package}{url}\n\
          Terminal=false\nCategories=Utility;\n",
         one_line(name),
         one_line(comment)
@@ -392,7 +414,30 @@ fn desktop_entry(name: &str, comment: &str, package: &str, icon: Option<&str>) -
     if let Some(icon) = icon {
         entry.push_str(&format!("Icon={icon}\n"));
     }
+    if !schemes.is_empty() {
+        let types: String = schemes
+            .iter()
+            .map(|s| format!("x-scheme-handler/{s};"))
+            .collect();
+        entry.push_str(&format!("MimeType={types}\n"));
+    }
     entry
+}
+
+/// A URL scheme as RFC 3986 writes one (a letter, then letters, digits,
+/// `+`, `-` and `.`), in lowercase as the desktop matches them.
+fn check_scheme(scheme: &str) -> Result<(), ToolError> {
+    let mut chars = scheme.chars();
+    let first = chars.next().is_some_and(|c| c.is_ascii_lowercase());
+    let rest = chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "+-.".contains(c));
+    if first && rest && scheme.len() <= 64 {
+        Ok(())
+    } else {
+        Err(ToolError::Refused(format!(
+            "`{scheme}` is not a URL scheme (a lowercase letter, then lowercase letters, \
+             digits, `+`, `-` or `.`)"
+        )))
+    }
 }
 
 /// `$DEBFULLNAME <$DEBEMAIL>` when both are set, as Debian's tools take it.
@@ -436,9 +481,26 @@ mod tests {
 
     #[test]
     fn a_menu_entry_is_one_line_per_key() {
-        let entry = desktop_entry("Two\nLines", "c", "two", None);
+        let entry = desktop_entry("Two\nLines", "c", "two", None, &[]);
         assert!(entry.contains("Name=Two Lines\n"), "{entry}");
-        assert!(!entry.contains("Icon="));
-        assert!(desktop_entry("a", "c", "aa", Some("aa")).contains("Icon=aa\n"));
+        assert!(entry.contains("Exec=/usr/bin/two\n"), "{entry}");
+        assert!(!entry.contains("Icon=") && !entry.contains("MimeType="));
+        let schemes = ["aa".to_owned(), "aa+b".to_owned()];
+        let entry = desktop_entry("a", "c", "aa", Some("aa"), &schemes);
+        assert!(entry.contains("Icon=aa\n"), "{entry}");
+        assert!(entry.contains("Exec=/usr/bin/aa %u\n"), "{entry}");
+        assert!(
+            entry.contains("MimeType=x-scheme-handler/aa;x-scheme-handler/aa+b;\n"),
+            "{entry}"
+        );
+    }
+
+    #[test]
+    fn url_schemes_are_checked() {
+        assert!(check_scheme("notes").is_ok());
+        assert!(check_scheme("web+notes").is_ok());
+        for bad in ["", "1x", "Notes", "a b", "a\nMimeType=x", "a;b"] {
+            assert!(check_scheme(bad).is_err(), "{bad:?}");
+        }
     }
 }

@@ -58,6 +58,10 @@ pub enum ToolCommand {
         /// The menu entry's icon, a .png or .svg file.
         #[arg(long, value_name = "FILE")]
         icon: Option<PathBuf>,
+        /// A URL scheme the app opens (repeatable): the menu entry declares
+        /// it, and the desktop launches the app with the URL as argument.
+        #[arg(long = "url-scheme", value_name = "SCHEME")]
+        url_schemes: Vec<String>,
         /// Where to write the bundles (default: APP_DIR/bundle).
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
@@ -89,12 +93,14 @@ impl ToolCommand {
                 version,
                 description,
                 icon,
+                url_schemes,
                 out,
             } => {
                 let options = BundleOptions {
                     version,
                     description,
                     icon,
+                    url_schemes,
                     out: out.unwrap_or_else(|| app_dir.join("bundle")),
                 };
                 bundle::bundle_app(&app_dir, &options).map(|bundled| {

@@ -501,8 +501,21 @@ struct DevSession {
 
 impl DevSession {
     fn start(installed: &Installed, app: &Path) -> Self {
-        let mut child = installed
-            .command(app, &["dev", "--headless", "--automation"])
+        Self::start_with(installed.command(app, &["dev", "--headless", "--automation"]))
+    }
+
+    /// `wasmtron dev --automation` in real windows on `display`.
+    fn start_on(installed: &Installed, app: &Path, display: &Display) -> Self {
+        let mut command = installed.command(app, &["dev", "--automation"]);
+        command
+            .env("DISPLAY", display.name())
+            .env("GDK_BACKEND", "x11")
+            .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
+        Self::start_with(command)
+    }
+
+    fn start_with(mut command: Command) -> Self {
+        let mut child = command
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -688,4 +701,42 @@ fn dev_applies_each_change_to_the_running_app_and_survives_a_broken_build() {
     let status = dev.child.wait().expect("dev ends");
     assert!(status.success(), "{status:?}");
     println!("dev: {:.1} s", started.elapsed().as_secs_f64());
+}
+
+#[test]
+fn dev_restarts_an_app_in_real_windows() {
+    let installed = Installed::new();
+    let work = tempfile::tempdir().expect("a temp folder");
+    assert_success(
+        "wasmtron new",
+        &installed.run(work.path(), &["new", "shown"]),
+    );
+    let app = work.path().join("shown");
+    let display = Display::acquire();
+    let mut dev = DevSession::start_on(&installed, &app, &display);
+    dev.wait_text("#count", "No greetings yet.");
+    display.wait_window_named("^shown$");
+
+    // A page edit reloads the real window in place.
+    edit(&app, "ui/index.html", "No greetings yet.", "Reloaded.");
+    dev.wait_text("#count", "Reloaded.");
+
+    // A main edit restarts the app: its window closes, and the new run
+    // opens it again under the same label once the window system has
+    // closed the old one.
+    edit(
+        &app,
+        "main/src/lib.rs",
+        "format!(\"Hello, {name}!\")",
+        "format!(\"Hi, {name}!\")",
+    );
+    dev.wait_logged("restarting the app", 1);
+    dev.wait_logged("dev: `shown` runs", 2);
+    dev.wait_text("#count", "Reloaded.");
+    display.wait_window_named("^shown$");
+    assert!(!dev.log().contains("already open"), "{}", dev.log());
+
+    dev.ask(serde_json::json!({"id": 9, "cmd": "quit"}));
+    let status = dev.child.wait().expect("dev ends");
+    assert!(status.success(), "{status:?}\n{}", dev.log());
 }

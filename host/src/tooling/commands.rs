@@ -128,7 +128,7 @@ impl ToolCommand {
 fn make(name: &str, template: Template) -> Result<(), ToolError> {
     let dir = new::new_app(Path::new("."), name, template)?;
     println!("made the app `{name}` in {}", dir.display());
-    println!("next: cd {name} && wasmtron build && wasmtron run");
+    println!("next: cd {name} && wasmtron dev (or wasmtron build && wasmtron run)");
     Ok(())
 }
 

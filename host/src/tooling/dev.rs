@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
 
 use sha2::{Digest, Sha256};
@@ -26,10 +26,13 @@ use tokio::sync::oneshot;
 
 use super::build;
 use crate::window::{
-    Dialog, DialogAnswer, DomOp, DomRead, HeadlessBackend, PageAnswer, PageEventSink, ReadAnswer,
-    WindowBackend, WindowChange, WindowError, WindowSpec,
+    Dialog, DialogAnswer, DomOp, DomRead, HeadlessBackend, PageAnswer, PageEvent, PageEventSink,
+    ReadAnswer, WindowBackend, WindowChange, WindowError, WindowSpec,
 };
 use crate::{App, AppExit, Manifest};
+
+/// How long a restart waits for the window system to close the windows.
+const CLOSING: Duration = Duration::from_secs(5);
 
 /// How often the app folder is looked at.
 const POLL: Duration = Duration::from_millis(300);
@@ -378,7 +381,10 @@ fn shown(changed: &[PathBuf]) -> String {
 /// system, while the app restarts.
 struct DevWindows {
     inner: Arc<dyn WindowBackend>,
-    open: Mutex<BTreeSet<String>>,
+    /// The windows the window system has open: a label leaves when its
+    /// `Closed` event passes, which `closed` announces.
+    open: Arc<Mutex<BTreeSet<String>>>,
+    closed: Arc<Condvar>,
     restarting: AtomicBool,
 }
 
@@ -392,15 +398,31 @@ impl DevWindows {
     fn new(inner: Arc<dyn WindowBackend>) -> Self {
         DevWindows {
             inner,
-            open: Mutex::default(),
+            open: Arc::default(),
+            closed: Arc::default(),
             restarting: AtomicBool::new(false),
         }
     }
 
+    /// Closes every open window and waits (a few seconds at most) until
+    /// the window system has: the next run opens them again by label, and
+    /// a real window closes on the window system's own thread.
     fn close_all(&self) {
-        let labels = std::mem::take(&mut *self.open.lock().unwrap_or_else(PoisonError::into_inner));
-        for label in labels {
-            self.inner.close(&label);
+        let labels = self
+            .open
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        for label in &labels {
+            self.inner.close(label);
+        }
+        let open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
+        let (open, waited) = self
+            .closed
+            .wait_timeout_while(open, CLOSING, |open| !open.is_empty())
+            .unwrap_or_else(PoisonError::into_inner);
+        if waited.timed_out() {
+            tracing::warn!("dev: windows {open:?} did not close in time");
         }
     }
 
@@ -425,12 +447,42 @@ impl DevWindows {
 impl WindowBackend for DevWindows {
     fn open(&self, spec: WindowSpec, events: PageEventSink) -> Result<(), WindowError> {
         let label = spec.label.clone();
-        self.inner.open(spec, events)?;
+        // The window's events pass through here on their way to the app,
+        // so that its `Closed` is seen. The relay ends with the window, or
+        // at once when it does not open (its sender is dropped).
+        let (passing, mut arriving) = tokio::sync::mpsc::unbounded_channel::<(String, PageEvent)>();
+        let (open, closed) = (self.open.clone(), self.closed.clone());
+        std::thread::Builder::new()
+            .name("wasmtron-dev-events".into())
+            .spawn(move || {
+                while let Some((label, event)) = arriving.blocking_recv() {
+                    let ends = event == PageEvent::Closed;
+                    let _ = events.send((label.clone(), event));
+                    if ends {
+                        open.lock()
+                            .unwrap_or_else(PoisonError::into_inner)
+                            .remove(&label);
+                        closed.notify_all();
+                        break;
+                    }
+                }
+            })
+            .map_err(|err| WindowError::Page {
+                label: label.clone(),
+                reason: format!("cannot relay its events: {err}"),
+            })?;
         self.open
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .insert(label);
-        Ok(())
+            .insert(label.clone());
+        let opened = self.inner.open(spec, passing);
+        if opened.is_err() {
+            self.open
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .remove(&label);
+        }
+        opened
     }
 
     fn apply(&self, label: &str, op: DomOp) {
@@ -456,10 +508,6 @@ impl WindowBackend for DevWindows {
     }
 
     fn close(&self, label: &str) {
-        self.open
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .remove(label);
         self.inner.close(label);
     }
 

@@ -193,6 +193,24 @@ def main() -> None:
     page_value("tuple", [tuple_, 1, char_, s64], ["é", 5])
     page_value("enum", [enum, 2], "a-case-2")
 
+    # http_frames: a worker's request and the host's answers as frame
+    # bodies, and origins as the manifest writes them.
+    request = {
+        "method": "POST",
+        "scheme": "http",
+        "authority": "127.0.0.1:8080",
+        "path": "/echo?x=1",
+        "headers": [["content-type", b"text/plain"]],
+        "body": b"a note",
+    }
+    write("http_frames", "request", pack({"t": "http", "id": 1, "request": request}))
+    response = {"status": 200, "headers": [["content-length", b"2"]], "body": b"ok"}
+    write("http_frames", "answer-ok", pack({"t": "http-answer", "id": 1, "answer": {"Ok": response}}))
+    denied = {"kind": "denied", "detail": "http://127.0.0.1:9 is not allowed"}
+    write("http_frames", "answer-denied", pack({"t": "http-answer", "id": 2, "answer": {"Err": denied}}))
+    write("http_frames", "origin", b"https://api.example.com")
+    write("http_frames", "origin-ipv6", b"http://[::1]:8080/")
+
 
 if __name__ == "__main__":
     main()

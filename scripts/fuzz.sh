@@ -26,7 +26,7 @@ TARGET_DIR="$(mkdir -p "${CARGO_TARGET_DIR:-target}" && cd "${CARGO_TARGET_DIR:-
 # run today and a run next month build the same way.
 TOOLCHAIN="nightly-2026-05-20"
 CARGO_FUZZ_VERSION="0.13.2"
-TARGETS=(wire_frames handshake manifest page_message typed_values page_values)
+TARGETS=(wire_frames handshake manifest page_message typed_values page_values http_frames)
 
 say() { printf '[fuzz] %s\n' "$*" >&2; }
 

@@ -12,6 +12,7 @@ const GUESTS: &[(&str, &str)] = &[
     ("test-main", "TEST_MAIN"),
     ("test-renderer", "TEST_RENDERER"),
     ("test-utility", "TEST_UTILITY"),
+    ("http-utility", "HTTP_UTILITY"),
     ("sneaky-renderer", "SNEAKY_RENDERER"),
     ("contract-main", "CONTRACT_MAIN"),
     ("contract-renderer", "CONTRACT_RENDERER"),

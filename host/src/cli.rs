@@ -451,6 +451,9 @@ fn granted(manifest: &Manifest, report: &crate::capabilities::ImportReport) -> G
             grant.folder.guest_path()
         ));
     }
+    for origin in manifest.allowed_hosts(&importer) {
+        lines.push(format!("HTTP to {origin}"));
+    }
     if let Importer::Window(label) = &importer
         && manifest.window(label).is_some_and(|w| w.persistent_storage)
     {
@@ -502,6 +505,9 @@ fn print_component(manifest: &Manifest, checked: &crate::app::Checked) {
             ImportSource::App => "wasmtron".to_owned(),
             ImportSource::AppInterface => {
                 "app interface: calls go to its bound provider".to_owned()
+            }
+            ImportSource::Http => {
+                "wasi:http: requests to its allowed-hosts only, made by the host".to_owned()
             }
             ImportSource::Wasi => {
                 format!(

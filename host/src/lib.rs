@@ -20,6 +20,7 @@ mod app;
 mod bindings;
 mod component;
 mod engine;
+mod http;
 mod ipc;
 mod lifecycle;
 mod mailbox;

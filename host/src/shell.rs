@@ -380,7 +380,8 @@ impl Shell {
         };
         let component = self.engine.load(path).map_err(|e| e.to_string())?;
         let bound = self.manifest.bindings(importer);
-        capabilities::check(&self.engine, &component, world, name, bound)
+        let http = !self.manifest.allowed_hosts(importer).is_empty();
+        capabilities::check(&self.engine, &component, world, name, bound, http)
             .map_err(|e| e.to_string())?;
         capabilities::contracts::recheck(&self.engine, &component, importer, &self.contracts)
             .map_err(|e| format!("refused app interface: {e}"))?;
@@ -394,6 +395,7 @@ impl Shell {
             limits,
             grants: Grants {
                 dirs,
+                allowed_hosts: self.manifest.allowed_hosts(importer).to_vec(),
                 ..Grants::default()
             },
         })
@@ -423,6 +425,7 @@ impl Shell {
             on_output: None,
             holder: Holder::Main,
             ports: self.ports.clone(),
+            allowed_hosts: spec.grants.allowed_hosts.clone().into(),
         };
         let shell = self.me.clone();
         let owner = label.to_owned();

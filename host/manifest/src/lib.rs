@@ -204,6 +204,9 @@ pub struct UtilityManifest {
     pub imports: Vec<Binding>,
     /// `app-folders`: the app's per-user folders it may reach.
     pub app_folders: Vec<FolderGrant>,
+    /// `allowed-hosts`: the origins its `wasi:http` requests may go to;
+    /// `wasi:http` is linked for it only when there is one.
+    pub allowed_hosts: Vec<wasmtron_wire::http::Origin>,
 }
 
 /// The most utility instances an app runs at once unless its manifest says
@@ -224,6 +227,9 @@ pub struct MainSpec {
     pub imports: Vec<Binding>,
     /// `app-folders`: the app's per-user folders it may reach.
     pub app_folders: Vec<FolderGrant>,
+    /// `allowed-hosts`: the origins its `wasi:http` requests may go to;
+    /// `wasi:http` is linked for it only when there is one.
+    pub allowed_hosts: Vec<wasmtron_wire::http::Origin>,
 }
 
 /// One window the app may open.
@@ -256,6 +262,9 @@ pub struct WindowManifest {
     pub content: Option<Provider>,
     /// `app-folders`: the app's per-user folders it may reach.
     pub app_folders: Vec<FolderGrant>,
+    /// `allowed-hosts`: the origins its `wasi:http` requests may go to;
+    /// `wasi:http` is linked for it only when there is one.
+    pub allowed_hosts: Vec<wasmtron_wire::http::Origin>,
     /// `persistent-storage`: the page's web storage (local storage,
     /// IndexedDB, cookies) is kept between launches under the app's data
     /// folder, instead of forgotten when the app ends.
@@ -339,6 +348,16 @@ impl Manifest {
             Importer::Main => self.main.as_ref().map_or(&[][..], |m| &m.app_folders),
             Importer::Window(label) => self.window(label).map_or(&[][..], |w| &w.app_folders),
             Importer::Utility(name) => self.utility(name).map_or(&[][..], |u| &u.app_folders),
+        }
+    }
+
+    /// The origins `importer`'s outbound HTTP may go to: none for a
+    /// component that is not declared.
+    pub fn allowed_hosts(&self, importer: &Importer) -> &[wasmtron_wire::http::Origin] {
+        match importer {
+            Importer::Main => self.main.as_ref().map_or(&[][..], |m| &m.allowed_hosts),
+            Importer::Window(label) => self.window(label).map_or(&[][..], |w| &w.allowed_hosts),
+            Importer::Utility(name) => self.utility(name).map_or(&[][..], |u| &u.allowed_hosts),
         }
     }
 

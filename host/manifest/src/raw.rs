@@ -44,6 +44,9 @@ pub(super) struct RawMain {
     /// Which of the app's per-user folders it may reach, and how.
     #[serde(default)]
     pub app_folders: std::collections::BTreeMap<String, String>,
+    /// The origins its outbound HTTP may go to.
+    #[serde(default)]
+    pub allowed_hosts: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -75,6 +78,9 @@ pub(super) struct RawWindow {
     /// Which of the app's per-user folders it may reach, and how.
     #[serde(default)]
     pub app_folders: std::collections::BTreeMap<String, String>,
+    /// The origins its outbound HTTP may go to.
+    #[serde(default)]
+    pub allowed_hosts: Vec<String>,
     /// The page keeps its web storage between launches.
     #[serde(default)]
     pub persistent_storage: bool,
@@ -85,6 +91,7 @@ pub(super) struct RawWindow {
 pub(super) struct RawLimits {
     pub max_message_bytes: Option<usize>,
     pub invoke_timeout_ms: Option<u64>,
+    pub http_timeout_ms: Option<u64>,
     pub max_memory_bytes: Option<usize>,
     pub cpu_ms_per_call: Option<u64>,
     pub max_pending_invokes: Option<usize>,
@@ -115,4 +122,7 @@ pub(super) struct RawUtility {
     /// Which of the app's per-user folders it may reach, and how.
     #[serde(default)]
     pub app_folders: std::collections::BTreeMap<String, String>,
+    /// The origins its outbound HTTP may go to.
+    #[serde(default)]
+    pub allowed_hosts: Vec<String>,
 }

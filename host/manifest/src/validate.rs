@@ -111,6 +111,7 @@ pub(super) fn validate(
                 )
                 .map_err(refused)?,
                 app_folders: folders("main.app-folders", m.app_folders)?,
+                allowed_hosts: allowed_hosts("main.allowed-hosts", &m.allowed_hosts)?,
             })
         })
         .transpose()?;
@@ -135,8 +136,10 @@ pub(super) fn validate(
                 "needs `app.id`: the storage is kept in the app's data folder".into(),
             ));
         }
+        let hosts = allowed_hosts(&format!("{key}.allowed-hosts"), &window.allowed_hosts)?;
         windows.push(WindowManifest {
             app_folders,
+            allowed_hosts: hosts,
             ..validate_window(&root, &key, window, &raw.app.name, &limits)?
         });
     }
@@ -211,6 +214,7 @@ pub(super) fn validate(
             }
         }
         utilities.push(UtilityManifest {
+            allowed_hosts: allowed_hosts(&format!("{key}.allowed-hosts"), &utility.allowed_hosts)?,
             app_folders,
             component: resolve_file(&root, &format!("{key}.component"), &utility.component)?,
             limits: validate_limits(&format!("{key}.limits"), &utility.limits, &limits)?,
@@ -400,6 +404,7 @@ fn validate_window(
             .unwrap_or(entry),
         label: raw.label,
         app_folders: Vec::new(),
+        allowed_hosts: Vec::new(),
         persistent_storage: raw.persistent_storage,
         page_api: raw.page_api,
         content,
@@ -453,6 +458,14 @@ fn validate_limits(key: &str, raw: &RawLimits, base: &Limits) -> Result<Limits, 
             (1, MAX_MS),
             " (a day)",
         )?,
+        http_timeout_ms: bounded(
+            key,
+            "http-timeout-ms",
+            raw.http_timeout_ms,
+            base.http_timeout_ms,
+            (1, MAX_MS),
+            " (a day)",
+        )?,
         max_memory_bytes: bounded(
             key,
             "max-memory-bytes",
@@ -494,6 +507,23 @@ fn validate_limits(key: &str, raw: &RawLimits, base: &Limits) -> Result<Limits, 
             "",
         )?,
     })
+}
+
+/// A component's `allowed-hosts` (under `key`): origins, each once.
+fn allowed_hosts(
+    key: &str,
+    raw: &[String],
+) -> Result<Vec<wasmtron_wire::http::Origin>, ManifestError> {
+    let mut origins: Vec<wasmtron_wire::http::Origin> = Vec::with_capacity(raw.len());
+    for (j, text) in raw.iter().enumerate() {
+        let at = format!("{key}[{j}]");
+        let origin = wasmtron_wire::http::Origin::parse(text).map_err(|why| invalid(&at, why))?;
+        if origins.contains(&origin) {
+            return Err(invalid(&at, format!("allows {origin} twice")));
+        }
+        origins.push(origin);
+    }
+    Ok(origins)
 }
 
 /// Names (app, labels, channels): non-empty, printable, no whitespace.

@@ -102,7 +102,8 @@ pub fn check_with(
                 .load_traced(path)
                 .map_err(AppError::from)
                 .and_then(|(component, load)| {
-                    capabilities::check(engine, &component, world, &name, bound)
+                    let http = !manifest.allowed_hosts(&importer).is_empty();
+                    capabilities::check(engine, &component, world, &name, bound, http)
                         .map(|imports| (Checked { imports, load }, component))
                         .map_err(AppError::from)
                 });

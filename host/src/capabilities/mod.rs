@@ -36,6 +36,9 @@ const WASI_PACKAGES: &[&str] = &[
 ];
 const WASI_VERSION_PREFIX: &str = "0.2.";
 
+/// Outbound HTTP, linked only for a component with `allowed-hosts`.
+const HTTP_PACKAGE: &str = "wasi:http";
+
 /// One import of a component, and where it comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Import {
@@ -54,6 +57,9 @@ pub enum ImportSource {
     /// An app interface, called through to the provider the manifest
     /// binds it to.
     AppInterface,
+    /// `wasi:http` 0.2: requests to the origins of the component's
+    /// `allowed-hosts`, made by the host.
+    Http,
 }
 
 /// A component that passed the check, with what it imports.
@@ -92,8 +98,9 @@ pub enum CapabilityError {
     },
 }
 
-/// Checks a component's imports and exports against `world` and the app
-/// interfaces the manifest binds for it (`bound`).
+/// Checks a component's imports and exports against `world`, the app
+/// interfaces the manifest binds for it (`bound`) and whether it may make
+/// HTTP requests (`http`: it has `allowed-hosts`).
 ///
 /// # Errors
 /// [`CapabilityError::Refused`] listing every import outside the world,
@@ -105,12 +112,13 @@ pub fn check(
     world: World,
     name: &str,
     bound: &[crate::manifest::Binding],
+    http: bool,
 ) -> Result<ImportReport, CapabilityError> {
     let ty = component.component_type();
     let mut imports = Vec::new();
     let mut refused = Vec::new();
     for (import, item) in ty.imports(engine.wasmtime()) {
-        match classify(world, import, &item.ty, bound) {
+        match classify(world, import, &item.ty, bound, http) {
             Ok(source) => imports.push(Import {
                 name: import.to_owned(),
                 source,
@@ -155,6 +163,7 @@ fn classify(
     import: &str,
     item: &ComponentItem,
     bound: &[crate::manifest::Binding],
+    http: bool,
 ) -> Result<ImportSource, String> {
     if !matches!(item, ComponentItem::ComponentInstance(_)) {
         return Err("which is not an interface; only interfaces are linked".into());
@@ -175,6 +184,19 @@ fn classify(
                 "which belongs to the {owner} world; a {world} component may not import it"
             )),
             None => Err(format!("which is not an interface of {APP_PACKAGE}")),
+        };
+    }
+    if package == HTTP_PACKAGE {
+        return match version {
+            _ if !http => Err(
+                "which makes HTTP requests; the manifest gives the component no `allowed-hosts`"
+                    .into(),
+            ),
+            Some(v) if v.starts_with(WASI_VERSION_PREFIX) => Ok(ImportSource::Http),
+            other => Err(format!(
+                "version {}, but only wasi:http 0.2 is linked",
+                other.unwrap_or("none")
+            )),
         };
     }
     if WASI_PACKAGES.contains(&package) {
@@ -312,7 +334,7 @@ mod tests {
         let bytes = component(imports, exports);
         let component =
             Component::new(engine.wasmtime(), &bytes).expect("the test component is valid");
-        check(&engine, &component, world, "probe", &[])
+        check(&engine, &component, world, "probe", &[], false)
     }
 
     /// The names refused, with their reasons; panics on anything else.

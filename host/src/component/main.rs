@@ -39,6 +39,20 @@ pub(crate) struct MainState {
     memory: wasmtron_worker::MemoryCap,
     /// Who made the typed call running now, if one is.
     pub(super) caller: Option<Sender>,
+    /// `wasi:http`, linked only with `allowed-hosts`: main's requests are
+    /// made by the host's client directly.
+    http: wasmtime_wasi_http::WasiHttpCtx,
+    http_hooks: wasmtron_worker::http::HttpHooks,
+}
+
+impl wasmtime_wasi_http::WasiHttpView for MainState {
+    fn http(&mut self) -> wasmtime_wasi_http::WasiHttpCtxView<'_> {
+        wasmtime_wasi_http::WasiHttpCtxView {
+            ctx: &mut self.http,
+            table: &mut self.table,
+            hooks: &mut self.http_hooks,
+        }
+    }
 }
 
 impl WasiView for MainState {
@@ -117,7 +131,8 @@ async fn instantiate(
     handle: MainHandle,
 ) -> anyhow::Result<(Served, Store<MainState>)> {
     let component = engine.load(&spec.component)?;
-    capabilities::check(engine, &component, World::Main, name, &spec.imports)?;
+    let http = !spec.allowed_hosts.is_empty();
+    capabilities::check(engine, &component, World::Main, name, &spec.imports, http)?;
     let cpu_ms_per_call = shell.limits().cpu_ms_per_call;
     let max_memory_bytes = shell.limits().max_memory_bytes;
     let mut linker = Linker::<MainState>::new(engine.wasmtime());
@@ -125,6 +140,11 @@ async fn instantiate(
         .map_err(anyhow::Error::from)
         .context("cannot link WASI")?;
     capabilities::watch_refusals(&mut linker).context("cannot link WASI")?;
+    if !spec.allowed_hosts.is_empty() {
+        wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)
+            .map_err(anyhow::Error::from)
+            .context("cannot link wasi:http")?;
+    }
     Main::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)
         .map_err(anyhow::Error::from)
         .context("cannot link the main world")?;
@@ -146,7 +166,20 @@ async fn instantiate(
         &capabilities::OutputTail::default(),
         &capabilities::OutputSink::default(),
     )?;
+    let limits = shell.limits();
+    let carrier = crate::http::MainCarrier {
+        name: format!("{name}/main"),
+        allowed: spec.allowed_hosts.clone().into(),
+        limits,
+    };
+    let http_hooks = wasmtron_worker::http::HttpHooks::new(
+        &spec.allowed_hosts,
+        limits.max_message_bytes,
+        Arc::new(carrier),
+    );
     let state = MainState {
+        http: wasmtime_wasi_http::WasiHttpCtx::new(),
+        http_hooks,
         wasi,
         refusals,
         table: ResourceTable::new(),

@@ -253,10 +253,13 @@ impl Shell {
             component,
             limits,
         )?;
-        // The app's own folders (from `prepare`), beside the declared ones.
+        // The app's own folders and its origins (from `prepare`), beside
+        // the declared folders.
         let app_folders = std::mem::take(&mut spec.grants.dirs);
+        let hosts = std::mem::take(&mut spec.grants.allowed_hosts);
         spec.grants = grants;
         spec.grants.dirs.extend(app_folders);
+        spec.grants.allowed_hosts = hosts;
         if let Some(max) = options.max_memory_bytes {
             spec.limits.max_memory_bytes = usize::try_from(max).unwrap_or(usize::MAX);
         }
@@ -303,6 +306,7 @@ impl Shell {
             on_output,
             holder: Holder::Main,
             ports: self.ports.clone(),
+            allowed_hosts: spec.grants.allowed_hosts.clone().into(),
         };
         let shell = self.me.clone();
         let owner = instance.to_owned();

@@ -343,6 +343,7 @@ mod tests {
             page_api: None,
             content: None,
             app_folders: Vec::new(),
+            allowed_hosts: Vec::new(),
             persistent_storage: false,
         }
     }

@@ -44,6 +44,9 @@ pub(crate) struct WorkerPeer {
     /// The worker as a port holder (set by the supervisor at launch).
     pub holder: Holder,
     pub ports: Arc<PortHub>,
+    /// The origins its HTTP requests may go to (`allowed-hosts`), checked
+    /// again here whatever the worker says.
+    pub allowed_hosts: Arc<[wasmtron_wire::http::Origin]>,
 }
 
 /// Serves one worker until it exits or its connection closes. Returns the
@@ -230,6 +233,7 @@ pub(crate) async fn serve_worker(
                 worker.answer(HostToWorker::ChannelCreated { request, a, b });
             }
             WorkerToHost::DomRead { id, read } => peer.read_page(worker, id, read),
+            WorkerToHost::Http { id, request } => peer.fetch(worker, id, request, &pending),
             WorkerToHost::Dom { op } => match &peer.window {
                 Some((label, backend)) => backend.apply(label, op),
                 None => {
@@ -475,6 +479,31 @@ fn fit_reply(result: Result<Vec<u8>, IpcError>, limit: usize) -> Result<ByteBuf,
 }
 
 impl WorkerPeer {
+    /// Makes a worker's HTTP request ([`crate::http::fetch`], which checks
+    /// it against the component's allowed hosts) and answers it; at most
+    /// `max-pending-invokes` of its requests and invokes wait at once.
+    fn fetch(
+        &self,
+        worker: &Arc<Worker>,
+        id: u64,
+        request: wasmtron_wire::http::HttpRequest,
+        pending: &Arc<AtomicUsize>,
+    ) {
+        let Some(ticket) = Queued::take(pending, self.limits.max_pending_invokes) else {
+            let waiting = self.limits.max_pending_invokes;
+            let answer = Err(wasmtron_wire::http::HttpFailure::TooMany(waiting));
+            worker.answer(HostToWorker::HttpAnswer { id, answer });
+            return;
+        };
+        let (name, allowed, limits) = (self.name.clone(), self.allowed_hosts.clone(), self.limits);
+        let to_worker = worker.clone();
+        tokio::spawn(async move {
+            let answer = crate::http::fetch(&name, request, &allowed, limits).await;
+            drop(ticket);
+            to_worker.answer(HostToWorker::HttpAnswer { id, answer });
+        });
+    }
+
     /// Asks the window's page for a renderer's read, checked again here,
     /// and answers the worker when the page does, within
     /// `invoke-timeout-ms` (a page that never answers holds nothing).

@@ -3,8 +3,9 @@
 
 /// What the manifest grants a component beyond the empty default.
 ///
-/// Windows and main get no grants in this version; utilities may be granted
-/// directories.
+/// Folders (inside the app folder for utilities; the app's own per-user
+/// folders for any component), precise clocks, the origins of outbound
+/// HTTP, and a utility's arguments and environment.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Grants {
     /// Environment variables, as `(name, value)`.
@@ -16,6 +17,10 @@ pub struct Grants {
     /// Clocks at the system's precision rather than in whole milliseconds
     /// (the manifest's `precise-clocks`).
     pub precise_clocks: bool,
+    /// The origins its `wasi:http` requests may go to (`allowed-hosts`);
+    /// `wasi:http` is linked only when there is one.
+    #[serde(default)]
+    pub allowed_hosts: Vec<crate::http::Origin>,
 }
 
 /// One granted directory.
@@ -32,6 +37,9 @@ pub struct DirGrant {
 impl Grants {
     /// True when nothing beyond the empty default is granted.
     pub fn is_empty(&self) -> bool {
-        self.env.is_empty() && self.args.is_empty() && self.dirs.is_empty()
+        self.env.is_empty()
+            && self.args.is_empty()
+            && self.dirs.is_empty()
+            && self.allowed_hosts.is_empty()
     }
 }

@@ -36,6 +36,7 @@ pub mod world;
 
 pub mod fds;
 pub mod frame;
+pub mod http;
 pub mod lane;
 pub mod link;
 pub mod log;
@@ -232,6 +233,11 @@ pub enum HostToWorker {
     InvokeHeld { id: u64 },
     /// The answer to the worker's [`WorkerToHost::DomRead`] `id`.
     DomAnswer { id: u64, answer: ReadAnswer },
+    /// The answer to the worker's [`WorkerToHost::Http`] `id`.
+    HttpAnswer {
+        id: u64,
+        answer: crate::http::HttpAnswer,
+    },
     /// Main invokes a handler the worker exports; answered by
     /// [`WorkerToHost::Reply`] with the same `id`.
     Invoke {
@@ -311,6 +317,14 @@ pub enum WorkerToHost {
     Log {
         level: crate::log::Level,
         message: String,
+    },
+    /// An outbound HTTP request of the component (`wasi:http`), which the
+    /// host checks against the component's `allowed-hosts` and makes;
+    /// answered by [`HostToWorker::HttpAnswer`] with the same `id` (its
+    /// own ids).
+    Http {
+        id: u64,
+        request: crate::http::HttpRequest,
     },
     /// The answer to the host's invoke or call `id`, with the ports a
     /// call's results move (in the order their values name them).

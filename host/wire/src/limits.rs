@@ -10,6 +10,9 @@ pub struct Limits {
     pub max_message_bytes: usize,
     /// How long an invoke may wait for its reply.
     pub invoke_timeout_ms: u64,
+    /// How long an outbound HTTP request may take, from connecting to the
+    /// last byte of its response (`wasi:http`, with `allowed-hosts`).
+    pub http_timeout_ms: u64,
     /// The most linear memory a renderer or utility component may grow to;
     /// beyond it the worker ends with reason `oom`.
     pub max_memory_bytes: usize,
@@ -33,6 +36,7 @@ impl Default for Limits {
         Limits {
             max_message_bytes: 16 * 1024 * 1024,
             invoke_timeout_ms: 30_000,
+            http_timeout_ms: 30_000,
             max_memory_bytes: 1024 * 1024 * 1024,
             cpu_ms_per_call: 30_000,
             max_pending_invokes: 1024,

@@ -13,6 +13,7 @@ use crate::bindings::renderer::wasmtron::app::dom as wit_dom;
 use crate::bucket::TokenBucket;
 use wasmtron_wire::Limits;
 use wasmtron_wire::PortRef;
+use wasmtron_wire::http::{HttpAnswer, HttpFailure, HttpRequest};
 use wasmtron_wire::{ByteBuf, DomOp, DomOpError, HostToWorker, WorkerToHost};
 use wasmtron_wire::{DomRead, DomReadError, ReadAnswer};
 use wasmtron_wire::{ErrorCode, IpcError};
@@ -20,6 +21,7 @@ use wasmtron_wire::{ErrorCode, IpcError};
 type Pending = Arc<Mutex<HashMap<u64, Waiter>>>;
 type PendingChannels = Arc<Mutex<HashMap<u64, oneshot::Sender<(PortRef, PortRef)>>>>;
 type PendingReads = Arc<Mutex<HashMap<u64, oneshot::Sender<ReadAnswer>>>>;
+type PendingHttp = Arc<Mutex<HashMap<u64, oneshot::Sender<HttpAnswer>>>>;
 
 /// What an invoke or a typed call gets back: the reply's bytes and the
 /// ports a call's results move here, or why there is none.
@@ -40,6 +42,8 @@ pub(crate) struct BridgeClient {
     /// Reads of the page waiting for the host's answer (one at most: a
     /// read blocks its renderer).
     reads: PendingReads,
+    /// HTTP requests waiting for the host's answer.
+    http: PendingHttp,
     next_id: u64,
     channels: HashSet<String>,
     limits: Limits,
@@ -96,10 +100,12 @@ impl BridgeClient {
         let pending: Pending = Arc::default();
         let channels_requested: PendingChannels = Arc::default();
         let reads: PendingReads = Arc::default();
+        let http: PendingHttp = Arc::default();
         let (events_tx, events) = unbounded_channel();
         let replies = pending.clone();
         let created = channels_requested.clone();
         let answers = reads.clone();
+        let fetched = http.clone();
         let closer = to_host.clone();
         tokio::spawn(async move {
             while let Some(message) = from_host.recv().await {
@@ -134,6 +140,12 @@ impl BridgeClient {
                             let _ = waiter.send(answer);
                         }
                     }
+                    HostToWorker::HttpAnswer { id, answer } => {
+                        let waiter = fetched.lock().ok().and_then(|mut w| w.remove(&id));
+                        if let Some(waiter) = waiter {
+                            let _ = waiter.send(answer);
+                        }
+                    }
                     HostToWorker::ChannelCreated { request, a, b } => {
                         let waiter = created.lock().ok().and_then(|mut p| p.remove(&request));
                         if let Some(waiter) = waiter {
@@ -157,12 +169,16 @@ impl BridgeClient {
             if let Ok(mut waiting) = answers.lock() {
                 waiting.clear();
             }
+            if let Ok(mut waiting) = fetched.lock() {
+                waiting.clear();
+            }
         });
         let client = BridgeClient {
             to_host,
             pending,
             channels_requested,
             reads,
+            http,
             next_id: 0,
             channels: spec.channels.clone(),
             limits: spec.limits,
@@ -171,6 +187,16 @@ impl BridgeClient {
             told_since_turn: 0,
         };
         (client, events)
+    }
+
+    /// What carries the component's HTTP requests to the host.
+    pub(crate) fn http_carrier(&self) -> Arc<dyn crate::http::HttpCarrier> {
+        Arc::new(HostCarrier {
+            to_host: self.to_host.clone(),
+            waiting: self.http.clone(),
+            next: std::sync::atomic::AtomicU64::new(1),
+            limits: self.limits,
+        })
     }
 
     pub(crate) fn ready(&self) {
@@ -467,5 +493,56 @@ impl BridgeClient {
             })?;
         self.queue(WorkerToHost::Dom { op })
             .map_err(|_| wit_dom::DomError::WindowGone)
+    }
+}
+
+/// Carries a worker's HTTP requests to the host, which makes them: the
+/// worker holds no socket.
+struct HostCarrier {
+    to_host: UnboundedSender<WorkerToHost>,
+    waiting: PendingHttp,
+    next: std::sync::atomic::AtomicU64,
+    limits: Limits,
+}
+
+impl crate::http::HttpCarrier for HostCarrier {
+    fn carry(&self, request: HttpRequest) -> crate::http::Carried {
+        let id = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let waiting = self.waiting.clone();
+        let to_host = self.to_host.clone();
+        let limits = self.limits;
+        Box::pin(async move {
+            let (tx, rx) = oneshot::channel();
+            {
+                let mut pending = waiting.lock().map_err(|_| {
+                    HttpFailure::ConnectionTerminated("the worker is ending".into())
+                })?;
+                if pending.len() >= limits.max_pending_invokes {
+                    return Err(HttpFailure::TooMany(pending.len()));
+                }
+                pending.insert(id, tx);
+            }
+            let gone = || HttpFailure::ConnectionTerminated("the host is gone".into());
+            if to_host.send(WorkerToHost::Http { id, request }).is_err() {
+                return Err(gone());
+            }
+            // The host ends the request at `http-timeout-ms` and says so;
+            // a little longer here, so that its answer is the one heard.
+            let bound = Duration::from_millis(limits.http_timeout_ms) + Duration::from_secs(1);
+            match tokio::time::timeout(bound, rx).await {
+                Ok(Ok(answer)) => answer,
+                Ok(Err(_)) => Err(gone()),
+                Err(_) => {
+                    if let Ok(mut pending) = waiting.lock() {
+                        pending.remove(&id);
+                    }
+                    Err(HttpFailure::ResponseTimeout(limits.http_timeout_ms))
+                }
+            }
+        })
+    }
+
+    fn refused(&self, what: String) {
+        let _ = self.to_host.send(WorkerToHost::Refused { what });
     }
 }

@@ -26,6 +26,7 @@ mod state;
 pub mod bindings;
 pub mod convert;
 pub mod engine;
+pub mod http;
 pub mod memory;
 pub mod message_port;
 pub mod sandbox;

@@ -136,6 +136,11 @@ async fn launch(
         .map_err(anyhow::Error::from)
         .context("cannot link WASI")?;
     wasi::watch_refusals(&mut linker).context("cannot link WASI")?;
+    if !spec.grants.allowed_hosts.is_empty() {
+        wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)
+            .map_err(anyhow::Error::from)
+            .context("cannot link wasi:http")?;
+    }
     match spec.world {
         World::Renderer => Renderer::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s),
         World::Utility => Utility::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s),
@@ -151,6 +156,11 @@ async fn launch(
     // Guest output travels to the host, which routes it (log, main, nowhere).
     output.connect(link.to_host.clone());
     let (bridge, events) = BridgeClient::start(spec, link);
+    let http_hooks = crate::http::HttpHooks::new(
+        &spec.grants.allowed_hosts,
+        spec.limits.max_message_bytes,
+        bridge.http_carrier(),
+    );
     let (link_wake, woken) = tokio::sync::mpsc::unbounded_channel();
     let state = WorkerState {
         wasi,
@@ -161,6 +171,8 @@ async fn launch(
         link_wake,
         to_self: std::collections::HashMap::new(),
         caller: None,
+        http: wasmtime_wasi_http::WasiHttpCtx::new(),
+        http_hooks,
         table: ResourceTable::new(),
         bridge,
         memory: MemoryCap::new(spec.limits.max_memory_bytes),

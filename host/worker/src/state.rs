@@ -33,6 +33,10 @@ pub(crate) struct WorkerState {
     pub(super) to_self: std::collections::HashMap<u64, usize>,
     /// Who made the typed call running now, if one is.
     pub(super) caller: Option<wasmtron_wire::Sender>,
+    /// `wasi:http`'s context, and the hooks that carry requests to the
+    /// host (linked only with `allowed-hosts`).
+    pub(super) http: wasmtime_wasi_http::WasiHttpCtx,
+    pub(super) http_hooks: crate::http::HttpHooks,
 }
 
 impl WasiView for WorkerState {
@@ -40,6 +44,16 @@ impl WasiView for WorkerState {
         WasiCtxView {
             ctx: &mut self.wasi,
             table: &mut self.table,
+        }
+    }
+}
+
+impl wasmtime_wasi_http::WasiHttpView for WorkerState {
+    fn http(&mut self) -> wasmtime_wasi_http::WasiHttpCtxView<'_> {
+        wasmtime_wasi_http::WasiHttpCtxView {
+            ctx: &mut self.http,
+            table: &mut self.table,
+            hooks: &mut self.http_hooks,
         }
     }
 }

@@ -22,6 +22,10 @@
 //!   an interface no binding names; exits with `100 +` one bit per call
 //!   refused as it should be (1, 2: `bad-payload`; 4: `no-handler`;
 //!   8: `denied`).
+//! - `hostile-http`: HTTP requests no guest's `wasi:http` would pass on, to
+//!   an origin not among the window's `allowed-hosts` and to an authority
+//!   that is no host; exits with `100 +` one bit per request the host
+//!   answered with `denied` (1, 2), having made neither.
 
 use std::io::Write as _;
 use std::os::fd::AsFd as _;
@@ -46,6 +50,7 @@ fn probe(name: &str) {
         "hostile-ports" => forge_port_frames(),
         "hostile-invokes" => std::process::exit(100 + invokes_past_the_limit()),
         "hostile-calls" => std::process::exit(100 + forged_calls()),
+        "hostile-http" => std::process::exit(100 + forged_requests()),
         _ => {}
     }
 }
@@ -238,9 +243,66 @@ fn raw_socket() -> Option<UnixStream> {
     Some(socket)
 }
 
+/// HTTP requests straight on the socket, past the worker's own check of
+/// the allowed hosts: the host must refuse each itself.
+fn forged_requests() -> i32 {
+    use wasmtron::wire::http::{HttpFailure, HttpRequest, Scheme};
+    use wasmtron::wire::{HostToWorker, WorkerToHost};
+    let Some(mut socket) = raw_socket() else {
+        return 99;
+    };
+    let authorities = ["127.0.0.1:9", "not a host"];
+    for (i, authority) in authorities.iter().enumerate() {
+        let request = WorkerToHost::Http {
+            id: 3_000_000 + i as u64,
+            request: HttpRequest {
+                method: "GET".into(),
+                scheme: Scheme::Http,
+                authority: (*authority).to_owned(),
+                path: "/".into(),
+                headers: Vec::new(),
+                body: Default::default(),
+            },
+        };
+        match wasmtron::wire::frame::encode(&request) {
+            Ok(bytes) if socket.write_all(&bytes).is_ok() => {}
+            _ => return 99,
+        }
+    }
+    let mut bits = 0;
+    for _ in authorities {
+        let Some((id, denied)) = read_from_host(&mut socket, |message| match message {
+            HostToWorker::HttpAnswer { id, answer } => {
+                Some((id, matches!(answer, Err(HttpFailure::Denied(_)))))
+            }
+            _ => None,
+        }) else {
+            return 98;
+        };
+        if denied && let Some(index) = id.checked_sub(3_000_000) {
+            bits |= 1 << index;
+        }
+    }
+    bits
+}
+
 /// The next reply the host sends: its id and result. Other messages are
 /// skipped.
 fn read_reply(socket: &mut UnixStream) -> Option<(u64, Result<Vec<u8>, wasmtron::IpcError>)> {
+    read_from_host(socket, |message| match message {
+        wasmtron::wire::HostToWorker::Reply { id, result, .. } => {
+            Some((id, result.map(|bytes| bytes.into_vec())))
+        }
+        _ => None,
+    })
+}
+
+/// The first message from the host that `pick` takes; the others are
+/// skipped. `None` when the socket ends.
+fn read_from_host<T>(
+    socket: &mut UnixStream,
+    pick: impl Fn(wasmtron::wire::HostToWorker) -> Option<T>,
+) -> Option<T> {
     use std::io::Read as _;
     use wasmtron::wire::HostToWorker;
     use wasmtron::wire::frame::{Frame, HEADER_BYTES, sizes};
@@ -254,8 +316,8 @@ fn read_reply(socket: &mut UnixStream) -> Option<(u64, Result<Vec<u8>, wasmtron:
         };
         socket.read_exact(&mut frame.body).ok()?;
         socket.read_exact(&mut frame.tail).ok()?;
-        if let Ok(HostToWorker::Reply { id, result, .. }) = frame.decode::<HostToWorker>() {
-            return Some((id, result.map(|bytes| bytes.into_vec())));
+        if let Some(picked) = frame.decode::<HostToWorker>().ok().and_then(&pick) {
+            return Some(picked);
         }
     }
 }

@@ -10,7 +10,7 @@ bash scripts/install-deps.sh
 target="${CARGO_TARGET_DIR:-target}"
 # page-renderer is a test guest: the page-call rows' window runs it.
 cargo build --release --target wasm32-wasip2 \
-    -p bench-main -p bench-renderer -p bench-utility -p page-renderer
+    -p bench-main -p bench-renderer -p bench-utility -p page-renderer -p http-utility
 cargo build --release -p wasmtron-bench -p wasmtron
 # The worker alone, so that it links no compiler (docs/architecture.md).
 cargo build --release -p wasmtron-worker

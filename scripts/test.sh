@@ -46,7 +46,7 @@ step env WASMTRON_TEST_ISOLATION=in-process cargo test -p wasmtron-tests \
 # against the peers; it asserts nothing about time.
 target="${CARGO_TARGET_DIR:-target}"
 step cargo build --release --target wasm32-wasip2 \
-    -p bench-main -p bench-renderer -p bench-utility -p page-renderer
+    -p bench-main -p bench-renderer -p bench-utility -p page-renderer -p http-utility
 step bash scripts/build-examples.sh
 step cargo run -p wasmtron-bench -- --quick \
     --guests "$target/wasm32-wasip2/release" --json "$target/bench/quick.json" \

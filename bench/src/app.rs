@@ -30,7 +30,7 @@ label = "bench"
 renderer = "dist/bench_renderer.wasm"
 ui = "ui"
 entry = "index.html"
-channels = ["echo", "report", "sink", "sink-count", "soak-echo", "connect", "fork-bench", "idle"]
+channels = ["echo", "report", "sink", "sink-count", "soak-echo", "connect", "fork-bench", "idle", "http"]
 # It times microsecond round trips with its own clock, and sends 20,000
 # messages in a burst (main's default queue for one sender is 10,000).
 precise-clocks = true
@@ -52,6 +52,12 @@ component = "dist/bench_utility.wasm"
 [[utility]]
 name = "idle"
 component = "dist/bench_utility.wasm"
+
+# The outbound-HTTP rows: requests to the bench's own server.
+[[utility]]
+name = "http"
+component = "dist/http_utility.wasm"
+allowed-hosts = ["HTTP_ORIGIN"]
 "#;
 
 const PAGE: &str = include_str!("../ui/index.html");
@@ -61,6 +67,8 @@ pub struct BenchApp {
     pub app: App,
     windows: Arc<HeadlessBackend>,
     reports: Receiver<Value>,
+    /// The port of the HTTP server the `http` utility may reach.
+    pub http_port: u16,
     _dir: tempfile::TempDir,
 }
 
@@ -76,13 +84,20 @@ impl BenchApp {
         let dir = tempfile::tempdir()?;
         std::fs::create_dir_all(dir.path().join("dist"))?;
         std::fs::create_dir_all(dir.path().join("ui"))?;
-        for guest in ["bench_main", "bench_renderer", "bench_utility"] {
+        for guest in [
+            "bench_main",
+            "bench_renderer",
+            "bench_utility",
+            "http_utility",
+        ] {
             let from = guests.join(format!("{guest}.wasm"));
             std::fs::copy(&from, dir.path().join(format!("dist/{guest}.wasm")))
                 .with_context(|| format!("cannot copy {}", from.display()))?;
         }
         std::fs::write(dir.path().join("ui/index.html"), PAGE)?;
-        std::fs::write(dir.path().join("wasmtron.toml"), MANIFEST)?;
+        let http_port = crate::http_server::start()?;
+        let manifest = MANIFEST.replace("HTTP_ORIGIN", &format!("http://127.0.0.1:{http_port}"));
+        std::fs::write(dir.path().join("wasmtron.toml"), manifest)?;
         let manifest = Manifest::load(dir.path())?;
         let windows = Arc::new(HeadlessBackend::new());
         let (report_tx, reports) = channel();
@@ -99,6 +114,7 @@ impl BenchApp {
             app,
             windows,
             reports,
+            http_port,
             _dir: dir,
         };
         bench.wait_loaded()?;

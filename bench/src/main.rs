@@ -12,6 +12,7 @@
 
 mod app;
 mod display;
+mod http_server;
 mod page_calls;
 mod paint;
 mod peers;
@@ -283,6 +284,70 @@ fn typed_rows(
     Ok(())
 }
 
+/// Outbound HTTP: a GET of 1 KiB made by the `http` utility through
+/// `wasi:http` (carried to the host, which makes it), asked by the window
+/// through main; beside the same path with no request (the utility echoes)
+/// and the same GET made natively by this process. Each request opens a
+/// connection, as the host's client does. In turns, in ABBA order.
+fn http_rows(bench: &app::BenchApp, table: &mut Table, iterations: u32) -> anyhow::Result<()> {
+    const SIZE: usize = 1024;
+    const TURNS: u32 = 4;
+    let url = format!("http://127.0.0.1:{}/bytes/{SIZE}", bench.http_port);
+    let run = |text: String, iterations: u32| json!({ "scenario": "http", "size": SIZE, "iterations": iterations, "text": text });
+    // Forks the utility and opens the path once before timing.
+    bench.run(&run(format!("get-size|{url}"), 1))?;
+    let per_turn = (iterations / TURNS).max(1);
+    let (mut via, mut echo, mut native) = (Vec::new(), Vec::new(), Vec::new());
+    for turn in 0..TURNS {
+        let mut order = [0, 1, 2];
+        if turn % 2 == 1 {
+            order.reverse();
+        }
+        for which in order {
+            match which {
+                0 => via.extend(report::samples(
+                    &bench.run(&run(format!("get-size|{url}"), per_turn))?,
+                    "samples_us",
+                )?),
+                1 => echo.extend(report::samples(
+                    &bench.run(&run("echo|x".into(), per_turn))?,
+                    "samples_us",
+                )?),
+                _ => {
+                    for _ in 0..per_turn {
+                        native.push(http_server::native_get(bench.http_port, SIZE)?);
+                    }
+                }
+            }
+        }
+    }
+    let (via, echo, native) = (Stats::of(&via), Stats::of(&echo), Stats::of(&native));
+    for (what, stats) in [
+        (
+            "HTTP GET 1 KiB by a utility (wasi:http, made by the host)",
+            &via,
+        ),
+        ("the same path without the request (utility echo)", &echo),
+        ("the same GET made natively, new connection", &native),
+    ] {
+        table.put(
+            &format!("{what} p50"),
+            "µs",
+            report::Better::Lower,
+            report::Column::Wasmtron,
+            stats.p50,
+        );
+    }
+    table.put(
+        "HTTP GET by a utility, above its path ÷ native GET, p50",
+        "×",
+        report::Better::Lower,
+        report::Column::Wasmtron,
+        (via.p50 - echo.p50).max(0.0) / native.p50,
+    );
+    Ok(())
+}
+
 /// Page calls in a real window, each beside a ping of the page bridge
 /// carrying the text the call's bytes are encoded to, measured in turns
 /// from inside the page (`page_calls`): what a page's call of its renderer
@@ -398,6 +463,7 @@ fn run() -> anyhow::Result<bool> {
         );
     }
     typed_rows(&bench, &mut table, &counts, "typed")?;
+    http_rows(&bench, &mut table, counts.round_trips[2])?;
     let report = bench.run(&json!({
         "scenario": "send", "size": 1024, "iterations": counts.sends
     }))?;

@@ -23,6 +23,8 @@ struct BenchMain {
     probe: Option<(UtilityProcess, Instant)>,
     forks_left: u32,
     fork_samples: Vec<f64>,
+    /// The `http` utility (`wasi:http`), forked on the first `http`.
+    http: Option<UtilityProcess>,
 }
 
 impl BenchMain {
@@ -58,7 +60,14 @@ impl BenchMain {
 
 impl Main for BenchMain {
     fn on_ready(&mut self) {
-        for channel in ["sink-count", "soak-echo", "connect", "fork-bench", "idle"] {
+        for channel in [
+            "sink-count",
+            "soak-echo",
+            "connect",
+            "fork-bench",
+            "idle",
+            "http",
+        ] {
             ipc::handle(channel);
         }
     }
@@ -80,6 +89,23 @@ impl Main for BenchMain {
                 self.idle = Some(idle);
                 self.push_report(&json!({ "scenario": "idle", "pid": pid }));
                 Request::reply("forked")
+            }
+            // `CHANNEL|ARG` for the `http` utility: `get-size|URL` makes a
+            // request; `echo|TEXT` is the same path without one.
+            "http" => {
+                let text = String::from_utf8_lossy(&request.payload).into_owned();
+                let (channel, arg) = text
+                    .split_once('|')
+                    .ok_or_else(|| HandlerError::new("bad-payload", "CHANNEL|ARG"))?;
+                if self.http.is_none() {
+                    self.http = Some(utilities::fork("http")?);
+                }
+                let http = self
+                    .http
+                    .as_ref()
+                    .ok_or_else(|| HandlerError::new("gone", "no http utility"))?;
+                let reply: String = http.invoke(channel, &arg.to_owned())?;
+                Request::reply(&reply)
             }
             other => Err(HandlerError::new("unknown", format!("no channel {other}"))),
         }

@@ -15,6 +15,9 @@ use wasmtron_guest::{MessagePort, PortMessage, Push, Renderer, bridge, dom, log}
 #[derive(Deserialize)]
 struct Run {
     scenario: String,
+    /// What an `http` run asks main: `CHANNEL|ARG` for the `http` utility.
+    #[serde(default)]
+    text: String,
     #[serde(default)]
     size: usize,
     #[serde(default)]
@@ -137,6 +140,27 @@ impl BenchWindow {
             }
         }
         report(&json!({ "scenario": "invoke-main", "size": run.size, "samples_us": samples }));
+    }
+
+    /// Asks main to have its `http` utility do `run.text` (a request to
+    /// the bench's server, or an echo), checking each answer.
+    fn http(run: &Run) {
+        let mut samples = Vec::with_capacity(run.iterations as usize);
+        let expected = format!("status:200 size:{}", run.size);
+        let echo = run.text.strip_prefix("echo|");
+        for _ in 0..run.iterations {
+            let started = Instant::now();
+            let reply = bridge::invoke_raw("http", run.text.as_bytes())
+                .map(|bytes| wasmtron_guest::decode::<String>(&bytes).unwrap_or_default());
+            match reply {
+                Ok(reply) if echo == Some(reply.as_str()) || reply == expected => {
+                    samples.push(micros(started));
+                }
+                Ok(reply) => return fail("http", &format!("the utility said {reply}")),
+                Err(err) => return fail("http", &err.message),
+            }
+        }
+        report(&json!({ "scenario": "http", "size": run.size, "samples_us": samples }));
     }
 
     fn invoke(run: &Run) {
@@ -289,6 +313,7 @@ impl Renderer for BenchWindow {
                 match run.scenario.as_str() {
                     "invoke" => Self::invoke(&run),
                     "invoke-main" => Self::invoke_main(&run),
+                    "http" => Self::http(&run),
                     "typed-text" | "typed-record" | "typed-bytes" => Self::typed(&run),
                     "send" => Self::send(&run),
                     "connect" => Self::ask_main("connect", "connect", &run),

@@ -5,7 +5,8 @@
 //! - `get` URL; `post` URL|BODY; `post-bytes` URL|N: posts N bytes it
 //!   makes itself; `get-follow` URL: follows one redirect
 //!   as a browser would, by a second request to its `Location`;
-//!   `get-size` URL: the body's length only.
+//!   `get-size` URL: the body's length only; `echo` TEXT: TEXT, with no
+//!   request (the benchmark's reference for the path to the utility).
 
 use wasip2::http::outgoing_handler;
 use wasip2::http::types::{ErrorCode, Fields, Method, OutgoingBody, OutgoingRequest, Scheme};
@@ -115,6 +116,7 @@ impl Utility for HttpUtility {
     fn handle(&mut self, request: Request) -> Result<Payload, HandlerError> {
         let arg: String = request.decode()?;
         let reply = match request.channel.as_str() {
+            "echo" => arg,
             "get" => describe(fetch(&Method::Get, &arg, None)?, false),
             "get-size" => describe(fetch(&Method::Get, &arg, None)?, true),
             "post" => {

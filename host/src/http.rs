@@ -16,7 +16,9 @@ use tokio::net::TcpStream;
 use tokio_rustls::rustls;
 use wasmtime_wasi_http::io::TokioIo;
 use wasmtron_wire::Limits;
-use wasmtron_wire::http::{HttpAnswer, HttpFailure, HttpRequest, HttpResponse, Origin, Scheme};
+use wasmtron_wire::http::{
+    HOST_SET_HEADERS, HttpAnswer, HttpFailure, HttpRequest, HttpResponse, Origin, Scheme,
+};
 
 /// Makes `request` for the component `name`, if its origin is one of
 /// `allowed`; every refusal and failure is logged under `name`.
@@ -103,14 +105,16 @@ fn to_hyper(request: HttpRequest) -> Result<hyper::Request<Full<Bytes>>, HttpFai
     let bad = |err: &dyn std::fmt::Display| HttpFailure::BadRequest(err.to_string());
     let mut builder = hyper::Request::builder()
         .method(hyper::Method::from_bytes(request.method.as_bytes()).map_err(|e| bad(&e))?)
-        .uri(request.path.as_str());
-    let mut has_host = false;
+        .uri(request.target())
+        // The checked authority, whatever the request's own `host` said.
+        .header(hyper::header::HOST, request.authority.as_str());
     for (name, value) in request.headers {
-        has_host |= name.eq_ignore_ascii_case("host");
-        builder = builder.header(name, value.into_vec());
-    }
-    if !has_host {
-        builder = builder.header(hyper::header::HOST, request.authority);
+        let own = HOST_SET_HEADERS
+            .iter()
+            .any(|set| name.eq_ignore_ascii_case(set));
+        if !own {
+            builder = builder.header(name, value.into_vec());
+        }
     }
     builder
         .body(Full::new(Bytes::from(request.body.into_vec())))
@@ -125,10 +129,13 @@ where
         .await
         .map_err(|err| HttpFailure::Protocol(err.to_string()))?;
     let driven = tokio::spawn(connection);
-    let response = sender
-        .send_request(request)
-        .await
-        .map_err(|err| HttpFailure::ConnectionTerminated(err.to_string()))?;
+    let response = sender.send_request(request).await.map_err(|err| {
+        if err.is_parse() {
+            HttpFailure::Protocol(err.to_string())
+        } else {
+            HttpFailure::ConnectionTerminated(err.to_string())
+        }
+    })?;
     let (parts, body) = response.into_parts();
     // Said before reading, when the server says how much it sends.
     if let Some(length) = parts
@@ -207,6 +214,9 @@ pub(crate) struct MainCarrier {
     pub name: String,
     pub allowed: Arc<[Origin]>,
     pub limits: Limits,
+    /// Main's requests waiting, bounded by `max-pending-invokes` as a
+    /// worker's are.
+    pub waiting: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl wasmtron_worker::http::HttpCarrier for MainCarrier {
@@ -214,7 +224,13 @@ impl wasmtron_worker::http::HttpCarrier for MainCarrier {
         let name = self.name.clone();
         let allowed = self.allowed.clone();
         let limits = self.limits;
-        Box::pin(async move { fetch(&name, request, &allowed, limits).await })
+        let ticket = crate::mailbox::Queued::take(&self.waiting, limits.max_pending_invokes);
+        Box::pin(async move {
+            let Some(_ticket) = ticket else {
+                return Err(HttpFailure::TooMany(limits.max_pending_invokes));
+            };
+            fetch(&name, request, &allowed, limits).await
+        })
     }
 
     fn refused(&self, what: String) {

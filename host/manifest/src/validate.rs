@@ -136,6 +136,18 @@ pub(super) fn validate(
                 "needs `app.id`: the storage is kept in the app's data folder".into(),
             ));
         }
+        // The label names the window's storage folder.
+        if window.persistent_storage
+            && (window.label.contains(['/', '\\']) || matches!(window.label.as_str(), "." | ".."))
+        {
+            return Err(invalid(
+                &format!("{key}.persistent-storage"),
+                format!(
+                    "needs a label that can name a folder, not `{}`",
+                    window.label
+                ),
+            ));
+        }
         let hosts = allowed_hosts(&format!("{key}.allowed-hosts"), &window.allowed_hosts)?;
         windows.push(WindowManifest {
             app_folders,

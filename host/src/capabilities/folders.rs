@@ -36,10 +36,26 @@ pub enum FolderError {
         path: PathBuf,
         source: std::io::Error,
     },
-    /// It lies inside the app folder, where writing to it could change the
-    /// app's own components or pages.
-    #[error("the app's {folder} folder `{}` lies inside the app folder", path.display())]
+    /// It lies inside the app folder, or holds it, where writing to it
+    /// could change the app's own components or pages.
+    #[error("the app's {folder} folder `{}` and the app folder lie one inside the other", path.display())]
     InsideApp { folder: &'static str, path: PathBuf },
+    /// Two of the app's folders lie one inside the other (an XDG variable
+    /// set to another's value): a grant of one would reach the other.
+    #[error("the app's {a} folder `{}` and its {b} folder lie one inside the other", path.display())]
+    Overlapping {
+        a: &'static str,
+        b: &'static str,
+        path: PathBuf,
+    },
+    /// It exists already but is a symlink, or is not the user's own, or
+    /// others may write to it: someone else could choose what it holds.
+    #[error("the app's {folder} folder `{}` is not safe to grant: {why}", path.display())]
+    Unsafe {
+        folder: &'static str,
+        path: PathBuf,
+        why: String,
+    },
 }
 
 /// The per-user folders of one app.
@@ -86,12 +102,30 @@ impl AppPaths {
             }
         };
         let data_home = base("XDG_DATA_HOME", ".local/share", "data")?;
-        Ok(AppPaths {
+        let paths = AppPaths {
             data: data_home.join(id).join("data"),
             web: data_home.join(id).join("web"),
             cache: base("XDG_CACHE_HOME", ".cache", "cache")?.join(id),
             config: base("XDG_CONFIG_HOME", ".config", "config")?.join(id),
-        })
+        };
+        let named = [
+            ("data", &paths.data),
+            ("web storage", &paths.web),
+            ("cache", &paths.cache),
+            ("config", &paths.config),
+        ];
+        for (i, (a, one)) in named.iter().enumerate() {
+            for (b, other) in &named[i + 1..] {
+                if one.starts_with(other) || other.starts_with(one) {
+                    return Err(FolderError::Overlapping {
+                        a,
+                        b,
+                        path: (*one).clone(),
+                    });
+                }
+            }
+        }
+        Ok(paths)
     }
 
     /// Where `folder` is, whether it exists yet or not.
@@ -132,13 +166,15 @@ impl AppPaths {
 }
 
 /// Makes `path` (and its missing parents) with mode 0700, as the XDG
-/// specification asks of the base folders too, and resolves it.
+/// specification asks of the base folders too, and resolves it. One that
+/// exists already must be a folder of the user's own, not a symlink, that
+/// nobody else may write to.
 fn make_private(
     path: &Path,
     folder: &'static str,
     app_root: &Path,
 ) -> Result<PathBuf, FolderError> {
-    use std::os::unix::fs::DirBuilderExt;
+    use std::os::unix::fs::{DirBuilderExt, MetadataExt};
     let failed = |source| FolderError::Io {
         folder,
         path: path.to_path_buf(),
@@ -149,8 +185,30 @@ fn make_private(
         .mode(0o700)
         .create(path)
         .map_err(failed)?;
+    let unsafe_because = |why: String| FolderError::Unsafe {
+        folder,
+        path: path.to_path_buf(),
+        why,
+    };
+    let meta = std::fs::symlink_metadata(path).map_err(failed)?;
+    if !meta.is_dir() {
+        return Err(unsafe_because("it is a symlink or not a folder".into()));
+    }
+    let me = rustix::process::getuid().as_raw();
+    if meta.uid() != me {
+        return Err(unsafe_because(format!(
+            "it belongs to user {}, not to this user ({me})",
+            meta.uid()
+        )));
+    }
+    if meta.mode() & 0o022 != 0 {
+        return Err(unsafe_because(format!(
+            "others may write to it (mode {:o})",
+            meta.mode() & 0o777
+        )));
+    }
     let resolved = path.canonicalize().map_err(failed)?;
-    if resolved.starts_with(app_root) {
+    if resolved.starts_with(app_root) || app_root.starts_with(&resolved) {
         return Err(FolderError::InsideApp {
             folder,
             path: resolved,
@@ -285,5 +343,35 @@ mod tests {
             paths.ensure(AppFolder::Data, &root),
             Err(FolderError::InsideApp { .. })
         ));
+        // A folder planted as a symlink, or open to others, is refused.
+        let paths = AppPaths::with_env("c.d", env(&[("HOME", home_text)])).expect("paths");
+        let cache = paths.path(AppFolder::Cache).to_path_buf();
+        std::fs::create_dir_all(cache.parent().expect("a parent")).expect("made");
+        std::os::unix::fs::symlink(home.path(), &cache).expect("a symlink");
+        let planted = paths.ensure(AppFolder::Cache, app.path());
+        assert!(
+            matches!(planted, Err(FolderError::Unsafe { .. })),
+            "{planted:?}"
+        );
+        let config = paths.path(AppFolder::Config).to_path_buf();
+        std::fs::create_dir_all(&config).expect("made");
+        std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o777)).expect("chmod");
+        assert!(matches!(
+            paths.ensure(AppFolder::Config, app.path()),
+            Err(FolderError::Unsafe { .. })
+        ));
+        // Folders one inside another are refused outright.
+        let same = AppPaths::with_env(
+            "a.b",
+            env(&[
+                ("HOME", "/h"),
+                ("XDG_CACHE_HOME", "/x"),
+                ("XDG_DATA_HOME", "/x"),
+            ]),
+        );
+        assert!(
+            matches!(same, Err(FolderError::Overlapping { .. })),
+            "{same:?}"
+        );
     }
 }

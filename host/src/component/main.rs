@@ -171,6 +171,7 @@ async fn instantiate(
         name: format!("{name}/main"),
         allowed: spec.allowed_hosts.clone().into(),
         limits,
+        waiting: Arc::default(),
     };
     let http_hooks = wasmtron_worker::http::HttpHooks::new(
         &spec.allowed_hosts,

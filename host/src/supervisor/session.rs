@@ -49,6 +49,26 @@ pub(crate) struct WorkerPeer {
     pub allowed_hosts: Arc<[wasmtron_wire::http::Origin]>,
 }
 
+/// The HTTP requests the host is making for one worker: ended with its
+/// session, so that a worker that is gone leaves no request running.
+#[derive(Default)]
+struct Requests(Vec<tokio::task::AbortHandle>);
+
+impl Requests {
+    fn add(&mut self, task: tokio::task::AbortHandle) {
+        self.0.retain(|task| !task.is_finished());
+        self.0.push(task);
+    }
+}
+
+impl Drop for Requests {
+    fn drop(&mut self) {
+        for task in &self.0 {
+            task.abort();
+        }
+    }
+}
+
 /// Serves one worker until it exits or its connection closes. Returns the
 /// reason the worker gave, or `None` when the connection ended without one.
 pub(crate) async fn serve_worker(
@@ -61,6 +81,7 @@ pub(crate) async fn serve_worker(
     // waiting for replies: both bounded by its limits.
     let queued = Arc::new(AtomicUsize::new(0));
     let pending = Arc::new(AtomicUsize::new(0));
+    let mut requests = Requests::default();
     while let Some(message) = from_worker.recv().await {
         match message {
             WorkerToHost::Ready => {
@@ -233,7 +254,11 @@ pub(crate) async fn serve_worker(
                 worker.answer(HostToWorker::ChannelCreated { request, a, b });
             }
             WorkerToHost::DomRead { id, read } => peer.read_page(worker, id, read),
-            WorkerToHost::Http { id, request } => peer.fetch(worker, id, request, &pending),
+            WorkerToHost::Http { id, request } => {
+                if let Some(task) = peer.fetch(worker, id, request, &pending) {
+                    requests.add(task);
+                }
+            }
             WorkerToHost::Dom { op } => match &peer.window {
                 Some((label, backend)) => backend.apply(label, op),
                 None => {
@@ -481,27 +506,29 @@ fn fit_reply(result: Result<Vec<u8>, IpcError>, limit: usize) -> Result<ByteBuf,
 impl WorkerPeer {
     /// Makes a worker's HTTP request ([`crate::http::fetch`], which checks
     /// it against the component's allowed hosts) and answers it; at most
-    /// `max-pending-invokes` of its requests and invokes wait at once.
+    /// `max-pending-invokes` of its requests and invokes wait at once. The
+    /// task making it, if one was started.
     fn fetch(
         &self,
         worker: &Arc<Worker>,
         id: u64,
         request: wasmtron_wire::http::HttpRequest,
         pending: &Arc<AtomicUsize>,
-    ) {
+    ) -> Option<tokio::task::AbortHandle> {
         let Some(ticket) = Queued::take(pending, self.limits.max_pending_invokes) else {
             let waiting = self.limits.max_pending_invokes;
             let answer = Err(wasmtron_wire::http::HttpFailure::TooMany(waiting));
             worker.answer(HostToWorker::HttpAnswer { id, answer });
-            return;
+            return None;
         };
         let (name, allowed, limits) = (self.name.clone(), self.allowed_hosts.clone(), self.limits);
         let to_worker = worker.clone();
-        tokio::spawn(async move {
+        let task = tokio::spawn(async move {
             let answer = crate::http::fetch(&name, request, &allowed, limits).await;
             drop(ticket);
             to_worker.answer(HostToWorker::HttpAnswer { id, answer });
         });
+        Some(task.abort_handle())
     }
 
     /// Asks the window's page for a renderer's read, checked again here,

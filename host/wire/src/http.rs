@@ -156,6 +156,26 @@ impl fmt::Display for Origin {
     }
 }
 
+/// Headers the host sets itself or that belong to one connection: a
+/// request's own are dropped before it is sent, and `host` is set from the
+/// checked authority.
+pub const HOST_SET_HEADERS: &[&str] = &[
+    "host",
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "transfer-encoding",
+    "upgrade",
+    "te",
+    "trailer",
+    "http2-settings",
+];
+
+/// The most bytes of a request besides its body (method, authority, path
+/// and headers), which keeps a request's frame within the worker's frame
+/// limit (the body's `max-message-bytes` plus 64 KiB).
+pub const MAX_REQUEST_HEAD: usize = 32 * 1024;
+
 /// A request a component makes, carried to the host whole.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HttpRequest {
@@ -163,7 +183,8 @@ pub struct HttpRequest {
     pub scheme: Scheme,
     /// `host[:port]`, as the request's URL has it.
     pub authority: String,
-    /// The path and query, `/` at least.
+    /// The path and query in origin form: it starts with `/` (a bare query,
+    /// `?x`, is taken as `/?x`).
     pub path: String,
     pub headers: Vec<(String, ByteBuf)>,
     pub body: ByteBuf,
@@ -179,10 +200,14 @@ impl HttpRequest {
     }
 
     /// What the host checks before anything else: the origin is one of
-    /// `allowed`, and the body is within `max_body` bytes.
+    /// `allowed`; the path is in origin form, so that the request can name
+    /// no other host than the checked one (an absolute-form target would);
+    /// the method is not `CONNECT`; the head is within
+    /// [`MAX_REQUEST_HEAD`] and the body within `max_body` bytes.
     ///
     /// # Errors
-    /// [`HttpFailure::Denied`] or [`HttpFailure::RequestBodySize`].
+    /// [`HttpFailure::Denied`], [`HttpFailure::BadRequest`] or
+    /// [`HttpFailure::RequestBodySize`].
     pub fn check(&self, allowed: &[Origin], max_body: usize) -> Result<Origin, HttpFailure> {
         let origin = self
             .origin()
@@ -192,10 +217,47 @@ impl HttpRequest {
                 "{origin} is not among the component's allowed-hosts"
             )));
         }
+        if !(self.path.starts_with('/') || self.path.starts_with('?')) {
+            return Err(HttpFailure::Denied(format!(
+                "the target `{}` is not a path on {origin}",
+                self.path.chars().take(64).collect::<String>()
+            )));
+        }
+        if self.method.eq_ignore_ascii_case("CONNECT") {
+            return Err(HttpFailure::Denied("CONNECT opens a tunnel".into()));
+        }
+        if self.head_bytes() > MAX_REQUEST_HEAD {
+            return Err(HttpFailure::BadRequest(format!(
+                "its method, target and headers are over {MAX_REQUEST_HEAD} bytes"
+            )));
+        }
         if self.body.len() > max_body {
             return Err(HttpFailure::RequestBodySize(self.body.len() as u64));
         }
         Ok(origin)
+    }
+
+    /// The bytes of the request besides its body.
+    #[must_use]
+    pub fn head_bytes(&self) -> usize {
+        self.method.len()
+            + self.authority.len()
+            + self.path.len()
+            + self
+                .headers
+                .iter()
+                .map(|(name, value)| name.len() + value.len() + 4)
+                .sum::<usize>()
+    }
+
+    /// The path in origin form (`?x` becomes `/?x`).
+    #[must_use]
+    pub fn target(&self) -> String {
+        if self.path.starts_with('?') {
+            format!("/{}", self.path)
+        } else {
+            self.path.clone()
+        }
     }
 }
 
@@ -326,5 +388,29 @@ mod tests {
             request("127.0.0.1:8080", 11).check(&allowed, 10),
             Err(HttpFailure::RequestBodySize(11))
         );
+        // A target that names another host, a tunnel, a head over its
+        // bound: refused whatever the authority says.
+        let mut absolute = request("127.0.0.1:8080", 0);
+        absolute.path = "http://internal.example/admin".into();
+        assert!(matches!(
+            absolute.check(&allowed, 10),
+            Err(HttpFailure::Denied(_))
+        ));
+        let mut tunnel = request("127.0.0.1:8080", 0);
+        tunnel.method = "CONNECT".into();
+        assert!(matches!(
+            tunnel.check(&allowed, 10),
+            Err(HttpFailure::Denied(_))
+        ));
+        let mut long = request("127.0.0.1:8080", 0);
+        long.path = format!("/{}", "a".repeat(MAX_REQUEST_HEAD));
+        assert!(matches!(
+            long.check(&allowed, 10),
+            Err(HttpFailure::BadRequest(_))
+        ));
+        let mut query = request("127.0.0.1:8080", 0);
+        query.path = "?x=1".into();
+        assert!(query.check(&allowed, 10).is_ok());
+        assert_eq!(query.target(), "/?x=1");
     }
 }

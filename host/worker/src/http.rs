@@ -133,6 +133,12 @@ impl WasiHttpHooks for HttpHooks {
                     .collect(),
                 body: ByteBuf::from(body.to_vec()),
             };
+            // Within the worker's frame limit, as the host checks again.
+            if request.head_bytes() > wasmtron_wire::http::MAX_REQUEST_HEAD {
+                return Err(Error::HttpRequestHeaderSectionSize(
+                    u32::try_from(request.head_bytes()).ok(),
+                ));
+            }
             let response = carrier.carry(request).await.map_err(to_error)?;
             let response = to_response(response, max_body)?;
             let io: Box<dyn Future<Output = Result<(), Error>> + Send> = Box::new(async { Ok(()) });

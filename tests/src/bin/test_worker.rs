@@ -23,9 +23,11 @@
 //!   refused as it should be (1, 2: `bad-payload`; 4: `no-handler`;
 //!   8: `denied`).
 //! - `hostile-http`: HTTP requests no guest's `wasi:http` would pass on, to
-//!   an origin not among the window's `allowed-hosts` and to an authority
-//!   that is no host; exits with `100 +` one bit per request the host
-//!   answered with `denied` (1, 2), having made neither.
+//!   an origin not among the window's `allowed-hosts` (1), to an authority
+//!   that is no host (2), and to its allowed origin `http://127.0.0.1:9`
+//!   with a target naming another host (4) and as a `CONNECT` tunnel (8);
+//!   exits with `100 +` one bit per request the host answered with
+//!   `denied`, having made none.
 
 use std::io::Write as _;
 use std::os::fd::AsFd as _;
@@ -251,16 +253,21 @@ fn forged_requests() -> i32 {
     let Some(mut socket) = raw_socket() else {
         return 99;
     };
-    let authorities = ["127.0.0.1:9", "not a host"];
-    for (i, authority) in authorities.iter().enumerate() {
+    let requests = [
+        ("GET", "127.0.0.1:1", "/"),
+        ("GET", "not a host", "/"),
+        ("GET", "127.0.0.1:9", "http://internal.example/admin"),
+        ("CONNECT", "127.0.0.1:9", "internal.example:443"),
+    ];
+    for (i, (method, authority, path)) in requests.iter().enumerate() {
         let request = WorkerToHost::Http {
             id: 3_000_000 + i as u64,
             request: HttpRequest {
-                method: "GET".into(),
+                method: (*method).to_owned(),
                 scheme: Scheme::Http,
                 authority: (*authority).to_owned(),
-                path: "/".into(),
-                headers: Vec::new(),
+                path: (*path).to_owned(),
+                headers: vec![("host".into(), b"internal.example".to_vec().into())],
                 body: Default::default(),
             },
         };
@@ -270,7 +277,7 @@ fn forged_requests() -> i32 {
         }
     }
     let mut bits = 0;
-    for _ in authorities {
+    for _ in requests {
         let Some((id, denied)) = read_from_host(&mut socket, |message| match message {
             HostToWorker::HttpAnswer { id, answer } => {
                 Some((id, matches!(answer, Err(HttpFailure::Denied(_)))))

@@ -32,7 +32,7 @@ pub async fn fetch(
         Ok(origin) => origin,
         Err(failure) => {
             if matches!(failure, HttpFailure::Denied(_)) {
-                wasmtron_wire::log::refused(name, &format!("HTTP request: {failure}"));
+                log_refused(name, &format!("HTTP request: {failure}"));
             } else {
                 tracing::warn!(component = %name, "HTTP request refused: {failure}");
             }
@@ -53,6 +53,56 @@ pub async fn fetch(
         tracing::warn!(component = %name, %origin, "HTTP request failed: {failure}");
     }
     answer
+}
+
+/// One component's refusals in the current second.
+struct Second {
+    began: std::time::Instant,
+    logged: f64,
+    left_out: u64,
+}
+
+impl Second {
+    fn new() -> Self {
+        Second {
+            began: std::time::Instant::now(),
+            logged: 0.0,
+            left_out: 0,
+        }
+    }
+}
+
+/// Logs a refused request of the component `name`, at most
+/// [`REFUSALS_PER_SECOND`](wasmtron_worker::wasi::REFUSALS_PER_SECOND) a
+/// second for each component (a worker can forge requests faster than its
+/// own refusals are limited), then how many were left out.
+fn log_refused(name: &str, what: &str) {
+    type Seconds = std::collections::HashMap<String, Second>;
+    static RATE: std::sync::Mutex<Option<Seconds>> = std::sync::Mutex::new(None);
+    let limit = wasmtron_worker::wasi::REFUSALS_PER_SECOND;
+    let mut rate = RATE.lock().unwrap_or_else(|p| p.into_inner());
+    let second = rate
+        .get_or_insert_with(Seconds::new)
+        .entry(name.to_owned())
+        .or_insert_with(Second::new);
+    if second.began.elapsed() >= Duration::from_secs(1) {
+        if second.left_out > 0 {
+            wasmtron_wire::log::refused(
+                name,
+                &format!(
+                    "{} more refused HTTP requests not logged: over {limit} a second",
+                    second.left_out
+                ),
+            );
+        }
+        *second = Second::new();
+    }
+    if second.logged < limit {
+        second.logged += 1.0;
+        wasmtron_wire::log::refused(name, what);
+    } else {
+        second.left_out += 1;
+    }
 }
 
 /// One request on a connection of its own.
@@ -214,23 +264,16 @@ pub(crate) struct MainCarrier {
     pub name: String,
     pub allowed: Arc<[Origin]>,
     pub limits: Limits,
-    /// Main's requests waiting, bounded by `max-pending-invokes` as a
-    /// worker's are.
-    pub waiting: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl wasmtron_worker::http::HttpCarrier for MainCarrier {
+    /// Main's waiting requests are counted by its hooks, as a worker's are
+    /// by its own (and again by the host).
     fn carry(&self, request: HttpRequest) -> wasmtron_worker::http::Carried {
         let name = self.name.clone();
         let allowed = self.allowed.clone();
         let limits = self.limits;
-        let ticket = crate::mailbox::Queued::take(&self.waiting, limits.max_pending_invokes);
-        Box::pin(async move {
-            let Some(_ticket) = ticket else {
-                return Err(HttpFailure::TooMany(limits.max_pending_invokes));
-            };
-            fetch(&name, request, &allowed, limits).await
-        })
+        Box::pin(async move { fetch(&name, request, &allowed, limits).await })
     }
 
     fn refused(&self, what: String) {

@@ -171,13 +171,9 @@ async fn instantiate(
         name: format!("{name}/main"),
         allowed: spec.allowed_hosts.clone().into(),
         limits,
-        waiting: Arc::default(),
     };
-    let http_hooks = wasmtron_worker::http::HttpHooks::new(
-        &spec.allowed_hosts,
-        limits.max_message_bytes,
-        Arc::new(carrier),
-    );
+    let http_hooks =
+        wasmtron_worker::http::HttpHooks::new(&spec.allowed_hosts, &limits, Arc::new(carrier));
     let state = MainState {
         http: wasmtime_wasi_http::WasiHttpCtx::new(),
         http_hooks,

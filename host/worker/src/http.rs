@@ -14,11 +14,13 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt as _, Full, Limited};
 use serde_bytes::ByteBuf;
 use wasmtime_wasi_http::{Error, RequestOptions, WasiBody, WasiHttpHooks};
+use wasmtron_wire::Limits;
 use wasmtron_wire::http::{HttpAnswer, HttpFailure, HttpRequest, HttpResponse, Origin, Scheme};
 
 /// A request on its way to whoever makes it.
@@ -41,6 +43,11 @@ pub struct HttpHooks {
     /// `max-message-bytes`: the largest request or response body.
     max_body: usize,
     carrier: Arc<dyn HttpCarrier>,
+    /// Requests under way, from the first byte of their body read here to
+    /// their answer: at most `max-pending-invokes`, so that bodies being
+    /// read count too.
+    waiting: Arc<AtomicUsize>,
+    max_waiting: usize,
 }
 
 impl std::fmt::Debug for HttpHooks {
@@ -54,13 +61,16 @@ impl std::fmt::Debug for HttpHooks {
 
 impl HttpHooks {
     /// Hooks that let requests to `allowed` through `carrier`, bodies
-    /// within `max_body` bytes.
+    /// within the limits' `max-message-bytes`, at most
+    /// `max-pending-invokes` under way.
     #[must_use]
-    pub fn new(allowed: &[Origin], max_body: usize, carrier: Arc<dyn HttpCarrier>) -> Self {
+    pub fn new(allowed: &[Origin], limits: &Limits, carrier: Arc<dyn HttpCarrier>) -> Self {
         HttpHooks {
             allowed: allowed.into(),
-            max_body,
+            max_body: limits.max_message_bytes,
             carrier,
+            waiting: Arc::default(),
+            max_waiting: limits.max_pending_invokes,
         }
     }
 }
@@ -87,7 +97,11 @@ impl WasiHttpHooks for HttpHooks {
         let allowed = self.allowed.clone();
         let max_body = self.max_body;
         let carrier = self.carrier.clone();
+        let slot = Slot::take(&self.waiting, self.max_waiting);
         Box::new(async move {
+            let Some(_slot) = slot else {
+                return Err(Error::ConnectionLimitReached);
+            };
             let (parts, body) = request.into_parts();
             let scheme = match parts.uri.scheme_str() {
                 Some("http") => Scheme::Http,
@@ -144,6 +158,27 @@ impl WasiHttpHooks for HttpHooks {
             let io: Box<dyn Future<Output = Result<(), Error>> + Send> = Box::new(async { Ok(()) });
             Ok((response, io))
         })
+    }
+}
+
+/// One request under way, counted in its hooks' `waiting` until dropped.
+struct Slot(Arc<AtomicUsize>);
+
+impl Slot {
+    /// A slot, unless `limit` are taken.
+    fn take(count: &Arc<AtomicUsize>, limit: usize) -> Option<Slot> {
+        count
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < limit).then_some(n + 1)
+            })
+            .ok()
+            .map(|_| Slot(count.clone()))
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
     }
 }
 

@@ -158,7 +158,7 @@ async fn launch(
     let (bridge, events) = BridgeClient::start(spec, link);
     let http_hooks = crate::http::HttpHooks::new(
         &spec.grants.allowed_hosts,
-        spec.limits.max_message_bytes,
+        &spec.limits,
         bridge.http_carrier(),
     );
     let (link_wake, woken) = tokio::sync::mpsc::unbounded_channel();

@@ -41,7 +41,7 @@ step env WASMTRON_TEST_ISOLATION=in-process cargo test -p wasmtron-tests \
     --test example_utility_parse --test polyglot --test example_polyglot --test hostile \
     --test lifecycle --test example_multi_window --test dialogs --test contracts \
     --test example_plugins --test polyglot_contracts --test example_notes --test page_api \
-    --test content --test page_events --test page_review --test folders --test http
+    --test content --test page_events --test page_review --test folders --test http --test shell
 # The benchmark in quick mode (tiny counts, dev build): proves it still runs
 # against the peers; it asserts nothing about time.
 target="${CARGO_TARGET_DIR:-target}"

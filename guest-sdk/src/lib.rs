@@ -73,7 +73,7 @@ pub use codec::{decode, encode};
 pub use error::{DomError, ErrorCode, HandlerError, IpcError, Sender};
 pub use main_world::processes::{self, ProcessGone};
 pub use main_world::utilities::{self, UtilityMessage, UtilityProcess};
-pub use main_world::{Main, TimerId, app, dialogs, ipc, timers, windows};
+pub use main_world::{Main, TimerId, app, dialogs, ipc, shell, timers, windows};
 pub use ports::{MessagePort, PortError, PortId, PortMessage};
 pub use renderer_world::{
     DroppedFile, EventDetail, EventKind, KeyInfo, PointerInfo, Push, Renderer, UiEvent, bridge, dom,

@@ -562,6 +562,25 @@ pub mod timers {
     }
 }
 
+/// Opening what lies outside the app (Electron's `shell`).
+pub mod shell {
+    use super::wit;
+
+    pub use wit::shell::OpenError;
+
+    /// Opens `url` with the user's browser, mail client or the application
+    /// registered for its scheme (Electron's `shell.openExternal`), if the
+    /// manifest's `app.open-external` lists its scheme (`https` and
+    /// `mailto` by default). Returns once the desktop's opener started.
+    ///
+    /// # Errors
+    /// [`OpenError::SchemeNotAllowed`], [`OpenError::BadUrl`], or
+    /// [`OpenError::Failed`] when there is no opener.
+    pub fn open_external(url: &str) -> Result<(), OpenError> {
+        wit::shell::open_external(url)
+    }
+}
+
 /// The application as a whole.
 pub mod app {
     use super::wit;

@@ -218,6 +218,11 @@ impl Shell {
         &self.manifest
     }
 
+    /// Hands `url` to the window system's opener (checked by the caller).
+    pub(crate) fn open_external(&self, url: &str) -> Result<(), String> {
+        self.backend.open_external(url)
+    }
+
     /// Where the app's per-user folders are, or why it has none.
     pub(crate) fn app_paths(&self) -> &Result<crate::capabilities::folders::AppPaths, String> {
         &self.app_paths

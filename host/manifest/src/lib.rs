@@ -88,6 +88,9 @@ pub struct Manifest {
     /// folders; none when the manifest gives none (then no component may
     /// be granted them).
     pub id: Option<String>,
+    /// `app.open-external`: the URL schemes `shell.open-external` may open,
+    /// lowercase (`https` and `mailto` unless the manifest says otherwise).
+    pub open_external: Vec<String>,
     pub isolation: Isolation,
     /// End the app when its last window closes (Electron's default on
     /// Linux and Windows).

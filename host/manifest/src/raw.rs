@@ -22,6 +22,8 @@ pub(super) struct RawApp {
     pub name: String,
     /// The app's reverse-DNS id, which names its per-user folders.
     pub id: Option<String>,
+    /// The URL schemes `shell.open-external` may open.
+    pub open_external: Option<Vec<String>>,
     pub isolation: Option<String>,
     pub quit_when_all_windows_closed: Option<bool>,
     pub single_instance: Option<bool>,

@@ -72,6 +72,16 @@ pub(super) fn validate(
         return Err(invalid("app.id", why));
     }
     let app_id = raw.app.id.as_deref();
+    let open_external = match &raw.app.open_external {
+        None => vec!["https".to_owned(), "mailto".to_owned()],
+        Some(schemes) => schemes
+            .iter()
+            .enumerate()
+            .map(|(j, scheme)| {
+                check_scheme(scheme).map_err(|why| invalid(&format!("app.open-external[{j}]"), why))
+            })
+            .collect::<Result<_, _>>()?,
+    };
     let folders = |key: &str, table| {
         crate::folders::parse_grants(key, table, app_id)
             .map_err(|(key, reason)| ManifestError::Invalid { key, reason })
@@ -258,6 +268,7 @@ pub(super) fn validate(
         root,
         name: raw.app.name,
         id: raw.app.id,
+        open_external,
         isolation,
         quit_when_all_windows_closed: raw.app.quit_when_all_windows_closed.unwrap_or(true),
         single_instance: raw.app.single_instance.unwrap_or(false),
@@ -519,6 +530,31 @@ fn validate_limits(key: &str, raw: &RawLimits, base: &Limits) -> Result<Limits, 
             "",
         )?,
     })
+}
+
+/// A URL scheme `shell.open-external` may open, lowercase: RFC 3986's
+/// letters, digits, `+`, `-` and `.`, starting with a letter; never one that
+/// would open the machine's own files or run script (`file`, `javascript`,
+/// `data`, `vbscript`) or the app's own pages (`wasmtron`).
+fn check_scheme(scheme: &str) -> Result<String, String> {
+    let lower = scheme.to_ascii_lowercase();
+    let valid = lower.starts_with(|c: char| c.is_ascii_lowercase())
+        && lower
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "+-.".contains(c))
+        && lower.len() <= 64;
+    if !valid {
+        return Err(format!("is `{scheme}`, which is not a URL scheme"));
+    }
+    if matches!(
+        lower.as_str(),
+        "file" | "javascript" | "data" | "vbscript" | "wasmtron"
+    ) {
+        return Err(format!(
+            "is `{lower}`, which would open local files, run script or open the app's own pages"
+        ));
+    }
+    Ok(lower)
 }
 
 /// A component's `allowed-hosts` (under `key`): origins, each once.

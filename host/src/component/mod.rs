@@ -10,3 +10,4 @@ pub(crate) use main::spawn_main;
 
 mod ports;
 mod processes;
+mod shell;

@@ -527,6 +527,10 @@ impl WindowBackend for DevWindows {
         self.inner.dialog(parent, dialog, answer);
     }
 
+    fn open_external(&self, url: &str) -> Result<(), String> {
+        self.inner.open_external(url)
+    }
+
     fn reload(&self, label: &str) {
         self.inner.reload(label);
     }

@@ -461,6 +461,26 @@ impl WindowBackend for DesktopBackend {
             answer,
         });
     }
+
+    /// Runs `xdg-open URL` (the freedesktop opener, from `PATH`), which
+    /// hands the URL to the application registered for its scheme; the
+    /// opener is waited for on a thread of its own, so no zombie is left.
+    fn open_external(&self, url: &str) -> Result<(), String> {
+        let mut opener = std::process::Command::new("xdg-open")
+            .arg(url)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .map_err(|err| format!("cannot run xdg-open: {err}"))?;
+        std::thread::Builder::new()
+            .name("wasmtron-opener".into())
+            .spawn(move || {
+                let _ = opener.wait();
+            })
+            .map(drop)
+            .map_err(|err| format!("cannot wait for xdg-open: {err}"))
+    }
 }
 
 /// Whether the loop goes on after a command.

@@ -63,6 +63,8 @@ pub enum HeadlessError {
 pub struct HeadlessBackend {
     pages: Mutex<BTreeMap<String, Page>>,
     dialogs: Mutex<Dialogs>,
+    /// The URLs handed to the opener (`shell.open-external`), in order.
+    opened: Mutex<Vec<String>>,
 }
 
 /// The dialogs waiting for an answer, oldest first.
@@ -435,6 +437,15 @@ impl HeadlessBackend {
             .collect()
     }
 
+    /// The URLs main had opened outside the app (`shell.open-external`),
+    /// in order: what the desktop's opener would have been given.
+    pub fn opened_externally(&self) -> Vec<String> {
+        self.opened
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
     /// The user answers dialog `id`: chooses files, or a button.
     ///
     /// # Errors
@@ -686,6 +697,14 @@ impl WindowBackend for HeadlessBackend {
         for (label, page) in pages {
             page.send(&label, PageEvent::Closed);
         }
+    }
+
+    fn open_external(&self, url: &str) -> Result<(), String> {
+        self.opened
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(url.to_owned());
+        Ok(())
     }
 
     fn reload(&self, label: &str) {

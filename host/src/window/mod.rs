@@ -303,6 +303,11 @@ pub trait WindowBackend: Send + Sync + 'static {
     /// Unknown labels are ignored.
     fn reload(&self, label: &str);
 
+    /// Hands `url` (checked by [`crate::shell`] against the manifest's
+    /// schemes) to the desktop's opener, which shows it in the user's
+    /// browser or mail client. `Err` says why it could not be started.
+    fn open_external(&self, url: &str) -> Result<(), String>;
+
     /// Replaces a window's page content with the host's crash page, saying
     /// that its renderer is gone and why. The page stays until main reloads
     /// the window or closes it.

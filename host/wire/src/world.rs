@@ -31,6 +31,7 @@ impl World {
                 "ipc",
                 "timers",
                 "app",
+                "shell",
                 "utilities",
                 "processes",
                 "ports",

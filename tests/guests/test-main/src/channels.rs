@@ -77,6 +77,7 @@ channels! {
             "fs-read" => fs_read,
             "fs-write" => fs_write,
             "app-path" => app_path,
+            "open-external" => open_external,
         }
         timers {
             "timeout" => timeout,

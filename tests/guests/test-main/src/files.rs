@@ -1,8 +1,8 @@
 //! Channels of the folders suite: main's own file access through WASI
 //! (only the app folders its manifest entry grants are there), and where
-//! the app's folders are.
+//! the app's folders are; and of the shell suite: URLs opened outside.
 
-use wasmtron_guest::{HandlerError, Payload, Request, app};
+use wasmtron_guest::{HandlerError, Payload, Request, app, shell};
 
 use crate::TestMain;
 use crate::probe::fields;
@@ -44,5 +44,14 @@ pub(crate) fn app_path(_: &mut TestMain, request: Request) -> Result<Payload, Ha
         Ok(path) => path,
         Err(app::PathError::NoAppId) => "err:no-app-id".to_owned(),
         Err(app::PathError::Unavailable(why)) => format!("err:unavailable:{why}"),
+    })
+}
+
+/// `shell.open-external` of the URL given: "opened" or "err:<the error>".
+pub(crate) fn open_external(_: &mut TestMain, request: Request) -> Result<Payload, HandlerError> {
+    let url: String = request.decode()?;
+    Request::reply(&match shell::open_external(&url) {
+        Ok(()) => "opened".to_owned(),
+        Err(err) => format!("err:{err:?}"),
     })
 }

@@ -8,8 +8,8 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use wasmtron_tests::desktop::{AutomatedApp, Display, START_BOUND};
-use wasmtron_tests::{AppDir, wasmtron_binary};
+use wasmtron_tests::AppDir;
+use wasmtron_tests::desktop::{AutomatedApp, Display, START_BOUND, wasmtron_with};
 
 const ID: &str = "org.wasmtron.storage-test";
 
@@ -70,21 +70,10 @@ fn visits(app: &mut AutomatedApp, window: &str) -> String {
 fn a_window_with_persistent_storage_remembers_across_launches_and_others_forget() {
     let home = tempfile::tempdir().expect("a temp dir");
     // `wasmtron` with the test's own data home, as a user's would have it.
-    let launcher = home.path().join("wasmtron");
-    std::fs::write(
-        &launcher,
-        format!(
-            "#!/bin/sh\nXDG_DATA_HOME='{}' exec '{}' \"$@\"\n",
-            home.path().display(),
-            wasmtron_binary().display()
-        ),
-    )
-    .expect("the launcher is written");
-    std::fs::set_permissions(
-        &launcher,
-        std::os::unix::fs::PermissionsExt::from_mode(0o755),
-    )
-    .expect("the launcher is executable");
+    let launcher = wasmtron_with(
+        home.path(),
+        &format!("XDG_DATA_HOME='{}'", home.path().display()),
+    );
     let dir = app_dir();
     let display = Display::acquire();
     let web = home.path().join(ID).join("web");

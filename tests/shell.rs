@@ -85,7 +85,7 @@ fn the_manifest_names_the_schemes_and_never_local_files_or_script() {
 /// what it was given), only for an allowed scheme.
 #[test]
 fn the_desktop_runs_the_opener_for_an_allowed_url_only() {
-    use wasmtron_tests::desktop::{AutomatedApp, Display, START_BOUND, STEP_BOUND};
+    use wasmtron_tests::desktop::{AutomatedApp, Display, START_BOUND, STEP_BOUND, wasmtron_with};
     let stubs = tempfile::tempdir().expect("a temp dir");
     let said = stubs.path().join("opened.txt");
     let opener = stubs.path().join("xdg-open");
@@ -94,20 +94,12 @@ fn the_desktop_runs_the_opener_for_an_allowed_url_only() {
         format!("#!/bin/sh\nprintf '%s\\n' \"$1\" >> '{}'\n", said.display()),
     )
     .expect("the stub opener");
-    let launcher = stubs.path().join("wasmtron");
-    std::fs::write(
-        &launcher,
-        format!(
-            "#!/bin/sh\nPATH='{}':\"$PATH\" exec '{}' \"$@\"\n",
-            stubs.path().display(),
-            wasmtron_tests::wasmtron_binary().display()
-        ),
-    )
-    .expect("the launcher");
-    for file in [&opener, &launcher] {
-        std::fs::set_permissions(file, std::os::unix::fs::PermissionsExt::from_mode(0o755))
-            .expect("executable");
-    }
+    std::fs::set_permissions(&opener, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .expect("executable");
+    let launcher = wasmtron_with(
+        stubs.path(),
+        &format!("PATH='{}':\"$PATH\"", stubs.path().display()),
+    );
     let dir = AppDir::new(&manifest_with_windows(&[("main", ALL_CHANNELS)]));
     let display = Display::acquire();
     let mut app = AutomatedApp::spawn(&launcher, dir.path(), display.name());

@@ -27,6 +27,25 @@ pub const STEP_BOUND: Duration = Duration::from_secs(20);
 /// Pause between two reads of an element that has not changed yet.
 const POLL: Duration = Duration::from_millis(100);
 
+/// A script in `dir` that runs `wasmtron` with `assignments` (shell
+/// variable assignments, such as `PATH='/stubs':"$PATH"`) in front: the
+/// app's environment as a user's shell would set it.
+pub fn wasmtron_with(dir: &Path, assignments: &str) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt as _;
+    let script = dir.join("wasmtron");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\n{assignments} exec '{}' \"$@\"\n",
+            crate::wasmtron_binary().display()
+        ),
+    )
+    .expect("the launcher is written");
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755))
+        .expect("the launcher is executable");
+    script
+}
+
 /// `<target>/e2e/<file>`: a stable place to look at a screenshot after a run.
 pub fn screenshot_path(file: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("the test binary has a path");

@@ -2,8 +2,6 @@
 //! Calls queue here and main's thread takes them one at a time; each
 //! counts toward its sender's queue quota until it is handled.
 
-use std::sync::Arc;
-
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use tokio::sync::oneshot;
 use wasmtron_wire::{IpcError, PortRef, Sender, Waiting};
@@ -114,28 +112,7 @@ pub(crate) enum MainCall {
 /// One of a worker's bounded things in flight: a message waiting in main's
 /// mailbox, or an invoke waiting for its reply. The worker's count goes
 /// down when this is dropped (main handled the message, the reply came).
-#[derive(Debug)]
-pub(crate) struct Queued(Arc<std::sync::atomic::AtomicUsize>);
-
-impl Queued {
-    /// Counts one more message in `count`, unless `limit` are waiting
-    /// already.
-    pub(crate) fn take(count: &Arc<std::sync::atomic::AtomicUsize>, limit: usize) -> Option<Self> {
-        use std::sync::atomic::Ordering;
-        count
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
-                (n < limit).then_some(n + 1)
-            })
-            .ok()
-            .map(|_| Queued(count.clone()))
-    }
-}
-
-impl Drop for Queued {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
-    }
-}
+pub(crate) use wasmtron_worker::counted::Counted as Queued;
 
 /// The way into main's mailbox. Cheap to clone.
 #[derive(Debug, Clone)]

@@ -405,7 +405,10 @@ pub fn encode_all(values: &[Value], types: &[Type]) -> Result<Vec<u8>, ValueErro
     Ok(out)
 }
 
-fn zigzag(n: i64) -> u64 {
+/// A signed integer as the unsigned one the encoding writes (zigzag: small
+/// magnitudes stay short).
+#[must_use]
+pub fn zigzag(n: i64) -> u64 {
     ((n << 1) ^ (n >> 63)) as u64
 }
 
@@ -413,7 +416,9 @@ fn unzigzag(n: u64) -> i64 {
     ((n >> 1) as i64) ^ -((n & 1) as i64)
 }
 
-fn put_uint(out: &mut Vec<u8>, mut n: u64) {
+/// An unsigned integer as the encoding writes every integer wider than a
+/// byte: LEB128.
+pub fn put_uint(out: &mut Vec<u8>, mut n: u64) {
     loop {
         let byte = (n & 0x7f) as u8;
         n >>= 7;
@@ -425,7 +430,8 @@ fn put_uint(out: &mut Vec<u8>, mut n: u64) {
     }
 }
 
-fn put_len(out: &mut Vec<u8>, len: usize) {
+/// A length or count, as the encoding writes it.
+pub fn put_len(out: &mut Vec<u8>, len: usize) {
     put_uint(out, len as u64);
 }
 

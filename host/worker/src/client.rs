@@ -513,15 +513,12 @@ impl crate::http::HttpCarrier for HostCarrier {
         let limits = self.limits;
         Box::pin(async move {
             let (tx, rx) = oneshot::channel();
-            {
-                let mut pending = waiting.lock().map_err(|_| {
-                    HttpFailure::ConnectionTerminated("the worker is ending".into())
-                })?;
-                if pending.len() >= limits.max_pending_invokes {
-                    return Err(HttpFailure::TooMany(pending.len()));
-                }
-                pending.insert(id, tx);
-            }
+            // How many may wait is the hooks' count (`HttpHooks`), which
+            // every request passes before it gets here.
+            waiting
+                .lock()
+                .map_err(|_| HttpFailure::ConnectionTerminated("the worker is ending".into()))?
+                .insert(id, tx);
             let gone = || HttpFailure::ConnectionTerminated("the host is gone".into());
             if to_host.send(WorkerToHost::Http { id, request }).is_err() {
                 return Err(gone());

@@ -14,7 +14,7 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::AtomicUsize;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt as _, Full, Limited};
@@ -97,7 +97,7 @@ impl WasiHttpHooks for HttpHooks {
         let allowed = self.allowed.clone();
         let max_body = self.max_body;
         let carrier = self.carrier.clone();
-        let slot = Slot::take(&self.waiting, self.max_waiting);
+        let slot = crate::counted::Counted::take(&self.waiting, self.max_waiting);
         Box::new(async move {
             let Some(_slot) = slot else {
                 return Err(Error::ConnectionLimitReached);
@@ -158,27 +158,6 @@ impl WasiHttpHooks for HttpHooks {
             let io: Box<dyn Future<Output = Result<(), Error>> + Send> = Box::new(async { Ok(()) });
             Ok((response, io))
         })
-    }
-}
-
-/// One request under way, counted in its hooks' `waiting` until dropped.
-struct Slot(Arc<AtomicUsize>);
-
-impl Slot {
-    /// A slot, unless `limit` are taken.
-    fn take(count: &Arc<AtomicUsize>, limit: usize) -> Option<Slot> {
-        count
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
-                (n < limit).then_some(n + 1)
-            })
-            .ok()
-            .map(|_| Slot(count.clone()))
-    }
-}
-
-impl Drop for Slot {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::AcqRel);
     }
 }
 

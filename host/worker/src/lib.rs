@@ -25,6 +25,7 @@ mod state;
 
 pub mod bindings;
 pub mod convert;
+pub mod counted;
 pub mod engine;
 pub mod http;
 pub mod memory;

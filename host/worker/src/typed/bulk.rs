@@ -23,11 +23,11 @@ use wasmtron_wire::value::{self, Type, Value, ValueError};
 use wasmtron_wire::{ErrorCode, IpcError, PortRef};
 
 use super::import::{Import, Shape};
-use super::vals::put_len;
 use super::{CallOut, adopt_ports, drop_ports};
 use crate::bindings::shared::types as wit_types;
 use crate::convert::ipc_error_to_wit;
 use crate::message_port::PortBackend;
+use wasmtron_wire::value::put_len;
 
 /// Defines `function` of `instance` as a typed host function of `shape`.
 pub(super) fn link<T>(

@@ -9,7 +9,7 @@
 //! that trusts nothing, and only then becomes `Val`s.
 
 use wasmtime::component::{ResourceAny, Val};
-use wasmtron_wire::value::{self, Type, Value, ValueError};
+use wasmtron_wire::value::{self, Type, Value, ValueError, put_len, put_uint, zigzag};
 
 /// Encodes a function's parameters or results, each against its type,
 /// with the ports among them in the order the values name them. `size` is
@@ -219,28 +219,6 @@ fn put(
         _ => return Err(mismatch()),
     }
     Ok(())
-}
-
-/// LEB128, as the wire writes every integer wider than a byte.
-pub(super) fn put_uint(out: &mut Vec<u8>, mut n: u64) {
-    loop {
-        let byte = (n & 0x7f) as u8;
-        n >>= 7;
-        if n == 0 {
-            out.push(byte);
-            return;
-        }
-        out.push(byte | 0x80);
-    }
-}
-
-/// A length or count, as the wire writes it.
-pub(super) fn put_len(out: &mut Vec<u8>, len: usize) {
-    put_uint(out, len as u64);
-}
-
-fn zigzag(n: i64) -> u64 {
-    ((n << 1) ^ (n >> 63)) as u64
 }
 
 /// Makes `slot` the `Val` of `value`, keeping what it holds of the same
